@@ -1,0 +1,79 @@
+/**
+ * Command-line parsing the way runc's (urfave/cli v1) does it: global flags, a command, the
+ * command's flags, then positional arguments. Flag parsing stops at the first positional argument
+ * or at "--", so `tsrun exec ID sh -c ...` keeps the container's arguments intact.
+ */
+import { ContainerError } from '../errors';
+
+export interface FlagSpec {
+  /** Long name without dashes. */
+  name: string;
+  /** Single-letter alias. */
+  short?: string;
+  kind: 'bool' | 'string' | 'int';
+  usage: string;
+  default?: string | number | boolean;
+}
+
+export type FlagValues = Record<string, string | number | boolean | undefined>;
+
+export interface Parsed {
+  flags: FlagValues;
+  rest: string[];
+}
+
+function findFlag(specs: FlagSpec[], key: string): FlagSpec | undefined {
+  return specs.find((s) => s.name === key || s.short === key);
+}
+
+/** Parse flags from the front of `argv`; what follows the first positional argument is `rest`. */
+export function parseFlags(argv: string[], specs: FlagSpec[], where: string): Parsed {
+  const flags: FlagValues = {};
+  for (const s of specs) flags[s.name] = s.default;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') break;
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const key = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = findFlag(specs, key);
+    if (!spec) throw new ContainerError(`${where}: flag provided but not defined: -${key}`);
+    let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
+    if (spec.kind === 'bool') {
+      flags[spec.name] = value === undefined ? true : parseBool(value, spec.name);
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new ContainerError(`${where}: flag needs an argument: -${key}`);
+      value = argv[++i];
+    }
+    if (spec.kind === 'int') {
+      if (!/^-?\d+$/.test(value)) throw new ContainerError(`${where}: invalid value "${value}" for flag -${key}: must be an integer`);
+      flags[spec.name] = Number(value);
+    } else {
+      flags[spec.name] = value;
+    }
+  }
+  return { flags, rest: argv.slice(i) };
+}
+
+function parseBool(value: string, name: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ContainerError(`invalid boolean value "${value}" for flag --${name}`);
+}
+
+export function flagHelp(specs: FlagSpec[]): string {
+  return specs
+    .map((s) => {
+      const names = [`--${s.name}`, s.short ? `-${s.short}` : ''].filter(Boolean).join(', ');
+      const arg = s.kind === 'bool' ? '' : ` value`;
+      return `   ${(names + arg).padEnd(28)} ${s.usage}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,99 @@
+/** create, start, run, kill, delete. */
+import * as path from 'path';
+import { createContainer } from '../../container/create';
+import { deleteContainer } from '../../container/delete';
+import { killContainer } from '../../container/kill';
+import { runContainer } from '../../container/run';
+import { startContainer } from '../../container/start';
+import { ContainerError } from '../../errors';
+import { parseSignal } from '../../signals';
+import type { FlagSpec, FlagValues } from '../args';
+import type { Command } from '../command';
+
+const createFlags: FlagSpec[] = [
+  { name: 'bundle', short: 'b', kind: 'string', usage: 'path to the root of the bundle directory, defaults to the current directory', default: '' },
+  { name: 'pid-file', kind: 'string', usage: 'specify the file to write the process id to' },
+  { name: 'no-pivot', kind: 'bool', usage: 'do not use pivot root to jail process inside rootfs', default: false },
+  { name: 'no-new-keyring', kind: 'bool', usage: 'do not create a new session keyring for the container', default: false },
+  { name: 'preserve-fds', kind: 'int', usage: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+];
+
+function createOptions(id: string, flags: FlagValues) {
+  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  return {
+    id,
+    bundle: path.resolve((flags.bundle as string) || '.'),
+    pidFile: flags['pid-file'] ? path.resolve(flags['pid-file'] as string) : undefined,
+    noPivot: flags['no-pivot'] as boolean,
+    preserveFds: (flags['preserve-fds'] as number) + listenFds,
+  };
+}
+
+export const create: Command = {
+  name: 'create',
+  usage: 'create a container',
+  argsUsage: '<container-id>',
+  flags: createFlags,
+  args: 1,
+  run(flags, [id], { store }) {
+    createContainer(store, createOptions(id, flags)).dir.release();
+    return 0;
+  },
+};
+
+export const start: Command = {
+  name: 'start',
+  usage: 'executes the user defined process in a created container',
+  argsUsage: '<container-id>',
+  flags: [],
+  args: 1,
+  run(_flags, [id], { store }) {
+    const dir = store.open(id);
+    if (!dir) throw new ContainerError('container does not exist');
+    try {
+      startContainer(store, dir);
+    } finally {
+      dir.release();
+    }
+    return 0;
+  },
+};
+
+export const run: Command = {
+  name: 'run',
+  usage: 'create and run a container',
+  argsUsage: '<container-id>',
+  flags: [
+    ...createFlags,
+    { name: 'detach', short: 'd', kind: 'bool', usage: 'detach from the container\'s process', default: false },
+    { name: 'keep', kind: 'bool', usage: 'do not delete the container after it exits', default: false },
+  ],
+  args: 1,
+  run(flags, [id], { store }) {
+    return runContainer(store, createOptions(id, flags), { detach: flags.detach as boolean, keep: flags.keep as boolean });
+  },
+};
+
+export const kill: Command = {
+  name: 'kill',
+  usage: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
+  argsUsage: '<container-id> [signal]',
+  flags: [{ name: 'all', short: 'a', kind: 'bool', usage: 'send the specified signal to all processes inside the container', default: false }],
+  args: [1, 2],
+  run(flags, [id, signal], { store }) {
+    killContainer(store, id, parseSignal(signal ?? 'SIGTERM'), flags.all as boolean);
+    return 0;
+  },
+};
+
+export const del: Command = {
+  name: 'delete',
+  usage: 'delete any resources held by the container often used with detached container',
+  argsUsage: '<container-id>',
+  flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Forcibly deletes the container if it is still running (uses SIGKILL)', default: false }],
+  args: 1,
+  run(flags, [id], { store }) {
+    deleteContainer(store, id, flags.force as boolean);
+    return 0;
+  },
+};

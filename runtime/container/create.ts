@@ -1,0 +1,125 @@
+/**
+ * `create`: validate, make the state directory and the cgroups, build the init plan, have the
+ * executor clone the init, record it. On any failure everything made so far is undone, so a
+ * failed create leaves no cgroup, state directory or process behind.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadBundleConfig } from '../../spec/load';
+import type { Spec } from '../../spec/types';
+import { OCI_VERSION } from '../../spec/default-config';
+import { createCgroups, CgroupManager } from '../cgroups';
+import { ContainerError } from '../errors';
+import { mkfifo, pidfdOpen, pidfdSendSignal, spawnInit, PlanExecutionError, waitExit } from '../native';
+import { buildInitPlan } from '../plan/build';
+import { renderFailure } from '../plan/render-failure';
+import type { InitPlan, PlanContext } from '../plan/types';
+import { readProcStat } from '../state/proc';
+import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
+import { readHostFacts } from './host-facts';
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  noPivot: boolean;
+  preserveFds: number;
+}
+
+export interface Created {
+  state: StoredState;
+  dir: ContainerDir;
+}
+
+/** Create the container; the returned directory is still locked (the caller releases it). */
+export function createContainer(store: StateStore, opts: CreateOptions): Created {
+  checkId(opts.id);
+  const { spec, bundle } = loadBundleConfig(opts.bundle);
+  const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
+  if (!isDirectory(rootfs)) throw new ContainerError(`rootfs (${rootfs}) does not exist`);
+
+  const dir = store.create(opts.id);
+  const state: StoredState = {
+    ociVersion: OCI_VERSION,
+    id: opts.id,
+    pid: 0,
+    status: 'creating',
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    annotations: spec.annotations,
+    initStartTime: '',
+    cgroups: null,
+  };
+  let cgroups: CgroupManager | null = null;
+  let pid = 0;
+  try {
+    dir.write(state);
+    cgroups = createCgroups(opts.id, spec.linux?.cgroupsPath, spec.linux?.resources);
+    state.cgroups = cgroups.toJSON();
+    dir.write(state);
+    mkfifo(dir.fifoPath, 0o622);
+
+    const ctx: PlanContext = {
+      bundle,
+      rootfs,
+      stateDir: dir.path,
+      withFifo: true,
+      noPivot: opts.noPivot,
+      preserveFds: opts.preserveFds,
+      ...readHostFacts(),
+      cgroup: cgroups.placement(),
+    };
+    pid = spawn(spec, ctx);
+    const stat = readProcStat(pid);
+    if (!stat) throw new ContainerError('container init exited during create');
+    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime });
+    dir.write(state);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    return { state, dir };
+  } catch (err) {
+    if (pid > 0) killAndReap(pid);
+    cgroups?.destroy();
+    dir.remove();
+    throw err;
+  }
+}
+
+function spawn(spec: Spec, ctx: PlanContext): number {
+  const plan: InitPlan = buildInitPlan(spec, ctx);
+  try {
+    return spawnInit(plan).pid;
+  } catch (err) {
+    if (err instanceof PlanExecutionError) throw new ContainerError(renderFailure(plan, err.failure, ctx));
+    throw err;
+  }
+}
+
+/**
+ * The init is this process's child (CLONE_PARENT). tsrun exits right after a failed create, and
+ * the zombie's new parent reaps it; the wait below only covers a longer-lived caller.
+ */
+function killAndReap(pid: number): void {
+  const fd = pidfdOpen(pid);
+  try {
+    pidfdSendSignal(fd, 9);
+  } finally {
+    fs.closeSync(fd);
+  }
+  waitExit(pid).catch(() => undefined);
+}
+
+/** Written atomically, as runc does, so a reader never sees a partial pid. */
+export function writePidFile(file: string, pid: number): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * `delete`: remove a stopped (or still created) container's cgroups and state; with --force a
+ * running one is killed first. Processes left in the cgroup (a container without its own pid
+ * namespace) are killed too, so nothing outlives the delete.
+ */
+import { loadCgroupManager } from '../cgroups';
+import { ContainerError } from '../errors';
+import type { ContainerDir, StateStore } from '../state/store';
+import { observeStatus } from './observe';
+import { signalInit, waitForInitExit } from './signal-init';
+
+const SIGKILL = 9;
+const KILL_TIMEOUT_MS = 10_000;
+
+export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+  const dir = store.open(id);
+  if (!dir) {
+    if (force) return;
+    throw new ContainerError('container does not exist');
+  }
+  try {
+    const state = dir.read();
+    const status = observeStatus(store, state);
+    if (status === 'running' && !force) {
+      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (status !== 'stopped') {
+      try {
+        signalInit(state, SIGKILL);
+      } catch (err) {
+        if (!(err instanceof ContainerError)) throw err;
+      }
+      if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
+    }
+    destroy(dir, state.cgroups);
+  } finally {
+    dir.release();
+  }
+}
+
+/** Remove what a container holds on the host: its remaining processes, cgroups and state directory. */
+export function destroy(dir: ContainerDir, cgroupsRecord: unknown): void {
+  if (cgroupsRecord) {
+    const cgroups = loadCgroupManager(cgroupsRecord);
+    cgroups.killAll(SIGKILL);
+    cgroups.destroy();
+  }
+  dir.remove();
+}

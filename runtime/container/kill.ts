@@ -1,0 +1,18 @@
+/** `kill`: send a signal to the init, or with --all to every process of the container's cgroup. */
+import { loadCgroupManager } from '../cgroups';
+import { ContainerError } from '../errors';
+import type { StateStore } from '../state/store';
+import { observeStatus } from './observe';
+import { signalInit } from './signal-init';
+
+export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
+  const state = store.read(id);
+  if (!state) throw new ContainerError('container does not exist');
+  const status = observeStatus(store, state);
+  if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
+  if (all) {
+    loadCgroupManager(state.cgroups).killAll(signal);
+  } else {
+    signalInit(state, signal);
+  }
+}

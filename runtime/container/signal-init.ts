@@ -1,0 +1,34 @@
+/** Signalling a container's init: through a pidfd, and only after checking it is still that process. */
+import * as fs from 'fs';
+import { ContainerError } from '../errors';
+import { pidfdOpen, pidfdSendSignal } from '../native';
+import { isSameLiveProcess } from '../state/proc';
+import type { StoredState } from '../state/store';
+
+export function signalInit(state: StoredState, signal: number): void {
+  let fd: number;
+  try {
+    fd = pidfdOpen(state.pid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw new ContainerError('container not running');
+    throw err;
+  }
+  try {
+    // The pidfd pins the process: if the start time matches now, the signal reaches that process.
+    if (!isSameLiveProcess(state.pid, state.initStartTime)) throw new ContainerError('container not running');
+    pidfdSendSignal(fd, signal);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Block until the init is gone (a zombie counts as gone) or `timeoutMs` passes; true when gone. */
+export function waitForInitExit(state: StoredState, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (isSameLiveProcess(state.pid, state.initStartTime)) {
+    if (Date.now() > deadline) return false;
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  return true;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what tsrun needs on Debian 12 (as root): the Debian packages that are missing, then the
+# npm dependencies (which also builds the native addon with cmake-js). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(cmake g++ make pkg-config libseccomp-dev busybox-static runc)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -f build/native/Release/tsrun_native.node ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build

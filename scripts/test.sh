@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite as root, between a leakcheck snapshot and
+# compare: a run that leaves a mount, cgroup, namespaced process or netns behind fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+npm run --silent gen:check || { echo "spec/generated is stale: run npm run gen:types"; exit 1; }
+
+leakcheck=../shared/tools/leakcheck
+snapshot=$(mktemp)
+if [ -x "$leakcheck" ]; then "$leakcheck" snapshot "$snapshot"; else echo "leakcheck: $leakcheck not found, leak check skipped"; fi
+
+report=$(mktemp)
+npx jest --runInBand --json --outputFile="$report" "$@"
+status=$?
+
+leaked=0
+if [ -x "$leakcheck" ]; then "$leakcheck" compare "$snapshot" || leaked=1; fi
+
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);' "$report"
+rm -f "$snapshot" "$report"
+[ $status -eq 0 ] && [ $leaked -eq 0 ]

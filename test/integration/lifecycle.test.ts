@@ -1,0 +1,182 @@
+/**
+ * The container lifecycle through the CLI, observed as a user of runc would: state between the
+ * steps, the exec fifo holding the process back until start, kill, delete, list, run's exit code.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Bundle, makeBundle } from '../helpers/bundle';
+import { processExists, sleep, Tsrun, uniqueId } from '../helpers/tsrun';
+
+let tsrun: Tsrun;
+const bundles: Bundle[] = [];
+function bundle(args: string[], edit?: Parameters<typeof makeBundle>[1]): Bundle {
+  const b = makeBundle(args, edit);
+  bundles.push(b);
+  return b;
+}
+
+beforeEach(() => {
+  tsrun = new Tsrun();
+});
+afterEach(() => {
+  tsrun.cleanup();
+  for (const b of bundles.splice(0)) b.cleanup();
+});
+
+test('create, state, start, kill, delete: each step shows in state and the process runs only after start', async () => {
+  const b = bundle(['sh', '-c', 'touch /tmp/started; exec sleep 60']);
+  const id = tsrun.track(uniqueId('life'));
+
+  const created = tsrun.cmd(['create', '--bundle', b.dir, id]);
+  expect(created.stderr).toBe('');
+  expect(created.code).toBe(0);
+  const s1 = tsrun.state(id);
+  expect(s1).toMatchObject({ id, status: 'created', bundle: b.dir, rootfs: path.join(b.dir, 'rootfs') });
+  expect(s1.ociVersion).toMatch(/^1\./);
+  const pid = s1.pid as number;
+  expect(processExists(pid)).toBe(true);
+  await sleep(200);
+  expect(fs.existsSync(path.join(b.rootfs, 'tmp/started'))).toBe(false);
+
+  expect(tsrun.cmd(['start', id]).code).toBe(0);
+  expect(tsrun.state(id)).toMatchObject({ status: 'running', pid });
+  for (let i = 0; i < 100 && !fs.existsSync(path.join(b.rootfs, 'tmp/started')); i++) await sleep(20);
+  expect(fs.existsSync(path.join(b.rootfs, 'tmp/started'))).toBe(true);
+
+  const again = tsrun.cmd(['start', id]);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain('cannot start an already running container');
+
+  const running = tsrun.cmd(['delete', id]);
+  expect(running.code).toBe(1);
+  expect(running.stderr).toContain(`cannot delete container ${id} that is not stopped: running`);
+
+  expect(tsrun.cmd(['kill', id, 'KILL']).code).toBe(0);
+  for (let i = 0; i < 100 && processExists(pid); i++) await sleep(20);
+  expect(tsrun.state(id)).toMatchObject({ status: 'stopped', pid: 0 });
+  expect(tsrun.cmd(['kill', id]).stderr).toContain('container not running');
+
+  expect(tsrun.cmd(['delete', id]).code).toBe(0);
+  const gone = tsrun.cmd(['state', id]);
+  expect(gone.code).toBe(1);
+  expect(gone.stderr).toContain('container does not exist');
+  expect(fs.existsSync(path.join(tsrun.root, id))).toBe(false);
+});
+
+test('list shows containers as a table, as json and as ids', () => {
+  const b = bundle(['sleep', '60']);
+  const a = tsrun.track(uniqueId('list-a'));
+  const c = tsrun.track(uniqueId('list-b'));
+  expect(tsrun.cmd(['create', '-b', b.dir, a]).code).toBe(0);
+  expect(tsrun.cmd(['create', '-b', b.dir, c]).code).toBe(0);
+
+  expect(tsrun.cmd(['list', '-q']).stdout).toBe(`${a}\n${c}\n`);
+  const json = JSON.parse(tsrun.cmd(['list', '--format', 'json']).stdout);
+  expect(json.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+    [a, 'created'],
+    [c, 'created'],
+  ]);
+  const table = tsrun.cmd(['list']).stdout.split('\n');
+  expect(table[0]).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/);
+  expect(table[1]).toMatch(new RegExp(`^${a}\\s+\\d+\\s+created\\s+${b.dir}\\s+\\S+\\s+root$`));
+});
+
+test('kill accepts signal names and numbers; an unknown signal is an error', async () => {
+  const b = bundle(['sh', '-c', 'trap "echo got-usr1 > /tmp/sig" USR1; while :; do sleep 0.05; done']);
+  const id = tsrun.track(uniqueId('sig'));
+  expect(tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
+  await sleep(200);
+  expect(tsrun.cmd(['kill', id, 'SIGUSR1']).code).toBe(0);
+  for (let i = 0; i < 100 && !fs.existsSync(path.join(b.rootfs, 'tmp/sig')); i++) await sleep(20);
+  expect(fs.readFileSync(path.join(b.rootfs, 'tmp/sig'), 'utf8')).toBe('got-usr1\n');
+  const bad = tsrun.cmd(['kill', id, 'FOO']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain('unknown signal "FOO"');
+  const pid = tsrun.state(id).pid as number;
+  expect(tsrun.cmd(['kill', id, '9']).code).toBe(0);
+  for (let i = 0; i < 100 && processExists(pid); i++) await sleep(20);
+  expect(tsrun.state(id)).toMatchObject({ status: 'stopped' });
+});
+
+test('a created container is deleted without --force; a running one with --force', async () => {
+  const b = bundle(['sleep', '60']);
+  const created = tsrun.track(uniqueId('del-c'));
+  expect(tsrun.cmd(['create', '-b', b.dir, created]).code).toBe(0);
+  const pid1 = tsrun.state(created).pid as number;
+  expect(tsrun.cmd(['delete', created]).code).toBe(0);
+  expect(processExists(pid1)).toBe(false);
+
+  const running = tsrun.track(uniqueId('del-r'));
+  expect(tsrun.cmd(['run', '-d', '-b', b.dir, running]).code).toBe(0);
+  const pid2 = tsrun.state(running).pid as number;
+  expect(tsrun.cmd(['delete', '--force', running]).code).toBe(0);
+  expect(processExists(pid2)).toBe(false);
+  expect(tsrun.cmd(['list', '-q']).stdout).toBe('');
+
+  expect(tsrun.cmd(['delete', 'never-existed']).stderr).toContain('container does not exist');
+  expect(tsrun.cmd(['delete', '--force', 'never-existed']).code).toBe(0);
+});
+
+test('run in the foreground passes the container output through and exits with its status', () => {
+  const b = bundle(['sh', '-c', 'echo out; echo err >&2; exit 7']);
+  const id = tsrun.track(uniqueId('run'));
+  const r = tsrun.cmd(['run', '-b', b.dir, id]);
+  expect(r).toMatchObject({ code: 7, stdout: 'out\n', stderr: 'err\n' });
+  expect(tsrun.cmd(['list', '-q']).stdout).toBe('');
+});
+
+test('run reports death by signal as 128+N; --keep keeps a stopped container', () => {
+  const b = bundle(['sh', '-c', 'sleep 60 & kill -9 $$; wait'], (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'pid');
+  });
+  const id = tsrun.track(uniqueId('run-sig'));
+  const r = tsrun.cmd(['run', '--keep', '-b', b.dir, id]);
+  expect(r.code).toBe(137);
+  expect(tsrun.state(id)).toMatchObject({ status: 'stopped' });
+});
+
+test('a foreground run forwards SIGTERM to a container that handles it', async () => {
+  const b = bundle(['sh', '-c', 'trap "echo term; exit 3" TERM; echo ready; while :; do sleep 0.05; done']);
+  const id = tsrun.track(uniqueId('fwd'));
+  const child = tsrun.background(['run', '-b', b.dir, id]);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  for (let i = 0; i < 200 && !out.includes('ready'); i++) await sleep(20);
+  child.kill('SIGTERM');
+  const code = await new Promise((r) => child.on('exit', r));
+  expect(out).toBe('ready\nterm\n');
+  expect(code).toBe(3);
+});
+
+test('two creates of one id at once: exactly one wins, the other says the id exists', async () => {
+  const b = bundle(['sleep', '60']);
+  const id = tsrun.track(uniqueId('race'));
+  const runs = [0, 1].map(
+    () =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const c = tsrun.background(['create', '-b', b.dir, id]);
+        let err = '';
+        c.stderr.on('data', (d) => (err += d));
+        c.on('exit', (code) => resolve({ code, err }));
+      }),
+  );
+  const results = await Promise.all(runs);
+  expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+  expect(results.find((r) => r.code === 1)!.err).toContain('container with given ID already exists');
+});
+
+test('kill refuses a pid that was recycled (start time differs from the state)', () => {
+  const b = bundle(['sleep', '60']);
+  const id = tsrun.track(uniqueId('recycle'));
+  expect(tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
+  const file = path.join(tsrun.root, id, 'state.json');
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const real = saved.initStartTime;
+  fs.writeFileSync(file, JSON.stringify({ ...saved, initStartTime: String(Number(real) + 1) }));
+  expect(tsrun.state(id)).toMatchObject({ status: 'stopped' });
+  const r = tsrun.cmd(['kill', id, 'KILL']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('container not running');
+  expect(processExists(saved.pid)).toBe(true);
+  fs.writeFileSync(file, JSON.stringify(saved));
+});
