@@ -3,11 +3,22 @@
  * read-only busybox-like rootfs with the usual pseudo filesystems, a minimal capability set and
  * the masked and read-only /proc and /sys paths).
  */
+import type { Linux, Mount, Process, Root, Spec } from './types';
+
 export const OCI_VERSION = '1.3.0';
+
+/** A Spec with the parts `defaultSpec()` always fills in, so that callers can edit them directly. */
+export type DefaultSpec = Spec & {
+  process: Process & Required<Pick<Process, 'args' | 'env' | 'user' | 'capabilities' | 'rlimits'>>;
+  root: Root;
+  hostname: string;
+  mounts: Mount[];
+  linux: Linux & Required<Pick<Linux, 'resources' | 'namespaces' | 'maskedPaths' | 'readonlyPaths'>>;
+};
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-export function defaultSpec() {
+export function defaultSpec(): DefaultSpec {
   return {
     ociVersion: OCI_VERSION,
     process: {
