@@ -1,0 +1,178 @@
+/**
+ * The container's cgroups behind one interface, whatever the host's layout. What the layouts
+ * share lives here: the record kept in the state file, placement for the init plan, listing,
+ * signalling and membership of processes, removal. How directories are made and resources
+ * applied differs per version (v1.ts, v2.ts, hybrid.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LinuxResources } from '../../spec/types';
+import type { CgroupPlacement } from '../plan/types';
+import { removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
+import { CgroupError, errnoName } from './errors';
+import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
+import { planResourceWrites, type CgroupWrite } from './resources';
+
+/** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
+export interface CgroupDirRecord {
+  version: 1 | 2;
+  mountpoint: string;
+  /** The cgroup the mount shows at its mountpoint (mountinfo's root field), usually "/". */
+  root: string;
+  /** v1: the hierarchy's controllers, e.g. ["cpu", "cpuacct"]; v2: []. */
+  controllers: string[];
+  /** Absolute host directory of the container's cgroup. */
+  dir: string;
+  /** Directories create() made, parents first: the only ones destroy() removes. */
+  created: string[];
+}
+
+/** What the state file keeps, so that `delete` from any process removes exactly what `create` made. */
+export interface CgroupRecord {
+  layout: CgroupLayout;
+  hierarchies: CgroupDirRecord[];
+}
+
+export interface CgroupManager {
+  readonly layout: CgroupLayout;
+  /** Make the cgroup directories and apply `resources`; on failure remove what it made and throw. */
+  create(resources?: LinuxResources): void;
+  /** Where the init plan's parent steps put init, and what a cgroup mount inside shows. */
+  placement(): CgroupPlacement;
+  toJSON(): CgroupRecord;
+  /** Every process in the container's cgroups (and the cgroups it made beneath them). */
+  pids(): number[];
+  /** Send `signal` to every process in the container's cgroups, including ones forked meanwhile. */
+  killAll(signal: number | NodeJS.Signals): void;
+  /** Remove the directories create() made, deepest first; throws naming any it could not remove. */
+  destroy(): void;
+  /** True when `pid` is in the container's cgroup (or beneath it) in every hierarchy. */
+  isMember(pid: number): boolean;
+}
+
+/** How long destroy() waits for processes that were just killed to leave the cgroup. */
+const DESTROY_WAIT_MS = 3000;
+/** killAll() passes over the cgroup until no process it has not signalled yet shows up. */
+const KILL_PASSES = 100;
+
+/** The cgroup path of `record` as seen from its mountpoint, e.g. "/tsrun/abc". */
+function pathBelowMount(record: CgroupDirRecord): string {
+  return '/' + path.posix.relative(record.mountpoint, record.dir);
+}
+
+export abstract class CgroupManagerBase implements CgroupManager {
+  abstract readonly layout: CgroupLayout;
+
+  protected constructor(protected readonly records: CgroupDirRecord[]) {}
+
+  /** The version of this manager's hierarchy that holds `controller`, or null. */
+  protected abstract locate(controller: string): 1 | 2 | null;
+  /** Make the directories and perform `writes` (planned by locate()). */
+  protected abstract apply(writes: CgroupWrite[]): void;
+
+  create(resources?: LinuxResources): void {
+    const writes = planResourceWrites(resources, (c) => this.locate(c));
+    try {
+      this.apply(writes);
+    } catch (err) {
+      throw this.undoCreate(err);
+    }
+  }
+
+  /** Remove what a failed create() made (no process has joined yet: nothing to wait for). */
+  private undoCreate(cause: unknown): unknown {
+    const left: string[] = [];
+    for (const record of this.records) {
+      for (const dir of [...record.created].reverse()) {
+        try {
+          fs.rmdirSync(dir);
+        } catch (err) {
+          if (errnoName(err) !== 'ENOENT') left.push(`${dir} (${errnoName(err)})`);
+        }
+      }
+      record.created = [];
+    }
+    if (left.length === 0 || !(cause instanceof Error)) return cause;
+    return new CgroupError(`${cause.message}; and could not remove ${left.join(', ')}`, (cause as CgroupError).code);
+  }
+
+  placement(): CgroupPlacement {
+    return {
+      procsFiles: this.records.map((r) => path.posix.join(r.dir, 'cgroup.procs')),
+      hierarchies: this.records.map((r) => ({
+        version: r.version,
+        mountpoint: r.mountpoint,
+        controllers: r.controllers.join(','),
+        path: pathBelowMount(r),
+      })),
+    };
+  }
+
+  toJSON(): CgroupRecord {
+    return {
+      layout: this.layout,
+      hierarchies: this.records.map((r) => ({ ...r, controllers: [...r.controllers], created: [...r.created] })),
+    };
+  }
+
+  pids(): number[] {
+    const all = new Set<number>();
+    for (const record of this.records) readProcsTree(record.dir, all);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  killAll(signal: number | NodeJS.Signals): void {
+    const signalled = new Set<number>();
+    for (let pass = 0; pass < KILL_PASSES; pass++) {
+      const fresh = this.pids().filter((pid) => !signalled.has(pid));
+      if (fresh.length === 0) return;
+      for (const pid of fresh) {
+        signalled.add(pid);
+        try {
+          process.kill(pid, signal);
+        } catch (err) {
+          if (errnoName(err) !== 'ESRCH') throw new CgroupError(`cgroup: kill ${pid} (${signal}): ${errnoName(err)}`, errnoName(err));
+        }
+      }
+    }
+    throw new CgroupError(`cgroup: processes kept appearing in ${this.records[0].dir} after ${KILL_PASSES} rounds of signal ${signal}`);
+  }
+
+  destroy(): void {
+    const deadline = Date.now() + DESTROY_WAIT_MS;
+    const failures: string[] = [];
+    for (const record of this.records) {
+      const remaining = [...record.created];
+      while (remaining.length > 0) {
+        const dir = remaining[remaining.length - 1];
+        const failed = dir === record.dir ? removeCgroupTree(dir, deadline) : removeSharedParent(dir);
+        if (failed) {
+          failures.push(failed);
+          break;
+        }
+        remaining.pop();
+      }
+      record.created = remaining;
+    }
+    if (failures.length > 0) throw new CgroupError(`cgroup: could not remove ${failures.join('; ')}`);
+  }
+
+  isMember(pid: number): boolean {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    } catch {
+      return false;
+    }
+    const entries = parseProcCgroup(text);
+    return this.records.every((record) => {
+      const entry = entries.find((e) =>
+        record.version === 2
+          ? e.hierarchyId === 0 && e.controllers.length === 0
+          : e.controllers.length === record.controllers.length && record.controllers.every((c) => e.controllers.includes(c)),
+      );
+      const ours = path.posix.join(record.root, pathBelowMount(record));
+      return entry !== undefined && isWithin(ours, entry.path);
+    });
+  }
+}
