@@ -11,7 +11,7 @@ import { OCI_VERSION } from '../../spec/default-config';
 import { createCgroups, CgroupManager } from '../cgroups';
 import { ContainerError } from '../errors';
 import { mkfifo, pidfdOpen, pidfdSendSignal, spawnInit, PlanExecutionError, waitExit } from '../native';
-import { buildInitPlan } from '../plan/build';
+import { bindMountSources, buildInitPlan } from '../plan/build';
 import { renderFailure } from '../plan/render-failure';
 import type { InitPlan, PlanContext } from '../plan/types';
 import { readProcStat } from '../state/proc';
@@ -69,6 +69,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
       preserveFds: opts.preserveFds,
       ...readHostFacts(),
       cgroup: cgroups.placement(),
+      nonDirectoryBindSources: bindMountSources(spec, bundle).filter((p) => !isDirectory(p)),
     };
     pid = spawn(spec, ctx);
     const stat = readProcStat(pid);

@@ -1,8 +1,7 @@
 /** Facts about the host and about how tsrun was started that the plan builder needs. */
 import * as fs from 'fs';
+import { RLIM_INFINITY } from '../plan/linux';
 import type { PlanContext } from '../plan/types';
-
-const RLIM_INFINITY = '18446744073709551615';
 
 export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile'> {
   return {

@@ -17,7 +17,7 @@
  * (openat2 RESOLVE_IN_ROOT), creating missing components when asked.
  *
  * A failure anywhere is reported as { phase, step, errno, detail }; TypeScript renders it from
- * the step it names (runtime/plan/errors.ts), so the steps carry everything a message needs.
+ * the step it names (runtime/plan/render-failure.ts), so the steps carry everything a message needs.
  */
 
 export interface InitPlan {
@@ -301,6 +301,12 @@ export interface PlanContext {
   /** RLIMIT_NOFILE as tsrun was started with (Node raises the soft limit at start-up). */
   inheritedNofile: { soft: string; hard: string } | null;
   cgroup: CgroupPlacement;
+  /**
+   * Bind mount sources (absolute host paths, as bindMountSources() in runtime/plan/mounts.ts
+   * lists them) that are not directories: their targets are created as files. Missing: every
+   * bind target is created as a directory.
+   */
+  nonDirectoryBindSources?: readonly string[];
 }
 
 /** Where the container's cgroups are, as the cgroup manager (runtime/cgroups) created them. */

@@ -1,0 +1,163 @@
+import { defaultSpec, DefaultSpec } from '../../spec/default-config';
+import { buildInitPlan } from './build';
+import { PlanError } from './plan-error';
+import { indexOf, specWith, stepsOf, testContext } from './test-context';
+
+const RLIMIT_NOFILE = 7;
+const RLIMIT_CORE = 4;
+const RLIMIT_NPROC = 6;
+
+describe('capabilities', () => {
+  // CAP_KILL = 5, CAP_NET_BIND_SERVICE = 10, CAP_AUDIT_WRITE = 29.
+  const DEFAULT_MASK = String(2 ** 5 + 2 ** 10 + 2 ** 29);
+
+  test('the default sets as bit masks; the bounding set is cut down to the host last_cap', () => {
+    const plan = buildInitPlan(defaultSpec(), testContext({ lastCap: 40 }));
+    expect(stepsOf(plan, 'dropBounding')).toEqual([{ op: 'dropBounding', keep: DEFAULT_MASK, lastCap: 40 }]);
+    expect(stepsOf(plan, 'setCaps')).toEqual([{ op: 'setCaps', effective: DEFAULT_MASK, permitted: DEFAULT_MASK, inheritable: '0', ambient: '0' }]);
+  });
+
+  test('ambient capabilities are raised only where permitted and inheritable allow it', () => {
+    const spec = specWith((s) => (s.process.capabilities.inheritable = ['CAP_KILL', 'CAP_NET_BIND_SERVICE']));
+    const [caps] = stepsOf(buildInitPlan(spec, testContext()), 'setCaps');
+    expect(caps.ambient).toBe(String(2 ** 5 + 2 ** 10));
+  });
+
+  test('capabilities above 31 need more than 32 bits', () => {
+    const spec = specWith((s) => (s.process.capabilities.bounding = ['CAP_CHECKPOINT_RESTORE', 'CAP_SYS_ADMIN']));
+    const [drop] = stepsOf(buildInitPlan(spec, testContext()), 'dropBounding');
+    expect(drop.keep).toBe('1099513724928'); // 2^40 + 2^21
+  });
+
+  test('a capability the running kernel does not have is left out', () => {
+    const spec = specWith((s) => (s.process.capabilities.bounding = ['CAP_CHECKPOINT_RESTORE', 'CAP_BPF', 'CAP_KILL']));
+    const [drop] = stepsOf(buildInitPlan(spec, testContext({ lastCap: 39 })), 'dropBounding');
+    expect(drop).toEqual({ op: 'dropBounding', keep: String(2 ** 39 + 2 ** 5), lastCap: 39 });
+  });
+
+  test('an unknown capability is an error naming where it is', () => {
+    const spec = specWith((s) => (s.process.capabilities.bounding = ['CAP_KILL', 'CAP_FOO']));
+    expect(() => buildInitPlan(spec, testContext())).toThrow(PlanError);
+    expect(() => buildInitPlan(spec, testContext())).toThrow('process.capabilities.bounding[1]: unknown capability "CAP_FOO"');
+    const spec2 = specWith((s) => (s.process.capabilities.ambient = ['kill']));
+    expect(() => buildInitPlan(spec2, testContext())).toThrow('process.capabilities.ambient[0]: unknown capability "kill"');
+  });
+
+  test('no capabilities in the config: every set empty', () => {
+    const spec = specWith((s) => delete (s.process as { capabilities?: unknown }).capabilities);
+    const plan = buildInitPlan(spec, testContext());
+    expect(stepsOf(plan, 'dropBounding')[0].keep).toBe('0');
+    expect(stepsOf(plan, 'setCaps')[0]).toEqual({ op: 'setCaps', effective: '0', permitted: '0', inheritable: '0', ambient: '0' });
+  });
+});
+
+describe('rlimits', () => {
+  test('the config limits, as decimal strings', () => {
+    const spec = specWith((s) => s.process.rlimits.push({ type: 'RLIMIT_CORE', soft: 0, hard: 4096 }));
+    expect(stepsOf(buildInitPlan(spec, testContext()), 'setrlimit')).toEqual([
+      { op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '1024' },
+      { op: 'setrlimit', resource: RLIMIT_CORE, soft: '0', hard: '4096' },
+    ]);
+  });
+
+  test('unlimited (2^64-1 in JSON) stays unlimited', () => {
+    const spec = JSON.parse(
+      JSON.stringify(defaultSpec()).replace('"rlimits":[', '"rlimits":[{"type":"RLIMIT_NPROC","soft":18446744073709551615,"hard":18446744073709551615},'),
+    );
+    const [nproc] = stepsOf(buildInitPlan(spec, testContext()), 'setrlimit');
+    expect(nproc).toEqual({ op: 'setrlimit', resource: RLIMIT_NPROC, soft: '18446744073709551615', hard: '18446744073709551615' });
+  });
+
+  test('without RLIMIT_NOFILE in the config, init gets the one tsrun was started with', () => {
+    const spec = specWith((s) => (s.process.rlimits = []));
+    const plan = buildInitPlan(spec, testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
+    expect(stepsOf(plan, 'setrlimit')).toEqual([{ op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '524288' }]);
+  });
+
+  test('the config RLIMIT_NOFILE wins over the inherited one', () => {
+    const plan = buildInitPlan(defaultSpec(), testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
+    expect(stepsOf(plan, 'setrlimit')).toEqual([{ op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '1024' }]);
+  });
+
+  test.each([
+    [{ type: 'RLIMIT_FOO', soft: 1, hard: 1 }, 'process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"'],
+    [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, 'process.rlimits[1].type: rlimit "RLIMIT_NOFILE" is set twice'],
+    [{ type: 'RLIMIT_CORE', soft: -1, hard: 1 }, 'process.rlimits[1].soft: must be a non-negative integer, not -1'],
+  ])('%j is an error', (rlimit, message) => {
+    const spec = specWith((s) => s.process.rlimits.push(rlimit));
+    expect(() => buildInitPlan(spec, testContext())).toThrow(message);
+  });
+});
+
+describe('credentials and the rest of the process', () => {
+  test('user, groups and umask', () => {
+    const spec = specWith((s) => (s.process.user = { uid: 1000, gid: 1001, additionalGids: [5, 27], umask: 0o077 }));
+    const plan = buildInitPlan(spec, testContext());
+    expect(stepsOf(plan, 'setUser')).toEqual([{ op: 'setUser', uid: 1000, gid: 1001, additionalGids: [5, 27], setgroups: true }]);
+    expect(stepsOf(plan, 'umask')).toEqual([{ op: 'umask', mask: 0o077 }]);
+  });
+
+  test('the default umask is 0022 and groups are cleared', () => {
+    const plan = buildInitPlan(defaultSpec(), testContext());
+    expect(stepsOf(plan, 'umask')).toEqual([{ op: 'umask', mask: 0o022 }]);
+    expect(stepsOf(plan, 'setUser')[0].additionalGids).toEqual([]);
+  });
+
+  test('order: limits, working directory, bounding set, user, capabilities, no_new_privs last', () => {
+    const plan = buildInitPlan(defaultSpec(), testContext());
+    const order = ['setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs'].map((op) => indexOf(plan, (s) => s.op === op));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(plan.init[plan.init.length - 1]).toEqual({ op: 'noNewPrivs' });
+  });
+
+  test('no no_new_privs unless asked', () => {
+    const plan = buildInitPlan(specWith((s) => (s.process.noNewPrivileges = false)), testContext());
+    expect(stepsOf(plan, 'noNewPrivs')).toEqual([]);
+  });
+
+  test('oomScoreAdj is written in stage1, before any namespace is joined', () => {
+    const spec = specWith((s) => {
+      s.process.oomScoreAdj = -500;
+      s.linux.namespaces.push({ type: 'user', path: '/proc/42/ns/user' });
+    });
+    const plan = buildInitPlan(spec, testContext());
+    expect(plan.stage1[0]).toEqual({ op: 'writeFile', path: '/proc/self/oom_score_adj', data: '-500' });
+    expect(plan.stage1[1]).toMatchObject({ op: 'setns' });
+  });
+
+  test.each([
+    [(s: DefaultSpec) => delete (s as { process?: unknown }).process, 'process: missing'],
+    [(s: DefaultSpec) => (s.process.args = []), 'process.args: must not be empty'],
+    [(s: DefaultSpec) => (s.process.cwd = 'home'), 'process.cwd: must be an absolute path, not "home"'],
+  ])('invalid process %#', (edit, message) => {
+    expect(() => buildInitPlan(specWith(edit), testContext())).toThrow(message);
+  });
+});
+
+describe('exec', () => {
+  test('args, env, the PATH of env for the lookup, and the exec fifo in the state directory', () => {
+    const plan = buildInitPlan(defaultSpec(), testContext({ preserveFds: 2 }));
+    expect(plan.exec).toEqual({
+      args: ['sh'],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+      searchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      preserveFds: 2,
+      fifo: { dir: '/run/tsrun/c1', name: 'exec.fifo' },
+    });
+  });
+
+  test('the last PATH of env is the one used', () => {
+    const spec = specWith((s) => (s.process.env = ['PATH=/a', 'PATHX=/x', 'PATH=/opt/bin:/bin']));
+    expect(buildInitPlan(spec, testContext()).exec.searchPath).toBe('/opt/bin:/bin');
+  });
+
+  test("runc's default search path when env has no PATH", () => {
+    const spec = specWith((s) => (s.process.env = ['TERM=xterm']));
+    expect(buildInitPlan(spec, testContext()).exec.searchPath).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  });
+
+  test('no fifo when running straight through', () => {
+    expect(buildInitPlan(defaultSpec(), testContext({ withFifo: false })).exec.fifo).toBeNull();
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * config.json `process` as plan steps: the oom score, resource limits, working directory,
+ * umask, credentials and capabilities, and the exec itself.
+ */
+import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/types';
+import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
+import { PlanError } from './plan-error';
+import type { ExecSpec, InitStep, PlanContext, SetrlimitStep, Stage1Step } from './types';
+
+/** runc's PATH for the lookup of args[0] when the environment has none. */
+export const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const DEFAULT_UMASK = 0o022;
+
+/** `spec.process`, with what every container process needs checked. */
+export function readProcess(spec: Spec): Process {
+  const proc = spec.process;
+  if (!proc) throw new PlanError('process', 'missing: a container needs a process to run');
+  if (!proc.args || proc.args.length === 0) throw new PlanError('process.args', 'must not be empty');
+  if (!proc.cwd?.startsWith('/')) throw new PlanError('process.cwd', `must be an absolute path, not "${proc.cwd ?? ''}"`);
+  return proc;
+}
+
+/**
+ * Stage1, before any namespace is joined or made: lowering the score needs CAP_SYS_RESOURCE in
+ * the host's user namespace, which init inside a new user namespace lacks; init inherits it.
+ */
+export function oomScoreAdjSteps(proc: Process): Stage1Step[] {
+  if (proc.oomScoreAdj === undefined) return [];
+  return [{ op: 'writeFile', path: '/proc/self/oom_score_adj', data: String(proc.oomScoreAdj) }];
+}
+
+/** The last init steps, in the order they must run: limits, working directory, credentials. */
+export function processSteps(proc: Process, ctx: PlanContext): InitStep[] {
+  const caps = capabilityMasks(proc.capabilities, ctx.lastCap);
+  const steps: InitStep[] = [
+    ...rlimitSteps(proc.rlimits, ctx.inheritedNofile),
+    // As root, so a directory the user may not search can still be the working directory (as runc).
+    { op: 'chdir', path: proc.cwd },
+    { op: 'umask', mask: proc.user?.umask ?? DEFAULT_UMASK },
+    { op: 'dropBounding', keep: caps.bounding.toString(), lastCap: ctx.lastCap },
+    {
+      op: 'setUser',
+      uid: proc.user?.uid ?? 0,
+      gid: proc.user?.gid ?? 0,
+      additionalGids: proc.user?.additionalGids ?? [],
+      setgroups: true,
+    },
+    {
+      op: 'setCaps',
+      effective: caps.effective.toString(),
+      permitted: caps.permitted.toString(),
+      inheritable: caps.inheritable.toString(),
+      ambient: caps.ambient.toString(),
+    },
+  ];
+  if (proc.noNewPrivileges) steps.push({ op: 'noNewPrivs' });
+  return steps;
+}
+
+/** A limit of the config (a JSON number) as the decimal u64 string the plan carries. */
+function u64(value: number, at: string): string {
+  if (!Number.isInteger(value) || value < 0) throw new PlanError(at, `must be a non-negative integer, not ${value}`);
+  // JSON numbers near 2^64 arrive rounded up to 2^64: that is RLIM_INFINITY as written.
+  return value >= 2 ** 64 ? RLIM_INFINITY : BigInt(value).toString();
+}
+
+/**
+ * process.rlimits, plus RLIMIT_NOFILE as tsrun was started with when the config does not set
+ * it (Node raised the soft limit, and init inherits tsrun's limits).
+ */
+export function rlimitSteps(rlimits: readonly POSIXRlimit[] | undefined, inheritedNofile: PlanContext['inheritedNofile']): SetrlimitStep[] {
+  const steps: SetrlimitStep[] = [];
+  const seen = new Set<string>();
+  (rlimits ?? []).forEach((r, i) => {
+    const at = `process.rlimits[${i}]`;
+    const resource = rlimitResource(r.type);
+    if (resource === undefined) throw new PlanError(`${at}.type`, `unknown rlimit "${r.type}"`);
+    if (seen.has(r.type)) throw new PlanError(`${at}.type`, `rlimit "${r.type}" is set twice`);
+    seen.add(r.type);
+    steps.push({ op: 'setrlimit', resource, soft: u64(r.soft, `${at}.soft`), hard: u64(r.hard, `${at}.hard`) });
+  });
+  if (!seen.has('RLIMIT_NOFILE') && inheritedNofile) {
+    steps.push({ op: 'setrlimit', resource: RLIMITS.RLIMIT_NOFILE, soft: inheritedNofile.soft, hard: inheritedNofile.hard });
+  }
+  return steps;
+}
+
+export interface CapabilityMasks {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+/**
+ * The capability sets as bit masks. A name Linux does not have is an error; a capability newer
+ * than the running kernel (above lastCap) is left out, since capset() refuses unknown bits.
+ * The kernel only lets an ambient capability be raised when it is permitted and inheritable,
+ * so others are left out of the ambient set (runc's observable behaviour: it never raised them).
+ */
+export function capabilityMasks(caps: LinuxCapabilities | undefined, lastCap: number): CapabilityMasks {
+  const mask = (set: keyof LinuxCapabilities): bigint =>
+    (caps?.[set] ?? []).reduce((bits, name, i) => {
+      const n = capabilityNumber(name);
+      if (n === undefined) throw new PlanError(`process.capabilities.${set}[${i}]`, `unknown capability "${name}"`);
+      return n <= lastCap ? bits | (1n << BigInt(n)) : bits;
+    }, 0n);
+  const permitted = mask('permitted');
+  const inheritable = mask('inheritable');
+  return {
+    bounding: mask('bounding'),
+    effective: mask('effective'),
+    permitted,
+    inheritable,
+    ambient: mask('ambient') & permitted & inheritable,
+  };
+}
+
+/** The value of `name` in an environment list; the last definition wins, as runc sets them in order. */
+function envValue(env: readonly string[], name: string): string | undefined {
+  const prefix = `${name}=`;
+  return env.filter((e) => e.startsWith(prefix)).pop()?.slice(prefix.length);
+}
+
+export function execSpec(proc: Process, ctx: PlanContext): ExecSpec {
+  const env = proc.env ?? [];
+  return {
+    args: proc.args as string[],
+    env,
+    searchPath: envValue(env, 'PATH') ?? DEFAULT_SEARCH_PATH,
+    preserveFds: ctx.preserveFds,
+    fifo: ctx.withFifo ? { dir: ctx.stateDir, name: 'exec.fifo' } : null,
+  };
+}

@@ -1,0 +1,124 @@
+import { defaultSpec } from '../../spec/default-config';
+import { buildInitPlan } from './build';
+import { renderFailure } from './render-failure';
+import { indexOf, specWith, testContext } from './test-context';
+import type { InitPlan, InitStep, Phase, PlanFailure } from './types';
+
+const ctx = testContext();
+
+function failure(phase: Phase, step: number, code: string, detail: string, errno = 1): PlanFailure {
+  return { phase, step, errno, code, detail };
+}
+
+/** The failure of the first init step matching `pred`. */
+function initFailure(plan: InitPlan, pred: (s: InitStep) => boolean, code: string, detail: string): PlanFailure {
+  const step = indexOf(plan, pred);
+  expect(step).toBeGreaterThanOrEqual(0);
+  return failure('init', step, code, detail);
+}
+
+describe('renderFailure', () => {
+  const plan = buildInitPlan(defaultSpec(), ctx);
+
+  test('a mount in the root names source, target and rootfs', () => {
+    const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/proc', 'EPERM', 'mount /proc');
+    expect(renderFailure(plan, f, ctx)).toBe('mount proc on /proc (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)');
+  });
+
+  test('the filesystem type is named when the source does not say it', () => {
+    const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/dev/shm', 'ENOMEM', 'mount /dev/shm');
+    expect(renderFailure(plan, f, ctx)).toBe('mount shm on /dev/shm type tmpfs (rootfs /tmp/b/rootfs): ENOMEM (Cannot allocate memory)');
+  });
+
+  test('a detail about something else than the target is kept', () => {
+    const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/dev/pts', 'EROFS', 'mkdirat dev/pts');
+    expect(renderFailure(plan, f, ctx)).toBe('mount devpts on /dev/pts (rootfs /tmp/b/rootfs): mkdirat dev/pts: EROFS (Read-only file system)');
+    const g = initFailure(plan, (s) => s.op === 'mount' && s.target === '/dev/pts', 'ENOTDIR', 'openat2 dev');
+    expect(renderFailure(plan, g, ctx)).toBe('mount devpts on /dev/pts (rootfs /tmp/b/rootfs): openat2 dev: ENOTDIR (Not a directory)');
+  });
+
+  test('bind mounts and remounts', () => {
+    const withBind = buildInitPlan(specWith((s) => s.mounts.push({ destination: '/data', source: '/srv/data', options: ['rbind', 'ro'] })), ctx);
+    const bind = initFailure(withBind, (s) => s.op === 'mount' && s.target === '/data', 'ENOENT', 'mount /data');
+    expect(renderFailure(withBind, bind, ctx)).toBe('rbind mount /srv/data on /data (rootfs /tmp/b/rootfs): ENOENT (No such file or directory)');
+    const remount = { ...bind, step: bind.step + 1 };
+    expect(renderFailure(withBind, remount, ctx)).toBe('remount /data read-only (rootfs /tmp/b/rootfs): ENOENT (No such file or directory)');
+  });
+
+  test('a mount after the root change is on a container path', () => {
+    const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/proc/sys' && s.source === null, 'EPERM', 'mount /proc/sys');
+    expect(renderFailure(plan, f, ctx)).toBe('remount /proc/sys read-only (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)');
+  });
+
+  test('the propagation change of / before the root bind is no container path', () => {
+    const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/', 'EINVAL', 'mount /');
+    expect(renderFailure(plan, f, ctx)).toBe('make / rprivate: EINVAL (Invalid argument)');
+  });
+
+  test('device nodes and symlinks', () => {
+    const mknod = initFailure(plan, (s) => s.op === 'mknod', 'EPERM', 'mknodat /dev/null');
+    expect(renderFailure(plan, mknod, ctx)).toBe('mknod /dev/null (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)');
+    const link = initFailure(plan, (s) => s.op === 'symlink' && s.target === '/dev/fd', 'EROFS', 'symlinkat /dev/fd');
+    expect(renderFailure(plan, link, ctx)).toBe('symlink /dev/fd -> /proc/self/fd (rootfs /tmp/b/rootfs): EROFS (Read-only file system)');
+  });
+
+  test('setns names the namespace file', () => {
+    const joined = buildInitPlan(specWith((s) => (s.linux.namespaces[1] = { type: 'network', path: '/proc/123/ns/net' })), ctx);
+    expect(renderFailure(joined, failure('stage1', 0, 'EINVAL', 'setns /proc/123/ns/net', 22), ctx)).toBe(
+      'setns /proc/123/ns/net: EINVAL (Invalid argument)',
+    );
+  });
+
+  test('the parent writing a cgroup.procs file', () => {
+    const ctx2 = testContext({ cgroup: { procsFiles: ['/sys/fs/cgroup/memory/x/cgroup.procs'], hierarchies: [] } });
+    const p = buildInitPlan(defaultSpec(), ctx2);
+    expect(renderFailure(p, failure('parent', 0, 'ENOSPC', 'write /sys/fs/cgroup/memory/x/cgroup.procs', 28), ctx2)).toBe(
+      'write /sys/fs/cgroup/memory/x/cgroup.procs: ENOSPC (No space left on device)',
+    );
+  });
+
+  test('the parent writing an id map', () => {
+    const spec = specWith((s) => {
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const p = buildInitPlan(spec, ctx);
+    const step = p.parent.findIndex((s) => s.op === 'writeProcFile' && s.name === 'uid_map');
+    expect(renderFailure(p, failure('parent', step, 'EPERM', 'write uid_map'), ctx)).toBe(
+      'write uid_map of the container init "0 100000 65536": EPERM (Operation not permitted)',
+    );
+  });
+
+  test('process steps', () => {
+    const rlimit = initFailure(plan, (s) => s.op === 'setrlimit', 'EPERM', 'setrlimit 7');
+    expect(renderFailure(plan, rlimit, ctx)).toBe('setrlimit RLIMIT_NOFILE (soft 1024, hard 1024): EPERM (Operation not permitted)');
+    const user = initFailure(plan, (s) => s.op === 'setUser', 'EINVAL', 'setresuid 0');
+    expect(renderFailure(plan, user, ctx)).toBe('set user 0:0: setresuid 0: EINVAL (Invalid argument)');
+    const chdir = initFailure(plan, (s) => s.op === 'chdir', 'ENOENT', 'chdir /');
+    expect(renderFailure(plan, chdir, ctx)).toBe('chdir / (rootfs /tmp/b/rootfs): ENOENT (No such file or directory)');
+  });
+
+  test('a command not found in $PATH, in runc words', () => {
+    expect(renderFailure(plan, failure('exec', 0, 'ENOENT', 'exec sh', 2), ctx)).toBe('exec: "sh": executable file not found in $PATH');
+  });
+
+  test('a command given by path that is missing or not executable', () => {
+    const byPath = buildInitPlan(specWith((s) => (s.process.args = ['/bin/foo'])), ctx);
+    expect(renderFailure(byPath, failure('exec', 0, 'ENOENT', 'exec /bin/foo', 2), ctx)).toBe('exec: "/bin/foo": ENOENT (No such file or directory)');
+    expect(renderFailure(byPath, failure('exec', 0, 'EACCES', 'exec /bin/foo', 13), ctx)).toBe('exec: "/bin/foo": EACCES (Permission denied)');
+  });
+
+  test('a failure while preparing the exec', () => {
+    expect(renderFailure(plan, failure('exec', 0, 'EINVAL', 'close_range', 22), ctx)).toBe('prepare exec of "sh": close_range: EINVAL (Invalid argument)');
+  });
+
+  test('a failure outside any step says what failed', () => {
+    expect(renderFailure(plan, failure('stage1', 4294967295, 'ENOSPC', 'clone init', 28), ctx)).toBe('clone init: ENOSPC (No space left on device)');
+  });
+
+  test('an errno without a known text keeps its name', () => {
+    const f = initFailure(plan, (s) => s.op === 'pivotRoot', 'ENOLINK', 'pivot_root .');
+    expect(renderFailure(plan, f, ctx)).toBe('pivot_root to /tmp/b/rootfs: pivot_root .: ENOLINK');
+  });
+});

@@ -1,0 +1,257 @@
+/**
+ * A failure the executor reported, as the one line a user reads: what the failed step was
+ * doing and where, then the errno, e.g.
+ *   mount proc on /proc (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)
+ *   exec: "foo": executable file not found in $PATH
+ * The executor's `detail` ("<syscall> <path>") is added when it names something the step
+ * description does not (a path component that could not be made, a different syscall).
+ */
+import {
+  CLONE_NEWCGROUP,
+  CLONE_NEWIPC,
+  CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWPID,
+  CLONE_NEWTIME,
+  CLONE_NEWUSER,
+  CLONE_NEWUTS,
+  MS_BIND,
+  MS_PRIVATE,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  MS_SHARED,
+  MS_SLAVE,
+  MS_UNBINDABLE,
+  RLIMITS,
+} from './linux';
+import type { InitPlan, InitStep, MountStep, ParentStep, PlanContext, PlanFailure, Stage1Step } from './types';
+
+/** glibc's strerror() text of the errnos a container set-up meets. */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  ESRCH: 'No such process',
+  EINTR: 'Interrupted system call',
+  EIO: 'Input/output error',
+  ENXIO: 'No such device or address',
+  E2BIG: 'Argument list too long',
+  ENOEXEC: 'Exec format error',
+  EBADF: 'Bad file descriptor',
+  ECHILD: 'No child processes',
+  EAGAIN: 'Resource temporarily unavailable',
+  ENOMEM: 'Cannot allocate memory',
+  EACCES: 'Permission denied',
+  EFAULT: 'Bad address',
+  ENOTBLK: 'Block device required',
+  EBUSY: 'Device or resource busy',
+  EEXIST: 'File exists',
+  EXDEV: 'Invalid cross-device link',
+  ENODEV: 'No such device',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  EINVAL: 'Invalid argument',
+  ENFILE: 'Too many open files in system',
+  EMFILE: 'Too many open files',
+  ENOTTY: 'Inappropriate ioctl for device',
+  ETXTBSY: 'Text file busy',
+  EFBIG: 'File too large',
+  ENOSPC: 'No space left on device',
+  ESPIPE: 'Illegal seek',
+  EROFS: 'Read-only file system',
+  EMLINK: 'Too many links',
+  EPIPE: 'Broken pipe',
+  ERANGE: 'Numerical result out of range',
+  ENAMETOOLONG: 'File name too long',
+  ENOSYS: 'Function not implemented',
+  ENOTEMPTY: 'Directory not empty',
+  ELOOP: 'Too many levels of symbolic links',
+  EOVERFLOW: 'Value too large for defined data type',
+  EOPNOTSUPP: 'Operation not supported',
+  EUSERS: 'Too many users',
+};
+
+const NAMESPACE_NAMES: ReadonlyArray<[number, string]> = [
+  [CLONE_NEWUSER, 'user'],
+  [CLONE_NEWIPC, 'ipc'],
+  [CLONE_NEWUTS, 'uts'],
+  [CLONE_NEWNET, 'network'],
+  [CLONE_NEWPID, 'pid'],
+  [CLONE_NEWNS, 'mount'],
+  [CLONE_NEWCGROUP, 'cgroup'],
+  [CLONE_NEWTIME, 'time'],
+];
+
+const PROPAGATION_NAMES: ReadonlyArray<[number, string]> = [
+  [MS_PRIVATE, 'private'],
+  [MS_SLAVE, 'slave'],
+  [MS_SHARED, 'shared'],
+  [MS_UNBINDABLE, 'unbindable'],
+];
+
+type AnyStep = Stage1Step | ParentStep | InitStep;
+
+export function renderFailure(plan: InitPlan, failure: PlanFailure, ctx: PlanContext): string {
+  const errno = errnoText(failure);
+  if (failure.phase === 'exec') return renderExecFailure(plan, failure, errno);
+  const steps: readonly AnyStep[] = plan[failure.phase];
+  const step = steps[failure.step];
+  if (!step) return `${failure.detail || failure.phase}: ${errno}`;
+  const what = describe(step, ctx) + (inContainer(plan, failure, step) ? ` (rootfs ${ctx.rootfs})` : '');
+  const detail = redundant(failure.detail, step) ? '' : `${failure.detail}: `;
+  return `${what}: ${detail}${errno}`;
+}
+
+function errnoText(failure: PlanFailure): string {
+  const code = failure.code || `errno ${failure.errno}`;
+  const text = Object.hasOwn(ERRNO_TEXT, code) ? ERRNO_TEXT[code] : undefined;
+  return text ? `${code} (${text})` : code;
+}
+
+/** The lookup of args[0] reports "exec <args[0]>"; anything else is the preparation before it. */
+function renderExecFailure(plan: InitPlan, failure: PlanFailure, errno: string): string {
+  const file = plan.exec.args[0];
+  if (failure.detail !== `exec ${file}`) return `prepare exec of "${file}": ${failure.detail}: ${errno}`;
+  // runc's wording (Go's exec.LookPath), which tools match on.
+  if (failure.code === 'ENOENT' && !file.includes('/')) return `exec: "${file}": executable file not found in $PATH`;
+  return `exec: "${file}": ${errno}`;
+}
+
+/** The path or value a step acts on, as the executor's detail names it. */
+function subject(step: AnyStep): string | undefined {
+  switch (step.op) {
+    case 'setns':
+    case 'writeFile':
+    case 'writePid':
+    case 'openRoot':
+    case 'maskPath':
+    case 'chdir':
+      return step.path;
+    case 'mount':
+    case 'mknod':
+    case 'symlink':
+    case 'mkdir':
+      return step.target;
+    case 'writeProcFile':
+      return step.name;
+    case 'setrlimit':
+      return String(step.resource);
+    default:
+      return undefined;
+  }
+}
+
+/** The system calls that are the step itself (a failure of any other one is worth naming). */
+const OWN_SYSCALLS: Partial<Record<AnyStep['op'], readonly string[]>> = {
+  setns: ['open', 'setns'],
+  writeFile: ['open', 'write'],
+  writePid: ['open', 'write'],
+  writeProcFile: ['open', 'write'],
+  openRoot: ['open', 'openat2'],
+  mount: ['mount'],
+  mknod: ['mknodat'],
+  symlink: ['symlinkat'],
+  mkdir: ['mkdirat'],
+  maskPath: ['mount'],
+  chdir: ['chdir'],
+  setrlimit: ['setrlimit'],
+};
+
+/** The detail says nothing the description does not: the step's own syscall on its own subject. */
+function redundant(detail: string, step: AnyStep): boolean {
+  if (!detail) return true;
+  const own = subject(step);
+  const space = detail.indexOf(' ');
+  if (own === undefined || space < 0) return false;
+  const strip = (p: string) => p.replace(/^\/+/, '');
+  const syscall = detail.slice(0, space);
+  return (OWN_SYSCALLS[step.op] ?? []).includes(syscall) && strip(detail.slice(space + 1)) === strip(own);
+}
+
+/** The step acts on a path of the container: beneath the open root, or anywhere after the root change. */
+function inContainer(plan: InitPlan, failure: PlanFailure, step: AnyStep): boolean {
+  if (failure.phase !== 'init') return false;
+  switch (step.op) {
+    case 'mknod':
+    case 'symlink':
+    case 'mkdir':
+    case 'maskPath':
+    case 'chdir':
+      return true;
+    case 'mount': {
+      const rootChange = plan.init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
+      return step.inRoot || (rootChange >= 0 && failure.step > rootChange);
+    }
+    default:
+      return false;
+  }
+}
+
+function describe(step: AnyStep, ctx: PlanContext): string {
+  switch (step.op) {
+    case 'setns':
+      return `setns ${step.path}`;
+    case 'unshare':
+      return `unshare ${namespaceNames(step.flags)} namespace`;
+    case 'writeFile':
+    case 'writePid':
+      return `write ${step.path}`;
+    case 'writeProcFile':
+      return `write ${step.name} of the container init ${JSON.stringify(step.data.trimEnd())}`;
+    case 'becomeRoot':
+      return 'become root (uid 0, gid 0) in the new user namespace';
+    case 'openRoot':
+      return `open rootfs ${step.path}`;
+    case 'mount':
+      return describeMount(step);
+    case 'mknod':
+      return `mknod ${step.target}`;
+    case 'symlink':
+      return `symlink ${step.target} -> ${step.linkTo}`;
+    case 'mkdir':
+      return `mkdir ${step.target}`;
+    case 'pivotRoot':
+      return `pivot_root to ${ctx.rootfs}`;
+    case 'moveRoot':
+      return `move ${ctx.rootfs} onto / (no pivot_root)`;
+    case 'maskPath':
+      return `mask ${step.path}`;
+    case 'sethostname':
+      return `sethostname ${JSON.stringify(step.name)}`;
+    case 'setdomainname':
+      return `setdomainname ${JSON.stringify(step.name)}`;
+    case 'setrlimit':
+      return `setrlimit ${rlimitName(step.resource)} (soft ${step.soft}, hard ${step.hard})`;
+    case 'chdir':
+      return `chdir ${step.path}`;
+    case 'umask':
+      return `umask ${step.mask.toString(8).padStart(4, '0')}`;
+    case 'dropBounding':
+      return 'drop capabilities from the bounding set';
+    case 'setUser':
+      return `set user ${step.uid}:${step.gid}` + (step.additionalGids.length ? ` (groups ${step.additionalGids.join(',')})` : '');
+    case 'setCaps':
+      return 'set capabilities';
+    case 'noNewPrivs':
+      return 'set no_new_privs';
+  }
+}
+
+function describeMount(step: MountStep): string {
+  if (step.flags & MS_REMOUNT) return `remount ${step.target}${step.flags & MS_RDONLY ? ' read-only' : ''}`;
+  const propagation = PROPAGATION_NAMES.find(([flag]) => step.flags & flag);
+  if (propagation && step.source === null) {
+    return `make ${step.target} ${step.flags & MS_REC ? 'r' : ''}${propagation[1]}`;
+  }
+  if (step.flags & MS_BIND) return `${step.flags & MS_REC ? 'rbind' : 'bind'} mount ${step.source} on ${step.target}`;
+  const type = step.fstype && step.fstype !== step.source ? ` type ${step.fstype}` : '';
+  return `mount ${step.source ?? step.fstype} on ${step.target}${type}`;
+}
+
+function namespaceNames(flags: number): string {
+  return NAMESPACE_NAMES.filter(([flag]) => flags & flag).map(([, name]) => name).join('+') || `flags ${flags}`;
+}
+
+function rlimitName(resource: number): string {
+  return Object.keys(RLIMITS).find((name) => RLIMITS[name] === resource) ?? `resource ${resource}`;
+}

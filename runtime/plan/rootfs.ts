@@ -1,0 +1,52 @@
+/**
+ * The container's view of files, from the fresh mount namespace to the final read-only root:
+ * propagation, the root bind, config mounts, /dev, the root change, masked and read-only paths.
+ */
+import type { Spec } from '../../spec/types';
+import { devSteps } from './dev';
+import { MS_BIND, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED, MS_SLAVE } from './linux';
+import { propagationFlags } from './mount-options';
+import { configMountSteps, containerPath, delayedReadonlySteps, readMounts } from './mounts';
+import { hasNamespace, Namespaces } from './namespaces';
+import { PlanError } from './plan-error';
+import type { InitStep, MountStep, PlanContext } from './types';
+
+/** A mount step on an absolute path (host path before the root change, container path after). */
+function mountAt(target: string, flags: number, fields: Partial<MountStep> = {}): MountStep {
+  return { op: 'mount', source: null, target, inRoot: false, fstype: null, flags, data: null, create: 'none', ignoreMissing: false, ...fields };
+}
+
+/** linux.rootfsPropagation as mount flags, undefined when the config leaves it out. */
+function rootPropagation(spec: Spec): number | undefined {
+  const word = spec.linux?.rootfsPropagation;
+  if (word === undefined) return undefined;
+  const flags = propagationFlags(word);
+  if (flags === undefined) throw new PlanError('linux.rootfsPropagation', `unknown propagation "${word}"`);
+  return flags;
+}
+
+/** `cwd` is the process's working directory, made in the root before the root change. */
+export function rootfsSteps(spec: Spec, ctx: PlanContext, ns: Namespaces, cwd: string): InitStep[] {
+  const mounts = readMounts(spec, ctx.bundle);
+  const propagation = rootPropagation(spec);
+  // Nothing may propagate to the host: until the root change everything is private, or a slave
+  // of the host when the config wants the host's mounts to reach the container.
+  const followsHost = propagation !== undefined && (propagation & (MS_SLAVE | MS_SHARED)) !== 0;
+  return [
+    mountAt('/', MS_REC | (followsHost ? MS_SLAVE : MS_PRIVATE)),
+    mountAt(ctx.rootfs, MS_BIND | MS_REC, { source: ctx.rootfs }),
+    { op: 'openRoot', path: ctx.rootfs },
+    ...configMountSteps(mounts, ctx, hasNamespace(ns, 'cgroup')),
+    ...devSteps(mounts, spec.linux?.devices, hasNamespace(ns, 'user')),
+    { op: 'mkdir', target: cwd, mode: 0o755 },
+    ctx.noPivot ? { op: 'moveRoot' } : { op: 'pivotRoot' },
+    ...(propagation === undefined ? [] : [mountAt('/', propagation)]),
+    ...delayedReadonlySteps(mounts),
+    ...(spec.linux?.readonlyPaths ?? []).map(containerPath).flatMap((p) => [
+      mountAt(p, MS_BIND | MS_REC, { source: p, ignoreMissing: true }),
+      mountAt(p, MS_BIND | MS_REMOUNT | MS_RDONLY, { ignoreMissing: true }),
+    ]),
+    ...(spec.linux?.maskedPaths ?? []).map((p): InitStep => ({ op: 'maskPath', path: containerPath(p) })),
+    ...(spec.root?.readonly ? [mountAt('/', MS_BIND | MS_REMOUNT | MS_RDONLY)] : []),
+  ];
+}
