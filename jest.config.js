@@ -5,5 +5,5 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/runtime', '<rootDir>/spec', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true, sourceMap: true } }] },
 };

@@ -8,7 +8,7 @@ bash scripts/setup.sh
 bundle=/tmp/tsrun-demo
 rm -rf "$bundle" && mkdir -p "$bundle/rootfs"/{bin,proc,sys,dev,tmp,etc}
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
-for applet in $(/bin/busybox --list); do ln -sf busybox "$bundle/rootfs/bin/$applet"; done
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$bundle/rootfs/bin/$applet"; done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$bundle/rootfs/etc/passwd"
 
 bin/tsrun spec --bundle "$bundle"

@@ -50,7 +50,8 @@ export class StateStore {
     checkId(id);
     fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     try {
-      fs.mkdirSync(this.dir(id), { mode: 0o700 });
+      // 0711 as runc: an init in a user namespace (not host root) must reach exec.fifo in it.
+      fs.mkdirSync(this.dir(id), { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ContainerError('container with given ID already exists');

@@ -11,28 +11,26 @@ import { defaultSpec } from '../../spec/default-config';
 
 export const BUSYBOX = '/bin/busybox';
 
-let template: string | null = null;
-
-/** A rootfs template made once per test process; bundles copy it. */
-function rootfsTemplate(): string {
-  if (template) return template;
+/** Fill `dir` with a busybox root filesystem: the static binary and a symlink per applet. */
+function buildRootfs(dir: string): void {
   if (!fs.existsSync(BUSYBOX)) {
     throw new Error(`${BUSYBOX} is missing: install Debian's busybox-static (apt-get install busybox-static)`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-rootfs-'));
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'etc', 'root', 'var', 'run']) {
     fs.mkdirSync(path.join(dir, d), { recursive: true });
   }
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   fs.copyFileSync(BUSYBOX, path.join(dir, 'bin/busybox'));
   fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
-  for (const applet of applets) fs.symlinkSync('busybox', path.join(dir, 'bin', applet));
+  for (const applet of applets()) fs.symlinkSync('busybox', path.join(dir, 'bin', applet));
   fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
   fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n');
-  template = dir;
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
+}
+
+let appletList: string[] | null = null;
+function applets(): string[] {
+  appletList ??= execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  return appletList;
 }
 
 export type Config = ReturnType<typeof defaultSpec>;
@@ -49,8 +47,10 @@ export interface Bundle {
 /** A bundle running `args` (no terminal) with the default config, edited by `edit` if given. */
 export function makeBundle(args: string[], edit?: (c: Config) => void): Bundle {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bundle-'));
+  // mkdtemp makes 0700: root in a user namespace, or a non-root user, could not reach the rootfs.
+  fs.chmodSync(dir, 0o755);
   const rootfs = path.join(dir, 'rootfs');
-  execFileSync('cp', ['-a', rootfsTemplate(), rootfs]);
+  buildRootfs(rootfs);
   const config = defaultSpec();
   config.process.terminal = false;
   config.process.args = args;

@@ -25,17 +25,24 @@ export interface Result {
 
 export class Tsrun {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-state-'));
+  private readonly io = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-io-'));
   private ids = new Set<string>();
 
-  /** Run `tsrun --root <root> ...args` to completion. */
-  cmd(args: string[], opts: { timeoutMs?: number; input?: string } = {}): Result {
-    const r = spawnSync(TSRUN, ['--root', this.root, ...args], {
-      encoding: 'utf8',
-      timeout: opts.timeoutMs ?? 30_000,
-      input: opts.input ?? '',
-    });
-    if (r.error) throw r.error;
-    return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  /**
+   * Run `tsrun --root <root> ...args` to completion. Output goes to files, not pipes: a created
+   * container inherits tsrun's stdio and would hold a pipe open long after tsrun exits.
+   */
+  cmd(args: string[], opts: { timeoutMs?: number } = {}): Result {
+    const out = path.join(this.io, 'stdout');
+    const err = path.join(this.io, 'stderr');
+    const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')];
+    try {
+      const r = spawnSync(TSRUN, ['--root', this.root, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: opts.timeoutMs ?? 30_000 });
+      if (r.error) throw r.error;
+      return { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+    } finally {
+      fds.forEach((fd) => fs.closeSync(fd));
+    }
   }
 
   /** Run a tsrun command in the background (e.g. a foreground `run` to signal). */
@@ -58,6 +65,7 @@ export class Tsrun {
   cleanup(): void {
     for (const id of this.ids) this.cmd(['delete', '--force', id]);
     fs.rmSync(this.root, { recursive: true, force: true });
+    fs.rmSync(this.io, { recursive: true, force: true });
   }
 }
 

@@ -102,7 +102,7 @@ test('a rootfs that does not exist', () => {
 
 test('an executable that is not in the rootfs', () => {
   const b = bundleWithCgroup(['nonexistent-binary']);
-  expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /exec: "nonexistent-binary": executable file not found in \$PATH/, b.cgroupsPath);
+  expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /exec: \\?"nonexistent-binary\\?": executable file not found in \$PATH/, b.cgroupsPath);
 });
 
 test('a mount the kernel refuses names the mount, the rootfs and the errno', () => {

@@ -24,7 +24,9 @@ afterEach(() => {
 });
 
 test('create, state, start, kill, delete: each step shows in state and the process runs only after start', async () => {
-  const b = bundle(['sh', '-c', 'touch /tmp/started; exec sleep 60']);
+  const b = bundle(['sh', '-c', 'touch /tmp/started; exec sleep 60'], (c) => {
+    c.root.readonly = false;
+  });
   const id = tsrun.track(uniqueId('life'));
 
   const created = tsrun.cmd(['create', '--bundle', b.dir, id]);
@@ -82,7 +84,9 @@ test('list shows containers as a table, as json and as ids', () => {
 });
 
 test('kill accepts signal names and numbers; an unknown signal is an error', async () => {
-  const b = bundle(['sh', '-c', 'trap "echo got-usr1 > /tmp/sig" USR1; while :; do sleep 0.05; done']);
+  const b = bundle(['sh', '-c', 'trap "echo got-usr1 > /tmp/sig" USR1; while :; do sleep 0.05; done'], (c) => {
+    c.root.readonly = false;
+  });
   const id = tsrun.track(uniqueId('sig'));
   expect(tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
   await sleep(200);
@@ -91,7 +95,7 @@ test('kill accepts signal names and numbers; an unknown signal is an error', asy
   expect(fs.readFileSync(path.join(b.rootfs, 'tmp/sig'), 'utf8')).toBe('got-usr1\n');
   const bad = tsrun.cmd(['kill', id, 'FOO']);
   expect(bad.code).toBe(1);
-  expect(bad.stderr).toContain('unknown signal "FOO"');
+  expect(bad.stderr).toContain('msg="unknown signal \\"FOO\\""');
   const pid = tsrun.state(id).pid as number;
   expect(tsrun.cmd(['kill', id, '9']).code).toBe(0);
   for (let i = 0; i < 100 && processExists(pid); i++) await sleep(20);

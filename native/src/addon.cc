@@ -1,3 +1,0 @@
-#include <napi.h>
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
-NODE_API_MODULE(tsrun_native, Init)

@@ -1,0 +1,10 @@
+#include "bindings.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  RegisterPlanBindings(env, exports);
+  RegisterSysBindings(env, exports);
+  RegisterWaitExit(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(tsrun_native, Init)

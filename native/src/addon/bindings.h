@@ -1,0 +1,11 @@
+// The addon's functions, one group per file; addon.cc puts them on `exports`.
+#ifndef TSRUN_ADDON_BINDINGS_H
+#define TSRUN_ADDON_BINDINGS_H
+
+#include <napi.h>
+
+void RegisterPlanBindings(Napi::Env env, Napi::Object exports);
+void RegisterSysBindings(Napi::Env env, Napi::Object exports);
+void RegisterWaitExit(Napi::Env env, Napi::Object exports);
+
+#endif

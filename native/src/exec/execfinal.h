@@ -1,0 +1,13 @@
+#ifndef TSRUN_EXECFINAL_H
+#define TSRUN_EXECFINAL_H
+
+#include "plan.h"
+#include "spawn_fds.h"
+
+/* Init's last act, in the order ExecSpec (runtime/plan/types.ts) gives: signals reset, fds
+ * 0-2 blocking and not close-on-exec, fds above the preserved ones close-on-exec, args[0] looked up, READY, exec
+ * fifo, execve. Failures before READY are reported to the parent; after it they can only be
+ * written to fd 2 before _exit(127). Never returns. */
+_Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds);
+
+#endif

@@ -1,0 +1,94 @@
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "creds.h"
+#include "execfinal.h"
+#include "fileio.h"
+#include "inroot.h"
+#include "mount.h"
+#include "sync.h"
+#include "sys.h"
+#include "text.h"
+
+static int open_root(const char *path, int *rootfd, struct tsrun_failure *f) {
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(f, errno, "open", path);
+  if (*rootfd >= 0) close(*rootfd);
+  *rootfd = fd;
+  return 0;
+}
+
+static int set_name(int (*set)(const char *, size_t), const struct plan_str *name, const char *what,
+                    struct tsrun_failure *f) {
+  if (set(name->s, name->len) < 0) return fail(f, errno, what, name->s);
+  return 0;
+}
+
+static int set_rlimit(uint32_t resource, uint64_t soft, uint64_t hard, struct tsrun_failure *f) {
+  if (sys_prlimit((int)resource, soft, hard) == 0) return 0;
+  char num[21];
+  return fail(f, errno, "setrlimit", txt_u64(num, resource));
+}
+
+static int run_step(const struct plan_step *s, int *rootfd, struct tsrun_failure *f) {
+  switch (s->op) {
+  case OP_BECOME_ROOT: return creds_become_root(f);
+  case OP_UNSHARE:
+    if (unshare((int)s->u.unshare.flags) < 0) return fail(f, errno, "unshare", NULL);
+    return 0;
+  case OP_WRITE_FILE:
+    return write_file(s->u.write_file.path, s->u.write_file.data.s, s->u.write_file.data.len, f);
+  case OP_OPEN_ROOT: return open_root(s->u.path.path, rootfd, f);
+  case OP_MOUNT: return mount_step(&s->u.mount, *rootfd, f);
+  case OP_MKNOD:
+    return inroot_mknod(*rootfd, s->u.mknod.target, s->u.mknod.mode, s->u.mknod.major, s->u.mknod.minor,
+                        s->u.mknod.uid, s->u.mknod.gid, f);
+  case OP_SYMLINK:
+    return inroot_symlink(*rootfd, s->u.symlink.target, s->u.symlink.link_to, s->u.symlink.ignore_existing, f);
+  case OP_MKDIR: return inroot_mkdir(*rootfd, s->u.mkdir.target, s->u.mkdir.mode, f);
+  case OP_PIVOT_ROOT: return root_pivot(rootfd, f);
+  case OP_MOVE_ROOT: return root_move(rootfd, f);
+  case OP_MASK_PATH: return mask_path(s->u.path.path, f);
+  case OP_SETHOSTNAME: return set_name(sethostname, &s->u.name, "sethostname", f);
+  case OP_SETDOMAINNAME: return set_name(setdomainname, &s->u.name, "setdomainname", f);
+  case OP_SETRLIMIT: return set_rlimit(s->u.rlimit.resource, s->u.rlimit.soft, s->u.rlimit.hard, f);
+  case OP_CHDIR:
+    if (chdir(s->u.path.path) < 0) return fail(f, errno, "chdir", s->u.path.path);
+    return 0;
+  case OP_UMASK: umask((mode_t)s->u.umask.mask); return 0;
+  case OP_DROP_BOUNDING: return caps_drop_bounding(s->u.bounding.keep, s->u.bounding.last_cap, f);
+  case OP_SET_USER:
+    return creds_set_user(s->u.user.uid, s->u.user.gid, s->u.user.gids, s->u.user.n_gids, s->u.user.setgroups, f);
+  case OP_SET_CAPS:
+    return caps_set(s->u.caps.effective, s->u.caps.permitted, s->u.caps.inheritable, s->u.caps.ambient, f);
+  case OP_NO_NEW_PRIVS:
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(f, errno, "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
+    return 0;
+  default: return fail(f, EINVAL, "op not allowed in init", NULL);
+  }
+}
+
+_Noreturn void init_main(const struct tsrun_plan *plan, const struct spawn_fds *fds) {
+  /* Signals stay blocked (as inherited from the parent's clone) until exec_final. */
+  struct sync_msg msg;
+  if (sync_recv(fds->sync, &msg) != 1 || msg.type != MSG_GO) _exit(1);
+
+  struct tsrun_failure f;
+  memset(&f, 0, sizeof f);
+  f.phase = PHASE_INIT;
+  int rootfd = -1;
+  for (uint32_t i = 0; i < plan->n_init; i++) {
+    f.step = i;
+    if (run_step(&plan->init[i], &rootfd, &f) < 0) sync_fail_exit(fds->sync, &f);
+  }
+  if (rootfd >= 0) close(rootfd);
+  exec_final(&plan->exec, fds);
+}

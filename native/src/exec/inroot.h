@@ -1,0 +1,29 @@
+/* Paths inside the container root: resolved beneath the root directory fd with openat2
+ * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, so ".." and symlinks (even absolute ones, even one
+ * pointing at the host's /etc) stay inside the root; missing components are created one at a
+ * time beneath the directory just resolved. All failures name the component that failed. */
+#ifndef TSRUN_INROOT_H
+#define TSRUN_INROOT_H
+
+#include <stdint.h>
+
+#include "failure.h"
+
+/* Open `path` beneath `rootfd` as an O_PATH fd. `create` (enum create_kind) makes a missing
+ * target first, with its missing parents (directories 0755, a file 0644). */
+int inroot_open(int rootfd, const char *path, int create, struct tsrun_failure *f);
+
+/* mkdir -p beneath the root; the last directory gets `mode`, parents 0755. An existing
+ * directory is fine. The umask does not apply. */
+int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f);
+
+/* mknod + chown beneath the root (parents created); an existing entry is EEXIST. The umask does
+ * not apply. */
+int inroot_mknod(int rootfd, const char *path, uint32_t mode, uint32_t major, uint32_t minor, uint32_t uid,
+                 uint32_t gid, struct tsrun_failure *f);
+
+/* symlink beneath the root (parents created); an existing entry is EEXIST unless
+ * `ignore_existing`. */
+int inroot_symlink(int rootfd, const char *path, const char *link_to, int ignore_existing, struct tsrun_failure *f);
+
+#endif

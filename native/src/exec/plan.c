@@ -1,0 +1,387 @@
+/*
+ * Plan wire format, version 1 (written by runtime/native/encode.ts)
+ * =================================================================
+ *
+ * All integers are little-endian. Types:
+ *   u8, u32, u64   fixed-size unsigned integers
+ *   bool           u8, 0 or 1
+ *   str            u32 byte length, then that many bytes (UTF-8, no terminator). A str used as a
+ *                  path or name must not contain a NUL byte; file contents (`data`) may.
+ *   optstr         bool present, then a str when present (null in the plan when absent)
+ *   list<T>        u32 count, then count T
+ *
+ * Plan:
+ *   "TSRP"         4 bytes of magic
+ *   u32 version    1
+ *   list<step>     stage1
+ *   u32            cloneFlags (CLONE_NEWNS, _NEWCGROUP, _NEWUTS, _NEWIPC, _NEWUSER, _NEWPID, _NEWNET only)
+ *   list<step>     parent
+ *   list<step>     init
+ *   exec:
+ *     list<str> args (at least one), list<str> env, str searchPath, u32 preserveFds (<= 2^20),
+ *     bool hasFifo, then when set: str fifo.dir, str fifo.name
+ *   Nothing may follow.
+ *
+ * Step: u8 op, then its fields (decimal strings of types.ts travel as u64):
+ *    1 setns          u32 nstype, str path                                 stage1
+ *    2 unshare        u32 flags                                            stage1, init
+ *    3 writeFile      str path, str data                                   stage1, init
+ *    4 writePid       str path                                             parent
+ *    5 writeProcFile  u8 name (1 uid_map, 2 gid_map, 3 setgroups), str data parent
+ *    6 becomeRoot     -                                                    init (6..23)
+ *    7 openRoot       str path
+ *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
+ *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing
+ *    9 mknod          str target, u32 mode, u32 major, u32 minor, u32 uid, u32 gid
+ *   10 symlink        str target, str linkTo, bool ignoreExisting
+ *   11 mkdir          str target, u32 mode
+ *   12 pivotRoot      -
+ *   13 moveRoot       -
+ *   14 maskPath       str path
+ *   15 sethostname    str name
+ *   16 setdomainname  str name
+ *   17 setrlimit      u32 resource, u64 soft, u64 hard
+ *   18 chdir          str path
+ *   19 umask          u32 mask
+ *   20 dropBounding   u64 keep, u32 lastCap (<= 63)
+ *   21 setUser        u32 uid, u32 gid, list<u32> additionalGids, bool setgroups
+ *   22 setCaps        u64 effective, u64 permitted, u64 inheritable, u64 ambient
+ *   23 noNewPrivs     -
+ *
+ * An op not allowed in its phase, an unknown op, a bad enum or bool value, a length running past
+ * the end, trailing bytes or a wrong magic/version make the whole plan invalid.
+ */
+#include "plan.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_CLONE_NAMESPACES \
+  (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+/* The kernel's default ceiling on fds (fs.nr_open). */
+#define PLAN_MAX_PRESERVE_FDS (1u << 20)
+
+/* A bump allocator in chunks, so the whole plan is freed at once. */
+struct arena_chunk {
+  struct arena_chunk *next;
+  size_t used, size;
+  _Alignas(16) unsigned char mem[];
+};
+
+struct plan_arena {
+  struct arena_chunk *head;
+};
+
+#define ARENA_CHUNK_MIN 65536u
+
+static void *arena_alloc(struct plan_arena *a, size_t size) {
+  size = (size + 15u) & ~(size_t)15u;
+  struct arena_chunk *c = a->head;
+  if (!c || c->size - c->used < size) {
+    size_t want = size > ARENA_CHUNK_MIN ? size : ARENA_CHUNK_MIN;
+    c = malloc(sizeof *c + want);
+    if (!c) return NULL;
+    c->next = a->head;
+    c->used = 0;
+    c->size = want;
+    a->head = c;
+  }
+  void *p = c->mem + c->used;
+  c->used += size;
+  memset(p, 0, size);
+  return p;
+}
+
+static void arena_free(struct plan_arena *a) {
+  struct arena_chunk *c = a->head;
+  while (c) {
+    struct arena_chunk *next = c->next;
+    free(c);
+    c = next;
+  }
+  free(a);
+}
+
+struct reader {
+  const uint8_t *buf;
+  size_t len, pos;
+  struct plan_arena *arena;
+  char *err;
+  size_t errlen;
+  int failed;
+};
+
+static int bad(struct reader *r, const char *what) {
+  if (!r->failed) snprintf(r->err, r->errlen, "malformed plan at byte %zu: %s", r->pos, what);
+  r->failed = 1;
+  return -1;
+}
+
+static int need(struct reader *r, size_t n, const char *what) {
+  if (r->failed) return -1;
+  if (r->len - r->pos < n) return bad(r, what);
+  return 0;
+}
+
+static uint8_t rd_u8(struct reader *r, const char *what) {
+  if (need(r, 1, what)) return 0;
+  return r->buf[r->pos++];
+}
+
+static uint32_t rd_u32(struct reader *r, const char *what) {
+  if (need(r, 4, what)) return 0;
+  const uint8_t *p = r->buf + r->pos;
+  r->pos += 4;
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd_u64(struct reader *r, const char *what) {
+  uint64_t lo = rd_u32(r, what);
+  uint64_t hi = rd_u32(r, what);
+  return lo | hi << 32;
+}
+
+static uint8_t rd_bool(struct reader *r, const char *what) {
+  uint8_t v = rd_u8(r, what);
+  if (v > 1) bad(r, what);
+  return v;
+}
+
+/* A string with its length; `may_hold_nul` for file contents only. */
+static struct plan_str rd_bytes(struct reader *r, const char *what, int may_hold_nul) {
+  struct plan_str out = {"", 0};
+  uint32_t n = rd_u32(r, what);
+  if (need(r, n, what)) return out;
+  const uint8_t *src = r->buf + r->pos;
+  if (!may_hold_nul && memchr(src, 0, n)) {
+    bad(r, what);
+    return out;
+  }
+  char *s = arena_alloc(r->arena, (size_t)n + 1);
+  if (!s) {
+    bad(r, "out of memory");
+    return out;
+  }
+  memcpy(s, src, n);
+  r->pos += n;
+  out.s = s;
+  out.len = n;
+  return out;
+}
+
+static const char *rd_str(struct reader *r, const char *what) { return rd_bytes(r, what, 0).s; }
+
+static const char *rd_optstr(struct reader *r, const char *what) {
+  return rd_bool(r, what) ? rd_str(r, what) : NULL;
+}
+
+/* A count of items that take at least `min_item` bytes each, checked against what is left. */
+static uint32_t rd_count(struct reader *r, size_t min_item, const char *what) {
+  uint32_t n = rd_u32(r, what);
+  if (!r->failed && (size_t)n * min_item > r->len - r->pos) bad(r, what);
+  return r->failed ? 0 : n;
+}
+
+enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4 };
+
+static int op_allowed(uint8_t op, int phase) {
+  switch (op) {
+  case OP_SETNS: return phase == IN_STAGE1;
+  case OP_UNSHARE:
+  case OP_WRITE_FILE: return phase == IN_STAGE1 || phase == IN_INIT;
+  case OP_WRITE_PID:
+  case OP_WRITE_PROC_FILE: return phase == IN_PARENT;
+  default: return op >= OP_BECOME_ROOT && op <= OP_NO_NEW_PRIVS && phase == IN_INIT;
+  }
+}
+
+static void rd_step(struct reader *r, struct plan_step *s, int phase) {
+  s->op = rd_u8(r, "step op");
+  if (r->failed) return;
+  if (!op_allowed(s->op, phase)) {
+    r->pos--;
+    bad(r, s->op >= OP_SETNS && s->op <= OP_NO_NEW_PRIVS ? "op not allowed in this phase" : "unknown op");
+    return;
+  }
+  switch (s->op) {
+  case OP_SETNS:
+    s->u.setns.nstype = rd_u32(r, "setns nstype");
+    s->u.setns.path = rd_str(r, "setns path");
+    break;
+  case OP_UNSHARE: s->u.unshare.flags = rd_u32(r, "unshare flags"); break;
+  case OP_WRITE_FILE:
+    s->u.write_file.path = rd_str(r, "writeFile path");
+    s->u.write_file.data = rd_bytes(r, "writeFile data", 1);
+    break;
+  case OP_WRITE_PID: s->u.write_pid.path = rd_str(r, "writePid path"); break;
+  case OP_WRITE_PROC_FILE:
+    s->u.write_proc_file.name = rd_u8(r, "writeProcFile name");
+    if (!r->failed && (s->u.write_proc_file.name < PROC_UID_MAP || s->u.write_proc_file.name > PROC_SETGROUPS))
+      bad(r, "writeProcFile name");
+    s->u.write_proc_file.data = rd_bytes(r, "writeProcFile data", 1);
+    break;
+  case OP_OPEN_ROOT:
+  case OP_MASK_PATH:
+  case OP_CHDIR: s->u.path.path = rd_str(r, "path"); break;
+  case OP_MOUNT: {
+    struct mount_step *m = &s->u.mount;
+    m->source = rd_optstr(r, "mount source");
+    m->target = rd_str(r, "mount target");
+    m->in_root = rd_bool(r, "mount inRoot");
+    m->fstype = rd_optstr(r, "mount fstype");
+    m->flags = rd_u32(r, "mount flags");
+    m->data = rd_optstr(r, "mount data");
+    m->create = rd_u8(r, "mount create");
+    if (!r->failed && m->create > CREATE_FILE) bad(r, "mount create");
+    m->ignore_missing = rd_bool(r, "mount ignoreMissing");
+    break;
+  }
+  case OP_MKNOD:
+    s->u.mknod.target = rd_str(r, "mknod target");
+    s->u.mknod.mode = rd_u32(r, "mknod mode");
+    s->u.mknod.major = rd_u32(r, "mknod major");
+    s->u.mknod.minor = rd_u32(r, "mknod minor");
+    s->u.mknod.uid = rd_u32(r, "mknod uid");
+    s->u.mknod.gid = rd_u32(r, "mknod gid");
+    break;
+  case OP_SYMLINK:
+    s->u.symlink.target = rd_str(r, "symlink target");
+    s->u.symlink.link_to = rd_str(r, "symlink linkTo");
+    s->u.symlink.ignore_existing = rd_bool(r, "symlink ignoreExisting");
+    break;
+  case OP_MKDIR:
+    s->u.mkdir.target = rd_str(r, "mkdir target");
+    s->u.mkdir.mode = rd_u32(r, "mkdir mode");
+    break;
+  case OP_SETHOSTNAME:
+  case OP_SETDOMAINNAME: s->u.name = rd_bytes(r, "name", 0); break;
+  case OP_SETRLIMIT:
+    s->u.rlimit.resource = rd_u32(r, "setrlimit resource");
+    s->u.rlimit.soft = rd_u64(r, "setrlimit soft");
+    s->u.rlimit.hard = rd_u64(r, "setrlimit hard");
+    break;
+  case OP_UMASK: s->u.umask.mask = rd_u32(r, "umask mask"); break;
+  case OP_DROP_BOUNDING:
+    s->u.bounding.keep = rd_u64(r, "dropBounding keep");
+    s->u.bounding.last_cap = rd_u32(r, "dropBounding lastCap");
+    if (!r->failed && s->u.bounding.last_cap > 63) bad(r, "dropBounding lastCap above 63");
+    break;
+  case OP_SET_USER: {
+    s->u.user.uid = rd_u32(r, "setUser uid");
+    s->u.user.gid = rd_u32(r, "setUser gid");
+    uint32_t n = rd_count(r, 4, "setUser additionalGids");
+    uint32_t *gids = arena_alloc(r->arena, (size_t)n * 4 + 4);
+    if (!gids) bad(r, "out of memory");
+    for (uint32_t i = 0; i < n && !r->failed; i++) gids[i] = rd_u32(r, "setUser gid");
+    s->u.user.gids = gids;
+    s->u.user.n_gids = n;
+    s->u.user.setgroups = rd_bool(r, "setUser setgroups");
+    break;
+  }
+  case OP_SET_CAPS:
+    s->u.caps.effective = rd_u64(r, "setCaps effective");
+    s->u.caps.permitted = rd_u64(r, "setCaps permitted");
+    s->u.caps.inheritable = rd_u64(r, "setCaps inheritable");
+    s->u.caps.ambient = rd_u64(r, "setCaps ambient");
+    break;
+  default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs: no fields */
+  }
+}
+
+static const struct plan_step *rd_steps(struct reader *r, uint32_t *count, int phase) {
+  uint32_t n = rd_count(r, 1, "step count");
+  struct plan_step *steps = arena_alloc(r->arena, (size_t)n * sizeof *steps + 1);
+  if (!steps) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) rd_step(r, &steps[i], phase);
+  *count = n;
+  return steps;
+}
+
+static char *const *rd_strlist(struct reader *r, uint32_t *count, const char *what) {
+  uint32_t n = rd_count(r, 4, what);
+  char **list = arena_alloc(r->arena, ((size_t)n + 1) * sizeof *list);
+  if (!list) {
+    bad(r, "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n && !r->failed; i++) list[i] = (char *)rd_str(r, what);
+  list[n] = NULL;
+  *count = n;
+  return list;
+}
+
+static void rd_exec(struct reader *r, struct exec_spec *e) {
+  e->args = rd_strlist(r, &e->n_args, "exec args");
+  if (!r->failed && e->n_args == 0) bad(r, "exec args is empty");
+  e->env = rd_strlist(r, &e->n_env, "exec env");
+  e->search_path = rd_str(r, "exec searchPath");
+  e->preserve_fds = rd_u32(r, "exec preserveFds");
+  if (!r->failed && e->preserve_fds > PLAN_MAX_PRESERVE_FDS) bad(r, "exec preserveFds above 1048576");
+  if (rd_bool(r, "exec fifo")) {
+    e->fifo_dir = rd_str(r, "exec fifo dir");
+    e->fifo_name = rd_str(r, "exec fifo name");
+  }
+}
+
+struct tsrun_plan *plan_decode(const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  struct plan_arena *arena = calloc(1, sizeof *arena);
+  if (!arena) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  struct reader r = {.buf = buf, .len = len, .arena = arena, .err = err, .errlen = errlen};
+  struct tsrun_plan *p = arena_alloc(arena, sizeof *p);
+  if (!p) bad(&r, "out of memory");
+  else if (len > PLAN_MAX_BYTES) bad(&r, "plan larger than 64 MiB");
+  else if (need(&r, 4, "magic") == 0 && memcmp(buf, PLAN_MAGIC, 4) != 0) bad(&r, "bad magic");
+  if (!r.failed) {
+    r.pos = 4;
+    if (rd_u32(&r, "version") != PLAN_VERSION && !r.failed) {
+      r.pos -= 4;
+      bad(&r, "unsupported version");
+    }
+  }
+  if (!r.failed) {
+    p->arena = arena;
+    p->stage1 = rd_steps(&r, &p->n_stage1, IN_STAGE1);
+    p->clone_flags = rd_u32(&r, "cloneFlags");
+    /* Anything else (CLONE_VM, CLONE_THREAD, a signal number) would break the executor. */
+    if (!r.failed && (p->clone_flags & ~PLAN_CLONE_NAMESPACES)) {
+      r.pos -= 4;
+      bad(&r, "cloneFlags holds flags other than CLONE_NEW* namespaces");
+    }
+    p->parent = rd_steps(&r, &p->n_parent, IN_PARENT);
+    p->init = rd_steps(&r, &p->n_init, IN_INIT);
+    rd_exec(&r, &p->exec);
+  }
+  if (!r.failed && r.pos != r.len) bad(&r, "trailing bytes");
+  if (r.failed) {
+    arena_free(arena);
+    return NULL;
+  }
+  return p;
+}
+
+void plan_free(struct tsrun_plan *plan) {
+  if (plan) arena_free(plan->arena);
+}
+
+const char *plan_op_name(uint8_t op) {
+  static const char *const names[] = {
+      [OP_SETNS] = "setns",         [OP_UNSHARE] = "unshare",
+      [OP_WRITE_FILE] = "writeFile", [OP_WRITE_PID] = "writePid",
+      [OP_WRITE_PROC_FILE] = "writeProcFile", [OP_BECOME_ROOT] = "becomeRoot",
+      [OP_OPEN_ROOT] = "openRoot",   [OP_MOUNT] = "mount",
+      [OP_MKNOD] = "mknod",          [OP_SYMLINK] = "symlink",
+      [OP_MKDIR] = "mkdir",          [OP_PIVOT_ROOT] = "pivotRoot",
+      [OP_MOVE_ROOT] = "moveRoot",   [OP_MASK_PATH] = "maskPath",
+      [OP_SETHOSTNAME] = "sethostname", [OP_SETDOMAINNAME] = "setdomainname",
+      [OP_SETRLIMIT] = "setrlimit",  [OP_CHDIR] = "chdir",
+      [OP_UMASK] = "umask",          [OP_DROP_BOUNDING] = "dropBounding",
+      [OP_SET_USER] = "setUser",     [OP_SET_CAPS] = "setCaps",
+      [OP_NO_NEW_PRIVS] = "noNewPrivs",
+  };
+  return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
+}

@@ -1,0 +1,32 @@
+/* Messages between the parent, stage1 and init over the SOCK_SEQPACKET pair made before the
+ * first clone. One message per send, each a whole struct sync_msg:
+ *   stage1 -> parent   MSG_PID (init's pid as the parent sees it) or MSG_FAILURE
+ *   parent -> init     MSG_GO once the parent steps are done
+ *   init   -> parent   MSG_READY just before the exec fifo / execve, or MSG_FAILURE */
+#ifndef TSRUN_SYNC_H
+#define TSRUN_SYNC_H
+
+#include <stdint.h>
+
+#include "failure.h"
+
+enum sync_type { MSG_PID = 1, MSG_GO = 2, MSG_READY = 3, MSG_FAILURE = 4 };
+
+struct sync_msg {
+  uint32_t type; /* enum sync_type */
+  int32_t pid;   /* MSG_PID */
+  struct tsrun_failure failure; /* MSG_FAILURE */
+};
+
+/* Send one message (retrying EINTR, never raising SIGPIPE). 0 or -1 with errno. */
+int sync_send(int fd, const struct sync_msg *msg);
+int sync_send_type(int fd, uint32_t type);
+
+/* Receive one message. 1 on a message, 0 when the peer is gone (EOF), -1 with errno; a message
+ * of the wrong size is EPROTO. */
+int sync_recv(int fd, struct sync_msg *msg);
+
+/* Send `f` as MSG_FAILURE and _exit(1): how stage1 and init end on a failure. */
+_Noreturn void sync_fail_exit(int fd, const struct tsrun_failure *f);
+
+#endif

@@ -1,0 +1,29 @@
+/* The plan executor's public interface, shared by the Node addon and the tsrund monitor. */
+#ifndef TSRUN_EXEC_H
+#define TSRUN_EXEC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "failure.h"
+#include "plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Execute `plan` (parent side, see spawn.c). Returns init's pid once init reported READY (it
+ * then waits on the exec fifo, or has gone on to execve), or -1 with `*failure` filled in; on
+ * failure no process it started is left, reaped included. Init is the caller's child
+ * (CLONE_PARENT): the caller reaps it. Blocks the calling thread until READY or failure. */
+pid_t tsrun_spawn(const struct tsrun_plan *plan, struct tsrun_failure *failure);
+
+/* Let an init waiting on its exec fifo go on to execve (see release.c). 0, or -1 with errno
+ * set and a one-line reason in `err`. */
+int tsrun_release(const char *fifo_path, pid_t pid, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

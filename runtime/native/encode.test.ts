@@ -1,0 +1,163 @@
+/**
+ * The wire format between encodePlan (TypeScript) and plan_decode (C): what C reads back is the
+ * plan that was written, and a malformed buffer is refused, never run and never a crash.
+ */
+import type { InitPlan } from '../plan/types';
+import { native } from './binding';
+import { encodePlan, OP_CODES } from './encode';
+import { mountStep } from './test-plans';
+
+const everyStep: InitPlan = {
+  stage1: [
+    { op: 'setns', nstype: 0x40000000, path: '/proc/1/ns/net' },
+    { op: 'unshare', flags: 0x80 },
+    { op: 'writeFile', path: '/proc/self/timens_offsets', data: 'monotonic 10 0\n' },
+  ],
+  cloneFlags: 0x7c020000,
+  parent: [
+    { op: 'writePid', path: '/sys/fs/cgroup/memory/x/cgroup.procs' },
+    { op: 'writeProcFile', name: 'setgroups', data: 'deny' },
+    { op: 'writeProcFile', name: 'uid_map', data: '0 100000 65536\n' },
+    { op: 'writeProcFile', name: 'gid_map', data: '0 100000 65536\n' },
+  ],
+  init: [
+    { op: 'becomeRoot' },
+    { op: 'unshare', flags: 0x02000000 },
+    { op: 'writeFile', path: '/proc/self/oom_score_adj', data: 'bytes\0with NUL and ünïcödé' },
+    { op: 'openRoot', path: '/run/b/rootfs' },
+    mountStep({ target: '/', flags: 0x44000 }),
+    mountStep({ source: 'tmpfs', target: '/dev', inRoot: true, fstype: 'tmpfs', flags: 0x1000002, data: 'mode=755,size=65536k', create: 'dir' }),
+    mountStep({ source: '/etc/hosts', target: '/etc/hosts', inRoot: true, flags: 0x5000, create: 'file', ignoreMissing: true }),
+    { op: 'mknod', target: '/dev/null', mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0 },
+    { op: 'symlink', target: '/dev/fd', linkTo: '/proc/self/fd', ignoreExisting: true },
+    { op: 'mkdir', target: '/dev/shm', mode: 0o1777 },
+    { op: 'pivotRoot' },
+    { op: 'moveRoot' },
+    { op: 'maskPath', path: '/proc/kcore' },
+    { op: 'sethostname', name: 'box' },
+    { op: 'setdomainname', name: 'example.org' },
+    { op: 'setrlimit', resource: 7, soft: '1024', hard: '18446744073709551615' },
+    { op: 'chdir', path: '/home/user' },
+    { op: 'umask', mask: 0o022 },
+    { op: 'dropBounding', keep: '549755813887', lastCap: 40 },
+    { op: 'setUser', uid: 1000, gid: 4294967294, additionalGids: [5, 100, 4294967295], setgroups: true },
+    { op: 'setCaps', effective: '18446744073709551615', permitted: '1', inheritable: '0', ambient: '536871968' },
+    { op: 'noNewPrivs' },
+  ],
+  exec: {
+    args: ['/bin/sh', '-c', 'echo "$@"', ''],
+    env: ['PATH=/bin', 'EMPTY='],
+    searchPath: '/bin:/usr/bin',
+    preserveFds: 2,
+    fifo: { dir: '/run/tsrun/x', name: 'exec.fifo' },
+  },
+};
+
+describe('encodePlan / plan_decode', () => {
+  test('C reads back every step type and field as written', () => {
+    const ops = new Set([...everyStep.stage1, ...everyStep.parent, ...everyStep.init].map((s) => s.op));
+    expect([...ops].sort()).toEqual(Object.keys(OP_CODES).sort());
+    expect(native.decodePlan(encodePlan(everyStep))).toEqual(everyStep);
+  });
+
+  test('a plan without exec fifo and with empty lists round-trips', () => {
+    const plan: InitPlan = {
+      stage1: [],
+      cloneFlags: 0,
+      parent: [],
+      init: [],
+      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null },
+    };
+    expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
+  });
+
+  test('every truncation of a valid plan is refused with the byte offset', () => {
+    const bytes = encodePlan(everyStep);
+    for (let len = 0; len < bytes.length; len++) {
+      expect(() => native.decodePlan(bytes.subarray(0, len))).toThrow(/^malformed plan at byte \d+: /);
+    }
+  });
+
+  test('trailing bytes, bad magic, an unknown version or op are refused', () => {
+    const bytes = encodePlan(everyStep);
+    expect(() => native.decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
+    expect(() => native.decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
+    const v2 = Buffer.from(bytes);
+    v2.writeUInt32LE(2, 4);
+    expect(() => native.decodePlan(v2)).toThrow(/unsupported version/);
+
+    const minimal = encodePlan({ stage1: [{ op: 'unshare', flags: 0 }], cloneFlags: 0, parent: [], init: [], exec: everyStep.exec });
+    // header (8) + stage1 count (4): the op byte of the only stage1 step
+    const unknownOp = Buffer.from(minimal);
+    unknownOp[12] = 99;
+    expect(() => native.decodePlan(unknownOp)).toThrow(/at byte 12: unknown op/);
+    const wrongPhase = Buffer.from(minimal);
+    wrongPhase[12] = OP_CODES.mount;
+    expect(() => native.decodePlan(wrongPhase)).toThrow(/at byte 12: op not allowed in this phase/);
+  });
+
+  test('clone flags other than namespaces and an absurd preserveFds are refused', () => {
+    const CLONE_VM = 0x100;
+    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | CLONE_VM }))).toThrow(
+      /cloneFlags holds flags other than CLONE_NEW\* namespaces/,
+    );
+    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
+    expect(() => native.decodePlan(encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 32 - 1 } }))).toThrow(
+      /exec preserveFds above 1048576/,
+    );
+  });
+
+  test('thrown decode errors carry code EINVAL', () => {
+    let caught: unknown;
+    try {
+      native.decodePlan(Buffer.from('TSRP'));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'EINVAL', errno: 22 });
+  });
+
+  test('random corruption of a plan never crashes the decoder', () => {
+    const bytes = encodePlan(everyStep);
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const corrupt = Buffer.from(bytes);
+      for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+        corrupt[Math.floor(random() * corrupt.length)] = Math.floor(random() * 256);
+      }
+      try {
+        native.decodePlan(corrupt);
+      } catch (err) {
+        expect((err as Error).message).toMatch(/^malformed plan at byte \d+: /);
+      }
+    }
+  });
+
+  test('a length field pointing far beyond the buffer is refused, not allocated', () => {
+    const bytes = Buffer.from(encodePlan(everyStep));
+    bytes.writeUInt32LE(0xffffffff, 8); // the stage1 step count
+    expect(() => native.decodePlan(bytes)).toThrow(/at byte 12: step count/);
+  });
+
+  test('values the format cannot carry exactly are refused in TypeScript, with their path', () => {
+    const withInit = (step: InitPlan['init'][number]): InitPlan => ({ ...everyStep, init: [step] });
+    expect(() => encodePlan(withInit({ op: 'umask', mask: -1 }))).toThrow('plan.init[0].mask: expected an integer in [0, 4294967295], got -1');
+    expect(() => encodePlan(withInit({ op: 'setrlimit', resource: 7, soft: '18446744073709551616', hard: '1' }))).toThrow(
+      'plan.init[0].soft: expected a decimal string of an unsigned 64-bit integer, got "18446744073709551616"',
+    );
+    expect(() => encodePlan(withInit({ op: 'setCaps', effective: '0x10', permitted: '0', inheritable: '0', ambient: '0' }))).toThrow(
+      /plan\.init\[0\]\.effective: expected a decimal string/,
+    );
+    expect(() => encodePlan(withInit({ op: 'dropBounding', keep: '0', lastCap: 64 }))).toThrow('plan.init[0].lastCap');
+    expect(() => encodePlan(withInit({ op: 'chdir', path: '/a\0b' }))).toThrow('plan.init[0].path: must not contain a NUL character');
+    expect(() => encodePlan({ ...everyStep, stage1: [{ op: 'pivotRoot' } as never] })).toThrow(
+      'plan.stage1[0].op: "pivotRoot" is not a step of this phase',
+    );
+    expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, args: [] } })).toThrow('plan.exec.args');
+    expect(() => encodePlan({ ...everyStep, cloneFlags: 2 ** 32 })).toThrow('plan.cloneFlags');
+  });
+});

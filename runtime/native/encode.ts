@@ -1,0 +1,257 @@
+/**
+ * InitPlan -> the bytes the C executor decodes (format: the comment at the top of
+ * native/src/exec/plan.c). Every value is checked on the way: a plan that cannot be encoded
+ * exactly is refused with the path of the offending field, never truncated or wrapped.
+ */
+import type { ExecSpec, InitPlan, InitStep, ParentStep, Stage1Step } from '../plan/types';
+
+export const PLAN_MAGIC = 'TSRP';
+export const PLAN_VERSION = 1;
+
+type AnyStep = Stage1Step | ParentStep | InitStep;
+
+/** Op codes on the wire, shared with enum plan_op in native/src/exec/plan.h. */
+export const OP_CODES: Record<AnyStep['op'], number> = {
+  setns: 1,
+  unshare: 2,
+  writeFile: 3,
+  writePid: 4,
+  writeProcFile: 5,
+  becomeRoot: 6,
+  openRoot: 7,
+  mount: 8,
+  mknod: 9,
+  symlink: 10,
+  mkdir: 11,
+  pivotRoot: 12,
+  moveRoot: 13,
+  maskPath: 14,
+  sethostname: 15,
+  setdomainname: 16,
+  setrlimit: 17,
+  chdir: 18,
+  umask: 19,
+  dropBounding: 20,
+  setUser: 21,
+  setCaps: 22,
+  noNewPrivs: 23,
+};
+
+const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
+const CREATE_KINDS = { none: 0, dir: 1, file: 2 } as const;
+const U32_MAX = 0xffffffff;
+const U64_MAX = (1n << 64n) - 1n;
+const MAX_LAST_CAP = 63;
+
+class PlanWriter {
+  private readonly parts: Buffer[] = [];
+
+  header(magic: string, version: number): void {
+    this.parts.push(Buffer.from(magic, 'latin1'));
+    this.u32(version, 'version');
+  }
+
+  u8(value: number): void {
+    this.parts.push(Buffer.from([value]));
+  }
+
+  u32(value: number, where: string): void {
+    if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
+      throw new RangeError(`plan.${where}: expected an integer in [0, ${U32_MAX}], got ${value}`);
+    }
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(value);
+    this.parts.push(b);
+  }
+
+  /** A decimal string of types.ts (capability masks, rlimits) as a u64. */
+  u64(decimal: string, where: string): void {
+    if (typeof decimal !== 'string' || !/^[0-9]+$/.test(decimal) || BigInt(decimal) > U64_MAX) {
+      throw new RangeError(`plan.${where}: expected a decimal string of an unsigned 64-bit integer, got ${JSON.stringify(decimal)}`);
+    }
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(decimal));
+    this.parts.push(b);
+  }
+
+  bool(value: boolean, where: string): void {
+    if (typeof value !== 'boolean') throw new TypeError(`plan.${where}: expected a boolean, got ${JSON.stringify(value)}`);
+    this.u8(value ? 1 : 0);
+  }
+
+  /** A path or name (no NUL byte, which C could not carry). */
+  str(value: string, where: string): void {
+    if (typeof value !== 'string') throw new TypeError(`plan.${where}: expected a string, got ${JSON.stringify(value)}`);
+    if (value.includes('\0')) throw new RangeError(`plan.${where}: must not contain a NUL character`);
+    this.bytes(value, where);
+  }
+
+  /** File contents: any string. */
+  bytes(value: string, where: string): void {
+    if (typeof value !== 'string') throw new TypeError(`plan.${where}: expected a string, got ${JSON.stringify(value)}`);
+    const b = Buffer.from(value, 'utf8');
+    this.u32(b.length, where);
+    this.parts.push(b);
+  }
+
+  optstr(value: string | null, where: string): void {
+    this.bool(value !== null, where);
+    if (value !== null) this.str(value, where);
+  }
+
+  u32list(values: number[], where: string): void {
+    this.u32(values.length, where);
+    values.forEach((v, i) => this.u32(v, `${where}[${i}]`));
+  }
+
+  strlist(values: string[], where: string): void {
+    this.u32(values.length, where);
+    values.forEach((v, i) => this.str(v, `${where}[${i}]`));
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+function oneOf<T extends Record<string, number>>(table: T, value: string, where: string): number {
+  if (!Object.prototype.hasOwnProperty.call(table, value)) {
+    throw new RangeError(`plan.${where}: expected one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return table[value];
+}
+
+function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, at: string): void {
+  if (!allowed.has(step.op)) throw new RangeError(`plan.${at}.op: ${JSON.stringify(step.op)} is not a step of this phase`);
+  w.u8(OP_CODES[step.op]);
+  const f = (field: string) => `${at}.${field}`;
+  switch (step.op) {
+    case 'setns':
+      w.u32(step.nstype, f('nstype'));
+      w.str(step.path, f('path'));
+      break;
+    case 'unshare':
+      w.u32(step.flags, f('flags'));
+      break;
+    case 'writeFile':
+      w.str(step.path, f('path'));
+      w.bytes(step.data, f('data'));
+      break;
+    case 'writePid':
+      w.str(step.path, f('path'));
+      break;
+    case 'writeProcFile':
+      w.u8(oneOf(PROC_FILES, step.name, f('name')));
+      w.bytes(step.data, f('data'));
+      break;
+    case 'openRoot':
+    case 'maskPath':
+    case 'chdir':
+      w.str(step.path, f('path'));
+      break;
+    case 'mount':
+      w.optstr(step.source, f('source'));
+      w.str(step.target, f('target'));
+      w.bool(step.inRoot, f('inRoot'));
+      w.optstr(step.fstype, f('fstype'));
+      w.u32(step.flags, f('flags'));
+      w.optstr(step.data, f('data'));
+      w.u8(oneOf(CREATE_KINDS, step.create, f('create')));
+      w.bool(step.ignoreMissing, f('ignoreMissing'));
+      break;
+    case 'mknod':
+      w.str(step.target, f('target'));
+      w.u32(step.mode, f('mode'));
+      w.u32(step.major, f('major'));
+      w.u32(step.minor, f('minor'));
+      w.u32(step.uid, f('uid'));
+      w.u32(step.gid, f('gid'));
+      break;
+    case 'symlink':
+      w.str(step.target, f('target'));
+      w.str(step.linkTo, f('linkTo'));
+      w.bool(step.ignoreExisting, f('ignoreExisting'));
+      break;
+    case 'mkdir':
+      w.str(step.target, f('target'));
+      w.u32(step.mode, f('mode'));
+      break;
+    case 'sethostname':
+    case 'setdomainname':
+      w.str(step.name, f('name'));
+      break;
+    case 'setrlimit':
+      w.u32(step.resource, f('resource'));
+      w.u64(step.soft, f('soft'));
+      w.u64(step.hard, f('hard'));
+      break;
+    case 'umask':
+      w.u32(step.mask, f('mask'));
+      break;
+    case 'dropBounding':
+      w.u64(step.keep, f('keep'));
+      if (!Number.isInteger(step.lastCap) || step.lastCap < 0 || step.lastCap > MAX_LAST_CAP) {
+        throw new RangeError(`plan.${f('lastCap')}: expected an integer in [0, ${MAX_LAST_CAP}], got ${step.lastCap}`);
+      }
+      w.u32(step.lastCap, f('lastCap'));
+      break;
+    case 'setUser':
+      w.u32(step.uid, f('uid'));
+      w.u32(step.gid, f('gid'));
+      w.u32list(step.additionalGids, f('additionalGids'));
+      w.bool(step.setgroups, f('setgroups'));
+      break;
+    case 'setCaps':
+      w.u64(step.effective, f('effective'));
+      w.u64(step.permitted, f('permitted'));
+      w.u64(step.inheritable, f('inheritable'));
+      w.u64(step.ambient, f('ambient'));
+      break;
+    case 'becomeRoot':
+    case 'pivotRoot':
+    case 'moveRoot':
+    case 'noNewPrivs':
+      break;
+    default: {
+      const unknown: never = step;
+      throw new RangeError(`plan.${at}.op: unknown op ${JSON.stringify((unknown as { op: unknown }).op)}`);
+    }
+  }
+}
+
+const STAGE1_OPS: ReadonlySet<string> = new Set<Stage1Step['op']>(['setns', 'unshare', 'writeFile']);
+const PARENT_OPS: ReadonlySet<string> = new Set<ParentStep['op']>(['writePid', 'writeProcFile']);
+const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
+  'becomeRoot', 'unshare', 'writeFile', 'openRoot', 'mount', 'mknod', 'symlink', 'mkdir', 'pivotRoot', 'moveRoot',
+  'maskPath', 'sethostname', 'setdomainname', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps',
+  'noNewPrivs',
+]);
+
+function writeSteps(w: PlanWriter, steps: AnyStep[], allowed: ReadonlySet<string>, phase: string): void {
+  w.u32(steps.length, phase);
+  steps.forEach((s, i) => writeStep(w, s, allowed, `${phase}[${i}]`));
+}
+
+function writeExec(w: PlanWriter, exec: ExecSpec): void {
+  if (exec.args.length === 0) throw new RangeError('plan.exec.args: must name the program to run');
+  w.strlist(exec.args, 'exec.args');
+  w.strlist(exec.env, 'exec.env');
+  w.str(exec.searchPath, 'exec.searchPath');
+  w.u32(exec.preserveFds, 'exec.preserveFds');
+  w.bool(exec.fifo !== null, 'exec.fifo');
+  if (exec.fifo) {
+    w.str(exec.fifo.dir, 'exec.fifo.dir');
+    w.str(exec.fifo.name, 'exec.fifo.name');
+  }
+}
+
+export function encodePlan(plan: InitPlan): Buffer {
+  const w = new PlanWriter();
+  w.header(PLAN_MAGIC, PLAN_VERSION);
+  writeSteps(w, plan.stage1, STAGE1_OPS, 'stage1');
+  w.u32(plan.cloneFlags, 'cloneFlags');
+  writeSteps(w, plan.parent, PARENT_OPS, 'parent');
+  writeSteps(w, plan.init, INIT_OPS, 'init');
+  writeExec(w, plan.exec);
+  return w.finish();
+}
