@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CgroupError, errnoName } from './errors';
+import { sleepSync } from '../sleep-sync';
 
 export interface MakeHooks {
   /** Runs on each directory from the mountpoint down to the target's parent, before its child is made. */
@@ -95,11 +96,6 @@ export function readProcsTree(dir: string, into: Set<number> = new Set()): Set<n
   for (const line of text.split('\n')) if (line) into.add(Number(line));
   for (const sub of subdirectories(dir)) readProcsTree(sub, into);
   return into;
-}
-
-/** Block the thread for `ms` (tsrun is a short-lived command; the waits are brief). */
-export function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { ContainerError } from '../errors';
 import { pidfdOpen, pidfdSendSignal } from '../native';
+import { sleepSync } from '../sleep-sync';
 import { isSameLiveProcess } from '../state/proc';
 import type { StoredState } from '../state/store';
 
@@ -25,10 +26,9 @@ export function signalInit(state: StoredState, signal: number): void {
 /** Block until the init is gone (a zombie counts as gone) or `timeoutMs` passes; true when gone. */
 export function waitForInitExit(state: StoredState, timeoutMs: number): boolean {
   const deadline = Date.now() + timeoutMs;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   while (isSameLiveProcess(state.pid, state.initStartTime)) {
     if (Date.now() > deadline) return false;
-    Atomics.wait(pause, 0, 0, 5);
+    sleepSync(5);
   }
   return true;
 }

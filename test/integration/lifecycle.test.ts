@@ -184,3 +184,25 @@ test('kill refuses a pid that was recycled (start time differs from the state)',
   expect(processExists(saved.pid)).toBe(true);
   fs.writeFileSync(file, JSON.stringify(saved));
 });
+
+test('kill with the default SIGTERM stops a created container, as runc does; the process never ran', async () => {
+  const b = bundle(['sh', '-c', 'touch /tmp/ran'], (c) => {
+    c.root.readonly = false;
+  });
+  const id = tsrun.track(uniqueId('kill-created'));
+  expect(tsrun.cmd(['create', '-b', b.dir, id]).code).toBe(0);
+  const pid = tsrun.state(id).pid as number;
+  expect(tsrun.cmd(['kill', id]).code).toBe(0);
+  for (let i = 0; i < 100 && processExists(pid); i++) await sleep(20);
+  expect(tsrun.state(id)).toMatchObject({ status: 'stopped' });
+  expect(fs.existsSync(path.join(b.rootfs, 'tmp/ran'))).toBe(false);
+});
+
+test('once started, pid 1 without a handler ignores SIGTERM (only its own handlers count)', async () => {
+  const b = bundle(['sleep', '60']);
+  const id = tsrun.track(uniqueId('term-running'));
+  expect(tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
+  expect(tsrun.cmd(['kill', id, 'TERM']).code).toBe(0);
+  await sleep(300);
+  expect(tsrun.state(id)).toMatchObject({ status: 'running' });
+});

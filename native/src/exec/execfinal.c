@@ -104,13 +104,33 @@ _Noreturn static void die_after_ready(const char *what, const char *path, int er
   _exit(127);
 }
 
+static void exit_on_signal(int sig) { _exit(128 + sig); }
+
+/* A created container's init dies of the signals that end a process by default, as runc's does:
+ * as pid 1 of its pid namespace it would otherwise ignore `tsrun kill ID` (SIGTERM) until start.
+ * glibc's sigaction supplies the restorer the kernel needs for a handler, and is safe here. */
+static void exit_on_terminating_signals(void) {
+  static const int terminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = exit_on_signal;
+  for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++) sigaction(terminating[i], &sa, NULL);
+}
+
+/* Wait on the fifo until `start`. The handlers end there: signals are blocked before the byte
+ * is written and the defaults restored before they are unblocked, so once start has returned a
+ * signal meets the container's own dispositions only. */
 static void wait_for_start(const struct exec_spec *e, int fifo_dir) {
+  exit_on_terminating_signals();
   int fd;
   do fd = openat(fifo_dir, e->fifo_name, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) die_after_ready("open exec fifo", e->fifo_name, errno);
+  uint64_t all = ~(uint64_t)0;
+  sys_sigprocmask(SIG_SETMASK, &all, NULL);
   if (write_all(fd, "0", 1) < 0) die_after_ready("write exec fifo", e->fifo_name, errno);
   close(fd);
+  reset_signals();
 }
 
 _Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds) {
