@@ -53,7 +53,10 @@ function main(): void {
   if (args[0] === '--inner') return inner(JSON.parse(args[2]), Number(args[1]));
   const iterations = Number(args[args.indexOf('--iterations') + 1]) || 100;
 
-  const bundle = makeBundle(['/bin/true']);
+  // crun 1.8 refuses an ociVersion newer than 1.0.x; the config uses nothing later.
+  const bundle = makeBundle(['/bin/true'], (c) => {
+    c.ociVersion = '1.0.2';
+  });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-'));
   const runners: Runner[] = [
     { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },

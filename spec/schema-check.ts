@@ -1,40 +1,22 @@
 /**
- * Checks a document against the project's JSON Schemas (spec/schema) with ajv, reporting every
- * violation as a ConfigIssue with a person-readable message. The schemas carry two annotation
- * keywords for this: `x-expect` (what a valid value looks like) and `x-noun` (what an enum lists).
+ * Checks a document against the project's JSON Schemas (spec/schema) with the validators ajv
+ * generated from them (spec/generated/validators.ts), reporting every violation as a ConfigIssue
+ * with a person-readable message. The schemas carry two annotation keywords for this:
+ * `x-expect` (what a valid value looks like) and `x-noun` (what an enum lists).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import configSchema from './schema/config.schema.json';
-import defsSchema from './schema/defs.schema.json';
-import defsLinuxSchema from './schema/defs-linux.schema.json';
-import stateSchema from './schema/state.schema.json';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { type ConfigIssue, type PathSegment, issue, showValue } from './issue';
 
-interface Validators {
-  config: ValidateFunction;
-  state: ValidateFunction;
-}
-
-let compiled: Validators | null = null;
-
-function validators(): Validators {
-  if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-  ajv.addKeyword({ keyword: 'x-expect', schemaType: 'string' });
-  ajv.addKeyword({ keyword: 'x-noun', schemaType: 'string' });
-  // Keys match the relative $refs between the schema files.
-  ajv.addSchema(defsSchema, 'defs.schema.json');
-  ajv.addSchema(defsLinuxSchema, 'defs-linux.schema.json');
-  compiled = { config: ajv.compile(configSchema), state: ajv.compile(stateSchema) };
-  return compiled;
-}
+// Generated code without types of its own (ajv standalone output).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validators: { config: ValidateFunction; state: ValidateFunction } = require('./generated/validators');
 
 export function checkConfigSchema(doc: unknown): ConfigIssue[] {
-  return run(validators().config, doc);
+  return run(validators.config, doc);
 }
 
 export function checkStateSchema(doc: unknown): ConfigIssue[] {
-  return run(validators().state, doc);
+  return run(validators.state, doc);
 }
 
 function run(validate: ValidateFunction, doc: unknown): ConfigIssue[] {

@@ -14,7 +14,7 @@ import { startContainer } from './start';
 /** Signals a foreground `run` passes on to the container (those Node lets a program handle). */
 const FORWARDED: NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH', 'SIGPIPE', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGXFSZ',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH', 'SIGPIPE', 'SIGXCPU', 'SIGXFSZ',
 ];
 
 export async function runContainer(

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Generates spec/generated/*.ts from the JSON Schemas in spec/schema with
- * json-schema-to-typescript.
+ * Generates spec/generated/*.ts from the JSON Schemas in spec/schema: the types, with
+ * json-schema-to-typescript, and the validators, as ajv standalone code (compiling the schemas
+ * with ajv at every tsrun start would cost more than the rest of a `tsrun create`).
  *
  *   node spec/tools/gen-types.js          write the generated files
  *   node spec/tools/gen-types.js --check  exit 1 when a committed file differs from what the
@@ -12,6 +13,8 @@
 const fs = require('fs');
 const path = require('path');
 const { compileFromFile } = require('json-schema-to-typescript');
+const Ajv = require('ajv').default;
+const standaloneCode = require('ajv/dist/standalone').default;
 
 const SPEC_DIR = path.resolve(__dirname, '..');
 const SCHEMA_DIR = path.join(SPEC_DIR, 'schema');
@@ -39,13 +42,33 @@ async function render({ schema, out }, outDir) {
   return { file: path.join(outDir, out), code };
 }
 
+/**
+ * The validators of config.json and of the state, with the options spec/schema-check.ts reads
+ * errors by (allErrors, verbose: the failing subschema's x-expect and x-noun annotations).
+ */
+function renderValidators(outDir) {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { source: true } });
+  ajv.addKeyword({ keyword: 'x-expect', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-noun', schemaType: 'string' });
+  const load = (name) => JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, name), 'utf8'));
+  // Keys match the relative $refs between the schema files.
+  ajv.addSchema(load('defs.schema.json'), 'defs.schema.json');
+  ajv.addSchema(load('defs-linux.schema.json'), 'defs-linux.schema.json');
+  ajv.addSchema(load('config.schema.json'), 'config');
+  ajv.addSchema(load('state.schema.json'), 'state');
+  const banner =
+    '/* Generated from spec/schema/*.schema.json by spec/tools/gen-types.js (ajv standalone code): do not edit.\n' +
+    ' * Change the schemas and run `npm run gen:types`. */\n// @ts-nocheck\n';
+  return { file: path.join(outDir, 'validators.ts'), code: banner + standaloneCode(ajv, { config: 'config', state: 'state' }) + '\n' };
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const check = args.includes('--check');
   const outAt = args.indexOf('--out');
   if (outAt !== -1 && !args[outAt + 1]) throw new Error('--out needs a directory');
   const outDir = outAt === -1 ? DEFAULT_OUT_DIR : path.resolve(args[outAt + 1]);
-  const results = await Promise.all(TARGETS.map((target) => render(target, outDir)));
+  const results = [...(await Promise.all(TARGETS.map((target) => render(target, outDir)))), renderValidators(outDir)];
   if (check) {
     const stale = results.filter(({ file, code }) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== code);
     for (const { file } of stale)
