@@ -1,8 +1,7 @@
-import { defaultSpec } from '../../spec/default-config';
 import type { LinuxNamespace } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
-import { specWith, testContext } from './test-context';
+import { baseSpec, specWith, testContext } from './test-context';
 
 // Kernel values, written out so that a wrong constant in linux.ts shows up here.
 const NEWTIME = 0x80;
@@ -24,13 +23,13 @@ const USER_MAPS = {
 
 describe('new namespaces', () => {
   test('the default config clones pid, network, ipc, uts and mount namespaces', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(plan.cloneFlags).toBe(NEWPID | NEWNET | NEWIPC | NEWUTS | NEWNS);
     expect(plan.stage1).toEqual([]);
   });
 
   test('a new cgroup namespace is an unshare in init, after the parent placed init in its cgroups', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(plan.cloneFlags & NEWCGROUP).toBe(0);
     expect(plan.init[0]).toEqual({ op: 'unshare', flags: NEWCGROUP });
     expect(plan.parent.filter((s) => s.op === 'writePid')).toHaveLength(4);
@@ -193,7 +192,7 @@ describe('hostname and domainname', () => {
 describe('parent', () => {
   test('writes init into every cgroup.procs file the cgroup manager gave, in order', () => {
     const ctx = testContext({ cgroup: { procsFiles: ['/sys/fs/cgroup/a/cgroup.procs', '/sys/fs/cgroup/b/cgroup.procs'], hierarchies: [] } });
-    expect(buildInitPlan(defaultSpec(), ctx).parent).toEqual([
+    expect(buildInitPlan(baseSpec(), ctx).parent).toEqual([
       { op: 'writePid', path: '/sys/fs/cgroup/a/cgroup.procs' },
       { op: 'writePid', path: '/sys/fs/cgroup/b/cgroup.procs' },
     ]);

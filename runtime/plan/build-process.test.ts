@@ -1,7 +1,7 @@
-import { defaultSpec, DefaultSpec } from '../../spec/default-config';
+import type { DefaultSpec } from '../../spec/default-config';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
-import { indexOf, specWith, stepsOf, testContext } from './test-context';
+import { baseSpec, indexOf, specWith, stepsOf, testContext } from './test-context';
 
 const RLIMIT_NOFILE = 7;
 const RLIMIT_CORE = 4;
@@ -12,7 +12,7 @@ describe('capabilities', () => {
   const DEFAULT_MASK = String(2 ** 5 + 2 ** 10 + 2 ** 29);
 
   test('the default sets as bit masks; the bounding set is cut down to the host last_cap', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext({ lastCap: 40 }));
+    const plan = buildInitPlan(baseSpec(), testContext({ lastCap: 40 }));
     expect(stepsOf(plan, 'dropBounding')).toEqual([{ op: 'dropBounding', keep: DEFAULT_MASK, lastCap: 40 }]);
     expect(stepsOf(plan, 'setCaps')).toEqual([{ op: 'setCaps', effective: DEFAULT_MASK, permitted: DEFAULT_MASK, inheritable: '0', ambient: '0' }]);
   });
@@ -62,7 +62,7 @@ describe('rlimits', () => {
 
   test('unlimited (2^64-1 in JSON) stays unlimited', () => {
     const spec = JSON.parse(
-      JSON.stringify(defaultSpec()).replace('"rlimits":[', '"rlimits":[{"type":"RLIMIT_NPROC","soft":18446744073709551615,"hard":18446744073709551615},'),
+      JSON.stringify(baseSpec()).replace('"rlimits":[', '"rlimits":[{"type":"RLIMIT_NPROC","soft":18446744073709551615,"hard":18446744073709551615},'),
     );
     const [nproc] = stepsOf(buildInitPlan(spec, testContext()), 'setrlimit');
     expect(nproc).toEqual({ op: 'setrlimit', resource: RLIMIT_NPROC, soft: '18446744073709551615', hard: '18446744073709551615' });
@@ -75,7 +75,7 @@ describe('rlimits', () => {
   });
 
   test('the config RLIMIT_NOFILE wins over the inherited one', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
+    const plan = buildInitPlan(baseSpec(), testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
     expect(stepsOf(plan, 'setrlimit')).toEqual([{ op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '1024' }]);
   });
 
@@ -98,13 +98,13 @@ describe('credentials and the rest of the process', () => {
   });
 
   test('the default umask is 0022 and groups are cleared', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(stepsOf(plan, 'umask')).toEqual([{ op: 'umask', mask: 0o022 }]);
     expect(stepsOf(plan, 'setUser')[0].additionalGids).toEqual([]);
   });
 
   test('order: limits, working directory, bounding set, user, capabilities, no_new_privs last', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const order = ['setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs'].map((op) => indexOf(plan, (s) => s.op === op));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -135,9 +135,18 @@ describe('credentials and the rest of the process', () => {
   });
 });
 
+describe('terminal', () => {
+  test('a terminal is refused with the field named, not ignored', () => {
+    const spec = specWith((s) => {
+      s.process.terminal = true;
+    });
+    expect(() => buildInitPlan(spec, testContext())).toThrow('process.terminal: terminals are not supported by this tsrun yet: set it to false');
+  });
+});
+
 describe('exec', () => {
   test('args, env, the PATH of env for the lookup, and the exec fifo in the state directory', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext({ preserveFds: 2 }));
+    const plan = buildInitPlan(baseSpec(), testContext({ preserveFds: 2 }));
     expect(plan.exec).toEqual({
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
@@ -158,6 +167,6 @@ describe('exec', () => {
   });
 
   test('no fifo when running straight through', () => {
-    expect(buildInitPlan(defaultSpec(), testContext({ withFifo: false })).exec.fifo).toBeNull();
+    expect(buildInitPlan(baseSpec(), testContext({ withFifo: false })).exec.fifo).toBeNull();
   });
 });

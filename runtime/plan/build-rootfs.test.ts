@@ -1,8 +1,7 @@
-import { defaultSpec } from '../../spec/default-config';
 import type { LinuxDevice, RootfsPropagation } from '../../spec/types';
 import { bindMountSources, buildInitPlan } from './build';
 import type { InitPlan, InitStep } from './types';
-import { indexOf, mountsOn, specWith, stepsOf, testContext, V2_HIERARCHIES } from './test-context';
+import { baseSpec, indexOf, mountsOn, specWith, stepsOf, testContext, V2_HIERARCHIES } from './test-context';
 
 // Kernel values, written out so that a wrong constant in linux.ts shows up here.
 const RDONLY = 1;
@@ -25,7 +24,7 @@ const rootChange = (plan: InitPlan) => indexOf(plan, (s) => s.op === 'pivotRoot'
 
 describe('before the first container mount', () => {
   test('/ is made rprivate, the rootfs bound onto itself and opened as the root', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const first = indexOf(plan, (s) => s.op === 'mount');
     expect(plan.init.slice(first, first + 3)).toEqual([
       { op: 'mount', source: null, target: '/', inRoot: false, fstype: null, flags: REC | PRIVATE, data: null, create: 'none', ignoreMissing: false },
@@ -52,7 +51,7 @@ describe('before the first container mount', () => {
   });
 
   test('without rootfsPropagation nothing changes / after the root change', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const propagationChanges = mountsOn(plan, '/').filter((m) => m.flags & (PRIVATE | SLAVE | SHARED | UNBINDABLE));
     expect(propagationChanges).toHaveLength(1);
   });
@@ -65,7 +64,7 @@ describe('before the first container mount', () => {
 
 describe('config mounts', () => {
   test('are mounted in order, inside the root, creating their mount points', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const targets = stepsOf(plan, 'mount')
       .filter((m) => m.inRoot && m.create === 'dir' && m.fstype)
       .map((m) => m.target);
@@ -76,7 +75,7 @@ describe('config mounts', () => {
   });
 
   test('flags and filesystem data reach the mount', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(mountsOn(plan, '/dev/shm')[0]).toMatchObject({ source: 'shm', fstype: 'tmpfs', flags: NOSUID | NOEXEC | NODEV, data: 'mode=1777,size=65536k' });
     expect(mountsOn(plan, '/sys')[0]).toMatchObject({ fstype: 'sysfs', flags: NOSUID | NOEXEC | NODEV | RDONLY });
   });
@@ -182,7 +181,7 @@ describe('cgroup mount', () => {
   const CGROUP_OPTS = NOSUID | NOEXEC | NODEV | RELATIME | RDONLY;
 
   test('on a hybrid host: a tmpfs with a bind of the container cgroup per hierarchy, symlinks, then read-only', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const start = indexOf(plan, (s) => s.op === 'mount' && s.target === '/sys/fs/cgroup');
     const end = indexOf(plan, (s) => s.op === 'mknod');
     const steps = plan.init.slice(start, end).map((s) => {
@@ -214,7 +213,7 @@ describe('cgroup mount', () => {
 
   test('on a pure v2 host with a cgroup namespace: cgroup2 itself', () => {
     const ctx = testContext({ cgroup: { procsFiles: ['/sys/fs/cgroup/tsrun/c1/cgroup.procs'], hierarchies: V2_HIERARCHIES } });
-    const plan = buildInitPlan(defaultSpec(), ctx);
+    const plan = buildInitPlan(baseSpec(), ctx);
     expect(stepsOf(plan, 'mount').filter((m) => m.target.startsWith('/sys/fs/cgroup'))).toEqual([
       { op: 'mount', source: 'cgroup', target: '/sys/fs/cgroup', inRoot: true, fstype: 'cgroup2', flags: CGROUP_OPTS, data: null, create: 'dir', ignoreMissing: false },
     ]);
@@ -242,14 +241,14 @@ describe('/dev', () => {
   ];
 
   test('a fresh /dev gets the default devices, mode 0666, owned by root', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(stepsOf(plan, 'mknod')).toEqual(
       DEFAULT_NODES.map(([target, major, minor]) => ({ op: 'mknod', target, mode: IFCHR | 0o666, major, minor, uid: 0, gid: 0 })),
     );
   });
 
   test('and the symlinks, /dev/ptmx included because /dev/pts is mounted', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(stepsOf(plan, 'symlink').filter((s) => s.target.startsWith('/dev/'))).toEqual([
       { op: 'symlink', target: '/dev/fd', linkTo: '/proc/self/fd', ignoreExisting: true },
       { op: 'symlink', target: '/dev/stdin', linkTo: '/proc/self/fd/0', ignoreExisting: true },
@@ -266,7 +265,7 @@ describe('/dev', () => {
   });
 
   test('devices come after every config mount and before the root change', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const lastConfigMount = Math.max(...stepsOf(plan, 'mount').filter((m) => m.inRoot).map((m) => plan.init.indexOf(m)));
     const devSteps = plan.init.filter((s) => s.op === 'mknod' || (s.op === 'symlink' && s.target.startsWith('/dev/')));
     for (const s of devSteps) {
@@ -344,8 +343,8 @@ describe('/dev', () => {
 
 describe('the root change and after', () => {
   test('pivot_root, or moveRoot with --no-pivot', () => {
-    expect(stepsOf(buildInitPlan(defaultSpec(), testContext()), 'pivotRoot')).toHaveLength(1);
-    const plan = buildInitPlan(defaultSpec(), testContext({ noPivot: true }));
+    expect(stepsOf(buildInitPlan(baseSpec(), testContext()), 'pivotRoot')).toHaveLength(1);
+    const plan = buildInitPlan(baseSpec(), testContext({ noPivot: true }));
     expect(stepsOf(plan, 'pivotRoot')).toHaveLength(0);
     expect(stepsOf(plan, 'moveRoot')).toHaveLength(1);
   });
@@ -357,7 +356,7 @@ describe('the root change and after', () => {
   });
 
   test('read-only paths: bound onto themselves and remounted read-only, skipped when missing', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     expect(mountsOn(plan, '/proc/sys')).toEqual([
       { op: 'mount', source: '/proc/sys', target: '/proc/sys', inRoot: false, fstype: null, flags: BIND | REC, data: null, create: 'none', ignoreMissing: true },
       { op: 'mount', source: null, target: '/proc/sys', inRoot: false, fstype: null, flags: BIND | REMOUNT | RDONLY, data: null, create: 'none', ignoreMissing: true },
@@ -366,13 +365,13 @@ describe('the root change and after', () => {
   });
 
   test('masked paths, after the root change, in config order', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
-    expect(stepsOf(plan, 'maskPath').map((m) => m.path)).toEqual(defaultSpec().linux.maskedPaths);
+    const plan = buildInitPlan(baseSpec(), testContext());
+    expect(stepsOf(plan, 'maskPath').map((m) => m.path)).toEqual(baseSpec().linux.maskedPaths);
     expect(indexOf(plan, (s) => s.op === 'maskPath')).toBeGreaterThan(rootChange(plan));
   });
 
   test('a read-only root is remounted read-only after the masks', () => {
-    const plan = buildInitPlan(defaultSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext());
     const remount = mountsOn(plan, '/').find((m) => m.flags & REMOUNT);
     expect(remount).toEqual({ op: 'mount', source: null, target: '/', inRoot: false, fstype: null, flags: BIND | REMOUNT | RDONLY, data: null, create: 'none', ignoreMissing: false });
     const lastMask = Math.max(...stepsOf(plan, 'maskPath').map((m) => plan.init.indexOf(m)));

@@ -18,6 +18,8 @@ export function readProcess(spec: Spec): Process {
   if (!proc) throw new PlanError('process', 'missing: a container needs a process to run');
   if (!proc.args || proc.args.length === 0) throw new PlanError('process.args', 'must not be empty');
   if (!proc.cwd?.startsWith('/')) throw new PlanError('process.cwd', `must be an absolute path, not "${proc.cwd ?? ''}"`);
+  // Refused rather than ignored: a container expecting a tty would run without one.
+  if (proc.terminal) throw new PlanError('process.terminal', 'terminals are not supported by this tsrun yet: set it to false');
   return proc;
 }
 

@@ -1,7 +1,6 @@
-import { defaultSpec } from '../../spec/default-config';
 import { buildInitPlan } from './build';
 import { renderFailure } from './render-failure';
-import { indexOf, specWith, testContext } from './test-context';
+import { baseSpec, indexOf, specWith, testContext } from './test-context';
 import type { InitPlan, InitStep, Phase, PlanFailure } from './types';
 
 const ctx = testContext();
@@ -18,7 +17,7 @@ function initFailure(plan: InitPlan, pred: (s: InitStep) => boolean, code: strin
 }
 
 describe('renderFailure', () => {
-  const plan = buildInitPlan(defaultSpec(), ctx);
+  const plan = buildInitPlan(baseSpec(), ctx);
 
   test('a mount in the root names source, target and rootfs', () => {
     const f = initFailure(plan, (s) => s.op === 'mount' && s.target === '/proc', 'EPERM', 'mount /proc');
@@ -71,7 +70,7 @@ describe('renderFailure', () => {
 
   test('the parent writing a cgroup.procs file', () => {
     const ctx2 = testContext({ cgroup: { procsFiles: ['/sys/fs/cgroup/memory/x/cgroup.procs'], hierarchies: [] } });
-    const p = buildInitPlan(defaultSpec(), ctx2);
+    const p = buildInitPlan(baseSpec(), ctx2);
     expect(renderFailure(p, failure('parent', 0, 'ENOSPC', 'write /sys/fs/cgroup/memory/x/cgroup.procs', 28), ctx2)).toBe(
       'write /sys/fs/cgroup/memory/x/cgroup.procs: ENOSPC (No space left on device)',
     );

@@ -45,8 +45,15 @@ export function indexOf(plan: InitPlan, pred: (s: InitStep) => boolean): number 
 }
 
 /** `tsrun spec`'s config, edited. */
-export function specWith(edit: (s: DefaultSpec) => void): DefaultSpec {
+/** `tsrun spec`'s config as this runtime runs it: without a terminal (not supported yet). */
+export function baseSpec(): DefaultSpec {
   const spec = defaultSpec();
+  spec.process.terminal = false;
+  return spec;
+}
+
+export function specWith(edit: (s: DefaultSpec) => void): DefaultSpec {
+  const spec = baseSpec();
   edit(spec);
   return spec;
 }
