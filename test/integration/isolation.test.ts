@@ -20,9 +20,10 @@ afterEach(() => {
 });
 
 /** Run `script` in a container (foreground) and return what it printed; fails the test on non-zero exit. */
-function inside(script: string, edit?: (c: Config) => void): string {
+function inside(script: string, edit?: (c: Config) => void, prepare?: (b: Bundle) => void): string {
   const b = makeBundle(['sh', '-c', script], edit);
   bundles.push(b);
+  prepare?.(b);
   const r = tsrun.cmd(['run', '-b', b.dir, tsrun.track(uniqueId('iso'))]);
   if (r.code !== 0) throw new Error(`container exited ${r.code}: ${r.stderr}`);
   return r.stdout;
@@ -220,4 +221,29 @@ test('--no-pivot runs the container in a moved and chrooted root', () => {
   expect(r.code).toBe(0);
   expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['bin', 'proc', 'dev']));
   expect(r.stdout.trim().split('\n').pop()).toBe('1');
+});
+
+test('oomScoreAdj, domainname and a new time namespace', () => {
+  const out = inside('cat /proc/self/oom_score_adj; cat /proc/sys/kernel/domainname; readlink /proc/self/ns/time', (c) => {
+    Object.assign(c.process, { oomScoreAdj: 123 });
+    Object.assign(c, { domainname: 'example.org' });
+    c.linux.namespaces.push({ type: 'time' });
+  });
+  const [oom, domain, timeNs] = out.trim().split('\n');
+  expect(oom).toBe('123');
+  expect(domain).toBe('example.org');
+  expect(timeNs).not.toBe(fs.readlinkSync('/proc/self/ns/time'));
+});
+
+test('a bind mount from the bundle, read-only, in place at its destination', () => {
+  const out = inside('cat /data/hello.txt; echo x > /data/new 2>&1 || echo refused; grep " /data " /proc/self/mounts', (c) => {
+    c.mounts.push({ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'nosuid'] } as (typeof c.mounts)[number]);
+  }, (b) => {
+    fs.mkdirSync(`${b.dir}/data`);
+    fs.writeFileSync(`${b.dir}/data/hello.txt`, 'hello from the host\n');
+  });
+  const lines = out.trim().split('\n');
+  expect(lines[0]).toBe('hello from the host');
+  expect(out).toContain('refused');
+  expect(lines[lines.length - 1].split(' ')[3].split(',')).toEqual(expect.arrayContaining(['ro', 'nosuid']));
 });
