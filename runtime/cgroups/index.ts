@@ -38,15 +38,22 @@ export function cgroupManagerFor(host: CgroupHost, containerId: string, cgroupsP
   return managerFor(host.layout, records);
 }
 
+export interface CreateCgroupsOptions {
+  /** The host's layout; detected from /proc/self when absent. */
+  host?: CgroupHost;
+  /** Called with each line of what this host cannot enforce (e.g. device rules on cgroup v2). */
+  onNotEnforced?(note: string): void;
+}
+
 /** Make the container's cgroups and apply its resources; nothing is left behind on failure. */
 export function createCgroups(
   containerId: string,
   cgroupsPath: string | undefined,
   resources: LinuxResources | undefined,
-  host: CgroupHost = detectCgroupHost(),
+  options: CreateCgroupsOptions = {},
 ): CgroupManager {
-  const manager = cgroupManagerFor(host, containerId, cgroupsPath);
-  manager.create(resources);
+  const manager = cgroupManagerFor(options.host ?? detectCgroupHost(), containerId, cgroupsPath);
+  for (const note of manager.create(resources)) options.onNotEnforced?.(note);
   return manager;
 }
 

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { defaultSpec } from '../../spec/default-config';
 import type { LinuxResources } from '../../spec/types';
 import { cgroupManagerFor, createCgroups, detectCgroupHost, loadCgroupManager, type CgroupHost, type CgroupManager } from './index';
 import { HybridCgroupManager } from './hybrid';
@@ -57,6 +58,21 @@ function exited(child: ChildProcess): Promise<string | null> {
   return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
 }
 
+/** Run `script` in sh once it is in `m`'s cgroups (or where it started, with null); what it printed. */
+async function runIn(m: CgroupManager | null, script: string): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn('sh', ['-c', `read go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  if (m) join(m, child.pid!);
+  child.stdin!.end('go\n');
+  await closed;
+  return { stdout, stderr };
+}
+
 afterEach(async () => {
   for (const child of children.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -101,7 +117,7 @@ describe('on this host', () => {
 
   test('a relative path goes beneath our own cgroup in each hierarchy, and resources read back', () => {
     const name = unique('rel');
-    const m = track(createCgroups(name, name, resources, host));
+    const m = track(createCgroups(name, name, resources, { host }));
     for (const h of host.hierarchies) {
       const dir = path.join(h.mountpoint, path.relative(h.root, h.ownCgroup!), name);
       expect(dirsOf(m)).toContain(dir);
@@ -124,7 +140,7 @@ describe('on this host', () => {
 
   test('an absolute path goes from the top of each hierarchy, whatever our own cgroup', () => {
     const name = unique('abs');
-    const m = track(createCgroups(name, `/${name}`, { pids: { limit: 5 } }, host));
+    const m = track(createCgroups(name, `/${name}`, { pids: { limit: 5 } }, { host }));
     expect(dirsOf(m)).toEqual(host.hierarchies.map((h) => path.join(h.mountpoint, name)));
     expect(read(path.join(byController('pids')!.mountpoint, name), 'pids.max')).toBe('5');
     m.destroy();
@@ -133,14 +149,14 @@ describe('on this host', () => {
 
   test('without linux.cgroupsPath the container id is the relative path', () => {
     const id = unique('default');
-    const m = track(createCgroups(id, undefined, undefined, host));
+    const m = track(createCgroups(id, undefined, undefined, { host }));
     const memory = byController('memory')!;
     expect(dirsOf(m)).toContain(path.join(memory.mountpoint, memory.ownCgroup!, id));
   });
 
   test('placement names each procs file and the path as the mount shows it', () => {
     const name = unique('placement');
-    const m = track(createCgroups(name, name, undefined, host));
+    const m = track(createCgroups(name, name, undefined, { host }));
     const placement = m.placement();
     expect(placement.procsFiles).toEqual(
       host.hierarchies.map((h) => path.join(h.mountpoint, path.relative(h.root, h.ownCgroup!), name, 'cgroup.procs')),
@@ -158,7 +174,7 @@ describe('on this host', () => {
 
   test('a process written to the procs files is in the container cgroup of every hierarchy; killAll kills it; destroy leaves nothing', async () => {
     const name = unique('member');
-    const m = track(createCgroups(name, name, { pids: { limit: 10 } }, host));
+    const m = track(createCgroups(name, name, { pids: { limit: 10 } }, { host }));
     const child = startSleep();
     join(m, child.pid!);
 
@@ -179,7 +195,7 @@ describe('on this host', () => {
 
   test('destroy waits for signalled processes that are not ours to reap to leave the cgroup', async () => {
     const name = unique('orphan');
-    const m = track(createCgroups(name, name, undefined, host));
+    const m = track(createCgroups(name, name, undefined, { host }));
     // sh exits at once: node is re-parented and reaped by someone else, as a container's process
     // is. It takes 300 ms to exit after SIGTERM, so destroy() finds the cgroup busy at first.
     const script = "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 300)); setInterval(() => {}, 1000); console.log('ready')";
@@ -206,7 +222,7 @@ describe('on this host', () => {
 
   test('cgroups the container made beneath its own are removed with it', () => {
     const name = unique('nested');
-    const m = track(createCgroups(name, name, undefined, host));
+    const m = track(createCgroups(name, name, undefined, { host }));
     for (const d of dirsOf(m)) fs.mkdirSync(path.join(d, 'inner', 'deeper'), { recursive: true });
     m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
@@ -214,8 +230,8 @@ describe('on this host', () => {
 
   test('only directories create() made are removed; a parent another container shares is left alone', () => {
     const parent = unique('shared');
-    const a = track(createCgroups('a', `${parent}/a`, undefined, host));
-    const b = track(createCgroups('b', `${parent}/b`, undefined, host));
+    const a = track(createCgroups('a', `${parent}/a`, undefined, { host }));
+    const b = track(createCgroups('b', `${parent}/b`, undefined, { host }));
     const parentDirs = dirsOf(a).map((d) => path.dirname(d));
     expect(a.toJSON().hierarchies.every((h) => h.created.length === 2)).toBe(true);
     expect(b.toJSON().hierarchies.map((h) => h.created)).toEqual(dirsOf(b).map((d) => [d]));
@@ -232,7 +248,7 @@ describe('on this host', () => {
 
   test('a failure midway removes every directory create() made, and only those', () => {
     const parent = unique('undo');
-    track(createCgroups('p', `${parent}/keep`, undefined, host));
+    track(createCgroups('p', `${parent}/keep`, undefined, { host }));
     const name = `${parent}/fresh/leaf`;
     const m = track(cgroupManagerFor(host, 'x', name));
     // cpuset.cpus is written after the memory and pids limits: the directories exist by then.
@@ -262,7 +278,7 @@ describe('on this host', () => {
 
   test('the record in the state file rebuilds a manager that removes exactly the same directories', async () => {
     const name = unique('state');
-    const m = track(createCgroups(name, `${name}/c`, { pids: { limit: 3 } }, host));
+    const m = track(createCgroups(name, `${name}/c`, { pids: { limit: 3 } }, { host }));
     const loaded = loadCgroupManager(JSON.parse(JSON.stringify(m.toJSON())));
     expect(loaded.layout).toBe(host.layout);
     expect(loaded.placement()).toEqual(m.placement());
@@ -280,11 +296,90 @@ describe('on this host', () => {
   });
 });
 
+describe('device access on this host', () => {
+  const devices = byController('devices');
+  const hasV1Devices = devices?.version === 1;
+  const devicesDir = (name: string) => path.join(devices!.mountpoint, path.relative(devices!.root, devices!.ownCgroup!), name);
+  /** runc's default allowed devices, as runc 1.1.5 leaves them in devices.list on this host. */
+  const runcDefaults = [
+    'b *:* m',
+    'c *:* m',
+    'c 1:3 rwm',
+    'c 1:5 rwm',
+    'c 1:7 rwm',
+    'c 1:8 rwm',
+    'c 1:9 rwm',
+    'c 5:0 rwm',
+    'c 5:2 rwm',
+    'c 10:200 rwm',
+    'c 136:* rwm',
+  ];
+  const listed = (name: string) => read(devicesDir(name), 'devices.list').split('\n').sort();
+
+  (hasV1Devices ? test : test.skip)("the default spec's deny-all leaves runc's default devices in devices.list, and nothing more", () => {
+    const name = unique('devices');
+    track(createCgroups(name, name, defaultSpec().linux.resources, { host }));
+    expect(listed(name)).toEqual([...runcDefaults].sort());
+  });
+
+  const canTry = hasV1Devices && fs.existsSync('/dev/loop-control') && fs.existsSync('/dev/kmsg');
+  (canTry ? test : test.skip)(
+    'a process in the cgroup gets EPERM opening a device the rules leave out, and uses the ones they allow',
+    async () => {
+      const script = 'true </dev/loop-control && echo loop-control opened; echo x >/dev/null && echo null written';
+      // Outside the cgroup root opens /dev/loop-control (10:237): an EPERM below comes from the rules.
+      expect((await runIn(null, script)).stdout).toBe('loop-control opened\nnull written\n');
+
+      const name = unique('devices-open');
+      const m = track(createCgroups(name, name, defaultSpec().linux.resources, { host }));
+      const inside = await runIn(m, script);
+      expect(inside.stdout).toBe('null written\n');
+      expect(inside.stderr).toMatch(/cannot open \/dev\/loop-control: Operation not permitted/);
+    },
+  );
+
+  (canTry ? test : test.skip)('a config rule reaches the kernel with its access: /dev/kmsg allowed for reading only', async () => {
+    const name = unique('devices-kmsg');
+    const m = track(
+      createCgroups(
+        name,
+        name,
+        {
+          devices: [
+            { allow: false, access: 'rwm' },
+            { allow: true, type: 'c', major: 1, minor: 11, access: 'r' },
+          ],
+        },
+        { host },
+      ),
+    );
+    expect(listed(name)).toEqual([...runcDefaults, 'c 1:11 r'].sort());
+    // Opening for writing writes nothing to the kernel log.
+    const { stdout, stderr } = await runIn(m, 'true </dev/kmsg && echo kmsg read; true >/dev/kmsg && echo kmsg write');
+    expect(stdout).toBe('kmsg read\n');
+    expect(stderr).toMatch(/cannot create \/dev\/kmsg: Operation not permitted/);
+  });
+
+  test('an invalid rule is an error naming it, and nothing is made', () => {
+    const name = unique('devices-bad');
+    const m = track(cgroupManagerFor(host, name, name));
+    const bad: LinuxResources = {
+      devices: [
+        { allow: false, access: 'rwm' },
+        { allow: true, type: 'c', major: 1, access: 'rwm' },
+        { allow: true, type: 'c', major: 1, minor: 3, access: 'rx' },
+      ],
+    };
+    expect(() => m.create(bad)).toThrow(/^linux\.resources\.devices\[2\]\.access: must be a combination of r, w, m, got "rx"$/);
+    for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
+  });
+});
+
 describe('the v1 manager on this host', () => {
   const v1Host: CgroupHost = { layout: 'v1', hierarchies: v1Hierarchies };
   (v1Hierarchies.length > 0 ? test : test.skip)('joins only the v1 hierarchies and copies cpuset values into new cpuset cgroups', () => {
     const name = unique('v1');
-    const m = track(createCgroups(name, `${name}/inner`, { pids: { limit: 7 } }, v1Host));
+    const m = track(createCgroups(name, `${name}/inner`, { pids: { limit: 7 } }, { host: v1Host }));
     expect(m).toBeInstanceOf(CgroupV1Manager);
     expect(m.placement().hierarchies.every((h) => h.version === 1)).toBe(true);
     const cpuset = byController('cpuset');
@@ -306,7 +401,7 @@ describe('the v2 manager', () => {
 
   (unifiedOnly ? test : test.skip)('on the unified hierarchy alone: a member process, and controllers it lacks are named', async () => {
     const name = unique('v2');
-    const m = track(createCgroups(name, `/${name}`, undefined, unifiedOnly!));
+    const m = track(createCgroups(name, `/${name}`, undefined, { host: unifiedOnly! }));
     expect(m).toBeInstanceOf(CgroupV2Manager);
     expect(dirsOf(m)).toEqual([path.join(unified!.mountpoint, name)]);
     const child = startSleep();
@@ -327,6 +422,30 @@ describe('the v2 manager', () => {
     }
   });
 
+  (unifiedOnly ? test : test.skip)(
+    "device rules are not enforced yet: the default spec's deny-all gives a note, a rule denying particular devices an error",
+    () => {
+      const notes: string[] = [];
+      const name = unique('v2-devices');
+      const m = track(
+        createCgroups(name, `/${name}`, defaultSpec().linux.resources, { host: unifiedOnly!, onNotEnforced: (n) => notes.push(n) }),
+      );
+      expect(notes).toEqual([expect.stringMatching(/^device rules \(runc's defaults and linux\.resources\.devices\) are not enforced: /)]);
+      expect(fs.existsSync(dirsOf(m)[0])).toBe(true);
+
+      const denying = track(cgroupManagerFor(unifiedOnly!, 'x', `/${unique('v2-deny')}`));
+      expect(() =>
+        denying.create({
+          devices: [
+            { allow: true, access: 'rwm' },
+            { allow: false, type: 'b', major: 8, access: 'rw' },
+          ],
+        }),
+      ).toThrow(/^linux\.resources\.devices\[1\]: denies "b 8:\* rw", but this host has no cgroup v1 devices controller/);
+      expect(fs.existsSync(dirsOf(denying)[0])).toBe(false);
+    },
+  );
+
   // Enabling controllers in ancestors' cgroup.subtree_control and writing memory.max, cpu.weight,
   // cpu.max and pids.max needs a host whose unified hierarchy offers those controllers. Here it
   // offers only what v1 does not bind (hugetlb), and enabling one would change the top cgroup's
@@ -341,7 +460,7 @@ describe('the v2 manager', () => {
           name,
           `/${name}/c`,
           { memory: { limit: 268435456, swap: 536870912 }, pids: { limit: 9 }, cpu: { shares: 1024, quota: 20000, period: 100000 } },
-          host,
+          { host },
         ),
       );
       const dir = dirsOf(m)[0];

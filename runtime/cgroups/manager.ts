@@ -11,6 +11,7 @@ import type { CgroupPlacement } from '../plan/types';
 import { removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
 import { CgroupError, errnoName } from './errors';
 import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
+import { planDeviceWrites } from './devices';
 import { planResourceWrites, type CgroupWrite } from './resources';
 
 /** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
@@ -35,8 +36,11 @@ export interface CgroupRecord {
 
 export interface CgroupManager {
   readonly layout: CgroupLayout;
-  /** Make the cgroup directories and apply `resources`; on failure remove what it made and throw. */
-  create(resources?: LinuxResources): void;
+  /**
+   * Make the cgroup directories and apply `resources`; on failure remove what it made and throw.
+   * Returns what this host cannot enforce (one line each, for the caller to log as warnings).
+   */
+  create(resources?: LinuxResources): string[];
   /** Where the init plan's parent steps put init, and what a cgroup mount inside shows. */
   placement(): CgroupPlacement;
   toJSON(): CgroupRecord;
@@ -70,13 +74,15 @@ export abstract class CgroupManagerBase implements CgroupManager {
   /** Make the directories and perform `writes` (planned by locate()). */
   protected abstract apply(writes: CgroupWrite[]): void;
 
-  create(resources?: LinuxResources): void {
-    const writes = planResourceWrites(resources, (c) => this.locate(c));
+  create(resources?: LinuxResources): string[] {
+    const devices = planDeviceWrites(resources?.devices, this.locate('devices'));
+    const writes = [...devices.writes, ...planResourceWrites(resources, (c) => this.locate(c))];
     try {
       this.apply(writes);
     } catch (err) {
       throw this.undoCreate(err);
     }
+    return devices.notEnforced;
   }
 
   /** Remove what a failed create() made (no process has joined yet: nothing to wait for). */

@@ -2,7 +2,8 @@
  * linux.resources -> cgroup files. One rule per setting: the controller it needs and the files and
  * values it writes on a v1 and on a v2 hierarchy. Planning is pure: the caller says which version
  * of hierarchy holds each controller on this host, and gets the ordered list of writes, or an
- * error naming the config field. Fields the table has no rule for yet are not applied.
+ * error naming the config field. Fields the table has no rule for yet are not applied;
+ * linux.resources.devices is planned apart (devices.ts).
  *
  * Conventions follow runc: a 0 in memory.limit/reservation/swap and cpu.shares/quota/period means
  * "not set"; -1 means unlimited. pids.limit follows runtime-spec 1.3: a negative value is "max",

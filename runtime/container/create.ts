@@ -24,6 +24,8 @@ export interface CreateOptions {
   pidFile?: string;
   noPivot: boolean;
   preserveFds: number;
+  /** Where to say what the host cannot enforce (e.g. device rules on a cgroup v2 host). */
+  warn: (message: string) => void;
 }
 
 export interface Created {
@@ -55,7 +57,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   let pid = 0;
   try {
     dir.write(state);
-    cgroups = createCgroups(opts.id, spec.linux?.cgroupsPath, spec.linux?.resources);
+    cgroups = createCgroups(opts.id, spec.linux?.cgroupsPath, spec.linux?.resources, { onNotEnforced: opts.warn });
     state.cgroups = cgroups.toJSON();
     dir.write(state);
     mkfifo(dir.fifoPath, 0o622);

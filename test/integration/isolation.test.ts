@@ -247,3 +247,18 @@ test('a bind mount from the bundle, read-only, in place at its destination', () 
   expect(out).toContain('refused');
   expect(lines[lines.length - 1].split(' ')[3].split(',')).toEqual(expect.arrayContaining(['ro', 'nosuid']));
 });
+
+test('the devices cgroup: a node made in /dev but not allowed cannot be opened; allowed ones can', () => {
+  // /dev/fuse opens without any capability, so only the devices cgroup can refuse it.
+  const fuse = { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 };
+  const probe = '( : < /dev/fuse ) 2>/dev/null && echo fuse-open || echo fuse-refused; echo ok > /dev/null && echo null-open';
+  const denied = inside(probe, (c) => {
+    Object.assign(c.linux, { devices: [fuse] });
+  });
+  expect(denied.trim().split('\n')).toEqual(['fuse-refused', 'null-open']);
+  const allowed = inside(probe, (c) => {
+    Object.assign(c.linux, { devices: [fuse] });
+    c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }] } as typeof c.linux.resources;
+  });
+  expect(allowed.trim().split('\n')).toEqual(['fuse-open', 'null-open']);
+});

@@ -9,6 +9,7 @@ import { ContainerError } from '../../errors';
 import { parseSignal } from '../../signals';
 import type { FlagSpec, FlagValues } from '../args';
 import type { Command } from '../command';
+import type { Logger } from '../log';
 
 const createFlags: FlagSpec[] = [
   { name: 'bundle', short: 'b', kind: 'string', usage: 'path to the root of the bundle directory, defaults to the current directory', default: '' },
@@ -18,7 +19,7 @@ const createFlags: FlagSpec[] = [
   { name: 'preserve-fds', kind: 'int', usage: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
 ];
 
-function createOptions(id: string, flags: FlagValues) {
+function createOptions(id: string, flags: FlagValues, log: Logger) {
   const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
   return {
     id,
@@ -26,6 +27,7 @@ function createOptions(id: string, flags: FlagValues) {
     pidFile: flags['pid-file'] ? path.resolve(flags['pid-file'] as string) : undefined,
     noPivot: flags['no-pivot'] as boolean,
     preserveFds: (flags['preserve-fds'] as number) + listenFds,
+    warn: (message: string) => log.warn(message),
   };
 }
 
@@ -35,8 +37,8 @@ export const create: Command = {
   argsUsage: '<container-id>',
   flags: createFlags,
   args: 1,
-  run(flags, [id], { store }) {
-    createContainer(store, createOptions(id, flags)).dir.release();
+  run(flags, [id], { store, log }) {
+    createContainer(store, createOptions(id, flags, log)).dir.release();
     return 0;
   },
 };
@@ -69,8 +71,8 @@ export const run: Command = {
     { name: 'keep', kind: 'bool', usage: 'do not delete the container after it exits', default: false },
   ],
   args: 1,
-  run(flags, [id], { store }) {
-    return runContainer(store, createOptions(id, flags), { detach: flags.detach as boolean, keep: flags.keep as boolean });
+  run(flags, [id], { store, log }) {
+    return runContainer(store, createOptions(id, flags, log), { detach: flags.detach as boolean, keep: flags.keep as boolean });
   },
 };
 

@@ -1,0 +1,102 @@
+/**
+ * The probe binary (probe/probe.c) and its report. The runner compiles it once per source
+ * version with the host's C compiler, caching the binary under the OS temp dir by source hash.
+ */
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface MountInfo {
+  mountPoint: string;
+  root: string;
+  /** Per-mount options (ro/rw, nosuid, ...). */
+  options: string;
+  fsType: string;
+  source: string;
+  superOptions: string;
+}
+
+export interface DeviceInfo {
+  type: 'c' | 'b' | 'd' | 'l' | 'p' | 's' | 'f';
+  major: number;
+  minor: number;
+  /** Permission bits only. */
+  mode: number;
+  uid: number;
+  gid: number;
+  target?: string;
+}
+
+export interface PathFacts {
+  error?: string;
+  type?: string;
+  entries?: number;
+  bytesRead?: number;
+  readError?: string;
+  /** null when the path opened for writing. */
+  writeOpenError?: string | null;
+}
+
+export interface ProbeReport {
+  args: string[];
+  pid: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  groups: number[];
+  umask: number;
+  cwd: string | null;
+  hostname: string | null;
+  domainname: string | null;
+  env: string[];
+  CapInh: string;
+  CapPrm: string;
+  CapEff: string;
+  CapBnd: string;
+  CapAmb: string;
+  NoNewPrivs: string;
+  /** Unlimited is -1. */
+  rlimits: Record<string, { soft: number; hard: number }>;
+  oomScoreAdj: string | null;
+  uidMap: string | null;
+  gidMap: string | null;
+  cgroup: string | null;
+  /** null when creating a file in / succeeded. */
+  rootWriteError: string | null;
+  namespaces: Record<string, string | null>;
+  mounts: MountInfo[];
+  devices: Record<string, DeviceInfo>;
+  paths: Record<string, PathFacts>;
+}
+
+/** Where the probe lives inside a bundle's rootfs. */
+export const PROBE_IN_CONTAINER = '/probe';
+
+const SOURCE = path.join(__dirname, '..', '..', 'conformance', 'probe', 'probe.c');
+
+/** Path of the compiled probe, building it if this source version has not been built yet. */
+export function probeBinary(): string {
+  const source = fs.readFileSync(SOURCE);
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const binary = path.join(os.tmpdir(), `tsrun-conformance-probe-${hash}`);
+  if (!fs.existsSync(binary)) {
+    const partial = `${binary}.${process.pid}`;
+    try {
+      execFileSync('cc', ['-static', '-O2', '-o', partial, SOURCE], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      throw new Error(`compiling ${SOURCE} with cc -static failed: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
+    }
+    fs.renameSync(partial, binary);
+  }
+  return binary;
+}
+
+/** The probe's JSON object from a container's stdout (the last line that is one). */
+export function parseProbeOutput(stdout: string): ProbeReport {
+  const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`the probe printed no JSON; stdout was: ${JSON.stringify(stdout.slice(0, 300))}`);
+  return JSON.parse(line) as ProbeReport;
+}
