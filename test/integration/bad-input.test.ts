@@ -4,28 +4,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Bundle, Config, makeBundle } from '../helpers/bundle';
-import { Tsrun, uniqueId } from '../helpers/tsrun';
+import type { Bundle, Config } from '../helpers/bundle';
+import { containerFixtures } from '../helpers/fixtures';
+import { uniqueId } from '../helpers/tsrun';
 
-let tsrun: Tsrun;
-const bundles: Bundle[] = [];
+const fx = containerFixtures();
 
-beforeEach(() => {
-  tsrun = new Tsrun();
-});
-afterEach(() => {
-  tsrun.cleanup();
-  for (const b of bundles.splice(0)) b.cleanup();
-});
 
 /** A bundle with its own absolute cgroupsPath, so the test can tell whether any cgroup was left. */
 function bundleWithCgroup(args: string[], edit?: (c: Config) => void): Bundle & { cgroupsPath: string } {
   const cgroupsPath = `/tsrun-test-${uniqueId('bad')}`;
-  const b = makeBundle(args, (c) => {
+  const b = fx.bundle(args, (c) => {
     Object.assign(c.linux, { cgroupsPath });
     edit?.(c);
   });
-  bundles.push(b);
   return Object.assign(b, { cgroupsPath });
 }
 
@@ -35,12 +27,12 @@ function cgroupLeft(cgroupsPath: string): string[] {
 
 /** create must fail with exactly one line matching `pattern` and leave nothing behind. */
 function expectCleanFailure(args: string[], pattern: RegExp, cgroupsPath?: string): void {
-  const before = fs.existsSync(tsrun.root) ? fs.readdirSync(tsrun.root) : [];
-  const r = tsrun.cmd(args);
+  const before = fs.existsSync(fx.tsrun.root) ? fs.readdirSync(fx.tsrun.root) : [];
+  const r = fx.tsrun.cmd(args);
   expect(r.code).toBe(1);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(pattern);
-  expect(fs.existsSync(tsrun.root) ? fs.readdirSync(tsrun.root) : []).toEqual(before);
+  expect(fs.existsSync(fx.tsrun.root) ? fs.readdirSync(fx.tsrun.root) : []).toEqual(before);
   if (cgroupsPath) expect(cgroupLeft(cgroupsPath)).toEqual([]);
 }
 
@@ -49,23 +41,20 @@ test('a missing bundle', () => {
 });
 
 test('a bundle without config.json', () => {
-  const b = makeBundle(['true']);
-  bundles.push(b);
+  const b = fx.bundle(['true']);
   fs.rmSync(path.join(b.dir, 'config.json'));
   expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /config\.json.*(ENOENT|no such file)/i);
 });
 
 test('a config.json that cannot be read (a directory)', () => {
-  const b = makeBundle(['true']);
-  bundles.push(b);
+  const b = fx.bundle(['true']);
   fs.rmSync(path.join(b.dir, 'config.json'));
   fs.mkdirSync(path.join(b.dir, 'config.json'));
   expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /config\.json.*EISDIR/i);
 });
 
 test('invalid JSON names the position', () => {
-  const b = makeBundle(['true']);
-  bundles.push(b);
+  const b = fx.bundle(['true']);
   fs.writeFileSync(path.join(b.dir, 'config.json'), '{"ociVersion": "1.3.0",\n  "process": }');
   expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /config\.json.*(line 2|2:)/i);
 });
@@ -83,13 +72,12 @@ test('an unknown namespace names the entry and the value', () => {
 });
 
 test('an id that exists already; ids with / or ..', () => {
-  const b = makeBundle(['sleep', '60']);
-  bundles.push(b);
-  const id = tsrun.track(uniqueId('dup'));
-  expect(tsrun.cmd(['create', '-b', b.dir, id]).code).toBe(0);
-  const pid = tsrun.state(id).pid;
+  const b = fx.bundle(['sleep', '60']);
+  const id = fx.tsrun.track(uniqueId('dup'));
+  expect(fx.tsrun.cmd(['create', '-b', b.dir, id]).code).toBe(0);
+  const pid = fx.tsrun.state(id).pid;
   expectCleanFailure(['create', '-b', b.dir, id], /container with given ID already exists/);
-  expect(tsrun.state(id)).toMatchObject({ status: 'created', pid });
+  expect(fx.tsrun.state(id)).toMatchObject({ status: 'created', pid });
   expectCleanFailure(['create', '-b', b.dir, 'a/b'], /invalid container ID format/);
   expectCleanFailure(['create', '-b', b.dir, '..'], /invalid container ID format/);
 });
@@ -119,11 +107,11 @@ test('the run command fails the same way and leaves nothing', () => {
 
 test('commands on a missing container, and unknown flags, fail with runc\'s words', () => {
   for (const cmd of ['start', 'state', 'kill', 'delete']) {
-    const r = tsrun.cmd([cmd, 'missing']);
+    const r = fx.tsrun.cmd([cmd, 'missing']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('container does not exist');
   }
-  const r = tsrun.cmd(['create', '--no-such-flag', 'x']);
+  const r = fx.tsrun.cmd(['create', '--no-such-flag', 'x']);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('flag provided but not defined: -no-such-flag');
 });

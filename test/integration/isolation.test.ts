@@ -5,26 +5,18 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { Bundle, Config, makeBundle } from '../helpers/bundle';
-import { Tsrun, uniqueId } from '../helpers/tsrun';
+import type { Bundle, Config } from '../helpers/bundle';
+import { containerFixtures } from '../helpers/fixtures';
+import { uniqueId } from '../helpers/tsrun';
 
-let tsrun: Tsrun;
-const bundles: Bundle[] = [];
+const fx = containerFixtures();
 
-beforeEach(() => {
-  tsrun = new Tsrun();
-});
-afterEach(() => {
-  tsrun.cleanup();
-  for (const b of bundles.splice(0)) b.cleanup();
-});
 
 /** Run `script` in a container (foreground) and return what it printed; fails the test on non-zero exit. */
 function inside(script: string, edit?: (c: Config) => void, prepare?: (b: Bundle) => void): string {
-  const b = makeBundle(['sh', '-c', script], edit);
-  bundles.push(b);
+  const b = fx.bundle(['sh', '-c', script], edit);
   prepare?.(b);
-  const r = tsrun.cmd(['run', '-b', b.dir, tsrun.track(uniqueId('iso'))]);
+  const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('iso'))]);
   if (r.code !== 0) throw new Error(`container exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }
@@ -142,41 +134,38 @@ test('rlimits from the config; without one, RLIMIT_NOFILE is what tsrun was star
   });
   expect(configured.trim().split('\n')).toEqual(['512', '300']);
 
-  const b = makeBundle(['sh', '-c', 'ulimit -Sn; ulimit -Hn'], (c) => {
+  const b = fx.bundle(['sh', '-c', 'ulimit -Sn; ulimit -Hn'], (c) => {
     c.process.rlimits = [];
   });
-  bundles.push(b);
-  const id = tsrun.track(uniqueId('nofile'));
-  const out = execFileSync('sh', ['-c', `ulimit -Sn 300 && exec "$0" --root "$1" run -b "$2" "$3"`, require('../helpers/tsrun').TSRUN, tsrun.root, b.dir, id], { encoding: 'utf8' });
+  const id = fx.tsrun.track(uniqueId('nofile'));
+  const out = execFileSync('sh', ['-c', `ulimit -Sn 300 && exec "$0" --root "$1" run -b "$2" "$3"`, require('../helpers/tsrun').TSRUN, fx.tsrun.root, b.dir, id], { encoding: 'utf8' });
   const hard = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
   expect(out.trim().split('\n')).toEqual(['300', hard]);
 });
 
 test('cgroups: the init is in the configured cgroup with its memory and pids limits, and delete removes it', () => {
   const cgroupsPath = `/tsrun-test-${uniqueId('cg')}`;
-  const b = makeBundle(['sleep', '60'], (c) => {
+  const b = fx.bundle(['sleep', '60'], (c) => {
     Object.assign(c.linux, { cgroupsPath });
     c.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 20 } } as typeof c.linux.resources;
   });
-  bundles.push(b);
-  const id = tsrun.track(uniqueId('cg'));
-  expect(tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
-  const pid = tsrun.state(id).pid as number;
+  const id = fx.tsrun.track(uniqueId('cg'));
+  expect(fx.tsrun.cmd(['run', '-d', '-b', b.dir, id]).code).toBe(0);
+  const pid = fx.tsrun.state(id).pid as number;
   const membership = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
   expect(membership).toMatch(new RegExp(`^\\d+:memory:${cgroupsPath}$`, 'm'));
   expect(membership).toMatch(new RegExp(`^\\d+:pids:${cgroupsPath}$`, 'm'));
   expect(fs.readFileSync(`/sys/fs/cgroup/memory${cgroupsPath}/memory.limit_in_bytes`, 'utf8').trim()).toBe(String(64 * 1024 * 1024));
   expect(fs.readFileSync(`/sys/fs/cgroup/pids${cgroupsPath}/pids.max`, 'utf8').trim()).toBe('20');
-  expect(tsrun.cmd(['delete', '--force', id]).code).toBe(0);
+  expect(fx.tsrun.cmd(['delete', '--force', id]).code).toBe(0);
   for (const h of ['memory', 'pids', 'cpu', 'freezer']) expect(fs.existsSync(`/sys/fs/cgroup/${h}${cgroupsPath}`)).toBe(false);
 });
 
 test('a namespace given by path is joined, not created', () => {
-  const a = makeBundle(['sleep', '60']);
-  bundles.push(a);
-  const first = tsrun.track(uniqueId('ns-a'));
-  expect(tsrun.cmd(['run', '-d', '-b', a.dir, first]).code).toBe(0);
-  const pid = tsrun.state(first).pid as number;
+  const a = fx.bundle(['sleep', '60']);
+  const first = fx.tsrun.track(uniqueId('ns-a'));
+  expect(fx.tsrun.cmd(['run', '-d', '-b', a.dir, first]).code).toBe(0);
+  const pid = fx.tsrun.state(first).pid as number;
   const out = inside('readlink /proc/self/ns/net', (c) => {
     c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : n));
   });
@@ -184,7 +173,7 @@ test('a namespace given by path is joined, not created', () => {
 });
 
 test('a user namespace maps root in the container to an unprivileged host uid', () => {
-  const b = makeBundle(['sh', '-c', 'id -u; cat /proc/self/uid_map; sleep 60'], (c) => {
+  const b = fx.bundle(['sh', '-c', 'id -u; cat /proc/self/uid_map; sleep 60'], (c) => {
     c.linux.namespaces.push({ type: 'user' });
     Object.assign(c.linux, {
       uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
@@ -192,9 +181,8 @@ test('a user namespace maps root in the container to an unprivileged host uid', 
     });
     c.root.readonly = false;
   });
-  bundles.push(b);
-  const id = tsrun.track(uniqueId('userns'));
-  const child = tsrun.background(['run', '-b', b.dir, id]);
+  const id = fx.tsrun.track(uniqueId('userns'));
+  const child = fx.tsrun.background(['run', '-b', b.dir, id]);
   return new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -203,7 +191,7 @@ test('a user namespace maps root in the container to an unprivileged host uid', 
       try {
         expect(out.split('\n')[0]).toBe('0');
         expect(out.split('\n')[1].trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-        const pid = tsrun.state(id).pid as number;
+        const pid = fx.tsrun.state(id).pid as number;
         expect(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+100000\s/m);
         resolve();
       } catch (e) {
@@ -215,9 +203,8 @@ test('a user namespace maps root in the container to an unprivileged host uid', 
 });
 
 test('--no-pivot runs the container in a moved and chrooted root', () => {
-  const b = makeBundle(['sh', '-c', 'ls /; echo $$']);
-  bundles.push(b);
-  const r = tsrun.cmd(['run', '--no-pivot', '-b', b.dir, tsrun.track(uniqueId('nopivot'))]);
+  const b = fx.bundle(['sh', '-c', 'ls /; echo $$']);
+  const r = fx.tsrun.cmd(['run', '--no-pivot', '-b', b.dir, fx.tsrun.track(uniqueId('nopivot'))]);
   expect(r.code).toBe(0);
   expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['bin', 'proc', 'dev']));
   expect(r.stdout.trim().split('\n').pop()).toBe('1');
