@@ -15,7 +15,7 @@ function isState(s: StateOrError): s is ContainerState {
   return 'status' in s;
 }
 
-function describe(s: StateOrError): string {
+function describeState(s: StateOrError): string {
   return isState(s) ? `status ${s.status}, pid ${s.pid}` : `state failed: ${s.error.slice(0, 200)}`;
 }
 
@@ -26,7 +26,7 @@ function created(ctx: CaseContext, args: string[], edit?: Parameters<CaseContext
   const r = ctx.runtime.create(id, bundle.dir);
   expect(r.code === 0, `create failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`);
   const state = ctx.runtime.state(id);
-  expect(isState(state), `state after create: ${describe(state)}`);
+  expect(isState(state), `state after create: ${describeState(state)}`);
   return { id, bundle, state };
 }
 
@@ -40,7 +40,7 @@ function started(ctx: CaseContext, args: string[]) {
 async function stopped(ctx: CaseContext) {
   const c = started(ctx, ['true']);
   const s = await ctx.runtime.waitForStatus(c.id, 'stopped');
-  expect(isState(s) && s.status === 'stopped', `after the process exited: ${describe(s)}`);
+  expect(isState(s) && s.status === 'stopped', `after the process exited: ${describeState(s)}`);
   return c;
 }
 
@@ -51,7 +51,7 @@ export const lifecycleCases: Case[] = [
     id: 'lifecycle.create-state',
     clause: 'runtime.md § State',
     level: 'MUST',
-    requirement: 'after create, state reports the id, status "created", the bundle path, a SemVer ociVersion and the pid of a live container process',
+    requirement: 'after create, state reports the id, status "created", the bundle path, a SemVer ociVersion and the pid of the live container process (in the container\'s mount namespace)',
     async check(ctx) {
       const { id, bundle, state } = created(ctx, ['sleep', '30']);
       expect(state.id === id, `state id is ${state.id}, not ${id}`);
@@ -59,6 +59,8 @@ export const lifecycleCases: Case[] = [
       expect(path.resolve(state.bundle) === fs.realpathSync(bundle.dir) || state.bundle === bundle.dir, `bundle is ${state.bundle}`);
       expect(typeof state.ociVersion === 'string' && SEMVER.test(state.ociVersion), `ociVersion ${JSON.stringify(state.ociVersion)} is not SemVer`);
       expect(typeof state.pid === 'number' && state.pid > 0 && isProcessAlive(state.pid), `pid ${state.pid} is not a live process`);
+      const mnt = fs.readlinkSync(`/proc/${state.pid}/ns/mnt`);
+      expect(mnt !== ctx.hostNamespaces.mnt, `pid ${state.pid} is in the caller's mount namespace, not the container's`);
     },
   },
   {
@@ -86,7 +88,7 @@ export const lifecycleCases: Case[] = [
     async check(ctx) {
       const { id, state } = started(ctx, ['sleep', '30']);
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'running', `after start: ${describe(s)}`);
+      expect(isState(s) && s.status === 'running', `after start: ${describeState(s)}`);
       expect(s.pid === state.pid, `pid changed from ${state.pid} to ${s.pid} across start`);
     },
   },
@@ -120,7 +122,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.create(id, other.dir);
       expect(r.code !== 0, 'a second create with the same id succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'created' && s.pid === state.pid && s.bundle === state.bundle, `existing container changed: ${describe(s)}`);
+      expect(isState(s) && s.status === 'created' && s.pid === state.pid && s.bundle === state.bundle, `existing container changed: ${describeState(s)}`);
       expect(isProcessAlive(state.pid!), 'the existing container process died');
     },
   },
@@ -137,7 +139,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.create(id, bundle.dir);
       expect(r.code !== 0, 'create with a bind mount of a missing source succeeded');
       const s = ctx.runtime.state(id);
-      expect(!isState(s), `a container exists after the failed create: ${describe(s)}`);
+      expect(!isState(s), `a container exists after the failed create: ${describeState(s)}`);
     },
   },
   {
@@ -150,7 +152,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['start', id]);
       expect(r.code !== 0, 'a second start succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `after the second start: ${describe(s)}`);
+      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `after the second start: ${describeState(s)}`);
     },
   },
   {
@@ -163,7 +165,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['start', id]);
       expect(r.code !== 0, 'start of a stopped container succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'stopped', `afterwards: ${describe(s)}`);
+      expect(isState(s) && s.status === 'stopped', `afterwards: ${describeState(s)}`);
     },
   },
   {
@@ -176,7 +178,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['kill', id, 'KILL']);
       expect(r.code === 0, `kill failed (exit ${r.code}): ${r.stderr.trim()}`);
       const s = await ctx.runtime.waitForStatus(id, 'stopped');
-      expect(isState(s) && s.status === 'stopped', `after SIGKILL: ${describe(s)}`);
+      expect(isState(s) && s.status === 'stopped', `after SIGKILL: ${describeState(s)}`);
       expect(await waitFor(() => !isProcessAlive(state.pid!), 2000), `process ${state.pid} is still alive`);
     },
   },
@@ -206,7 +208,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['kill', id, 'TERM']);
       expect(r.code !== 0, 'kill of a stopped container succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'stopped', `afterwards: ${describe(s)}`);
+      expect(isState(s) && s.status === 'stopped', `afterwards: ${describeState(s)}`);
     },
   },
   {
@@ -219,7 +221,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['kill', id, 'SIGCONFORMANCE']);
       expect(r.code !== 0, 'kill with signal SIGCONFORMANCE succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `afterwards: ${describe(s)}`);
+      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `afterwards: ${describeState(s)}`);
     },
   },
   {
@@ -232,7 +234,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['delete', id]);
       expect(r.code === 0, `delete failed (exit ${r.code}): ${r.stderr.trim()}`);
       const s = ctx.runtime.state(id);
-      expect(!isState(s), `state after delete: ${describe(s)}`);
+      expect(!isState(s), `state after delete: ${describeState(s)}`);
       const again = ctx.runtime.create(id, bundle.dir);
       expect(again.code === 0, `create reusing the deleted id failed: ${again.stderr.trim()}`);
     },
@@ -247,7 +249,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['delete', id]);
       expect(r.code !== 0, 'delete of a running container succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `afterwards: ${describe(s)}`);
+      expect(isState(s) && s.status === 'running' && s.pid === state.pid, `afterwards: ${describeState(s)}`);
     },
   },
   {
@@ -260,7 +262,7 @@ export const lifecycleCases: Case[] = [
       const r = ctx.runtime.cmd(['delete', id]);
       expect(r.code !== 0, 'delete of a created container succeeded');
       const s = ctx.runtime.state(id);
-      expect(isState(s) && s.status === 'created' && s.pid === state.pid, `afterwards: ${describe(s)}`);
+      expect(isState(s) && s.status === 'created' && s.pid === state.pid, `afterwards: ${describeState(s)}`);
     },
   },
   {
