@@ -43,6 +43,24 @@ const everyStep: InitPlan = {
     { op: 'setUser', uid: 1000, gid: 4294967294, additionalGids: [5, 100, 4294967295], setgroups: true },
     { op: 'setCaps', effective: '18446744073709551615', permitted: '1', inheritable: '0', ambient: '536871968' },
     { op: 'noNewPrivs' },
+    {
+      op: 'seccomp',
+      defaultAction: 0x00050026,
+      architectures: [0xc000003e, 0x40000003],
+      flags: 5,
+      rules: [
+        { syscall: 'read', action: 0x7fff0000, conditions: [] },
+        { syscall: 'no_such_syscall', action: 0x7fff0000, conditions: [] },
+        {
+          syscall: 'personality',
+          action: 0x7fff0000,
+          conditions: [
+            { index: 0, op: 4, value: '4294967295', valueTwo: '0' },
+            { index: 5, op: 7, value: '18446744073709551615', valueTwo: '8' },
+          ],
+        },
+      ],
+    },
   ],
   exec: {
     args: ['/bin/sh', '-c', 'echo "$@"', ''],
@@ -159,5 +177,32 @@ describe('encodePlan / plan_decode', () => {
     );
     expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, args: [] } })).toThrow('plan.exec.args');
     expect(() => encodePlan({ ...everyStep, cloneFlags: 2 ** 32 })).toThrow('plan.cloneFlags');
+    const seccomp = (index: number, op: number): InitPlan['init'][number] => ({
+      op: 'seccomp',
+      defaultAction: 0,
+      architectures: [],
+      flags: 0,
+      rules: [{ syscall: 'read', action: 0, conditions: [{ index, op, value: '0', valueTwo: '0' }] }],
+    });
+    expect(() => encodePlan(withInit(seccomp(6, 4)))).toThrow('plan.init[0].rules[0].conditions[0].index');
+    expect(() => encodePlan(withInit(seccomp(0, 8)))).toThrow('plan.init[0].rules[0].conditions[0].op');
+  });
+
+  test('a seccomp rule with more than 6 conditions is refused by C too (the compiler has room for 6)', () => {
+    const condition = { index: 0, op: 4, value: '0', valueTwo: '0' };
+    const rule = { syscall: 'read', action: 0, conditions: Array(7).fill(condition) };
+    expect(() => encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [rule] }] })).toThrow(
+      'plan.init[0].rules[0].conditions: at most 6',
+    );
+    const six = encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [{ ...rule, conditions: Array(6).fill(condition) }] }] });
+    // The count of conditions follows the rule's syscall (str) and action (u32): raise it to 7 and add one.
+    const at = six.indexOf(Buffer.from('read')) + 4 + 4;
+    const seven = Buffer.concat([six.subarray(0, at), Buffer.from([7, 0, 0, 0]), six.subarray(at + 4, at + 4 + 18), six.subarray(at + 4)]);
+    expect(() => native.decodePlan(seven)).toThrow(/more than 6 seccomp conditions in a rule/);
+  });
+
+  test('a plan with two seccomp steps is refused', () => {
+    const seccomp = everyStep.init[everyStep.init.length - 1];
+    expect(() => native.decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
   });
 });

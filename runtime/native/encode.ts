@@ -35,6 +35,7 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   setUser: 21,
   setCaps: 22,
   noNewPrivs: 23,
+  seccomp: 24,
 };
 
 const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
@@ -42,6 +43,9 @@ const CREATE_KINDS = { none: 0, dir: 1, file: 2 } as const;
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 const MAX_LAST_CAP = 63;
+const MAX_SECCOMP_ARG = 5;
+/** SCMP_CMP_NE .. SCMP_CMP_MASKED_EQ. */
+const SECCOMP_OPS = { first: 1, last: 7 } as const;
 
 class PlanWriter {
   private readonly parts: Buffer[] = [];
@@ -207,6 +211,34 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
       w.u64(step.inheritable, f('inheritable'));
       w.u64(step.ambient, f('ambient'));
       break;
+    case 'seccomp':
+      w.u32(step.defaultAction, f('defaultAction'));
+      w.u32list(step.architectures, f('architectures'));
+      w.u32(step.flags, f('flags'));
+      w.u32(step.rules.length, f('rules'));
+      step.rules.forEach((rule, i) => {
+        const r = (field: string) => f(`rules[${i}].${field}`);
+        w.str(rule.syscall, r('syscall'));
+        w.u32(rule.action, r('action'));
+        if (rule.conditions.length > MAX_SECCOMP_ARG + 1) {
+          throw new RangeError(`plan.${r('conditions')}: at most ${MAX_SECCOMP_ARG + 1} conditions (one per argument), got ${rule.conditions.length}`);
+        }
+        w.u32(rule.conditions.length, r('conditions'));
+        rule.conditions.forEach((c, j) => {
+          const at = r(`conditions[${j}]`);
+          if (!Number.isInteger(c.index) || c.index < 0 || c.index > MAX_SECCOMP_ARG) {
+            throw new RangeError(`plan.${at}.index: expected an integer in [0, ${MAX_SECCOMP_ARG}], got ${c.index}`);
+          }
+          w.u8(c.index);
+          if (!Number.isInteger(c.op) || c.op < SECCOMP_OPS.first || c.op > SECCOMP_OPS.last) {
+            throw new RangeError(`plan.${at}.op: expected an integer in [${SECCOMP_OPS.first}, ${SECCOMP_OPS.last}], got ${c.op}`);
+          }
+          w.u8(c.op);
+          w.u64(c.value, `${at}.value`);
+          w.u64(c.valueTwo, `${at}.valueTwo`);
+        });
+      });
+      break;
     case 'becomeRoot':
     case 'pivotRoot':
     case 'moveRoot':
@@ -224,7 +256,7 @@ const PARENT_OPS: ReadonlySet<string> = new Set<ParentStep['op']>(['writePid', '
 const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
   'becomeRoot', 'unshare', 'writeFile', 'openRoot', 'mount', 'mknod', 'symlink', 'mkdir', 'pivotRoot', 'moveRoot',
   'maskPath', 'sethostname', 'setdomainname', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps',
-  'noNewPrivs',
+  'noNewPrivs', 'seccomp',
 ]);
 
 function writeSteps(w: PlanWriter, steps: AnyStep[], allowed: ReadonlySet<string>, phase: string): void {

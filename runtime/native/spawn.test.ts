@@ -286,6 +286,18 @@ describeAsRoot('spawnInit runs a container', () => {
     expect(fs.readdirSync(outside)).toEqual([]);
   });
 
+  test('under the seccomp filter the plan loads: a killing rule ends the program with SIGSYS', async () => {
+    const SIGSYS = 31;
+    const plan = containerPlan(bundle.rootfs, 'echo not reached > /tmp/out', {
+      // busybox sh calls getppid() as it starts.
+      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [{ syscall: 'getppid', action: 0x80000000, conditions: [] }] }],
+    });
+    const { pid } = spawnInit(plan);
+    started.add(pid);
+    expect(await started.wait(pid)).toEqual({ code: null, signal: SIGSYS });
+    expect(fs.existsSync(outFile)).toBe(false);
+  });
+
   test('the parent writes init pid where asked, before init goes on', async () => {
     const pidFile = path.join(bundle.dir, 'pidfile');
     fs.writeFileSync(pidFile, '');
@@ -443,6 +455,15 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
     const step = plan.init.findIndex((s) => s.op === 'mount' && s.fstype === 'nosuchfs');
     expect(err.failure).toEqual({ phase: 'init', step, errno: 19, code: 'ENODEV', detail: 'mount /mnt' });
     expect(err.message).toBe(`init step ${step} (mount): ENODEV (mount /mnt)`);
+  });
+
+  test('a seccomp filter libseccomp cannot compile: init step, with the call that refused it', () => {
+    const unknownArch = 0x1234;
+    const plan = containerPlan(bundle.rootfs, 'true', {
+      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [unknownArch], flags: 0, rules: [] }],
+    });
+    const step = plan.init.findIndex((s) => s.op === 'seccomp');
+    expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', detail: 'seccomp_arch_add 0x00001234' });
   });
 
   test('a program that is not there: exec, ENOENT, before READY', () => {

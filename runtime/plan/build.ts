@@ -16,6 +16,7 @@ import {
 import { PlanError } from './plan-error';
 import { execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
 import { rootfsSteps } from './rootfs';
+import { seccompStep } from './seccomp';
 import type { InitPlan, InitStep, ParentStep, PlanContext } from './types';
 
 export { PlanError } from './plan-error';
@@ -32,7 +33,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
       ...namespaceInitSteps(ns),
       ...rootfsSteps(spec, ctx, ns, proc.cwd),
       ...utsSteps(spec, ns),
-      ...processSteps(proc, ctx),
+      ...processSteps(proc, ctx, seccompStep(spec.linux?.seccomp)),
     ],
     exec: execSpec(proc, ctx),
   };

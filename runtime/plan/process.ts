@@ -5,7 +5,7 @@
 import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/types';
 import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
 import { PlanError } from './plan-error';
-import type { ExecSpec, InitStep, PlanContext, SetrlimitStep, Stage1Step } from './types';
+import type { ExecSpec, InitStep, PlanContext, SeccompStep, SetrlimitStep, Stage1Step } from './types';
 
 /** runc's PATH for the lookup of args[0] when the environment has none. */
 export const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -32,14 +32,21 @@ export function oomScoreAdjSteps(proc: Process): Stage1Step[] {
   return [{ op: 'writeFile', path: '/proc/self/oom_score_adj', data: String(proc.oomScoreAdj) }];
 }
 
-/** The last init steps, in the order they must run: limits, working directory, credentials. */
-export function processSteps(proc: Process, ctx: PlanContext): InitStep[] {
+/**
+ * The last init steps, in the order they must run: limits, working directory, credentials, and
+ * the seccomp filter where runc loads it: with no_new_privs as late as possible (last, so that
+ * the profile need not allow the credential changes); without it before the capabilities go,
+ * since loading a filter then takes CAP_SYS_ADMIN.
+ */
+export function processSteps(proc: Process, ctx: PlanContext, seccomp: SeccompStep | null): InitStep[] {
   const caps = capabilityMasks(proc.capabilities, ctx.lastCap);
+  const privilegedSeccomp = seccomp && !proc.noNewPrivileges ? [seccomp] : [];
   const steps: InitStep[] = [
     ...rlimitSteps(proc.rlimits, ctx.inheritedNofile),
     // As root, so a directory the user may not search can still be the working directory (as runc).
     { op: 'chdir', path: proc.cwd },
     { op: 'umask', mask: proc.user?.umask ?? DEFAULT_UMASK },
+    ...privilegedSeccomp,
     { op: 'dropBounding', keep: caps.bounding.toString(), lastCap: ctx.lastCap },
     {
       op: 'setUser',
@@ -57,6 +64,7 @@ export function processSteps(proc: Process, ctx: PlanContext): InitStep[] {
     },
   ];
   if (proc.noNewPrivileges) steps.push({ op: 'noNewPrivs' });
+  if (seccomp && proc.noNewPrivileges) steps.push(seccomp);
   return steps;
 }
 

@@ -234,6 +234,8 @@ function describe(step: AnyStep, ctx: PlanContext): string {
       return 'set capabilities';
     case 'noNewPrivs':
       return 'set no_new_privs';
+    case 'seccomp':
+      return 'load the seccomp filter of linux.seccomp';
   }
 }
 

@@ -224,6 +224,40 @@ export interface NoNewPrivsStep {
   op: 'noNewPrivs';
 }
 
+/**
+ * Load a seccomp filter: seccomp(SECCOMP_SET_MODE_FILTER, flags). The parent compiles this
+ * description to BPF with libseccomp before any clone; init only loads the result. Values are
+ * libseccomp's ABI (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*). A plan holds at most one.
+ */
+export interface SeccompStep {
+  op: 'seccomp';
+  /** SCMP_ACT_* of a syscall no rule matches, errno or trace value folded in. */
+  defaultAction: number;
+  /** SCMP_ARCH_* values added besides the native one. */
+  architectures: number[];
+  /** SECCOMP_FILTER_FLAG_* bits passed to seccomp(2). */
+  flags: number;
+  rules: SeccompRule[];
+}
+
+/** One libseccomp rule; all its conditions must hold. */
+export interface SeccompRule {
+  /** A syscall name; one libseccomp does not know is skipped (the kernel may predate it). */
+  syscall: string;
+  action: number;
+  conditions: SeccompCondition[];
+}
+
+export interface SeccompCondition {
+  /** Argument index, 0..5. */
+  index: number;
+  /** SCMP_CMP_*: 1 NE, 2 LT, 3 LE, 4 EQ, 5 GE, 6 GT, 7 MASKED_EQ. */
+  op: number;
+  /** Decimal u64 strings (64-bit arguments do not fit in a JS number). */
+  value: string;
+  valueTwo: string;
+}
+
 export type InitStep =
   | BecomeRootStep
   | UnshareStep
@@ -244,7 +278,8 @@ export type InitStep =
   | DropBoundingStep
   | SetUserStep
   | SetCapsStep
-  | NoNewPrivsStep;
+  | NoNewPrivsStep
+  | SeccompStep;
 
 // ---------------------------------------------------------------------------------------------
 // exec

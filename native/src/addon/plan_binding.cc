@@ -141,6 +141,34 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("inheritable", U64(env, s.u.caps.inheritable));
     o.Set("ambient", U64(env, s.u.caps.ambient));
     break;
+  case OP_SECCOMP: {
+    const seccomp_step &sc = s.u.seccomp;
+    o.Set("defaultAction", sc.default_action);
+    Napi::Array arches = Napi::Array::New(env, sc.n_arches);
+    for (uint32_t i = 0; i < sc.n_arches; i++) arches.Set(i, sc.arches[i]);
+    o.Set("architectures", arches);
+    o.Set("flags", sc.flags);
+    Napi::Array rules = Napi::Array::New(env, sc.n_rules);
+    for (uint32_t i = 0; i < sc.n_rules; i++) {
+      const seccomp_rule &r = sc.rules[i];
+      Napi::Object rule = Napi::Object::New(env);
+      rule.Set("syscall", r.syscall);
+      rule.Set("action", r.action);
+      Napi::Array conds = Napi::Array::New(env, r.n_conditions);
+      for (uint32_t j = 0; j < r.n_conditions; j++) {
+        Napi::Object c = Napi::Object::New(env);
+        c.Set("index", r.conditions[j].index);
+        c.Set("op", r.conditions[j].op);
+        c.Set("value", U64(env, r.conditions[j].value));
+        c.Set("valueTwo", U64(env, r.conditions[j].value_two));
+        conds.Set(j, c);
+      }
+      rule.Set("conditions", conds);
+      rules.Set(i, rule);
+    }
+    o.Set("rules", rules);
+    break;
+  }
   default: break;
   }
   return o;

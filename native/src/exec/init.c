@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -38,6 +40,17 @@ static int set_rlimit(uint32_t resource, uint64_t soft, uint64_t hard, struct ts
   return fail(f, errno, "setrlimit", txt_u64(num, resource));
 }
 
+/* The filter the decoder compiled in the caller (or why it could not). */
+static int load_seccomp(const struct seccomp_step *sc, struct tsrun_failure *f) {
+  if (!sc->bpf) return fail(f, sc->compile_err, sc->compile_detail, NULL);
+  if (sc->bpf_len > BPF_MAXINSNS) return fail(f, E2BIG, "seccomp filter longer than BPF_MAXINSNS", NULL);
+  struct sock_fprog prog = {.len = (unsigned short)sc->bpf_len, .filter = (struct sock_filter *)sc->bpf};
+  long rc = sys_seccomp(SECCOMP_SET_MODE_FILTER, sc->flags, &prog);
+  /* A positive result is a thread TSYNC could not synchronise (init has no other thread). */
+  if (rc != 0) return fail(f, rc < 0 ? errno : EBUSY, "seccomp(SECCOMP_SET_MODE_FILTER)", NULL);
+  return 0;
+}
+
 static int run_step(const struct plan_step *s, int *rootfd, struct tsrun_failure *f) {
   switch (s->op) {
   case OP_BECOME_ROOT: return creds_become_root(f);
@@ -72,6 +85,7 @@ static int run_step(const struct plan_step *s, int *rootfd, struct tsrun_failure
   case OP_NO_NEW_PRIVS:
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(f, errno, "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
     return 0;
+  case OP_SECCOMP: return load_seccomp(&s->u.seccomp, f);
   default: return fail(f, EINVAL, "op not allowed in init", NULL);
   }
 }

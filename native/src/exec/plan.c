@@ -28,7 +28,7 @@
  *    3 writeFile      str path, str data                                   stage1, init
  *    4 writePid       str path                                             parent
  *    5 writeProcFile  u8 name (1 uid_map, 2 gid_map, 3 setgroups), str data parent
- *    6 becomeRoot     -                                                    init (6..23)
+ *    6 becomeRoot     -                                                    init (6..24)
  *    7 openRoot       str path
  *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
  *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing
@@ -47,11 +47,17 @@
  *   21 setUser        u32 uid, u32 gid, list<u32> additionalGids, bool setgroups
  *   22 setCaps        u64 effective, u64 permitted, u64 inheritable, u64 ambient
  *   23 noNewPrivs     -
+ *   24 seccomp        u32 defaultAction, list<u32> architectures, u32 flags, list<rule>
+ *                     rule: str syscall, u32 action, list<condition> (at most 6)
+ *                     condition: u8 index (<= 5), u8 op (1..7), u64 value, u64 valueTwo
+ *                     At most one per plan; the decoder compiles it to BPF (seccomp_compile.c).
  *
  * An op not allowed in its phase, an unknown op, a bad enum or bool value, a length running past
  * the end, trailing bytes or a wrong magic/version make the whole plan invalid.
  */
 #include "plan.h"
+
+#include "seccomp_compile.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -184,6 +190,70 @@ static uint32_t rd_count(struct reader *r, size_t min_item, const char *what) {
   return r->failed ? 0 : n;
 }
 
+#define SCMP_CMP_FIRST 1
+#define SCMP_CMP_LAST 7 /* SCMP_CMP_MASKED_EQ */
+#define SECCOMP_MAX_ARG 5
+
+static void rd_seccomp_rule(struct reader *r, struct seccomp_rule *rule) {
+  rule->syscall = rd_str(r, "seccomp syscall");
+  rule->action = rd_u32(r, "seccomp action");
+  uint32_t n = rd_count(r, 18, "seccomp conditions");
+  if (!r->failed && n > SECCOMP_MAX_ARG + 1) bad(r, "more than 6 seccomp conditions in a rule");
+  struct seccomp_condition *conds = arena_alloc(r->arena, (size_t)n * sizeof *conds + 1);
+  if (!conds) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    conds[i].index = rd_u8(r, "seccomp condition index");
+    if (!r->failed && conds[i].index > SECCOMP_MAX_ARG) bad(r, "seccomp condition index above 5");
+    conds[i].op = rd_u8(r, "seccomp condition op");
+    if (!r->failed && (conds[i].op < SCMP_CMP_FIRST || conds[i].op > SCMP_CMP_LAST)) bad(r, "seccomp condition op");
+    conds[i].value = rd_u64(r, "seccomp condition value");
+    conds[i].value_two = rd_u64(r, "seccomp condition valueTwo");
+  }
+  rule->conditions = conds;
+  rule->n_conditions = n;
+}
+
+/* The description, then its BPF: compiled here, in the caller, since init may not allocate. */
+static void rd_seccomp(struct reader *r, struct seccomp_step *sc) {
+  sc->default_action = rd_u32(r, "seccomp defaultAction");
+  uint32_t n = rd_count(r, 4, "seccomp architectures");
+  uint32_t *arches = arena_alloc(r->arena, (size_t)n * 4 + 4);
+  if (!arches) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) arches[i] = rd_u32(r, "seccomp architecture");
+  sc->arches = arches;
+  sc->n_arches = n;
+  sc->flags = rd_u32(r, "seccomp flags");
+  n = rd_count(r, 12, "seccomp rules");
+  struct seccomp_rule *rules = arena_alloc(r->arena, (size_t)n * sizeof *rules + 1);
+  if (!rules) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) rd_seccomp_rule(r, &rules[i]);
+  sc->rules = rules;
+  sc->n_rules = n;
+  if (r->failed) return;
+
+  struct seccomp_bpf bpf;
+  char detail[128];
+  int err = seccomp_compile(sc, &bpf, detail, sizeof detail);
+  if (err) {
+    size_t len = strlen(detail);
+    char *copy = arena_alloc(r->arena, len + 1);
+    if (!copy) {
+      bad(r, "out of memory");
+      return;
+    }
+    memcpy(copy, detail, len);
+    sc->compile_err = err;
+    sc->compile_detail = copy;
+    return;
+  }
+  void *copy = arena_alloc(r->arena, bpf.size);
+  if (copy) memcpy(copy, bpf.data, bpf.size);
+  else bad(r, "out of memory");
+  sc->bpf = copy;
+  sc->bpf_len = (uint32_t)(bpf.size / SECCOMP_BPF_INSN_SIZE);
+  free(bpf.data);
+}
+
 enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4 };
 
 static int op_allowed(uint8_t op, int phase) {
@@ -193,7 +263,7 @@ static int op_allowed(uint8_t op, int phase) {
   case OP_WRITE_FILE: return phase == IN_STAGE1 || phase == IN_INIT;
   case OP_WRITE_PID:
   case OP_WRITE_PROC_FILE: return phase == IN_PARENT;
-  default: return op >= OP_BECOME_ROOT && op <= OP_NO_NEW_PRIVS && phase == IN_INIT;
+  default: return op >= OP_BECOME_ROOT && op <= OP_SECCOMP && phase == IN_INIT;
   }
 }
 
@@ -202,7 +272,7 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
   if (r->failed) return;
   if (!op_allowed(s->op, phase)) {
     r->pos--;
-    bad(r, s->op >= OP_SETNS && s->op <= OP_NO_NEW_PRIVS ? "op not allowed in this phase" : "unknown op");
+    bad(r, s->op >= OP_SETNS && s->op <= OP_SECCOMP ? "op not allowed in this phase" : "unknown op");
     return;
   }
   switch (s->op) {
@@ -286,6 +356,7 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     s->u.caps.inheritable = rd_u64(r, "setCaps inheritable");
     s->u.caps.ambient = rd_u64(r, "setCaps ambient");
     break;
+  case OP_SECCOMP: rd_seccomp(r, &s->u.seccomp); break;
   default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs: no fields */
   }
 }
@@ -354,6 +425,9 @@ struct tsrun_plan *plan_decode(const uint8_t *buf, size_t len, char *err, size_t
     }
     p->parent = rd_steps(&r, &p->n_parent, IN_PARENT);
     p->init = rd_steps(&r, &p->n_init, IN_INIT);
+    uint32_t n_seccomp = 0;
+    for (uint32_t i = 0; i < p->n_init && !r.failed; i++) n_seccomp += p->init[i].op == OP_SECCOMP;
+    if (n_seccomp > 1) bad(&r, "more than one seccomp step");
     rd_exec(&r, &p->exec);
   }
   if (!r.failed && r.pos != r.len) bad(&r, "trailing bytes");
@@ -381,7 +455,7 @@ const char *plan_op_name(uint8_t op) {
       [OP_SETRLIMIT] = "setrlimit",  [OP_CHDIR] = "chdir",
       [OP_UMASK] = "umask",          [OP_DROP_BOUNDING] = "dropBounding",
       [OP_SET_USER] = "setUser",     [OP_SET_CAPS] = "setCaps",
-      [OP_NO_NEW_PRIVS] = "noNewPrivs",
+      [OP_NO_NEW_PRIVS] = "noNewPrivs", [OP_SECCOMP] = "seccomp",
   };
   return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
 }

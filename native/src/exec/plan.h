@@ -36,6 +36,7 @@ enum plan_op {
   OP_SET_USER = 21,
   OP_SET_CAPS = 22,
   OP_NO_NEW_PRIVS = 23,
+  OP_SECCOMP = 24,
 };
 
 /* WriteProcFileStep.name */
@@ -62,6 +63,31 @@ struct mount_step {
   uint8_t ignore_missing;
 };
 
+/* SeccompStep: the description from the plan, and the BPF the decoder compiled from it. */
+struct seccomp_condition {
+  uint8_t index, op; /* argument 0..5; SCMP_CMP_* 1..7 */
+  uint64_t value, value_two;
+};
+
+struct seccomp_rule {
+  const char *syscall;
+  uint32_t action, n_conditions;
+  const struct seccomp_condition *conditions;
+};
+
+struct seccomp_step {
+  uint32_t default_action, flags, n_arches, n_rules;
+  const uint32_t *arches;
+  const struct seccomp_rule *rules;
+  /* The compiled filter (struct sock_filter[], 8 bytes each); NULL when compiling failed. */
+  const void *bpf;
+  uint32_t bpf_len; /* instructions */
+  /* When compiling failed: the positive errno and the libseccomp call that failed. Init
+   * reports it as the failure of this step. */
+  int32_t compile_err;
+  const char *compile_detail;
+};
+
 struct plan_step {
   uint8_t op; /* enum plan_op */
   union {
@@ -83,6 +109,7 @@ struct plan_step {
     struct { uint64_t keep; uint32_t last_cap; } bounding;
     struct { uint32_t uid, gid, n_gids; const uint32_t *gids; uint8_t setgroups; } user;
     struct { uint64_t effective, permitted, inheritable, ambient; } caps;
+    struct seccomp_step seccomp;
   } u;
 };
 

@@ -53,6 +53,9 @@ static inline int sys_faccessat2(int dirfd, const char *path, int mode, int flag
   return (int)syscall(SYS_faccessat2, dirfd, path, mode, flags);
 }
 
+/* Positive (a thread id) when SECCOMP_FILTER_FLAG_TSYNC could not synchronise a thread. */
+static inline long sys_seccomp(unsigned op, unsigned flags, void *args) { return syscall(SYS_seccomp, op, flags, args); }
+
 static inline int sys_sigaction_default(int sig) {
   struct kernel_sigaction sa = {.handler = SIG_DFL};
   return (int)syscall(SYS_rt_sigaction, sig, &sa, 0, KERNEL_SIGSET_SIZE);

@@ -1,0 +1,92 @@
+#include "seccomp_compile.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int add_arches(scmp_filter_ctx ctx, const struct seccomp_step *step, char *detail, size_t detail_len) {
+  for (uint32_t i = 0; i < step->n_arches; i++) {
+    int rc = seccomp_arch_add(ctx, step->arches[i]);
+    /* -EEXIST: the native architecture, which the filter has from the start. */
+    if (rc < 0 && rc != -EEXIST) {
+      snprintf(detail, detail_len, "seccomp_arch_add 0x%08x", step->arches[i]);
+      return -rc;
+    }
+  }
+  return 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct seccomp_step *step, char *detail, size_t detail_len) {
+  for (uint32_t i = 0; i < step->n_rules; i++) {
+    const struct seccomp_rule *rule = &step->rules[i];
+    int nr = seccomp_syscall_resolve_name(rule->syscall);
+    /* A syscall newer than this libseccomp (profiles list them ahead of kernels): skipped, as
+     * runc does, so that one profile serves old and new hosts alike. */
+    if (nr == __NR_SCMP_ERROR) continue;
+    struct scmp_arg_cmp cmp[6];
+    for (uint32_t j = 0; j < rule->n_conditions; j++) {
+      const struct seccomp_condition *c = &rule->conditions[j];
+      cmp[j] = (struct scmp_arg_cmp){.arg = c->index, .op = c->op, .datum_a = c->value, .datum_b = c->value_two};
+    }
+    int rc = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_conditions, cmp);
+    if (rc < 0) {
+      snprintf(detail, detail_len, "seccomp_rule_add %s", rule->syscall);
+      return -rc;
+    }
+  }
+  return 0;
+}
+
+/* libseccomp writes BPF to an fd only (2.5): a memfd, read back whole. */
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, char *detail, size_t detail_len) {
+  int fd = memfd_create("tsrun-seccomp", MFD_CLOEXEC);
+  if (fd < 0) {
+    snprintf(detail, detail_len, "memfd_create");
+    return errno;
+  }
+  int err = 0;
+  struct stat st;
+  int rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) {
+    snprintf(detail, detail_len, "seccomp_export_bpf");
+    err = -rc;
+  } else if (fstat(fd, &st) < 0) {
+    snprintf(detail, detail_len, "fstat memfd");
+    err = errno;
+  } else if (st.st_size <= 0 || st.st_size % SECCOMP_BPF_INSN_SIZE) {
+    snprintf(detail, detail_len, "seccomp_export_bpf wrote %lld bytes", (long long)st.st_size);
+    err = EPROTO;
+  } else if (!(out->data = malloc((size_t)st.st_size))) {
+    snprintf(detail, detail_len, "malloc");
+    err = ENOMEM;
+  } else if (pread(fd, out->data, (size_t)st.st_size, 0) != st.st_size) {
+    snprintf(detail, detail_len, "read memfd");
+    err = errno ? errno : EIO;
+    free(out->data);
+    out->data = NULL;
+  } else {
+    out->size = (size_t)st.st_size;
+  }
+  close(fd);
+  return err;
+}
+
+int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, char *detail, size_t detail_len) {
+  out->data = NULL;
+  out->size = 0;
+  errno = 0;
+  scmp_filter_ctx ctx = seccomp_init(step->default_action);
+  if (!ctx) {
+    snprintf(detail, detail_len, "seccomp_init");
+    return EINVAL;
+  }
+  int err = add_arches(ctx, step, detail, detail_len);
+  if (!err) err = add_rules(ctx, step, detail, detail_len);
+  if (!err) err = export_bpf(ctx, out, detail, detail_len);
+  seccomp_release(ctx);
+  return err;
+}
