@@ -12,6 +12,7 @@ import { removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs'
 import { CgroupError, errnoName } from './errors';
 import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
 import { planDeviceWrites } from './devices';
+import { freeze, freezerOf, isFrozen, thaw, type FreezerCgroup } from './freezer';
 import { planResourceWrites, type CgroupWrite } from './resources';
 
 /** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
@@ -52,6 +53,16 @@ export interface CgroupManager {
   destroy(): void;
   /** True when `pid` is in the container's cgroup (or beneath it) in every hierarchy. */
   isMember(pid: number): boolean;
+  /** Stop every process of the container (`pause`); returns once the kernel reports them frozen. */
+  freeze(): void;
+  /** Let frozen processes run again (`resume`). */
+  thaw(): void;
+  isFrozen(): boolean;
+  /**
+   * Apply memory, cpu, cpuset and pids resources to the existing cgroups (`update`); devices are
+   * left as create() set them.
+   */
+  update(resources: LinuxResources): void;
 }
 
 /** How long destroy() waits for processes that were just killed to leave the cgroup. */
@@ -161,6 +172,29 @@ export abstract class CgroupManagerBase implements CgroupManager {
       record.created = remaining;
     }
     if (failures.length > 0) throw new CgroupError(`cgroup: could not remove ${failures.join('; ')}`);
+  }
+
+  freeze(): void {
+    freeze(this.freezer());
+  }
+
+  thaw(): void {
+    thaw(this.freezer());
+  }
+
+  isFrozen(): boolean {
+    const cg = freezerOf(this.records);
+    return cg !== null && isFrozen(cg);
+  }
+
+  private freezer(): FreezerCgroup {
+    const cg = freezerOf(this.records);
+    if (!cg) throw new CgroupError('cgroup: the freezer controller is not available on this host');
+    return cg;
+  }
+
+  update(resources: LinuxResources): void {
+    this.apply(planResourceWrites(resources, (c) => this.locate(c)));
   }
 
   isMember(pid: number): boolean {

@@ -10,12 +10,14 @@ import { flagHelp, FlagSpec, parseFlags } from './args';
 import type { Command } from './command';
 import { printOut } from './command';
 import { create, del, kill, run, start } from './commands/lifecycle';
+import { featuresCommand } from './commands/features';
+import { pause, ps, resume, update } from './commands/manage';
 import { list, spec, state } from './commands/query';
 import { Logger, LogFormat } from './log';
 
 const VERSION = '0.1.0';
 
-const COMMANDS: Command[] = [create, del, kill, list, run, spec, start, state];
+const COMMANDS: Command[] = [create, del, featuresCommand, kill, list, pause, ps, resume, run, spec, start, state, update];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'debug', kind: 'bool', usage: 'enable debug logging', default: false },

@@ -52,6 +52,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     annotations: spec.annotations,
     initStartTime: '',
     cgroups: null,
+    resources: spec.linux?.resources,
   };
   let cgroups: CgroupManager | null = null;
   let pid = 0;

@@ -1,6 +1,6 @@
 /**
  * `delete`: remove a stopped (or still created) container's cgroups and state; with --force a
- * running one is killed first. Processes left in the cgroup (a container without its own pid
+ * running or paused one is killed first. Processes left in the cgroup (a container without its own pid
  * namespace) are killed too, so nothing outlives the delete.
  */
 import { loadCgroupManager } from '../cgroups';
@@ -21,7 +21,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   try {
     const state = dir.read();
     const status = observeStatus(store, state);
-    if (status === 'running' && !force) {
+    if ((status === 'running' || status === 'paused') && !force) {
       throw new ContainerError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status !== 'stopped') {
@@ -30,6 +30,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       } catch (err) {
         if (!(err instanceof ContainerError)) throw err;
       }
+      if (status === 'paused') loadCgroupManager(state.cgroups).thaw();
       if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
     }
     destroy(dir, state.cgroups);
@@ -43,6 +44,8 @@ export function destroy(dir: ContainerDir, cgroupsRecord: unknown): void {
   if (cgroupsRecord) {
     const cgroups = loadCgroupManager(cgroupsRecord);
     cgroups.killAll(SIGKILL);
+    // Killed processes in a frozen cgroup only die once it thaws.
+    if (cgroups.isFrozen()) cgroups.thaw();
     cgroups.destroy();
   }
   dir.remove();

@@ -5,6 +5,8 @@ import type { StateStore } from '../state/store';
 import { observeStatus } from './observe';
 import { signalInit } from './signal-init';
 
+const SIGKILL = 9;
+
 export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
   const state = store.read(id);
   if (!state) throw new ContainerError('container does not exist');
@@ -15,4 +17,6 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   } else {
     signalInit(state, signal);
   }
+  // As runc: a frozen process dies of SIGKILL only once thawed; other signals wait for resume.
+  if (status === 'paused' && signal === SIGKILL) loadCgroupManager(state.cgroups).thaw();
 }

@@ -2,14 +2,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { loadCgroupManager } from '../cgroups';
 import { isSameLiveProcess } from '../state/proc';
 import { deriveStatus, Status } from '../state/status';
 import type { StateStore, StoredState } from '../state/store';
 
 export function observeStatus(store: StateStore, state: StoredState): Status {
+  const initAlive = isSameLiveProcess(state.pid, state.initStartTime);
   return deriveStatus(state, {
-    initAlive: isSameLiveProcess(state.pid, state.initStartTime),
+    initAlive,
     fifoExists: fs.existsSync(path.join(store.dir(state.id), 'exec.fifo')),
+    // Only a live container's cgroup is worth reading (a stopped one may be half removed).
+    frozen: initAlive && state.cgroups !== null && loadCgroupManager(state.cgroups).isFrozen(),
   });
 }
 

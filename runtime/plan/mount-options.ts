@@ -104,6 +104,11 @@ const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** The propagation word of `linux.rootfsPropagation` and of mount options, as mount(2) flags. */
+/** Every option the table knows (what `tsrun features` reports as mountOptions). */
+export function knownMountOptions(): string[] {
+  return [...FLAG_OPTIONS.keys(), ...PROPAGATION_OPTIONS.keys(), 'bind', 'rbind'];
+}
+
 export function propagationFlags(word: string): number | undefined {
   return PROPAGATION_OPTIONS.get(word);
 }

@@ -135,6 +135,18 @@ function syscallRules(entry: LinuxSyscall, at: string, defaultAction: number): S
  * executor skips the ones libseccomp does not know, as runc does, since profiles list syscalls
  * newer than the running kernel or libseccomp.
  */
+/** What `tsrun features` reports of seccomp: the names the builder accepts. */
+export function seccompFeatures() {
+  return {
+    enabled: true,
+    actions: Object.keys(ACTIONS),
+    operators: Object.keys(OPERATORS),
+    archs: Object.keys(ARCHITECTURES),
+    knownFlags: Object.keys(FLAGS),
+    supportedFlags: Object.keys(FLAGS),
+  };
+}
+
 export function seccompStep(seccomp: LinuxSeccomp | undefined): SeccompStep | null {
   if (!seccomp) return null;
   const at = 'linux.seccomp';

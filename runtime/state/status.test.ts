@@ -16,17 +16,24 @@ const base: StoredState = {
 
 describe('deriveStatus', () => {
   test('a create still in progress is creating whatever the host shows', () => {
-    expect(deriveStatus({ ...base, status: 'creating' }, { initAlive: true, fifoExists: true })).toBe('creating');
+    expect(deriveStatus({ ...base, status: 'creating' }, { initAlive: true, fifoExists: true, frozen: false })).toBe('creating');
   });
   test('an init waiting on the fifo is created', () => {
-    expect(deriveStatus(base, { initAlive: true, fifoExists: true })).toBe('created');
+    expect(deriveStatus(base, { initAlive: true, fifoExists: true, frozen: false })).toBe('created');
   });
   test('an init released from the fifo is running', () => {
-    expect(deriveStatus(base, { initAlive: true, fifoExists: false })).toBe('running');
+    expect(deriveStatus(base, { initAlive: true, fifoExists: false, frozen: false })).toBe('running');
+  });
+  test('a frozen cgroup with a live init is paused, released or not', () => {
+    expect(deriveStatus(base, { initAlive: true, fifoExists: false, frozen: true })).toBe('paused');
+    expect(deriveStatus(base, { initAlive: true, fifoExists: true, frozen: true })).toBe('paused');
+  });
+  test('a dead init is stopped even in a frozen cgroup', () => {
+    expect(deriveStatus(base, { initAlive: false, fifoExists: false, frozen: true })).toBe('stopped');
   });
   test('a dead (or recycled) init is stopped, fifo or not', () => {
-    expect(deriveStatus(base, { initAlive: false, fifoExists: true })).toBe('stopped');
-    expect(deriveStatus(base, { initAlive: false, fifoExists: false })).toBe('stopped');
+    expect(deriveStatus(base, { initAlive: false, fifoExists: true, frozen: false })).toBe('stopped');
+    expect(deriveStatus(base, { initAlive: false, fifoExists: false, frozen: false })).toBe('stopped');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { LinuxResources } from '../../spec/types';
 import { flock } from '../native';
 import { ContainerError } from '../errors';
 
@@ -27,6 +28,8 @@ export interface StoredState {
   initStartTime: string;
   /** The cgroup manager's own record (runtime/cgroups), so delete removes exactly what create made. */
   cgroups: unknown;
+  /** linux.resources as applied now: the config's, with what `update` changed since. */
+  resources?: LinuxResources;
 }
 
 /** Container ids as runc accepts them: letters, digits and _ + - . ; never "." or "..". */

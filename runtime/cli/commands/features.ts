@@ -1,0 +1,66 @@
+/**
+ * `features`: what this tsrun implements, as the runtime-spec features document
+ * (features-schema.json). It claims only what tsrun does; a field left out means "unknown".
+ * The lists come from the tables the plan builder uses, so they cannot drift from what it accepts.
+ */
+import { OCI_VERSION } from '../../../spec/default-config';
+import type { LinuxNamespaceType } from '../../../spec/types';
+import { CAPABILITIES } from '../../plan/linux';
+import { knownMountOptions } from '../../plan/mount-options';
+import { seccompFeatures } from '../../plan/seccomp';
+import type { Command } from '../command';
+import { printOut } from '../command';
+
+/** Every namespace type; a Record so that the compiler notices a type missing here. */
+const NAMESPACES: Record<LinuxNamespaceType, true> = {
+  pid: true, network: true, mount: true, ipc: true, uts: true, user: true, cgroup: true, time: true,
+};
+
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks: string[];
+  mountOptions: string[];
+  linux: {
+    namespaces: LinuxNamespaceType[];
+    capabilities: string[];
+    cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
+    seccomp: ReturnType<typeof seccompFeatures>;
+    apparmor: { enabled: boolean };
+    selinux: { enabled: boolean };
+    intelRdt: { enabled: boolean };
+    mountExtensions: { idmap: { enabled: boolean } };
+  };
+}
+
+export function features(): Features {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    // Hooks are not run yet: claiming them would let a caller rely on hooks that never fire.
+    hooks: [],
+    mountOptions: knownMountOptions(),
+    linux: {
+      namespaces: Object.keys(NAMESPACES) as LinuxNamespaceType[],
+      capabilities: Object.keys(CAPABILITIES),
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp: seccompFeatures(),
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+  };
+}
+
+export const featuresCommand: Command = {
+  name: 'features',
+  usage: 'show the enabled features',
+  argsUsage: '',
+  flags: [],
+  args: 0,
+  run() {
+    printOut(JSON.stringify(features(), null, 4) + '\n');
+    return 0;
+  },
+};

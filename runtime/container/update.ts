@@ -1,0 +1,59 @@
+/**
+ * `update`: change a live container's memory, cpu, cpuset and pids limits. As runc, a field left
+ * out (or 0, or "") keeps its value; the merged resources are applied to the cgroups and recorded.
+ */
+import type { LinuxResources } from '../../spec/types';
+import { loadCgroupManager } from '../cgroups';
+import { ContainerError } from '../errors';
+import type { StateStore } from '../state/store';
+import { observeStatus } from './observe';
+
+/** The fields `update` can change, per group of linux.resources. */
+const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
+  memory: ['limit', 'reservation', 'swap', 'swappiness'],
+  cpu: ['shares', 'quota', 'period', 'cpus', 'mems'],
+  pids: ['limit'],
+};
+
+type Group = Record<string, unknown>;
+
+const isUnset = (v: unknown) => v === undefined || v === null || v === 0 || v === '' || v === false;
+
+/**
+ * `current` with the fields `change` sets replaced. Throws naming the first field set in
+ * `change` that tsrun cannot update.
+ */
+export function mergeResourceUpdate(current: LinuxResources | undefined, change: LinuxResources): LinuxResources {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) {
+    throw new ContainerError('update: the resources must be a JSON object (linux.resources)');
+  }
+  const merged: Record<string, unknown> = { ...current };
+  for (const [group, value] of Object.entries(change as Record<string, unknown>)) {
+    if (isUnset(value) || (Array.isArray(value) && value.length === 0)) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new ContainerError(`update: linux.resources.${group} cannot be updated by tsrun`);
+    }
+    const setFields = Object.entries(value as Group).filter(([, v]) => !isUnset(v));
+    const allowed = UPDATABLE[group] ?? [];
+    const refused = setFields.find(([key]) => !allowed.includes(key));
+    if (refused) throw new ContainerError(`update: linux.resources.${group}.${refused[0]} cannot be updated by tsrun`);
+    if (setFields.length > 0) merged[group] = { ...(merged[group] as Group | undefined), ...Object.fromEntries(setFields) };
+  }
+  return merged as LinuxResources;
+}
+
+export function updateContainer(store: StateStore, id: string, change: LinuxResources): void {
+  const dir = store.open(id);
+  if (!dir) throw new ContainerError('container does not exist');
+  try {
+    const state = dir.read();
+    const status = observeStatus(store, state);
+    if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
+    const resources = mergeResourceUpdate(state.resources, change);
+    loadCgroupManager(state.cgroups).update(resources);
+    state.resources = resources;
+    dir.write(state);
+  } finally {
+    dir.release();
+  }
+}
