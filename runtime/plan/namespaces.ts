@@ -33,6 +33,9 @@ const NAMESPACE_KINDS: ReadonlyArray<[LinuxNamespaceType, number]> = [
 ];
 const CLONE_FLAG = new Map(NAMESPACE_KINDS);
 
+/** Every namespace type the builder handles (what `tsrun features` reports). */
+export const NAMESPACE_TYPES: readonly LinuxNamespaceType[] = NAMESPACE_KINDS.map(([type]) => type);
+
 /** What the config asks of each namespace type; a type it does not list is shared with the host. */
 export interface Namespaces {
   /** Types the container gets a new namespace of. */

@@ -7,14 +7,10 @@ import { OCI_VERSION } from '../../../spec/default-config';
 import type { LinuxNamespaceType } from '../../../spec/types';
 import { CAPABILITIES } from '../../plan/linux';
 import { knownMountOptions } from '../../plan/mount-options';
+import { NAMESPACE_TYPES } from '../../plan/namespaces';
 import { seccompFeatures } from '../../plan/seccomp';
 import type { Command } from '../command';
 import { printOut } from '../command';
-
-/** Every namespace type; a Record so that the compiler notices a type missing here. */
-const NAMESPACES: Record<LinuxNamespaceType, true> = {
-  pid: true, network: true, mount: true, ipc: true, uts: true, user: true, cgroup: true, time: true,
-};
 
 export interface Features {
   ociVersionMin: string;
@@ -41,7 +37,7 @@ export function features(): Features {
     hooks: [],
     mountOptions: knownMountOptions(),
     linux: {
-      namespaces: Object.keys(NAMESPACES) as LinuxNamespaceType[],
+      namespaces: [...NAMESPACE_TYPES],
       capabilities: Object.keys(CAPABILITIES),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: seccompFeatures(),
