@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CgroupError, errnoName } from './errors';
 import { sleepSync } from '../sleep-sync';
+import type { CgroupWrite } from './resources';
 
 export interface MakeHooks {
   /** Runs on each directory from the mountpoint down to the target's parent, before its child is made. */
@@ -61,6 +62,32 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
   } catch (err) {
     throw new CgroupError(`${field}: write "${value}" to ${p}: ${errnoName(err)}`, errnoName(err));
   }
+}
+
+/**
+ * Perform planned writes in order, each in the directory `dirOf` gives. A write marked
+ * retryAfterNext that fails with EINVAL is tried again after the next write to its controller;
+ * a write with readBack is checked against what the kernel stored.
+ */
+export function performWrites(writes: CgroupWrite[], dirOf: (w: CgroupWrite) => string): void {
+  let retry: CgroupWrite | null = null;
+  for (const w of writes) {
+    const dir = dirOf(w);
+    try {
+      writeCgroupFile(dir, w.file, w.value, w.field);
+    } catch (err) {
+      if (!w.retryAfterNext || !(err instanceof CgroupError) || err.code !== 'EINVAL') throw err;
+      retry = w;
+      continue;
+    }
+    const problem = w.readBack?.(readCgroupFile(dir, w.file));
+    if (problem) throw new CgroupError(`${w.field}: ${problem}`);
+    if (retry && retry.controller === w.controller) {
+      writeCgroupFile(dirOf(retry), retry.file, retry.value, retry.field);
+      retry = null;
+    }
+  }
+  if (retry) writeCgroupFile(dirOf(retry), retry.file, retry.value, retry.field);
 }
 
 export function readCgroupFile(dir: string, file: string): string {

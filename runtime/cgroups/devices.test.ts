@@ -210,12 +210,22 @@ describe('planDeviceWrites with the v1 devices controller', () => {
   });
 });
 
-describe('planDeviceWrites without a v1 devices controller (cgroup v2 until the eBPF filter exists)', () => {
+describe('planDeviceWrites on cgroup v2: the eBPF filter', () => {
+  test('no writes, no note: a program that enforces the same access', () => {
+    const plan = planDeviceWrites([DENY_ALL], 2);
+    expect(plan.writes).toEqual([]);
+    expect(plan.notEnforced).toEqual([]);
+    expect(plan.filter).toBeInstanceOf(Buffer);
+    expect(plan.filter!.length % 8).toBe(0);
+  });
+});
+
+describe('planDeviceWrites without a devices controller or a v2 hierarchy', () => {
   const note =
-    "device rules (runc's defaults and linux.resources.devices) are not enforced: this host has no cgroup v1 devices controller, and tsrun does not yet attach the eBPF device filter that cgroup v2 needs; the container can use every device the host allows";
+    "device rules (runc's defaults and linux.resources.devices) are not enforced: this host has neither a cgroup v1 devices controller nor a cgroup v2 hierarchy for the eBPF device filter; the container can use every device the host allows";
 
   test('the deny-all every runc-style bundle carries, with or without allow rules: no writes, a note', () => {
-    for (const version of [null, 2] as const) {
+    for (const version of [null] as const) {
       expect(planDeviceWrites([DENY_ALL], version)).toEqual({
         writes: [],
         notEnforced: [note],
@@ -240,9 +250,7 @@ describe('planDeviceWrites without a v1 devices controller (cgroup v2 until the 
         ],
         null,
       ),
-    ).toThrow(
-      'linux.resources.devices[1]: denies "b 8:0 rw", but this host has no cgroup v1 devices controller, and tsrun does not yet attach the eBPF device filter that cgroup v2 needs',
-    );
+    ).toThrow('linux.resources.devices[1]: denies "b 8:0 rw", but this host has neither a cgroup v1 devices controller nor a cgroup v2 hierarchy');
     expect(() => planDeviceWrites([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 9, access: 'w' }], null)).toThrow(
       'linux.resources.devices[1]: denies "c 1:9 w"',
     );

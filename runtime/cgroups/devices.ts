@@ -14,6 +14,7 @@
  */
 import type { LinuxDeviceCgroup } from '../../spec/types';
 import { CgroupError } from './errors';
+import { deviceFilterProgram, encodeBpf } from './device-filter';
 import type { CgroupWrite } from './resources';
 
 export type DeviceType = 'a' | 'b' | 'c';
@@ -43,6 +44,8 @@ export interface DeviceAccess {
 
 export interface DevicePlan {
   writes: CgroupWrite[];
+  /** cgroup v2: the eBPF device program (struct bpf_insn[]) to attach to the container's cgroup. */
+  filter?: Buffer;
   /** What this host cannot enforce, one line each, for the caller to log. */
   notEnforced: string[];
 }
@@ -188,15 +191,15 @@ export function resolveDeviceAccess(rules: readonly DeviceRule[]): DeviceAccess 
 
 const fileFor = (allow: boolean) => (allow ? 'devices.allow' : 'devices.deny');
 
-const NOT_ENFORCEABLE =
-  'this host has no cgroup v1 devices controller, and tsrun does not yet attach the eBPF device filter that cgroup v2 needs';
+const NOT_ENFORCEABLE = 'this host has neither a cgroup v1 devices controller nor a cgroup v2 hierarchy for the eBPF device filter';
 
 /**
  * The writes that give the container's cgroup the device access of `devices` (linux.resources.devices)
  * when `devicesVersion` is 1 (the v1 devices controller): the "a" rule that sets the default, then
- * one write per exception, which is what devices.list then shows.
+ * one write per exception, which is what devices.list then shows. With 2 (cgroup v2, or a hybrid
+ * host without the v1 controller): the eBPF program that enforces the same access.
  *
- * Without that controller nothing is written. The container can then use every device the host
+ * Without either nothing is written. The container can then use every device the host
  * lets it, so: a rule that denies particular devices is refused (the config asks to withhold them
  * and tsrun cannot); otherwise create goes on and the plan says what is not enforced. Refusing
  * every config with rules would refuse every runc-style bundle, as they all start with deny-all.
@@ -225,6 +228,7 @@ export function planDeviceWrites(devices: readonly LinuxDeviceCgroup[] | undefin
       notEnforced: [],
     };
   }
+  if (devicesVersion === 2) return { writes: [], notEnforced: [], filter: encodeBpf(deviceFilterProgram(access)) };
   if (access.defaultAllow && access.exceptions.length === 0) return { writes: [], notEnforced: [] };
   const denial = rules.find((r) => !r.allow && r.type !== 'a');
   if (denial) throw new CgroupError(`${denial.source}: denies "${deviceRuleText(denial)}", but ${NOT_ENFORCEABLE}`);

@@ -16,6 +16,8 @@ export type { CgroupManager, CgroupRecord, CgroupDirRecord } from './manager';
 export type { CgroupHost, CgroupLayout, HostHierarchy } from './host';
 export { CgroupError } from './errors';
 export { detectCgroupHost } from './host';
+export { hostHugePageSizes } from './manager';
+export { readCgroupStats, type Stats } from './stats';
 
 function managerFor(layout: CgroupHost['layout'], records: CgroupDirRecord[]): CgroupManager {
   const v1 = records.filter((r) => r.version === 1);
@@ -41,7 +43,7 @@ export function cgroupManagerFor(host: CgroupHost, containerId: string, cgroupsP
 export interface CreateCgroupsOptions {
   /** The host's layout; detected from /proc/self when absent. */
   host?: CgroupHost;
-  /** Called with each line of what this host cannot enforce (e.g. device rules on cgroup v2). */
+  /** Called with each line of what is not enforced (kernel memory limits, ignored as runc 1.1 does). */
   onNotEnforced?(note: string): void;
 }
 

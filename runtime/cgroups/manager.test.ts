@@ -2,11 +2,12 @@
  * The cgroup managers on this host's real cgroups (run as root). Every cgroup is named
  * "tsrun-test-..." and removed after each test; every process is one the test started.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../spec/default-config';
 import type { LinuxResources } from '../../spec/types';
+import { deviceFilterCount } from '../native';
 import { cgroupManagerFor, createCgroups, detectCgroupHost, loadCgroupManager, type CgroupHost, type CgroupManager } from './index';
 import { HybridCgroupManager } from './hybrid';
 import { CgroupV1Manager } from './v1';
@@ -423,26 +424,36 @@ describe('the v2 manager', () => {
   });
 
   (unifiedOnly ? test : test.skip)(
-    "device rules are not enforced yet: the default spec's deny-all gives a note, a rule denying particular devices an error",
-    () => {
-      const notes: string[] = [];
-      const name = unique('v2-devices');
-      const m = track(
-        createCgroups(name, `/${name}`, defaultSpec().linux.resources, { host: unifiedOnly!, onNotEnforced: (n) => notes.push(n) }),
-      );
-      expect(notes).toEqual([expect.stringMatching(/^device rules \(runc's defaults and linux\.resources\.devices\) are not enforced: /)]);
-      expect(fs.existsSync(dirsOf(m)[0])).toBe(true);
+    'device rules become an eBPF filter on the v2 cgroup: a denied node gives EPERM, an allowed one opens',
+    async () => {
+      const nodes = fs.mkdtempSync('/tmp/tsrun-devnodes-');
+      try {
+        // c 1:3 behaves as /dev/null; c 240:0 is an unassigned major: open gives ENXIO when allowed.
+        execFileSync('mknod', ['-m', '666', path.join(nodes, 'null'), 'c', '1', '3']);
+        execFileSync('mknod', ['-m', '666', path.join(nodes, 'unassigned'), 'c', '240', '0']);
+        const script = `cat ${nodes}/null && echo null-opened; cat ${nodes}/unassigned; echo unassigned-status=$?`;
+        const without = await runIn(null, script);
+        expect(without.stderr).toMatch(/No such device or address/);
 
-      const denying = track(cgroupManagerFor(unifiedOnly!, 'x', `/${unique('v2-deny')}`));
-      expect(() =>
-        denying.create({
-          devices: [
-            { allow: true, access: 'rwm' },
-            { allow: false, type: 'b', major: 8, access: 'rw' },
-          ],
-        }),
-      ).toThrow(/^linux\.resources\.devices\[1\]: denies "b 8:\* rw", but this host has no cgroup v1 devices controller/);
-      expect(fs.existsSync(dirsOf(denying)[0])).toBe(false);
+        const notes: string[] = [];
+        const name = unique('v2-devices');
+        const m = track(createCgroups(name, `/${name}`, defaultSpec().linux.resources, { host: unifiedOnly!, onNotEnforced: (n) => notes.push(n) }));
+        expect(notes).toEqual([]);
+        expect(deviceFilterCount(dirsOf(m)[0])).toBe(1);
+        const inside = await runIn(m, script);
+        expect(inside.stdout).toContain('null-opened');
+        expect(inside.stdout).toContain('unassigned-status=1');
+        expect(inside.stderr).toMatch(/unassigned: Operation not permitted/);
+
+        // Allow everything, then deny the one node: the opposite default, the same verdicts.
+        const denying = track(cgroupManagerFor(unifiedOnly!, 'x', `/${unique('v2-deny')}`));
+        denying.create({ devices: [{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 240, minor: 0, access: 'rwm' }] });
+        const denied = await runIn(denying, script);
+        expect(denied.stdout).toContain('null-opened');
+        expect(denied.stderr).toMatch(/unassigned: Operation not permitted/);
+      } finally {
+        fs.rmSync(nodes, { recursive: true, force: true });
+      }
     },
   );
 

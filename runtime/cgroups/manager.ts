@@ -8,12 +8,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { LinuxResources } from '../../spec/types';
 import type { CgroupPlacement } from '../plan/types';
-import { removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
+import { attachDeviceFilter } from '../native';
+import { readCgroupFile, removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
+import { DEVICE_FILTER_LICENSE } from './device-filter';
 import { CgroupError, errnoName } from './errors';
 import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
 import { planDeviceWrites } from './devices';
 import { freeze, freezerOf, isFrozen, thaw, type FreezerCgroup } from './freezer';
-import { planResourceWrites, type CgroupWrite } from './resources';
+import { ignoredResources, planResourceWrites, type CgroupWrite, type PlanFacts, type PlanOptions } from './resources';
 
 /** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
 export interface CgroupDirRecord {
@@ -59,10 +61,35 @@ export interface CgroupManager {
   thaw(): void;
   isFrozen(): boolean;
   /**
-   * Apply memory, cpu, cpuset and pids resources to the existing cgroups (`update`); devices are
-   * left as create() set them.
+   * Apply `resources` to the existing cgroups (`update`) in runc's order; devices are left as
+   * create() set them. Returns what is ignored, one line each, for warnings.
    */
-  update(resources: LinuxResources): void;
+  update(resources: LinuxResources): string[];
+  /** The container's cgroup directory holding `controller` (v1), or its v2 cgroup; null when none. */
+  controllerDir(controller: string): { version: 1 | 2; dir: string } | null;
+}
+
+/** The host's huge page sizes as hugetlb files name them: hugepages-2048kB -> "2MB". */
+export function hostHugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^hugepages-(\d+)kB$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b)
+    .map(hugePageSizeName);
+}
+
+/** runc's names: the largest unit that divides the size (KB, MB, GB). */
+export function hugePageSizeName(kb: number): string {
+  if (kb % (1024 * 1024) === 0) return `${kb / (1024 * 1024)}GB`;
+  if (kb % 1024 === 0) return `${kb / 1024}MB`;
+  return `${kb}KB`;
 }
 
 /** How long destroy() waits for processes that were just killed to leave the cgroup. */
@@ -86,14 +113,51 @@ export abstract class CgroupManagerBase implements CgroupManager {
   protected abstract apply(writes: CgroupWrite[]): void;
 
   create(resources?: LinuxResources): string[] {
-    const devices = planDeviceWrites(resources?.devices, this.locate('devices'));
-    const writes = [...devices.writes, ...planResourceWrites(resources, (c) => this.locate(c))];
+    const unified = this.records.find((r) => r.version === 2);
+    // runc: the v1 devices controller where the host has it, else the eBPF filter on v2.
+    const devices = planDeviceWrites(resources?.devices, this.locate('devices') ?? (unified ? 2 : null));
+    const writes = [...devices.writes, ...planResourceWrites(resources, (c) => this.locateAny(c), this.planOptions(resources, false))];
     try {
       this.apply(writes);
+      if (devices.filter) attachDeviceFilter(unified!.dir, devices.filter, DEVICE_FILTER_LICENSE);
     } catch (err) {
-      throw this.undoCreate(err);
+      throw this.undoCreate(err instanceof Error && !(err instanceof CgroupError) ? new CgroupError(`linux.resources.devices: ${err.message}`) : err);
     }
-    return devices.notEnforced;
+    return [...devices.notEnforced, ...ignoredResources(resources)];
+  }
+
+  /** locate(), plus "cgroup" (the core files every v2 cgroup has) for linux.resources.unified. */
+  private locateAny(controller: string): 1 | 2 | null {
+    if (controller === 'cgroup') return this.records.some((r) => r.version === 2) ? 2 : null;
+    return this.locate(controller);
+  }
+
+  controllerDir(controller: string): { version: 1 | 2; dir: string } | null {
+    const v1 = this.records.find((r) => r.version === 1 && r.controllers.includes(controller));
+    if (v1) return { version: 1, dir: v1.dir };
+    const v2 = this.records.find((r) => r.version === 2);
+    return v2 && this.locateAny(controller) === 2 ? { version: 2, dir: v2.dir } : null;
+  }
+
+  /** What planning needs to know of this host and, for `update`, of the live cgroup. */
+  private planOptions(resources: LinuxResources | undefined, live: boolean): PlanOptions {
+    const facts: PlanFacts = {};
+    const memory = this.controllerDir('memory');
+    if (memory?.version === 1) {
+      const mountpoint = this.records.find((r) => r.dir === memory.dir)!.mountpoint;
+      facts.hasMemsw = fs.existsSync(path.posix.join(mountpoint, 'memory.memsw.limit_in_bytes'));
+      if (live) facts.memoryLimitNow = BigInt(readCgroupFile(memory.dir, 'memory.limit_in_bytes').trim());
+    }
+    if ((resources?.hugepageLimits?.length ?? 0) > 0) facts.hugePageSizes = hostHugePageSizes();
+    return { facts, bfqWeight: resources?.blockIO ? this.hasBfqWeight() : false };
+  }
+
+  /** runc writes bfq's weight files when the kernel has the bfq scheduler. */
+  private hasBfqWeight(): boolean {
+    const v1 = this.records.find((r) => r.version === 1 && r.controllers.includes('blkio'));
+    if (v1) return fs.existsSync(path.posix.join(v1.mountpoint, 'blkio.bfq.io_service_bytes'));
+    const v2 = this.records.find((r) => r.version === 2);
+    return v2 !== undefined && fs.existsSync(path.posix.join(path.posix.dirname(v2.dir), 'io.bfq.weight'));
   }
 
   /** Remove what a failed create() made (no process has joined yet: nothing to wait for). */
@@ -193,8 +257,36 @@ export abstract class CgroupManagerBase implements CgroupManager {
     return cg;
   }
 
-  update(resources: LinuxResources): void {
-    this.apply(planResourceWrites(resources, (c) => this.locate(c)));
+  update(resources: LinuxResources): string[] {
+    const writes = planResourceWrites(resources, (c) => this.locateAny(c), this.planOptions(resources, true));
+    if (resources.memory?.checkBeforeUpdate) this.checkMemoryUsage(writes);
+    try {
+      this.apply(writes);
+    } catch (err) {
+      throw this.explainMemoryBusy(err, writes);
+    }
+    return ignoredResources(resources);
+  }
+
+  /** runtime-spec 1.3 checkBeforeUpdate: refuse a memory limit below what the container uses now. */
+  private checkMemoryUsage(writes: CgroupWrite[]): void {
+    const limit = writes.find((w) => w.file === 'memory.max' || w.file === 'memory.limit_in_bytes');
+    const memory = this.controllerDir('memory');
+    if (!limit || !memory || limit.value === 'max' || limit.value === '-1') return;
+    const usage = BigInt(readCgroupFile(memory.dir, memory.version === 1 ? 'memory.usage_in_bytes' : 'memory.current').trim());
+    if (BigInt(limit.value) < usage) {
+      throw new CgroupError(`${limit.field}: the new limit ${limit.value} is below the current usage ${usage} (linux.resources.memory.checkBeforeUpdate)`);
+    }
+  }
+
+  /** v1 refuses a limit below the usage with EBUSY: say so with the numbers, as runc does. */
+  private explainMemoryBusy(err: unknown, writes: CgroupWrite[]): unknown {
+    const limit = writes.find((w) => w.file === 'memory.limit_in_bytes');
+    const memory = this.controllerDir('memory');
+    if (!(err instanceof CgroupError) || err.code !== 'EBUSY' || !limit || !err.message.startsWith(limit.field) || memory?.version !== 1) return err;
+    const usage = readCgroupFile(memory.dir, 'memory.usage_in_bytes').trim();
+    const peak = readCgroupFile(memory.dir, 'memory.max_usage_in_bytes').trim();
+    return new CgroupError(`${limit.field}: unable to set memory limit to ${limit.value} (current usage: ${usage}, peak usage: ${peak})`, 'EBUSY');
   }
 
   isMember(pid: number): boolean {

@@ -3,7 +3,7 @@
  * joins them all, each resource is written where its controller is mounted.
  */
 import * as path from 'path';
-import { makeCgroupDirs, readCgroupFile, writeCgroupFile } from './cgroupfs';
+import { makeCgroupDirs, performWrites, readCgroupFile, writeCgroupFile } from './cgroupfs';
 import { CgroupError } from './errors';
 import { CgroupManagerBase, type CgroupDirRecord } from './manager';
 import type { CgroupWrite } from './resources';
@@ -32,11 +32,11 @@ export function applyV1(records: CgroupDirRecord[], writes: CgroupWrite[]): void
     const hooks = record.controllers.includes('cpuset') ? { afterMake: inheritCpuset } : {};
     makeCgroupDirs(record.mountpoint, record.dir, record.created, hooks);
   }
-  for (const w of writes) {
+  performWrites(writes, (w) => {
     const record = records.find((r) => r.controllers.includes(w.controller));
     if (!record) throw new CgroupError(`${w.field}: the ${w.controller} controller is not available on this host`);
-    writeCgroupFile(record.dir, w.file, w.value, w.field);
-  }
+    return record.dir;
+  });
 }
 
 export class CgroupV1Manager extends CgroupManagerBase {

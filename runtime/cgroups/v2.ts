@@ -4,7 +4,7 @@
  * resources need along the path, where they are missing (and leaves them enabled: siblings may
  * rely on them by then).
  */
-import { makeCgroupDirs, readCgroupFile, writeCgroupFile } from './cgroupfs';
+import { makeCgroupDirs, performWrites, readCgroupFile, writeCgroupFile } from './cgroupfs';
 import { CgroupError } from './errors';
 import { CgroupManagerBase, type CgroupDirRecord } from './manager';
 import { controllersNeeded, type CgroupWrite } from './resources';
@@ -35,7 +35,7 @@ function enableControllers(dir: string, needed: Map<string, string>): void {
 export function applyV2(record: CgroupDirRecord, writes: CgroupWrite[]): void {
   const needed = controllersNeeded(writes);
   makeCgroupDirs(record.mountpoint, record.dir, record.created, { beforeChild: (parent) => enableControllers(parent, needed) });
-  for (const w of writes) writeCgroupFile(record.dir, w.file, w.value, w.field);
+  performWrites(writes, () => record.dir);
 }
 
 export class CgroupV2Manager extends CgroupManagerBase {

@@ -1,6 +1,8 @@
 /**
- * `update`: change a live container's memory, cpu, cpuset and pids limits. As runc, a field left
- * out (or 0, or "") keeps its value; the merged resources are applied to the cgroups and recorded.
+ * `update`: change a live container's resources (runc 1.1's set: memory, cpu and cpuset, realtime
+ * cpu, blkio weight, pids, unified; plus the runtime-spec 1.3 fields cpu.burst and cpu.idle and
+ * memory.checkBeforeUpdate). As runc, a field left out (or 0, or "") keeps its value; the merged
+ * resources are applied to the cgroups in runc's order and recorded.
  */
 import type { LinuxResources } from '../../spec/types';
 import { loadCgroupManager } from '../cgroups';
@@ -10,10 +12,21 @@ import { observeStatus } from './observe';
 
 /** The fields `update` can change, per group of linux.resources. */
 const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
-  memory: ['limit', 'reservation', 'swap', 'swappiness'],
-  cpu: ['shares', 'quota', 'period', 'cpus', 'mems'],
+  memory: ['limit', 'reservation', 'swap', 'swappiness', 'checkBeforeUpdate'],
+  cpu: ['shares', 'quota', 'period', 'burst', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle'],
+  blockIO: ['weight'],
   pids: ['limit'],
 };
+
+/** Accepted and ignored with a warning, as runc 1.1 does. */
+const IGNORED: Readonly<Record<string, readonly string[]>> = { memory: ['kernel', 'kernelTCP'] };
+
+/** The warnings runc 1.1 gives for what `update` ignores. */
+export function ignoredUpdates(change: LinuxResources): string[] {
+  const memory = (change as Record<string, Group | undefined>).memory;
+  const set = IGNORED.memory.some((k) => typeof memory === 'object' && memory !== null && !isUnset(memory[k]));
+  return set ? ['Kernel memory settings are ignored and will be removed'] : [];
+}
 
 type Group = Record<string, unknown>;
 
@@ -33,7 +46,11 @@ export function mergeResourceUpdate(current: LinuxResources | undefined, change:
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new ContainerError(`update: linux.resources.${group} cannot be updated by tsrun`);
     }
-    const setFields = Object.entries(value as Group).filter(([, v]) => !isUnset(v));
+    if (group === 'unified') {
+      merged.unified = { ...(merged.unified as Group | undefined), ...(value as Group) };
+      continue;
+    }
+    const setFields = Object.entries(value as Group).filter(([key, v]) => !isUnset(v) && !(IGNORED[group] ?? []).includes(key));
     const allowed = UPDATABLE[group] ?? [];
     const refused = setFields.find(([key]) => !allowed.includes(key));
     if (refused) throw new ContainerError(`update: linux.resources.${group}.${refused[0]} cannot be updated by tsrun`);
@@ -42,7 +59,8 @@ export function mergeResourceUpdate(current: LinuxResources | undefined, change:
   return merged as LinuxResources;
 }
 
-export function updateContainer(store: StateStore, id: string, change: LinuxResources): void {
+/** Apply `change`; returns warnings (settings ignored, as runc 1.1 ignores them). */
+export function updateContainer(store: StateStore, id: string, change: LinuxResources): string[] {
   const dir = store.open(id);
   if (!dir) throw new ContainerError('container does not exist');
   try {
@@ -53,6 +71,7 @@ export function updateContainer(store: StateStore, id: string, change: LinuxReso
     loadCgroupManager(state.cgroups).update(resources);
     state.resources = resources;
     dir.write(state);
+    return ignoredUpdates(change);
   } finally {
     dir.release();
   }

@@ -42,6 +42,11 @@ describe('resourcesFromFlags', () => {
   test('bad numbers and unsupported flags are refused by name', () => {
     expect(() => resourcesFromFlags({ 'cpu-period': 'abc', 'pids-limit': 0 })).toThrow('invalid value for cpu-period');
     expect(() => resourcesFromFlags({ 'cpu-share': '-5', 'pids-limit': 0 })).toThrow('invalid value for cpu-share');
-    expect(() => resourcesFromFlags({ 'blkio-weight': '10', 'pids-limit': 0 })).toThrow('--blkio-weight is not supported');
+    expect(() => resourcesFromFlags({ 'blkio-weight': 'x', 'pids-limit': 0 })).toThrow('invalid value for blkio-weight');
+    expect(() => resourcesFromFlags({ 'l3-cache-schema': 'L3:0=f', 'pids-limit': 0 })).toThrow('--l3-cache-schema is not supported');
+    expect(resourcesFromFlags({ 'blkio-weight': '300', 'cpu-rt-period': '100000', 'cpu-rt-runtime': '5000', 'pids-limit': 0 })).toMatchObject({
+      blockIO: { weight: 300 },
+      cpu: { realtimePeriod: 100000, realtimeRuntime: 5000 },
+    });
   });
 });

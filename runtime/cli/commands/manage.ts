@@ -61,7 +61,8 @@ export const ps: Command = {
     if (!state) throw new ContainerError('container does not exist');
     const pids = state.cgroups === null ? [] : loadCgroupManager(state.cgroups).pids();
     if (flags.format === 'json') {
-      printOut(JSON.stringify(pids) + '\n');
+      // runc encodes an empty Go slice: null.
+      printOut((pids.length === 0 ? 'null' : JSON.stringify(pids)) + '\n');
       return 0;
     }
     if (flags.format !== 'table') throw new ContainerError('invalid format option');
@@ -84,18 +85,18 @@ export function parseRamBytes(text: string): number {
 
 /** runc's update flags tsrun does not implement: refused by name instead of ignored. */
 const REFUSED_FLAGS: ReadonlyMap<string, string> = new Map([
-  ['blkio-weight', 'the blkio controller'],
-  ['cpu-rt-period', 'realtime cpu scheduling'],
-  ['cpu-rt-runtime', 'realtime cpu scheduling'],
   ['l3-cache-schema', 'Intel RDT'],
   ['mem-bw-schema', 'Intel RDT'],
 ]);
 
 const updateFlags: FlagSpec[] = [
   { name: 'resources', short: 'r', kind: 'string', usage: "path to the file containing the resources to update or '-' to read from the standard input" },
+  { name: 'blkio-weight', kind: 'string', usage: 'Specifies per cgroup weight, range is from 10 to 1000 (default: 0)' },
   { name: 'cpu-period', kind: 'string', usage: 'CPU CFS period to be used for hardcapping (in usecs). 0 to use system default' },
   { name: 'cpu-quota', kind: 'string', usage: 'CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period' },
   { name: 'cpu-share', kind: 'string', usage: 'CPU shares (relative weight vs. other containers)' },
+  { name: 'cpu-rt-period', kind: 'string', usage: 'CPU realtime period to be used for hardcapping (in usecs). 0 to use system default' },
+  { name: 'cpu-rt-runtime', kind: 'string', usage: 'CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period' },
   { name: 'cpuset-cpus', kind: 'string', usage: 'CPU(s) to use' },
   { name: 'cpuset-mems', kind: 'string', usage: 'Memory node(s) to use' },
   { name: 'memory', kind: 'string', usage: 'Memory limit (in bytes)' },
@@ -131,7 +132,9 @@ export function resourcesFromFlags(flags: FlagValues): LinuxResources {
     if (flags[name] !== undefined) throw new ContainerError(`update: --${name} is not supported by tsrun (${REFUSED_FLAGS.get(name)})`);
   }
   const pidsLimit = flags['pids-limit'] as number;
+  const blkioWeight = integerFlag(flags, 'blkio-weight', true);
   return {
+    ...(blkioWeight !== undefined ? { blockIO: { weight: blkioWeight } } : {}),
     memory: {
       limit: memoryFlag(flags, 'memory'),
       reservation: memoryFlag(flags, 'memory-reservation'),
@@ -141,6 +144,8 @@ export function resourcesFromFlags(flags: FlagValues): LinuxResources {
       shares: integerFlag(flags, 'cpu-share', true),
       quota: integerFlag(flags, 'cpu-quota', false),
       period: integerFlag(flags, 'cpu-period', true),
+      realtimePeriod: integerFlag(flags, 'cpu-rt-period', true),
+      realtimeRuntime: integerFlag(flags, 'cpu-rt-runtime', false),
       cpus: flags['cpuset-cpus'] as string | undefined,
       mems: flags['cpuset-mems'] as string | undefined,
     },
@@ -170,10 +175,10 @@ export const update: Command = {
   argsUsage: '<container-id>',
   flags: updateFlags,
   args: 1,
-  run(flags, [id], { store }) {
+  run(flags, [id], { store, log }) {
     // As runc: with -r every other flag is ignored.
     const file = flags.resources as string | undefined;
-    updateContainer(store, id, file ? readResourcesFile(file) : resourcesFromFlags(flags));
+    for (const warning of updateContainer(store, id, file ? readResourcesFile(file) : resourcesFromFlags(flags))) log.warn(warning);
     return 0;
   },
 };
