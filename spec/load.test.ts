@@ -83,3 +83,15 @@ test('several violations: a first line, then one line per issue', () => {
     '  process.args: must be a non-empty array (the program to run and its arguments)',
   ]);
 });
+
+test('many violations: the message lists the first few and counts the rest; `issues` keeps them all', () => {
+  const spec = defaultSpec();
+  spec.linux.devices = Array.from({ length: 8 }, (_, i) => ({ path: `/dev/d${i}`, type: 'p', fileMode: -1 }));
+  writeConfig(JSON.stringify(spec));
+  const err = loadError(dir);
+  const lines = err.message.split('\n');
+  expect(lines[0]).toBe(`${path.join(dir, 'config.json')}: 8 problems:`);
+  expect(lines.slice(1, 6)).toEqual([0, 1, 2, 3, 4].map((i) => expect.stringMatching(new RegExp(`^  linux\\.devices\\[${i}\\]\\.fileMode: `))));
+  expect(lines.slice(6)).toEqual(['  and 3 more']);
+  expect(err.issues).toHaveLength(8);
+});

@@ -9,10 +9,10 @@ import { type Spec } from './types';
 import { validateConfig } from './validate';
 
 /**
- * A bundle that cannot be used. `issues` are the problems found; the message is one line for one
- * issue, otherwise a first line and one indented line per issue. Issues about the config's content
- * carry JSON paths and `file` names the config.json; issues about the bundle or the file itself
- * carry the file system path.
+ * A bundle that cannot be used. `issues` are all the problems found; the message is one line for
+ * one issue, otherwise a first line and one indented line per issue, up to MAX_RENDERED_ISSUES.
+ * Issues about the config's content carry JSON paths and `file` names the config.json; issues
+ * about the bundle or the file itself carry the file system path.
  */
 export class ConfigError extends Error {
   constructor(
@@ -24,10 +24,19 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Issues listed in a message; the rest are counted. Callers read the message through small
+ * buffers (conmon keeps about 1 KiB of a runtime's error), and a config gone wrong in one place
+ * (a host's 100 devices, say) can break a rule a hundred times.
+ */
+export const MAX_RENDERED_ISSUES = 5;
+
 function renderIssues(issues: ConfigIssue[], file: string | undefined): string {
   const where = file ? `${file}: ` : '';
   if (issues.length === 1) return where + formatIssue(issues[0]);
-  return [`${where}${issues.length} problems:`, ...issues.map((i) => `  ${formatIssue(i)}`)].join('\n');
+  const shown = issues.slice(0, MAX_RENDERED_ISSUES).map((i) => `  ${formatIssue(i)}`);
+  const more = issues.length - shown.length;
+  return [`${where}${issues.length} problems:`, ...shown, ...(more > 0 ? [`  and ${more} more`] : [])].join('\n');
 }
 
 function fileError(file: string, message: string): ConfigError {

@@ -251,6 +251,19 @@ describe('rules beyond the schema', () => {
     expect(lines(c)).toEqual(['linux.devices[0].minor: is required for a "c" device']);
   });
 
+  test('a device fileMode may carry the file type bits (podman passes st_mode), within uint32', () => {
+    const ok = config(
+      (c) =>
+        (c.linux.devices = [
+          { type: 'c', path: '/dev/null2', major: 1, minor: 3, fileMode: 0o20644 },
+          { type: 'b', path: '/dev/loop9', major: 7, minor: 9, fileMode: 0o60600 },
+        ]),
+    );
+    expect(lines(ok)).toEqual([]);
+    const bad = config((c) => (c.linux.devices = [{ type: 'p', path: '/dev/fifo', fileMode: 2 ** 32 }]));
+    expect(lines(bad)).toEqual(['linux.devices[0].fileMode: must be an integer from 0 to 4294967295 (got 4294967296)']);
+  });
+
   test('netDevices need a network namespace and valid interface names', () => {
     const c = config((c) => {
       c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'network');

@@ -10,12 +10,13 @@ export interface FlagSpec {
   name: string;
   /** Single-letter alias. */
   short?: string;
-  kind: 'bool' | 'string' | 'int';
+  /** 'list': a string flag that may be repeated (`-e A=1 -e B=2`), collected in order. */
+  kind: 'bool' | 'string' | 'int' | 'list';
   usage: string;
   default?: string | number | boolean;
 }
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface Parsed {
   flags: FlagValues;
@@ -55,6 +56,8 @@ export function parseFlags(argv: string[], specs: FlagSpec[], where: string): Pa
     if (spec.kind === 'int') {
       if (!/^-?\d+$/.test(value)) throw new ContainerError(`${where}: invalid value "${value}" for flag -${key}: must be an integer`);
       flags[spec.name] = Number(value);
+    } else if (spec.kind === 'list') {
+      flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), value];
     } else {
       flags[spec.name] = value;
     }

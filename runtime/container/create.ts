@@ -10,12 +10,18 @@ import type { Spec } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
 import { createCgroups, CgroupManager } from '../cgroups';
 import { ContainerError } from '../errors';
-import { mkfifo, pidfdOpen, pidfdSendSignal, spawnInit, PlanExecutionError, waitExit } from '../native';
+import { checkHookPrograms } from '../hooks/check';
+import { hooksRecord, writeHooksRecord } from '../hooks/record';
+import { runHooks } from '../hooks/run';
+import { stateDocument } from '../hooks/state';
+import { mkfifo, pidfdOpen, pidfdSendSignal, spawnInit, spawnInitWithHooks, PlanExecutionError, waitExit } from '../native';
 import { bindMountSources, buildInitPlan } from '../plan/build';
+import { hookCommands } from '../plan/hooks';
 import { renderFailure } from '../plan/render-failure';
 import type { InitPlan, PlanContext } from '../plan/types';
 import { readProcStat } from '../state/proc';
 import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
+import { readNetDeviceFacts } from '../net/host-interfaces';
 import { readHostFacts } from './host-facts';
 
 export interface CreateOptions {
@@ -24,6 +30,8 @@ export interface CreateOptions {
   pidFile?: string;
   noPivot: boolean;
   preserveFds: number;
+  /** The fd of a connected console socket for process.terminal (runtime/console). */
+  consoleSocket?: number;
   /** Where to say what the host cannot enforce (e.g. device rules on a cgroup v2 host). */
   warn: (message: string) => void;
 }
@@ -39,6 +47,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   const { spec, bundle } = loadBundleConfig(opts.bundle);
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   if (!isDirectory(rootfs)) throw new ContainerError(`rootfs (${rootfs}) does not exist`);
+  checkHookPrograms(spec);
 
   const dir = store.create(opts.id);
   const state: StoredState = {
@@ -58,6 +67,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   let pid = 0;
   try {
     dir.write(state);
+    writeHooksRecord(dir.path, hooksRecord(spec));
     cgroups = createCgroups(opts.id, spec.linux?.cgroupsPath, spec.linux?.resources, { onNotEnforced: opts.warn });
     state.cgroups = cgroups.toJSON();
     dir.write(state);
@@ -65,16 +75,19 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
 
     const ctx: PlanContext = {
       bundle,
+      containerId: opts.id,
+      consoleSocket: opts.consoleSocket,
       rootfs,
       stateDir: dir.path,
       withFifo: true,
       noPivot: opts.noPivot,
       preserveFds: opts.preserveFds,
       ...readHostFacts(),
+      ...readNetDeviceFacts(spec),
       cgroup: cgroups.placement(),
       nonDirectoryBindSources: bindMountSources(spec, bundle).filter((p) => !isDirectory(p)),
     };
-    pid = spawn(spec, ctx);
+    pid = spawn(spec, ctx, state);
     const stat = readProcStat(pid);
     if (!stat) throw new ContainerError('container init exited during create');
     Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime });
@@ -89,10 +102,16 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   }
 }
 
-function spawn(spec: Spec, ctx: PlanContext): number {
+function spawn(spec: Spec, ctx: PlanContext, state: StoredState): number {
   const plan: InitPlan = buildInitPlan(spec, ctx);
   try {
-    return spawnInit(plan).pid;
+    if (!plan.init.some((s) => s.op === 'parentHooks')) return spawnInit(plan).pid;
+    // prestart (deprecated) runs with createRuntime, before it, as runc runs them.
+    return spawnInitWithHooks(plan, (pid) => {
+      const doc = stateDocument({ ...state, status: 'creating' }, pid);
+      runHooks('prestart', hookCommands(spec, 'prestart'), doc);
+      runHooks('createRuntime', hookCommands(spec, 'createRuntime'), doc);
+    }).pid;
   } catch (err) {
     if (err instanceof PlanExecutionError) throw new ContainerError(renderFailure(plan, err.failure, ctx));
     throw err;

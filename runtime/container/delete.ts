@@ -5,6 +5,9 @@
  */
 import { loadCgroupManager } from '../cgroups';
 import { ContainerError } from '../errors';
+import { readHooksRecord } from '../hooks/record';
+import { runHooksWarning } from '../hooks/run';
+import { stateDocument } from '../hooks/state';
 import type { ContainerDir, StateStore } from '../state/store';
 import { observeStatus } from './observe';
 import { signalInit, waitForInitExit } from './signal-init';
@@ -12,7 +15,8 @@ import { signalInit, waitForInitExit } from './signal-init';
 const SIGKILL = 9;
 const KILL_TIMEOUT_MS = 10_000;
 
-export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+/** The poststop hooks run once everything is gone; their failures are warnings (runtime.md § Lifecycle). */
+export function deleteContainer(store: StateStore, id: string, force: boolean, warn: (message: string) => void): void {
   const dir = store.open(id);
   if (!dir) {
     if (force) return;
@@ -33,7 +37,9 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       if (status === 'paused') loadCgroupManager(state.cgroups).thaw();
       if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
     }
+    const { poststop } = readHooksRecord(dir.path);
     destroy(dir, state.cgroups);
+    if (poststop.length) runHooksWarning('poststop', poststop, stateDocument({ ...state, status: 'stopped' }, 0), warn);
   } finally {
     dir.release();
   }

@@ -1,12 +1,36 @@
 /** Facts about the host and about how tsrun was started that the plan builder needs. */
 import * as fs from 'fs';
 import { RLIM_INFINITY } from '../plan/linux';
-import type { PlanContext } from '../plan/types';
+import type { PlanContext, SecurityFacts } from '../plan/types';
 
-export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile'> {
+export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'security' | 'hostHasKcore'> {
   return {
     lastCap: Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     inheritedNofile: parseInheritedNofile(process.env.TSRUN_INHERITED_NOFILE),
+    security: readSecurityFacts(),
+    hostHasKcore: fs.existsSync('/proc/kcore'),
+  };
+}
+
+/**
+ * AppArmor as runc detects it (securityfs shows it and the module says Y), SELinux by its
+ * mounted selinuxfs, resctrl by a mount of its filesystem.
+ */
+export function readSecurityFacts(): SecurityFacts {
+  const read = (file: string): string | null => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const apparmor = fs.existsSync('/sys/kernel/security/apparmor') && (read('/sys/module/apparmor/parameters/enabled') ?? '').startsWith('Y');
+  // Linux 5.8 gave each module its own attr directory; the shared file is the older interface.
+  const apparmorExecAttr = fs.existsSync('/proc/self/attr/apparmor/exec') ? '/proc/self/attr/apparmor/exec' : '/proc/self/attr/exec';
+  return {
+    apparmorExecAttr: apparmor ? apparmorExecAttr : null,
+    selinux: fs.existsSync('/sys/fs/selinux/enforce'),
+    resctrl: (read('/proc/self/mountinfo') ?? '').split('\n').some((line) => line.split(' - ')[1]?.startsWith('resctrl ')),
   };
 }
 

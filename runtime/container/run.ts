@@ -3,6 +3,8 @@
  * the container (unless --keep) and exit with its status (128+N when killed by signal N).
  */
 import * as os from 'os';
+import { attachTerminal } from '../console/tty-proxy';
+import type { ConsoleChannel } from '../console/channel';
 import { ContainerError } from '../errors';
 import { waitExit } from '../native';
 import type { StateStore } from '../state/store';
@@ -12,22 +14,28 @@ import { signalInit } from './signal-init';
 import { startContainer } from './start';
 
 /** Signals a foreground `run` passes on to the container (those Node lets a program handle). */
-const FORWARDED: NodeJS.Signals[] = [
+export const FORWARDED: NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
   'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH', 'SIGPIPE', 'SIGXCPU', 'SIGXFSZ',
 ];
 
+/** How long output of the terminal is still copied after the container exited. */
+const TERMINAL_DRAIN_MS = 2000;
+
 export async function runContainer(
   store: StateStore,
   opts: CreateOptions,
-  mode: { detach: boolean; keep: boolean },
+  mode: { detach: boolean; keep: boolean; console?: ConsoleChannel | null },
 ): Promise<number> {
   const { state, dir } = createContainer(store, opts);
+  // A foreground run's terminal arrived during create (a console socket's went to its listener).
+  const terminal = attachTerminal(mode.console);
   try {
-    startContainer(store, dir);
+    startContainer(store, dir, opts.warn);
   } catch (err) {
+    terminal?.close();
     dir.release();
-    deleteContainer(store, opts.id, true);
+    deleteContainer(store, opts.id, true, opts.warn);
     throw err;
   }
   dir.release();
@@ -43,6 +51,8 @@ export async function runContainer(
   for (const s of FORWARDED) process.on(s, forward);
   const exit = await waitExit(state.pid);
   for (const s of FORWARDED) process.off(s, forward);
-  if (!mode.keep) deleteContainer(store, opts.id, true);
+  await terminal?.drained(TERMINAL_DRAIN_MS);
+  terminal?.close();
+  if (!mode.keep) deleteContainer(store, opts.id, true, opts.warn);
   return exit.signal !== null ? 128 + exit.signal : (exit.code ?? 0);
 }

@@ -12,6 +12,7 @@ const everyStep: InitPlan = {
     { op: 'setns', nstype: 0x40000000, path: '/proc/1/ns/net' },
     { op: 'unshare', flags: 0x80 },
     { op: 'writeFile', path: '/proc/self/timens_offsets', data: 'monotonic 10 0\n' },
+    { op: 'setAffinity', cpus: [0, 3, 1023] },
   ],
   cloneFlags: 0x7c020000,
   parent: [
@@ -19,6 +20,7 @@ const everyStep: InitPlan = {
     { op: 'writeProcFile', name: 'setgroups', data: 'deny' },
     { op: 'writeProcFile', name: 'uid_map', data: '0 100000 65536\n' },
     { op: 'writeProcFile', name: 'gid_map', data: '0 100000 65536\n' },
+    { op: 'moveNetDevice', name: 'tsrv1a', newName: 'eth9' },
   ],
   init: [
     { op: 'becomeRoot' },
@@ -28,6 +30,7 @@ const everyStep: InitPlan = {
     mountStep({ target: '/', flags: 0x44000 }),
     mountStep({ source: 'tmpfs', target: '/dev', inRoot: true, fstype: 'tmpfs', flags: 0x1000002, data: 'mode=755,size=65536k', create: 'dir' }),
     mountStep({ source: '/etc/hosts', target: '/etc/hosts', inRoot: true, flags: 0x5000, create: 'file', ignoreMissing: true }),
+    mountStep({ source: 'tmpfs', target: '/etc', inRoot: true, fstype: 'tmpfs', flags: 0, data: null, create: 'dir', copyUp: true }),
     { op: 'mknod', target: '/dev/null', mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0 },
     { op: 'symlink', target: '/dev/fd', linkTo: '/proc/self/fd', ignoreExisting: true },
     { op: 'mkdir', target: '/dev/shm', mode: 0o1777 },
@@ -43,6 +46,35 @@ const everyStep: InitPlan = {
     { op: 'setUser', uid: 1000, gid: 4294967294, additionalGids: [5, 100, 4294967295], setgroups: true },
     { op: 'setCaps', effective: '18446744073709551615', permitted: '1', inheritable: '0', ambient: '536871968' },
     { op: 'noNewPrivs' },
+    { op: 'parentHooks' },
+    {
+      op: 'runHooks',
+      kind: 'createContainer',
+      hooks: [
+        { path: '/bin/busybox', args: ['sh', '-c', 'cat', ''], env: [], timeout: 0 },
+        { path: '/usr/bin/hook', args: ['/usr/bin/hook'], env: ['A=1', 'EMPTY='], timeout: 4294967295 },
+      ],
+      state: { before: '{"ociVersion":"1.3.0","id":"ü","status":"creating","pid":', after: ',"bundle":"/b"}' },
+    },
+    { op: 'personality', persona: 8 },
+    { op: 'scheduler', policy: 6, flags: '1', nice: -20, priority: 0, runtime: '10000000', deadline: '30000000', period: '18446744073709551615' },
+    { op: 'ioPriority', ioClass: 1, level: 7 },
+    { op: 'memoryPolicy', mode: 2 | (1 << 15), nodes: [0, 63, 64, 1023] },
+    { op: 'memoryPolicy', mode: 4, nodes: [] },
+    { op: 'console', socketFd: 7, uid: 1000, width: 80, height: 24, mountConsole: true },
+    { op: 'mountSetattr', target: '/data', inRoot: true, attrSet: 0x200011, attrClr: 0x70 },
+    { op: 'mountSetattr', target: '/dev', inRoot: false, attrSet: 0, attrClr: 0x1 },
+    { op: 'setAffinity', cpus: [1] },
+    {
+      op: 'configureNetDevice',
+      name: 'eth9',
+      addresses: [
+        { family: 'inet', local: '10.213.7.2', prefixLength: 24, peer: null, broadcast: '10.213.7.255' },
+        { family: 'inet', local: '10.213.8.1', prefixLength: 32, peer: '10.213.8.2', broadcast: null },
+        { family: 'inet6', local: 'fd00:213::2', prefixLength: 128, peer: null, broadcast: null },
+      ],
+    },
+    { op: 'configureNetDevice', name: 'x', addresses: [] },
     {
       op: 'seccomp',
       defaultAction: 0x00050026,
@@ -68,6 +100,12 @@ const everyStep: InitPlan = {
     searchPath: '/bin:/usr/bin',
     preserveFds: 2,
     fifo: { dir: '/run/tsrun/x', name: 'exec.fifo' },
+    startContainerHooks: {
+      op: 'runHooks',
+      kind: 'startContainer',
+      hooks: [{ path: '/hook', args: ['hook', 'x'], env: ['B=2'], timeout: 5 }],
+      state: { before: '{"pid":', after: '}' },
+    },
   },
 };
 
@@ -188,6 +226,38 @@ describe('encodePlan / plan_decode', () => {
     expect(() => encodePlan(withInit(seccomp(0, 8)))).toThrow('plan.init[0].rules[0].conditions[0].op');
   });
 
+  test('process attributes the executor could not apply exactly are refused, with their path', () => {
+    const withInit = (step: InitPlan['init'][number]): InitPlan => ({ ...everyStep, stage1: [], parent: [], init: [step] });
+    const sched = { op: 'scheduler', policy: 0, flags: '0', priority: 0, runtime: '0', deadline: '0', period: '0' } as const;
+    expect(() => encodePlan(withInit({ ...sched, nice: -21 }))).toThrow('plan.init[0].nice');
+    expect(() => encodePlan(withInit({ ...sched, nice: 0.5 }))).toThrow('plan.init[0].nice');
+    expect(() => encodePlan(withInit({ op: 'memoryPolicy', mode: 2, nodes: [1024] }))).toThrow('plan.init[0].nodes[0]');
+    // C checks the same bounds: an I/O level above 7 written by hand is refused.
+    const bytes = encodePlan(withInit({ op: 'ioPriority', ioClass: 2, level: 7 }));
+    const level = bytes.indexOf(Buffer.from([62, 2, 0, 0, 0, 7, 0, 0, 0]));
+    expect(level).toBeGreaterThan(0);
+    bytes[level + 5] = 8;
+    expect(() => native.decodePlan(bytes)).toThrow(/ioPriority level above 7/);
+  });
+
+  test('CPU affinity: an empty list or a CPU beyond a cpu_set_t is refused, by C too', () => {
+    const withStage1 = (cpus: number[]): InitPlan => ({ ...everyStep, stage1: [{ op: 'setAffinity', cpus }], parent: [], init: [] });
+    expect(() => encodePlan(withStage1([]))).toThrow('plan.stage1[0].cpus: must name at least one CPU');
+    expect(() => encodePlan(withStage1([0, 1024]))).toThrow('plan.stage1[0].cpus[1]: expected an integer in [0, 1023], got 1024');
+    const bytes = encodePlan(withStage1([1023]));
+    // header (8) + stage1 count (4) + op (1) + cpu count (4): the only CPU.
+    expect(bytes.readUInt32LE(17)).toBe(1023);
+    bytes.writeUInt32LE(1024, 17);
+    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpu above 1023/);
+    bytes.writeUInt32LE(0, 13);
+    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpus is empty/);
+  });
+
+  test('a copy-up mount must resolve inside the root: C refuses copyUp without inRoot', () => {
+    const plan: InitPlan = { ...everyStep, stage1: [], parent: [], init: [mountStep({ source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', copyUp: true })] };
+    expect(() => native.decodePlan(encodePlan(plan))).toThrow(/mount copyUp without inRoot/);
+  });
+
   test('a seccomp rule with more than 6 conditions is refused by C too (the compiler has room for 6)', () => {
     const condition = { index: 0, op: 4, value: '0', valueTwo: '0' };
     const rule = { syscall: 'read', action: 0, conditions: Array(7).fill(condition) };
@@ -199,6 +269,20 @@ describe('encodePlan / plan_decode', () => {
     const at = six.indexOf(Buffer.from('read')) + 4 + 4;
     const seven = Buffer.concat([six.subarray(0, at), Buffer.from([7, 0, 0, 0]), six.subarray(at + 4, at + 4 + 18), six.subarray(at + 4)]);
     expect(() => native.decodePlan(seven)).toThrow(/more than 6 seccomp conditions in a rule/);
+  });
+
+  test('network device steps: names the kernel could not take and addresses that are not addresses are refused', () => {
+    const configure = (address: Record<string, unknown>) =>
+      encodePlan({ ...everyStep, init: [{ op: 'configureNetDevice', name: 'eth0', addresses: [{ family: 'inet', local: '10.0.0.1', prefixLength: 8, peer: null, broadcast: null, ...address }] }] } as InitPlan);
+    expect(() => native.decodePlan(configure({ local: '10.0.0.256' }))).toThrow(/address local/);
+    expect(() => native.decodePlan(configure({ family: 'inet6' }))).toThrow(/address local/);
+    expect(() => native.decodePlan(configure({ broadcast: 'fd00::1' }))).toThrow(/address broadcast/);
+    expect(() => configure({ prefixLength: 33 })).toThrow('plan.init[0].addresses[0].prefixLength: expected an integer in [0, 32], got 33');
+    expect(() => configure({ family: 'ipx' })).toThrow(/plan\.init\[0\]\.addresses\[0\]\.family: expected one of inet, inet6/);
+    const move = (newName: string) => encodePlan({ ...everyStep, parent: [{ op: 'moveNetDevice', name: 'tsrv1a', newName }] });
+    expect(() => native.decodePlan(move('sixteen-bytes-ok'))).toThrow(/moveNetDevice newName/);
+    expect(() => native.decodePlan(move(''))).toThrow(/moveNetDevice newName/);
+    expect(native.decodePlan(move('fifteen-bytes-x')).parent).toEqual([{ op: 'moveNetDevice', name: 'tsrv1a', newName: 'fifteen-bytes-x' }]);
   });
 
   test('a plan with two seccomp steps is refused', () => {

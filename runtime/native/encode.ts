@@ -3,6 +3,8 @@
  * native/src/exec/plan.c). Every value is checked on the way: a plan that cannot be encoded
  * exactly is refused with the path of the offending field, never truncated or wrapped.
  */
+import { MAX_AFFINITY_CPUS } from '../plan/cpu-affinity';
+import { MAX_NUMA_NODES } from '../plan/linux';
 import type { ExecSpec, InitPlan, InitStep, ParentStep, Stage1Step } from '../plan/types';
 
 export const PLAN_MAGIC = 'TSRP';
@@ -36,13 +38,34 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   setCaps: 22,
   noNewPrivs: 23,
   seccomp: 24,
+  // Hooks take codes from 40 up, clear of the ones other steps are adding after 24.
+  runHooks: 40,
+  parentHooks: 41,
+  // Process attributes take codes from 60 up, clear of the hooks' and of those added after 24.
+  personality: 60,
+  scheduler: 61,
+  ioPriority: 62,
+  memoryPolicy: 63,
+  console: 80,
+  // Network devices (native/src/exec/netdev.c) take codes from 100 up.
+  moveNetDevice: 100,
+  configureNetDevice: 101,
+  // Recursive mount attributes (native/src/exec/mount.c) take codes from 120 up.
+  mountSetattr: 120,
+  // CPU affinity (native/src/exec/affinity.c) takes codes from 130 up.
+  setAffinity: 130,
 };
 
 const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
 const CREATE_KINDS = { none: 0, dir: 1, file: 2 } as const;
+const HOOK_KINDS = { createContainer: 1, startContainer: 2 } as const;
+const ADDRESS_FAMILIES = { inet: 4, inet6: 6 } as const;
+const MAX_PREFIX = { inet: 32, inet6: 128 } as const;
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 const MAX_LAST_CAP = 63;
+const MIN_NICE = -20;
+const MAX_NICE = 19;
 const MAX_SECCOMP_ARG = 5;
 /** SCMP_CMP_NE .. SCMP_CMP_MASKED_EQ. */
 const SECCOMP_OPS = { first: 1, last: 7 } as const;
@@ -162,6 +185,7 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
       w.optstr(step.data, f('data'));
       w.u8(oneOf(CREATE_KINDS, step.create, f('create')));
       w.bool(step.ignoreMissing, f('ignoreMissing'));
+      w.bool(step.copyUp ?? false, f('copyUp'));
       break;
     case 'mknod':
       w.str(step.target, f('target'));
@@ -238,11 +262,104 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
           w.u64(c.valueTwo, `${at}.valueTwo`);
         });
       });
+      w.bool(Boolean(step.listener), f('listener'));
+      if (step.listener) {
+        w.str(step.listener.path, f('listener.path'));
+        w.strlist(step.listener.stateParts, f('listener.stateParts'));
+      }
+      break;
+    case 'runHooks':
+      w.u8(oneOf(HOOK_KINDS, step.kind, f('kind')));
+      w.u32(step.hooks.length, f('hooks'));
+      step.hooks.forEach((hook, i) => {
+        const h = (field: string) => f(`hooks[${i}].${field}`);
+        w.str(hook.path, h('path'));
+        if (hook.args.length === 0) throw new RangeError(`plan.${h('args')}: must hold argv[0]`);
+        w.strlist(hook.args, h('args'));
+        w.strlist(hook.env, h('env'));
+        w.u32(hook.timeout, h('timeout'));
+      });
+      w.str(step.state.before, f('state.before'));
+      w.str(step.state.after, f('state.after'));
+      break;
+    case 'personality':
+      w.u32(step.persona, f('persona'));
+      break;
+    case 'scheduler':
+      w.u32(step.policy, f('policy'));
+      w.u64(step.flags, f('flags'));
+      if (!Number.isInteger(step.nice) || step.nice < MIN_NICE || step.nice > MAX_NICE) {
+        throw new RangeError(`plan.${f('nice')}: expected an integer in [${MIN_NICE}, ${MAX_NICE}], got ${step.nice}`);
+      }
+      // Two's complement: C reads it back as an int32_t.
+      w.u32(step.nice >>> 0, f('nice'));
+      w.u32(step.priority, f('priority'));
+      w.u64(step.runtime, f('runtime'));
+      w.u64(step.deadline, f('deadline'));
+      w.u64(step.period, f('period'));
+      break;
+    case 'ioPriority':
+      w.u32(step.ioClass, f('ioClass'));
+      w.u32(step.level, f('level'));
+      break;
+    case 'memoryPolicy':
+      w.u32(step.mode, f('mode'));
+      step.nodes.forEach((n, i) => {
+        if (!Number.isInteger(n) || n < 0 || n >= MAX_NUMA_NODES) {
+          throw new RangeError(`plan.${f(`nodes[${i}]`)}: expected an integer in [0, ${MAX_NUMA_NODES - 1}], got ${n}`);
+        }
+      });
+      w.u32list(step.nodes, f('nodes'));
+      break;
+    case 'console':
+      w.u32(step.socketFd, f('socketFd'));
+      w.u32(step.uid, f('uid'));
+      if (step.width > 0xffff || step.height > 0xffff) throw new RangeError(`plan.${f('width')}: console size above 65535`);
+      w.u32(step.width, f('width'));
+      w.u32(step.height, f('height'));
+      w.bool(step.mountConsole, f('mountConsole'));
+      break;
+    case 'moveNetDevice':
+      w.str(step.name, f('name'));
+      w.str(step.newName, f('newName'));
+      break;
+    case 'configureNetDevice':
+      w.str(step.name, f('name'));
+      w.u32(step.addresses.length, f('addresses'));
+      step.addresses.forEach((a, i) => {
+        const at = f(`addresses[${i}]`);
+        const family = oneOf(ADDRESS_FAMILIES, a.family, `${at}.family`);
+        w.u8(family);
+        w.str(a.local, `${at}.local`);
+        const max = MAX_PREFIX[a.family];
+        if (!Number.isInteger(a.prefixLength) || a.prefixLength < 0 || a.prefixLength > max) {
+          throw new RangeError(`plan.${at}.prefixLength: expected an integer in [0, ${max}], got ${a.prefixLength}`);
+        }
+        w.u8(a.prefixLength);
+        w.optstr(a.peer, `${at}.peer`);
+        w.optstr(a.broadcast, `${at}.broadcast`);
+      });
+      break;
+    case 'mountSetattr':
+      w.str(step.target, f('target'));
+      w.bool(step.inRoot, f('inRoot'));
+      w.u32(step.attrSet, f('attrSet'));
+      w.u32(step.attrClr, f('attrClr'));
+      break;
+    case 'setAffinity':
+      if (step.cpus.length === 0) throw new RangeError(`plan.${f('cpus')}: must name at least one CPU`);
+      step.cpus.forEach((cpu, i) => {
+        if (!Number.isInteger(cpu) || cpu < 0 || cpu >= MAX_AFFINITY_CPUS) {
+          throw new RangeError(`plan.${f(`cpus[${i}]`)}: expected an integer in [0, ${MAX_AFFINITY_CPUS - 1}], got ${cpu}`);
+        }
+      });
+      w.u32list(step.cpus, f('cpus'));
       break;
     case 'becomeRoot':
     case 'pivotRoot':
     case 'moveRoot':
     case 'noNewPrivs':
+    case 'parentHooks':
       break;
     default: {
       const unknown: never = step;
@@ -251,13 +368,20 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
   }
 }
 
-const STAGE1_OPS: ReadonlySet<string> = new Set<Stage1Step['op']>(['setns', 'unshare', 'writeFile']);
-const PARENT_OPS: ReadonlySet<string> = new Set<ParentStep['op']>(['writePid', 'writeProcFile']);
+const STAGE1_OPS: ReadonlySet<string> = new Set<Stage1Step['op']>(['setns', 'unshare', 'writeFile', 'setAffinity']);
+const PARENT_OPS: ReadonlySet<string> = new Set<ParentStep['op']>(['writePid', 'writeProcFile', 'moveNetDevice']);
 const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
   'becomeRoot', 'unshare', 'writeFile', 'openRoot', 'mount', 'mknod', 'symlink', 'mkdir', 'pivotRoot', 'moveRoot',
   'maskPath', 'sethostname', 'setdomainname', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps',
-  'noNewPrivs', 'seccomp',
+  'noNewPrivs', 'seccomp', 'runHooks', 'parentHooks',
+  'personality', 'scheduler', 'ioPriority', 'memoryPolicy',
+  'console',
+  'configureNetDevice',
+  'mountSetattr',
+  'setAffinity',
 ]);
+const START_HOOK_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['runHooks']);
+const EXEC_SECCOMP_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['seccomp']);
 
 function writeSteps(w: PlanWriter, steps: AnyStep[], allowed: ReadonlySet<string>, phase: string): void {
   w.u32(steps.length, phase);
@@ -275,6 +399,15 @@ function writeExec(w: PlanWriter, exec: ExecSpec): void {
     w.str(exec.fifo.dir, 'exec.fifo.dir');
     w.str(exec.fifo.name, 'exec.fifo.name');
   }
+  const startHooks = exec.startContainerHooks ?? null;
+  if (startHooks && startHooks.kind !== 'startContainer') {
+    throw new RangeError('plan.exec.startContainerHooks.kind: must be "startContainer"');
+  }
+  w.bool(startHooks !== null, 'exec.startContainerHooks');
+  if (startHooks) writeStep(w, startHooks, START_HOOK_OPS, 'exec.startContainerHooks');
+  const seccomp = exec.seccomp ?? null;
+  w.bool(seccomp !== null, 'exec.seccomp');
+  if (seccomp) writeStep(w, seccomp, EXEC_SECCOMP_OPS, 'exec.seccomp');
 }
 
 export function encodePlan(plan: InitPlan): Buffer {

@@ -136,11 +136,41 @@ describe('credentials and the rest of the process', () => {
 });
 
 describe('terminal', () => {
-  test('a terminal is refused with the field named, not ignored', () => {
-    const spec = specWith((s) => {
+  const withTerminal = (edit?: (s: DefaultSpec) => void) =>
+    specWith((s) => {
       s.process.terminal = true;
+      edit?.(s);
     });
-    expect(() => buildInitPlan(spec, testContext())).toThrow('process.terminal: terminals are not supported by this tsrun yet: set it to false');
+
+  test('a terminal without a console socket is refused with the field named, not ignored', () => {
+    expect(() => buildInitPlan(withTerminal(), testContext())).toThrow(
+      'process.terminal: is true, but there is no console socket to send the terminal to (--console-socket)',
+    );
+  });
+
+  test("the console step comes right after the root change, sized by consoleSize, owned by the process's user", () => {
+    const spec = withTerminal((s) => {
+      s.process.consoleSize = { width: 101, height: 33 };
+      s.process.user = { uid: 1000, gid: 1000 };
+    });
+    const plan = buildInitPlan(spec, testContext({ consoleSocket: 9 }));
+    expect(stepsOf(plan, 'console')).toEqual([{ op: 'console', socketFd: 9, uid: 1000, width: 101, height: 33, mountConsole: true }]);
+    const at = indexOf(plan, (s) => s.op === 'console');
+    expect(at).toBe(indexOf(plan, (s) => s.op === 'pivotRoot') + 1);
+    // Before the masked paths and the read-only root (it binds /dev/console) and the credentials.
+    expect(at).toBeLessThan(indexOf(plan, (s) => s.op === 'maskPath'));
+    expect(at).toBeLessThan(indexOf(plan, (s) => s.op === 'setUser'));
+  });
+
+  test('a size with one side 0 is no size; without a terminal a socket makes no step', () => {
+    const half = withTerminal((s) => (s.process.consoleSize = { width: 80, height: 0 }));
+    expect(stepsOf(buildInitPlan(half, testContext({ consoleSocket: 9 })), 'console')[0]).toMatchObject({ width: 0, height: 0 });
+    expect(stepsOf(buildInitPlan(baseSpec(), testContext({ consoleSocket: 9 })), 'console')).toEqual([]);
+  });
+
+  test('a size a terminal cannot have is refused with its path', () => {
+    const big = withTerminal((s) => (s.process.consoleSize = { width: 70000, height: 24 }));
+    expect(() => buildInitPlan(big, testContext({ consoleSocket: 9 }))).toThrow('process.consoleSize.width: must be an integer in [0, 65535], not 70000');
   });
 });
 

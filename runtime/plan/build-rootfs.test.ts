@@ -123,8 +123,33 @@ describe('config mounts', () => {
   });
 
   test('an unsupported option names its place', () => {
-    const spec = specWith((s) => s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }));
-    expect(() => buildInitPlan(spec, testContext())).toThrow(/^mounts\[7\]\.options\[0\]: mount option "tmpcopyup" is not supported/);
+    const spec = specWith((s) => s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['ridmap'] }));
+    expect(() => buildInitPlan(spec, testContext())).toThrow(/^mounts\[7\]\.options\[0\]: mount option "ridmap" is not supported/);
+  });
+
+  test('tmpcopyup marks the tmpfs mount for copy-up; a read-only one is still made writable first', () => {
+    const plan = buildInitPlan(
+      specWith((s) => s.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'tmpcopyup', 'mode=755'] })),
+      testContext(),
+    );
+    const [mount, remount] = mountsOn(plan, '/etc');
+    expect(mount).toEqual({
+      op: 'mount', source: 'tmpfs', target: '/etc', inRoot: true, fstype: 'tmpfs', flags: NOSUID, data: 'mode=755', create: 'dir', ignoreMissing: false, copyUp: true,
+    });
+    expect(remount).toMatchObject({ flags: RDONLY | NOSUID | REMOUNT });
+    expect(remount.copyUp).toBeUndefined();
+  });
+
+  test('tmpcopyup is ignored on anything but a tmpfs (runc); notmpcopyup is the default', () => {
+    const plan = buildInitPlan(
+      specWith((s) => {
+        s.mounts.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'tmpcopyup'] });
+        s.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['notmpcopyup'] });
+      }),
+      testContext(),
+    );
+    expect(stepsOf(plan, 'mount').filter((m) => m.copyUp)).toEqual([]);
+    expect(mountsOn(plan, '/run')[0].data).toBeNull();
   });
 });
 
@@ -248,7 +273,7 @@ describe('/dev', () => {
   });
 
   test('and the symlinks, /dev/ptmx included because /dev/pts is mounted', () => {
-    const plan = buildInitPlan(baseSpec(), testContext());
+    const plan = buildInitPlan(baseSpec(), testContext({ hostHasKcore: true }));
     expect(stepsOf(plan, 'symlink').filter((s) => s.target.startsWith('/dev/'))).toEqual([
       { op: 'symlink', target: '/dev/fd', linkTo: '/proc/self/fd', ignoreExisting: true },
       { op: 'symlink', target: '/dev/stdin', linkTo: '/proc/self/fd/0', ignoreExisting: true },
@@ -256,6 +281,43 @@ describe('/dev', () => {
       { op: 'symlink', target: '/dev/stderr', linkTo: '/proc/self/fd/2', ignoreExisting: true },
       { op: 'symlink', target: '/dev/core', linkTo: '/proc/kcore', ignoreExisting: true },
       { op: 'symlink', target: '/dev/ptmx', linkTo: 'pts/ptmx', ignoreExisting: true },
+    ]);
+  });
+
+  test('no /dev/core link on a host without /proc/kcore', () => {
+    const plan = buildInitPlan(baseSpec(), testContext({ hostHasKcore: false }));
+    expect(stepsOf(plan, 'symlink').map((s) => s.target).filter((t) => t.startsWith('/dev/'))).toEqual(['/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/ptmx']);
+  });
+
+  test('a /dev/ptmx in linux.devices becomes the link into devpts, as runc makes it', () => {
+    const ptmx: LinuxDevice = { type: 'c', path: '/dev/ptmx', major: 5, minor: 2, fileMode: 0o20666 };
+    const kmsg: LinuxDevice = { type: 'c', path: '/dev/kmsg', major: 1, minor: 11, fileMode: 0o20644 };
+    const plan = buildInitPlan(specWith((s) => (s.linux.devices = [ptmx, kmsg])), testContext());
+    expect(stepsOf(plan, 'mknod').map((n) => n.target)).not.toContain('/dev/ptmx');
+    expect(stepsOf(plan, 'symlink').filter((s) => s.target === '/dev/ptmx')).toEqual([
+      { op: 'symlink', target: '/dev/ptmx', linkTo: 'pts/ptmx', ignoreExisting: true },
+    ]);
+    const noPts = buildInitPlan(
+      specWith((s) => {
+        s.mounts = s.mounts.filter((m) => m.destination !== '/dev/pts');
+        s.linux.devices = [ptmx];
+      }),
+      testContext(),
+    );
+    expect(stepsOf(noPts, 'symlink').filter((s) => s.target === '/dev/ptmx')).toHaveLength(1);
+  });
+
+  test('a fileMode holding the file type bits (podman passes st_mode) keeps only the permission bits; the type comes from `type`', () => {
+    const devices: LinuxDevice[] = [
+      { type: 'c', path: '/dev/kmsg', major: 1, minor: 11, fileMode: 0o20644 },
+      { type: 'b', path: '/dev/loop1', major: 7, minor: 1, fileMode: 0o60600 },
+      { type: 'c', path: '/dev/odd', major: 1, minor: 3, fileMode: 0o60640 },
+    ];
+    const plan = buildInitPlan(specWith((s) => (s.linux.devices = devices)), testContext());
+    expect(stepsOf(plan, 'mknod').slice(0, 3).map((n) => [n.target, n.mode])).toEqual([
+      ['/dev/kmsg', IFCHR | 0o644],
+      ['/dev/loop1', IFBLK | 0o600],
+      ['/dev/odd', IFCHR | 0o640],
     ]);
   });
 

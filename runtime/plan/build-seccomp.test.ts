@@ -1,6 +1,9 @@
 import type { LinuxSeccomp } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
+import { native } from '../native/binding';
+import { encodePlan } from '../native/encode';
+import { processStateParts } from './seccomp';
 import { specWith, stepsOf, testContext } from './test-context';
 import type { InitPlan } from './types';
 
@@ -124,9 +127,11 @@ test('unknown syscall names are kept for the executor, which skips what libsecco
 describe('ordering (as runc)', () => {
   const seccomp: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
 
-  test('with noNewPrivileges: the very last init step, after no_new_privs', () => {
-    const ops = planWith(seccomp, true).init.map((s) => s.op);
-    expect(ops.slice(-3)).toEqual(['setCaps', 'noNewPrivs', 'seccomp']);
+  test('with noNewPrivileges: loaded by exec, after the fifo and right before execve, not by an init step', () => {
+    const plan = planWith(seccomp, true);
+    expect(plan.init.map((s) => s.op).slice(-2)).toEqual(['setCaps', 'noNewPrivs']);
+    expect(plan.init.some((s) => s.op === 'seccomp')).toBe(false);
+    expect(plan.exec.seccomp).toEqual({ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [] });
   });
 
   test('without it: before the capabilities are dropped (loading then needs CAP_SYS_ADMIN)', () => {
@@ -154,10 +159,103 @@ describe('errors name the JSON path', () => {
     [{ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_FAST'] }, 'linux.seccomp.flags[0]: unknown seccomp flag "SECCOMP_FILTER_FLAG_FAST"'],
     [{ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 70000 }, 'linux.seccomp.defaultErrnoRet: must be an integer in [0, 65535], not 70000'],
     [{ defaultAction: 'SCMP_ACT_ALLOW', defaultErrnoRet: 1 }, 'linux.seccomp.defaultErrnoRet: only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE'],
-    [{ defaultAction: 'SCMP_ACT_NOTIFY' }, 'linux.seccomp.defaultAction: SCMP_ACT_NOTIFY (a seccomp agent at linux.seccomp.listenerPath) is not supported'],
-    [{ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }, 'linux.seccomp.listenerPath: seccomp agents (SCMP_ACT_NOTIFY) are not supported'],
+    [{ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/run/a.sock' }, 'linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action'],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
+      "linux.seccomp.listenerPath: must name the seccomp agent's unix socket when a rule is SCMP_ACT_NOTIFY",
+    ],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/a.sock', syscalls: [{ names: ['mkdir', 'sendmsg'], action: 'SCMP_ACT_NOTIFY' }] },
+      'linux.seccomp.syscalls[0].names[1]: sendmsg cannot be SCMP_ACT_NOTIFY',
+    ],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] },
+      'linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only applies to a filter with a SCMP_ACT_NOTIFY rule',
+    ],
   ])('%j', (seccomp, message) => {
     const err = planError(seccomp);
     expect(err.message.startsWith(message)).toBe(true);
+  });
+});
+
+describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () => {
+  const NOTIFY = 0x7fc00000;
+  const NEW_LISTENER = 8;
+  const notify = (extra: Partial<LinuxSeccomp> = {}): LinuxSeccomp => ({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    listenerPath: '/run/agent.sock',
+    syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+    ...extra,
+  });
+  const agentDoc = (plan: InitPlan, pid: number) => {
+    const step = stepsOf(plan, 'seccomp')[0];
+    return JSON.parse(step.listener!.stateParts.join(String(pid)));
+  };
+
+  test('the filter asks for a listener; the agent gets the containerProcessState with the pid twice (creating)', () => {
+    const spec = specWith((s) => {
+      s.linux.seccomp = notify({ listenerMetadata: 'meta' });
+      s.annotations = { a: 'b' };
+    });
+    const plan = buildInitPlan(spec, testContext({ containerId: 'c1' }));
+    const [step] = stepsOf(plan, 'seccomp');
+    expect(step.flags).toBe(NEW_LISTENER);
+    expect(step.rules).toEqual([{ syscall: 'mkdir', action: NOTIFY, conditions: [] }]);
+    expect(step.listener!.path).toBe('/run/agent.sock');
+    expect(agentDoc(plan, 4242)).toEqual({
+      ociVersion: '1.3.0',
+      fds: ['seccompFd'],
+      pid: 4242,
+      metadata: 'meta',
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'creating', pid: 4242, bundle: '/tmp/b', annotations: { a: 'b' } },
+    });
+  });
+
+  test('metadata is left out when the config has none', () => {
+    expect(agentDoc(planWith(notify()), 7)).not.toHaveProperty('metadata');
+  });
+
+  test('with noNewPrivileges the filter is the last init step, not exec\'s: its fd must reach the parent before READY', () => {
+    const plan = planWith(notify(), true);
+    expect(plan.exec.seccomp).toBeUndefined();
+    expect(plan.init.map((s) => s.op).slice(-3)).toEqual(['setCaps', 'noNewPrivs', 'seccomp']);
+  });
+
+  test('without noNewPrivileges it stays before the capability drop', () => {
+    expect(planWith(notify(), false).init.map((s) => s.op).slice(-4)).toEqual(['seccomp', 'dropBounding', 'setUser', 'setCaps']);
+  });
+
+  test('TSYNC takes TSYNC_ESRCH along, which the kernel needs to combine it with NEW_LISTENER; WAIT_KILLABLE_RECV is kept', () => {
+    const [step] = stepsOf(planWith(notify({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] })), 'seccomp');
+    expect(step.flags).toBe(1 | NEW_LISTENER | 16 | 32);
+  });
+
+  test('listenerPath without a notifying rule is ignored (spec): no listener, no flag', () => {
+    const [step] = stepsOf(planWith({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }), 'seccomp');
+    expect(step.flags).toBe(0);
+    expect(step.listener).toBeUndefined();
+  });
+
+  test('the listener travels to the C decoder intact; on exec\'s filter (after READY) the decoder refuses it', () => {
+    const plan = planWith(notify({ listenerMetadata: 'm' }), true);
+    expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
+    const [step] = stepsOf(plan, 'seccomp');
+    const late: InitPlan = { ...plan, init: plan.init.filter((s) => s.op !== 'seccomp'), exec: { ...plan.exec, seccomp: step } };
+    expect(() => native.decodePlan(encodePlan(late))).toThrow(/exec seccomp with a listener/);
+    const flagless: InitPlan = { ...plan, init: plan.init.map((s) => (s.op === 'seccomp' ? { ...s, flags: 0 } : s)) };
+    expect(() => native.decodePlan(encodePlan(flagless))).toThrow(/without SECCOMP_FILTER_FLAG_NEW_LISTENER/);
+  });
+
+  test('a process of tsrun exec reports the container init\'s pid in its state, its own at the top', () => {
+    const parts = processStateParts(undefined, {
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'running', bundle: '/b' },
+      containerPid: 100,
+    });
+    expect(JSON.parse(parts.join('200'))).toEqual({
+      ociVersion: '1.3.0',
+      fds: ['seccompFd'],
+      pid: 200,
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'running', pid: 100, bundle: '/b' },
+    });
   });
 });

@@ -13,10 +13,19 @@ import {
   Namespaces,
   readNamespaces,
 } from './namespaces';
+import { execLabelSteps, withMountLabel } from './lsm';
+import { memoryPolicySteps } from './mempolicy';
+import { personalitySteps } from './personality';
 import { PlanError } from './plan-error';
-import { execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
+import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
+import { netDeviceSteps } from './netdevices';
+import { refuseIntelRdt } from './refused';
 import { rootfsSteps } from './rootfs';
-import { seccompStep } from './seccomp';
+import { ioPrioritySteps, schedulerSteps } from './scheduler';
+import { seccompPlacement, seccompStep } from './seccomp';
+import { OCI_VERSION } from '../../spec/default-config';
+import { withHooks } from './hooks';
+import { afterRootChange, sysctlSteps } from './sysctl';
 import type { InitPlan, InitStep, ParentStep, PlanContext } from './types';
 
 export { PlanError } from './plan-error';
@@ -25,18 +34,36 @@ export { bindMountSources } from './mounts';
 export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
   const proc = readProcess(spec);
   const ns = readNamespaces(spec);
-  return {
+  const netDevices = netDeviceSteps(spec, ns, ctx.netDevices);
+  refuseIntelRdt(spec, ctx.security);
+  const agentState = { ociVersion: OCI_VERSION, id: ctx.containerId ?? '', status: 'creating' as const, bundle: ctx.bundle, annotations: spec.annotations };
+  const seccomp = seccompPlacement(seccompStep(spec.linux?.seccomp, { state: agentState }), proc.noNewPrivileges);
+  // With no_new_privs the filter is loaded last of all, right before execve (ExecSpec.seccomp).
+  const lastSeccomp = seccomp.exec ? { seccomp: seccomp.exec } : {};
+  const plan: InitPlan = {
     stage1: [...oomScoreAdjSteps(proc), ...namespaceStage1Steps(spec, ns)],
     cloneFlags: cloneFlags(ns),
-    parent: [...cgroupJoinSteps(ctx), ...idMapSteps(spec, ns)],
+    parent: [...cgroupJoinSteps(ctx), ...idMapSteps(spec, ns), ...netDevices.parent],
     init: [
       ...namespaceInitSteps(ns),
-      ...rootfsSteps(spec, ctx, ns, proc.cwd),
+      // While init still has CAP_NET_ADMIN, before anything in the container could depend on the network.
+      ...netDevices.init,
+      // The terminal right after the root change, so /dev/ptmx is the container's (as runc).
+      ...afterRootChange(withMountLabel(spec, ctx.security, rootfsSteps(spec, ctx, ns, proc.cwd)), [
+        ...sysctlSteps(spec),
+        ...consoleSteps(proc, ctx.consoleSocket, true),
+      ]),
       ...utsSteps(spec, ns),
-      ...processSteps(proc, ctx, seccompStep(spec.linux?.seccomp)),
+      ...personalitySteps(spec),
+      ...schedulerSteps(proc.scheduler),
+      ...ioPrioritySteps(proc.ioPriority),
+      ...memoryPolicySteps(spec),
+      ...execLabelSteps(proc, ctx.security),
+      ...processSteps(proc, ctx, seccomp.init),
     ],
-    exec: execSpec(proc, ctx),
+    exec: { ...execSpec(proc, ctx), ...lastSeccomp },
   };
+  return withHooks(plan, spec, ctx);
 }
 
 /** The parent puts init in the container's cgroups before init runs a step. */

@@ -26,25 +26,42 @@ const DEFAULT_SYMLINKS: ReadonlyArray<[string, string]> = [
   ['/dev/stdin', '/proc/self/fd/0'],
   ['/dev/stdout', '/proc/self/fd/1'],
   ['/dev/stderr', '/proc/self/fd/2'],
-  ['/dev/core', '/proc/kcore'],
 ];
+
+/** Made only on a host that has /proc/kcore, as runc does. */
+const KCORE_SYMLINK: [string, string] = ['/dev/core', '/proc/kcore'];
+
+/**
+ * Terminals come from the container's devpts: /dev/ptmx is a link into it, even when
+ * linux.devices lists /dev/ptmx (podman and ctr --privileged list every host device), as runc
+ * replaces such a node with the link.
+ */
+const PTMX = '/dev/ptmx';
+const PTMX_LINK_TO = 'pts/ptmx';
 
 const FILE_TYPE: Readonly<Record<string, number>> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
 
 /** runc's mode for a device whose fileMode the config leaves out. */
 const DEFAULT_DEVICE_MODE = 0o666;
 
-export function devSteps(mounts: readonly ConfigMount[], devices: readonly LinuxDevice[] | undefined, inUserNamespace: boolean): InitStep[] {
+export function devSteps(
+  mounts: readonly ConfigMount[],
+  devices: readonly LinuxDevice[] | undefined,
+  inUserNamespace: boolean,
+  hostHasKcore: boolean,
+): InitStep[] {
   if (mounts.some((m) => m.bind && m.destination === '/dev')) return [];
-  const configured = (devices ?? []).map((d, i) => deviceStep(d, `linux.devices[${i}]`, inUserNamespace));
-  if (!mounts.some((m) => !m.bind && m.destination === '/dev')) return configured;
+  const listed = (devices ?? []).map((d, i) => ({ d, at: `linux.devices[${i}]` }));
+  const ptmxListed = listed.some(({ d }) => containerPath(d.path) === PTMX);
+  const ptmxLink: InitStep = { op: 'symlink', target: PTMX, linkTo: PTMX_LINK_TO, ignoreExisting: true };
+  const configured = listed.filter(({ d }) => containerPath(d.path) !== PTMX).map(({ d, at }) => deviceStep(d, at, inUserNamespace));
+  if (!mounts.some((m) => !m.bind && m.destination === '/dev')) return ptmxListed ? [...configured, ptmxLink] : configured;
 
   const taken = new Set(configured.map((s) => (s.op === 'mknod' || s.op === 'mount' ? s.target : '')));
   const defaults = DEFAULT_DEVICES.filter((d) => !taken.has(d.path)).map((d) => deviceStep(d, 'default device', inUserNamespace));
-  const symlinks: InitStep[] = DEFAULT_SYMLINKS.map(([target, linkTo]) => ({ op: 'symlink', target, linkTo, ignoreExisting: true }));
-  if (mounts.some((m) => m.destination === '/dev/pts')) {
-    symlinks.push({ op: 'symlink', target: '/dev/ptmx', linkTo: 'pts/ptmx', ignoreExisting: true });
-  }
+  const links = hostHasKcore ? [...DEFAULT_SYMLINKS, KCORE_SYMLINK] : DEFAULT_SYMLINKS;
+  const symlinks: InitStep[] = links.map(([target, linkTo]) => ({ op: 'symlink', target, linkTo, ignoreExisting: true }));
+  if (ptmxListed || mounts.some((m) => m.destination === '/dev/pts')) symlinks.push(ptmxLink);
   return [...configured, ...defaults, ...symlinks];
 }
 

@@ -126,3 +126,61 @@ export function capabilityNumber(name: string): number | undefined {
 export function rlimitResource(name: string): number | undefined {
   return Object.hasOwn(RLIMITS, name) ? RLIMITS[name] : undefined;
 }
+
+/** Execution domains of personality(2) (<linux/personality.h>). */
+export const PERSONALITIES: Readonly<Record<string, number>> = {
+  LINUX: 0x0000,
+  LINUX32: 0x0008,
+};
+
+/** Scheduling policies of sched_setattr(2) (<linux/sched.h>); SCHED_ISO is reserved, never implemented. */
+export const SCHED_POLICIES: Readonly<Record<string, number>> = {
+  SCHED_OTHER: 0,
+  SCHED_FIFO: 1,
+  SCHED_RR: 2,
+  SCHED_BATCH: 3,
+  SCHED_ISO: 4,
+  SCHED_IDLE: 5,
+  SCHED_DEADLINE: 6,
+};
+
+/** sched_attr.sched_flags bits (<linux/sched.h>). */
+export const SCHED_FLAGS: Readonly<Record<string, number>> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01,
+  SCHED_FLAG_RECLAIM: 0x02,
+  SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+/** I/O scheduling classes of ioprio_set(2) (<linux/ioprio.h>). */
+export const IOPRIO_CLASSES: Readonly<Record<string, number>> = {
+  IOPRIO_CLASS_RT: 1,
+  IOPRIO_CLASS_BE: 2,
+  IOPRIO_CLASS_IDLE: 3,
+};
+
+/** set_mempolicy(2) modes and mode flags (<linux/mempolicy.h>). */
+export const MPOL_MODES: Readonly<Record<string, number>> = {
+  MPOL_DEFAULT: 0,
+  MPOL_PREFERRED: 1,
+  MPOL_BIND: 2,
+  MPOL_INTERLEAVE: 3,
+  MPOL_LOCAL: 4,
+  MPOL_PREFERRED_MANY: 5,
+  MPOL_WEIGHTED_INTERLEAVE: 6,
+};
+/** Linux's largest MAX_NUMNODES (CONFIG_NODES_SHIFT 10): node numbers run below it. */
+export const MAX_NUMA_NODES = 1024;
+export const MPOL_FLAGS: Readonly<Record<string, number>> = {
+  MPOL_F_NUMA_BALANCING: 1 << 13,
+  MPOL_F_RELATIVE_NODES: 1 << 14,
+  MPOL_F_STATIC_NODES: 1 << 15,
+};
+
+/** The value `name` has in `table`, undefined when the table has no such name. */
+export function abiValue(table: Readonly<Record<string, number>>, name: string): number | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}

@@ -1,4 +1,4 @@
-import { parseMountOptions } from './mount-options';
+import { knownMountOptions, parseMountOptions } from './mount-options';
 import { PlanError } from './plan-error';
 
 /** Kernel values, written out so that a wrong constant in linux.ts shows up here. */
@@ -8,11 +8,21 @@ const NODEV = 4;
 const NOEXEC = 8;
 const REC = 0x4000;
 const STRICTATIME = 1 << 24;
+/** MOUNT_ATTR_* of linux/mount.h. */
+const ATTR_RDONLY = 0x1;
+const ATTR_NOSUID = 0x2;
+const ATTR_NODEV = 0x4;
+const ATTR_NOEXEC = 0x8;
+const ATTR_ATIME = 0x70;
+const ATTR_NOATIME = 0x10;
+const ATTR_STRICTATIME = 0x20;
+const ATTR_NODIRATIME = 0x80;
+const ATTR_NOSYMFOLLOW = 0x200000;
 
 describe('parseMountOptions', () => {
   test('splits flags from filesystem data (the default /dev tmpfs)', () => {
     const o = parseMountOptions(['nosuid', 'strictatime', 'mode=755', 'size=65536k'], 'mounts[1].options');
-    expect(o).toEqual({ flags: NOSUID | STRICTATIME, clearFlags: 0, propagation: [], data: 'mode=755,size=65536k', bind: false, recursive: false });
+    expect(o).toEqual({ flags: NOSUID | STRICTATIME, clearFlags: 0, propagation: [], data: 'mode=755,size=65536k', bind: false, recursive: false, copyUp: false, attrSet: 0, attrClr: 0 });
   });
 
   test.each([
@@ -81,19 +91,83 @@ describe('parseMountOptions', () => {
   });
 
   test('no options at all', () => {
-    expect(parseMountOptions(undefined, 'o')).toEqual({ flags: 0, clearFlags: 0, propagation: [], data: '', bind: false, recursive: false });
+    expect(parseMountOptions(undefined, 'o')).toEqual({
+      flags: 0,
+      clearFlags: 0,
+      propagation: [],
+      data: '',
+      bind: false,
+      recursive: false,
+      copyUp: false,
+      attrSet: 0,
+      attrClr: 0,
+    });
   });
 
   test.each([
-    ['tmpcopyup', /tmpcopyup" is not supported/],
+    ['rro', ATTR_RDONLY],
+    ['rnosuid', ATTR_NOSUID],
+    ['rnodev', ATTR_NODEV],
+    ['rnoexec', ATTR_NOEXEC],
+    ['rnodiratime', ATTR_NODIRATIME],
+    ['rnosymfollow', ATTR_NOSYMFOLLOW],
+  ])('%s sets MOUNT_ATTR bit %d recursively, and no mount(2) flag', (option, attr) => {
+    expect(parseMountOptions(['rbind', option], 'o')).toMatchObject({ attrSet: attr, attrClr: 0, flags: 0, clearFlags: 0, data: '' });
+  });
+
+  test.each([
+    ['rrw', 'rro', ATTR_RDONLY],
+    ['rsuid', 'rnosuid', ATTR_NOSUID],
+    ['rdev', 'rnodev', ATTR_NODEV],
+    ['rexec', 'rnoexec', ATTR_NOEXEC],
+    ['rdiratime', 'rnodiratime', ATTR_NODIRATIME],
+    ['rsymfollow', 'rnosymfollow', ATTR_NOSYMFOLLOW],
+  ])('%s clears what %s set (the last word wins both ways)', (clearing, setting, attr) => {
+    expect(parseMountOptions([setting, clearing], 'o')).toMatchObject({ attrSet: 0, attrClr: attr });
+    expect(parseMountOptions([clearing, setting], 'o')).toMatchObject({ attrSet: attr, attrClr: 0 });
+  });
+
+  test('recursive and plain words are independent: "ro,rrw" keeps the top mount read-only and clears it below', () => {
+    expect(parseMountOptions(['ro', 'rrw', 'rnosuid'], 'o')).toMatchObject({ flags: RDONLY, attrSet: ATTR_NOSUID, attrClr: ATTR_RDONLY });
+  });
+
+  test.each([
+    ['rnoatime', ATTR_NOATIME],
+    ['rstrictatime', ATTR_STRICTATIME],
+    ['rrelatime', 0],
+    ['ratime', 0],
+    ['rnorelatime', 0],
+    ['rnostrictatime', 0],
+  ])('%s replaces the whole atime field (attrClr holds MOUNT_ATTR__ATIME), as the kernel requires', (option, atime) => {
+    expect(parseMountOptions([option], 'o')).toMatchObject({ attrSet: atime, attrClr: ATTR_ATIME });
+  });
+
+  test('the last atime word wins, whatever came between', () => {
+    expect(parseMountOptions(['rnoatime', 'rro', 'rstrictatime'], 'o')).toMatchObject({ attrSet: ATTR_RDONLY | ATTR_STRICTATIME, attrClr: ATTR_ATIME });
+    expect(parseMountOptions(['rstrictatime', 'ratime'], 'o')).toMatchObject({ attrSet: 0, attrClr: ATTR_ATIME });
+  });
+
+  test('features lists every recursive word runc knows', () => {
+    const words = ['rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime',
+      'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow'];
+    expect(knownMountOptions()).toEqual(expect.arrayContaining(words));
+    expect(knownMountOptions()).not.toContain('idmap');
+  });
+
+  test.each([
     ['idmap', /idmap" is not supported \(id-mapped mounts\)/],
     ['ridmap', /ridmap" is not supported/],
-    ['rro', /rro" is not supported \(recursive mount attributes/],
   ])('%s is refused with its JSON path', (option, message) => {
     const parse = () => parseMountOptions(['nosuid', option], 'mounts[2].options');
     expect(parse).toThrow(PlanError);
     expect(parse).toThrow(message);
     expect(parse).toThrow(/^mounts\[2\]\.options\[1\]: mount option "/);
+  });
+
+  test('tmpcopyup asks for a copy-up, notmpcopyup takes it back; neither reaches the filesystem', () => {
+    expect(parseMountOptions(['nosuid', 'tmpcopyup', 'mode=1777'], 'o')).toMatchObject({ copyUp: true, flags: NOSUID, data: 'mode=1777' });
+    expect(parseMountOptions(['tmpcopyup', 'notmpcopyup'], 'o')).toMatchObject({ copyUp: false, data: '' });
+    expect(parseMountOptions(['notmpcopyup', 'tmpcopyup'], 'o').copyUp).toBe(true);
   });
 
   test('noexec,nosuid,nodev,ro together', () => {

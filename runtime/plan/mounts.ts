@@ -1,15 +1,16 @@
 /**
  * config.json `mounts` as mount steps inside the container root, in config order, following
- * runc: bind mounts are bound first and remounted for their flags; tmpfs and /dev mounts stay
- * writable until the root is set up (remounted read-only afterwards); a `cgroup` mount shows
- * the container's own cgroups.
+ * runc: bind mounts are bound first and remounted for their flags; recursive attributes (rro,
+ * rnosuid, ...) come last, with mount_setattr(2) over the mount and everything below it; tmpfs
+ * and /dev mounts stay writable until the root is set up (made read-only afterwards); a `cgroup`
+ * mount shows the container's own cgroups.
  */
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT } from './linux';
 import { bindFlags, MountOptions, parseMountOptions } from './mount-options';
 import { PlanError } from './plan-error';
-import type { CgroupHierarchy, InitStep, MountStep, PlanContext } from './types';
+import type { CgroupHierarchy, InitStep, MountSetattrStep, MountStep, PlanContext } from './types';
 
 /** One entry of `mounts`, resolved. */
 export interface ConfigMount {
@@ -66,8 +67,14 @@ function bindRemountSteps(target: string, options: MountOptions): MountStep[] {
   return [mountInRoot({ target, flags: MS_BIND | MS_REMOUNT | options.flags })];
 }
 
+/** The recursive attributes of the options over `target`, after everything else of that mount (as runc). */
+function setattrSteps(target: string, options: MountOptions, inRoot = true): MountSetattrStep[] {
+  if (options.attrSet === 0 && options.attrClr === 0) return [];
+  return [{ op: 'mountSetattr', target, inRoot, attrSet: options.attrSet, attrClr: options.attrClr }];
+}
+
 /**
- * A mount whose read-only flag waits until the root is set up: /dev gets device nodes, and any
+ * A mount whose read-only flag (and recursive attributes) waits until the root is set up: /dev gets device nodes, and any
  * tmpfs may get mount points for later mounts.
  */
 function readonlyLater(m: ConfigMount): boolean {
@@ -99,9 +106,10 @@ function mountSteps(m: ConfigMount, env: MountEnv): InitStep[] {
       mountInRoot({ source, target, flags: bindFlags(m.options), create: env.nonDirectories.has(source) ? 'file' : 'dir' }),
       ...bindRemountSteps(target, m.options),
       ...propagationSteps(target, m.options),
+      ...setattrSteps(target, m.options),
     ];
   }
-  if (m.type === 'cgroup') return cgroupMountSteps(m, env);
+  if (m.type === 'cgroup') return [...cgroupMountSteps(m, env), ...setattrSteps(target, m.options)];
   return [
     mountInRoot({
       source: m.source,
@@ -110,16 +118,20 @@ function mountSteps(m: ConfigMount, env: MountEnv): InitStep[] {
       flags: readonlyLater(m) ? m.options.flags & ~MS_RDONLY : m.options.flags,
       data: m.options.data || null,
       create: 'dir',
+      // runc copies up for tmpfs only and ignores the option on anything else.
+      ...(m.options.copyUp && m.type === 'tmpfs' ? { copyUp: true } : {}),
     }),
     ...propagationSteps(target, m.options),
+    ...(readonlyLater(m) ? [] : setattrSteps(target, m.options)),
   ];
 }
 
-/** After the root change: the read-only remounts readonlyLater() put off. */
+/** After the root change: the read-only remounts and recursive attributes readonlyLater() put off. */
 export function delayedReadonlySteps(mounts: readonly ConfigMount[]): InitStep[] {
-  return mounts
-    .filter((m) => readonlyLater(m) && m.options.flags & MS_RDONLY)
-    .map((m) => ({ ...mountInRoot({ target: m.destination, flags: m.options.flags | MS_REMOUNT }), inRoot: false }));
+  return mounts.filter(readonlyLater).flatMap((m) => [
+    ...(m.options.flags & MS_RDONLY ? [{ ...mountInRoot({ target: m.destination, flags: m.options.flags | MS_REMOUNT }), inRoot: false }] : []),
+    ...setattrSteps(m.destination, m.options, false),
+  ]);
 }
 
 /** runc's flags for the tmpfs that holds the per-hierarchy directories. */

@@ -1,11 +1,12 @@
 /**
- * config.json `process` as plan steps: the oom score, resource limits, working directory,
- * umask, credentials and capabilities, and the exec itself.
+ * config.json `process` as plan steps: the oom score, the terminal, resource limits, working
+ * directory, umask, credentials and capabilities, and the exec itself. The container's init and
+ * an exec'd process (exec-plan.ts) share these.
  */
 import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/types';
 import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
 import { PlanError } from './plan-error';
-import type { ExecSpec, InitStep, PlanContext, SeccompStep, SetrlimitStep, Stage1Step } from './types';
+import type { ConsoleStep, ExecSpec, InitStep, PlanContext, SeccompStep, SetrlimitStep, Stage1Step } from './types';
 
 /** runc's PATH for the lookup of args[0] when the environment has none. */
 export const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -18,9 +19,37 @@ export function readProcess(spec: Spec): Process {
   if (!proc) throw new PlanError('process', 'missing: a container needs a process to run');
   if (!proc.args || proc.args.length === 0) throw new PlanError('process.args', 'must not be empty');
   if (!proc.cwd?.startsWith('/')) throw new PlanError('process.cwd', `must be an absolute path, not "${proc.cwd ?? ''}"`);
-  // Refused rather than ignored: a container expecting a tty would run without one.
-  if (proc.terminal) throw new PlanError('process.terminal', 'terminals are not supported by this tsrun yet: set it to false');
   return proc;
+}
+
+/** The largest terminal dimension (struct winsize holds unsigned shorts). */
+const MAX_CONSOLE_DIMENSION = 0xffff;
+
+/**
+ * process.terminal as the console step, sending the terminal over `consoleSocket` (an fd the
+ * caller connected). Without a terminal there is no step (whether a socket without a terminal is
+ * an error is the command line's rule, as in runc); a terminal with no socket to send it to is
+ * an error, since the process would run without the tty it expects.
+ */
+export function consoleSteps(proc: Process, consoleSocket: number | null | undefined, mountConsole: boolean): ConsoleStep[] {
+  if (!proc.terminal) return [];
+  if (consoleSocket === null || consoleSocket === undefined) {
+    throw new PlanError('process.terminal', 'is true, but there is no console socket to send the terminal to (--console-socket)');
+  }
+  const dimension = (field: 'width' | 'height'): number => {
+    const value = proc.consoleSize?.[field] ?? 0;
+    if (!Number.isInteger(value) || value < 0 || value > MAX_CONSOLE_DIMENSION) {
+      throw new PlanError(`process.consoleSize.${field}`, `must be an integer in [0, ${MAX_CONSOLE_DIMENSION}], not ${value}`);
+    }
+    return value;
+  };
+  const width = dimension('width');
+  const height = dimension('height');
+  // As runc: a size with one side 0 is no size.
+  const sized = width > 0 && height > 0;
+  return [
+    { op: 'console', socketFd: consoleSocket, uid: proc.user?.uid ?? 0, width: sized ? width : 0, height: sized ? height : 0, mountConsole },
+  ];
 }
 
 /**
@@ -38,7 +67,7 @@ export function oomScoreAdjSteps(proc: Process): Stage1Step[] {
  * the profile need not allow the credential changes); without it before the capabilities go,
  * since loading a filter then takes CAP_SYS_ADMIN.
  */
-export function processSteps(proc: Process, ctx: PlanContext, seccomp: SeccompStep | null): InitStep[] {
+export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap' | 'inheritedNofile'>, seccomp: SeccompStep | null): InitStep[] {
   const caps = capabilityMasks(proc.capabilities, ctx.lastCap);
   const privilegedSeccomp = seccomp && !proc.noNewPrivileges ? [seccomp] : [];
   const steps: InitStep[] = [
@@ -134,7 +163,7 @@ function envValue(env: readonly string[], name: string): string | undefined {
   return env.filter((e) => e.startsWith(prefix)).pop()?.slice(prefix.length);
 }
 
-export function execSpec(proc: Process, ctx: PlanContext): ExecSpec {
+export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | 'withFifo' | 'stateDir'>): ExecSpec {
   const env = proc.env ?? [];
   return {
     args: proc.args as string[],

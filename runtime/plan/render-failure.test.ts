@@ -36,6 +36,14 @@ describe('renderFailure', () => {
     expect(renderFailure(plan, g, ctx)).toBe('mount devpts on /dev/pts (rootfs /tmp/b/rootfs): openat2 dev: ENOTDIR (Not a directory)');
   });
 
+  test('a tmpcopyup mount says so, and the copy names the entry it failed on', () => {
+    const copyUp = buildInitPlan(specWith((s) => s.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] })), ctx);
+    const f = initFailure(copyUp, (s) => s.op === 'mount' && s.target === '/etc', 'EINVAL', 'copy-up fchownat /etc/shadow');
+    expect(renderFailure(copyUp, f, ctx)).toBe(
+      'mount tmpfs on /etc with tmpcopyup (rootfs /tmp/b/rootfs): copy-up fchownat /etc/shadow: EINVAL (Invalid argument)',
+    );
+  });
+
   test('bind mounts and remounts', () => {
     const withBind = buildInitPlan(specWith((s) => s.mounts.push({ destination: '/data', source: '/srv/data', options: ['rbind', 'ro'] })), ctx);
     const bind = initFailure(withBind, (s) => s.op === 'mount' && s.target === '/data', 'ENOENT', 'mount /data');
@@ -114,6 +122,60 @@ describe('renderFailure', () => {
 
   test('a failure outside any step says what failed', () => {
     expect(renderFailure(plan, failure('stage1', 4294967295, 'ENOSPC', 'clone init', 28), ctx)).toBe('clone init: ENOSPC (No space left on device)');
+  });
+
+  test('a sysctl write names its config entry; process attributes name theirs and their values', () => {
+    const extras = buildInitPlan(
+      specWith((s) => {
+        s.linux.sysctl = { 'net.ipv4.nonexistent': '1' };
+        s.linux.personality = { domain: 'LINUX32' };
+        s.process.scheduler = { policy: 'SCHED_FIFO', priority: 50 };
+        s.process.ioPriority = { class: 'IOPRIO_CLASS_RT', priority: 4 };
+        s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-1' };
+      }),
+      ctx,
+    );
+    const render = (op: InitStep['op'], code: string, detail: string) => renderFailure(extras, initFailure(extras, (s) => s.op === op, code, detail), ctx);
+    expect(render('writeFile', 'ENOENT', 'open /proc/sys/net/ipv4/nonexistent')).toBe(
+      'linux.sysctl["net.ipv4.nonexistent"]: write /proc/sys/net/ipv4/nonexistent: ENOENT (No such file or directory)',
+    );
+    expect(render('personality', 'EINVAL', 'personality')).toBe('set the execution domain of linux.personality (LINUX32): personality: EINVAL (Invalid argument)');
+    expect(render('scheduler', 'EPERM', 'sched_setattr')).toBe(
+      'set the scheduler of process.scheduler (SCHED_FIFO, priority 50, nice 0): sched_setattr: EPERM (Operation not permitted)',
+    );
+    expect(render('ioPriority', 'EPERM', 'ioprio_set')).toBe(
+      'set the I/O priority of process.ioPriority (IOPRIO_CLASS_RT, level 4): ioprio_set: EPERM (Operation not permitted)',
+    );
+    expect(render('memoryPolicy', 'EINVAL', 'set_mempolicy')).toBe(
+      'set the NUMA memory policy of linux.memoryPolicy (mode 2, nodes 0,1): set_mempolicy: EINVAL (Invalid argument)',
+    );
+  });
+
+  test('recursive mount attributes name the attributes, the mount and the rootfs', () => {
+    const rro = buildInitPlan(specWith((s) => s.mounts.push({ destination: '/data', source: '/srv/data', options: ['rbind', 'rro', 'rnosuid', 'rnoatime'] })), ctx);
+    const f = initFailure(rro, (s) => s.op === 'mountSetattr', 'EPERM', 'mount_setattr /data');
+    expect(renderFailure(rro, f, ctx)).toBe(
+      'set recursive mount attributes ro,nosuid,noatime on /data and the mounts below it (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)',
+    );
+    const g = initFailure(rro, (s) => s.op === 'mountSetattr', 'ENOENT', 'openat2 data');
+    expect(renderFailure(rro, g, ctx)).toMatch(/ on \/data and the mounts below it \(rootfs \/tmp\/b\/rootfs\): openat2 data: ENOENT/);
+  });
+
+  test('a CPU affinity names its config field and the CPU the kernel left out', () => {
+    const plan: InitPlan = {
+      stage1: [{ op: 'setAffinity', cpus: [0], purpose: 'process.execCPUAffinity.initial' }],
+      cloneFlags: 0,
+      parent: [],
+      init: [{ op: 'setAffinity', cpus: [1, 5], purpose: 'process.execCPUAffinity.final' }],
+      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null },
+    };
+    const detail = 'sched_setaffinity: CPU 5 is not available (the host lacks it, it is offline, or the cpuset excludes it)';
+    expect(renderFailure(plan, failure('init', 0, 'EINVAL', detail), ctx)).toBe(
+      `process.execCPUAffinity.final: set the CPU affinity to CPUs 1,5: ${detail}: EINVAL (Invalid argument)`,
+    );
+    expect(renderFailure(plan, failure('stage1', 0, 'EINVAL', 'sched_setaffinity'), ctx)).toBe(
+      'process.execCPUAffinity.initial: set the CPU affinity to CPUs 0: sched_setaffinity: EINVAL (Invalid argument)',
+    );
   });
 
   test('an errno without a known text keeps its name', () => {

@@ -15,6 +15,7 @@ import {
   CLONE_NEWTIME,
   CLONE_NEWUSER,
   CLONE_NEWUTS,
+  IOPRIO_CLASSES,
   MS_BIND,
   MS_PRIVATE,
   MS_RDONLY,
@@ -23,9 +24,22 @@ import {
   MS_SHARED,
   MS_SLAVE,
   MS_UNBINDABLE,
+  PERSONALITIES,
   RLIMITS,
+  SCHED_POLICIES,
 } from './linux';
-import type { InitPlan, InitStep, MountStep, ParentStep, PlanContext, PlanFailure, Stage1Step } from './types';
+import {
+  MOUNT_ATTR__ATIME,
+  MOUNT_ATTR_NOATIME,
+  MOUNT_ATTR_NODEV,
+  MOUNT_ATTR_NODIRATIME,
+  MOUNT_ATTR_NOEXEC,
+  MOUNT_ATTR_NOSUID,
+  MOUNT_ATTR_NOSYMFOLLOW,
+  MOUNT_ATTR_RDONLY,
+  MOUNT_ATTR_STRICTATIME,
+} from './mount-options';
+import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, Stage1Step } from './types';
 
 /** glibc's strerror() text of the errnos a container set-up meets. */
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
@@ -91,15 +105,33 @@ const PROPAGATION_NAMES: ReadonlyArray<[number, string]> = [
 
 type AnyStep = Stage1Step | ParentStep | InitStep;
 
-export function renderFailure(plan: InitPlan, failure: PlanFailure, ctx: PlanContext): string {
+export function renderFailure(plan: InitPlan, failure: PlanFailure, ctx: Pick<PlanContext, 'rootfs'>): string {
   const errno = errnoText(failure);
+  if (failure.phase === 'exec' && plan.exec.seccomp && failure.detail.startsWith('seccomp')) {
+    return `${describe(plan.exec.seccomp, ctx)}: ${failure.detail}: ${errno}`;
+  }
   if (failure.phase === 'exec') return renderExecFailure(plan, failure, errno);
   const steps: readonly AnyStep[] = plan[failure.phase];
   const step = steps[failure.step];
   if (!step) return `${failure.detail || failure.phase}: ${errno}`;
+  if (step.op === 'runHooks') return renderHookFailure(step, failure, errno);
   const what = describe(step, ctx) + (inContainer(plan, failure, step) ? ` (rootfs ${ctx.rootfs})` : '');
   const detail = redundant(failure.detail, step) ? '' : `${failure.detail}: `;
   return `${what}: ${detail}${errno}`;
+}
+
+/**
+ * The executor's detail is "#<index> <path>: <what happened>"; errno is 0 when the hook itself
+ * failed (exit status, signal, timeout) rather than a system call of the runner.
+ */
+function renderHookFailure(step: RunHooksStep, failure: PlanFailure, errno: string): string {
+  const match = /^#(\d+) /.exec(failure.detail);
+  const index = match ? Number(match[1]) : -1;
+  const path = step.hooks[index]?.path;
+  const prefix = `#${index} ${path}: `;
+  const what = path !== undefined && failure.detail.startsWith(prefix) ? failure.detail.slice(prefix.length) : failure.detail;
+  const where = path !== undefined ? `${step.kind} hook #${index} (${path})` : `${step.kind} hook`;
+  return `error running ${where}: ${what}${failure.errno ? `: ${errno}` : ''}`;
 }
 
 function errnoText(failure: PlanFailure): string {
@@ -128,11 +160,15 @@ function subject(step: AnyStep): string | undefined {
     case 'chdir':
       return step.path;
     case 'mount':
+    case 'mountSetattr':
     case 'mknod':
     case 'symlink':
     case 'mkdir':
       return step.target;
     case 'writeProcFile':
+      return step.name;
+    case 'moveNetDevice':
+    case 'configureNetDevice':
       return step.name;
     case 'setrlimit':
       return String(step.resource);
@@ -155,6 +191,8 @@ const OWN_SYSCALLS: Partial<Record<AnyStep['op'], readonly string[]>> = {
   maskPath: ['mount'],
   chdir: ['chdir'],
   setrlimit: ['setrlimit'],
+  moveNetDevice: ['RTM_NEWLINK'],
+  mountSetattr: ['mount_setattr'],
 };
 
 /** The detail says nothing the description does not: the step's own syscall on its own subject. */
@@ -178,7 +216,8 @@ function inContainer(plan: InitPlan, failure: PlanFailure, step: AnyStep): boole
     case 'maskPath':
     case 'chdir':
       return true;
-    case 'mount': {
+    case 'mount':
+    case 'mountSetattr': {
       const rootChange = plan.init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
       return step.inRoot || (rootChange >= 0 && failure.step > rootChange);
     }
@@ -187,13 +226,14 @@ function inContainer(plan: InitPlan, failure: PlanFailure, step: AnyStep): boole
   }
 }
 
-function describe(step: AnyStep, ctx: PlanContext): string {
+function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
   switch (step.op) {
     case 'setns':
       return `setns ${step.path}`;
     case 'unshare':
       return `unshare ${namespaceNames(step.flags)} namespace`;
     case 'writeFile':
+      return step.purpose ? `${step.purpose}: write ${step.path}` : `write ${step.path}`;
     case 'writePid':
       return `write ${step.path}`;
     case 'writeProcFile':
@@ -235,8 +275,55 @@ function describe(step: AnyStep, ctx: PlanContext): string {
     case 'noNewPrivs':
       return 'set no_new_privs';
     case 'seccomp':
-      return 'load the seccomp filter of linux.seccomp';
+      return `load the seccomp filter of linux.seccomp${step.listener ? ' and pass its notify fd to the agent at linux.seccomp.listenerPath' : ''}`;
+    case 'runHooks':
+      return `run the ${step.kind} hooks`;
+    case 'parentHooks':
+      return 'wait for the prestart and createRuntime hooks';
+    case 'personality':
+      return `set the execution domain of linux.personality (${abiName(PERSONALITIES, step.persona)})`;
+    case 'scheduler':
+      return `set the scheduler of process.scheduler (${abiName(SCHED_POLICIES, step.policy)}, priority ${step.priority}, nice ${step.nice})`;
+    case 'ioPriority':
+      return `set the I/O priority of process.ioPriority (${abiName(IOPRIO_CLASSES, step.ioClass)}, level ${step.level})`;
+    case 'memoryPolicy':
+      return `set the NUMA memory policy of linux.memoryPolicy (mode ${step.mode}, nodes ${step.nodes.join(',') || 'none'})`;
+    case 'console':
+      return 'set up the terminal of process.terminal (/dev/ptmx, the console socket)';
+    case 'moveNetDevice': {
+      const what = `move network interface ${step.name} into the container${step.newName !== step.name ? ` as ${step.newName}` : ''}`;
+      return step.purpose ? `${step.purpose}: ${what}` : what;
+    }
+    case 'configureNetDevice': {
+      const what = `restore the addresses of network interface ${step.name} and set it up`;
+      return step.purpose ? `${step.purpose}: ${what}` : what;
+    }
+    case 'mountSetattr':
+      return `set recursive mount attributes ${describeAttrs(step)} on ${step.target} and the mounts below it`;
+    case 'setAffinity': {
+      const what = `set the CPU affinity to CPUs ${step.cpus.join(',')}`;
+      return step.purpose ? `${step.purpose}: ${what}` : what;
+    }
   }
+}
+
+const MOUNT_ATTR_NAMES: ReadonlyArray<[number, string, string]> = [
+  [MOUNT_ATTR_RDONLY, 'ro', 'rw'],
+  [MOUNT_ATTR_NOSUID, 'nosuid', 'suid'],
+  [MOUNT_ATTR_NODEV, 'nodev', 'dev'],
+  [MOUNT_ATTR_NOEXEC, 'noexec', 'exec'],
+  [MOUNT_ATTR_NODIRATIME, 'nodiratime', 'diratime'],
+  [MOUNT_ATTR_NOSYMFOLLOW, 'nosymfollow', 'symfollow'],
+];
+
+/** "ro,nosuid,noatime" as mount(8) would name the attributes a mountSetattr step sets and clears. */
+function describeAttrs(step: MountSetattrStep): string {
+  const names = MOUNT_ATTR_NAMES.flatMap(([bit, set, clear]) => (step.attrSet & bit ? [set] : step.attrClr & bit ? [clear] : []));
+  if (step.attrClr & MOUNT_ATTR__ATIME) {
+    const atime = step.attrSet & MOUNT_ATTR__ATIME;
+    names.push(atime === MOUNT_ATTR_NOATIME ? 'noatime' : atime === MOUNT_ATTR_STRICTATIME ? 'strictatime' : 'relatime');
+  }
+  return names.join(',');
 }
 
 function describeMount(step: MountStep): string {
@@ -247,11 +334,17 @@ function describeMount(step: MountStep): string {
   }
   if (step.flags & MS_BIND) return `${step.flags & MS_REC ? 'rbind' : 'bind'} mount ${step.source} on ${step.target}`;
   const type = step.fstype && step.fstype !== step.source ? ` type ${step.fstype}` : '';
-  return `mount ${step.source ?? step.fstype} on ${step.target}${type}`;
+  const copyUp = step.copyUp ? ' with tmpcopyup' : '';
+  return `mount ${step.source ?? step.fstype} on ${step.target}${type}${copyUp}`;
 }
 
 function namespaceNames(flags: number): string {
   return NAMESPACE_NAMES.filter(([flag]) => flags & flag).map(([, name]) => name).join('+') || `flags ${flags}`;
+}
+
+/** The name `value` has in a table of linux.ts, or the number itself. */
+function abiName(table: Readonly<Record<string, number>>, value: number): string {
+  return Object.keys(table).find((name) => table[name] === value) ?? String(value);
 }
 
 function rlimitName(resource: number): string {

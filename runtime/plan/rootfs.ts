@@ -9,7 +9,7 @@ import { propagationFlags } from './mount-options';
 import { configMountSteps, containerPath, delayedReadonlySteps, readMounts } from './mounts';
 import { hasNamespace, Namespaces } from './namespaces';
 import { PlanError } from './plan-error';
-import type { InitStep, MountStep, PlanContext } from './types';
+import type { InitStep, MountStep, PlanContext, RootfsOverlay } from './types';
 
 /** A mount step on an absolute path (host path before the root change, container path after). */
 function mountAt(target: string, flags: number, fields: Partial<MountStep> = {}): MountStep {
@@ -25,6 +25,23 @@ function rootPropagation(spec: Spec): number | undefined {
   return flags;
 }
 
+/** The kernel reads at most one page of mount(2) options. */
+const MAX_MOUNT_DATA = 4095;
+
+/** Mount an overlay onto the rootfs, lower dirs named relative to the layers directory init moves into. */
+function overlaySteps(rootfs: string, o: RootfsOverlay): InitStep[] {
+  if (o.lower.length === 0) throw new PlanError('rootfs', 'an overlay root needs at least one lower directory');
+  for (const p of [...o.lower, o.upper, o.work]) {
+    if (/[,:\\]/.test(p)) throw new PlanError('rootfs', `overlay directory ${JSON.stringify(p)} holds ',', ':' or '\\'`);
+  }
+  const data = `lowerdir=${o.lower.join(':')},upperdir=${o.upper},workdir=${o.work},index=off`;
+  const size = Buffer.byteLength(data);
+  if (size > MAX_MOUNT_DATA) {
+    throw new PlanError('rootfs', `the overlay of ${o.lower.length} layers needs ${size} bytes of mount options, more than the kernel's ${MAX_MOUNT_DATA}`);
+  }
+  return [{ op: 'chdir', path: o.layersDir }, mountAt(rootfs, 0, { source: 'overlay', fstype: 'overlay', data })];
+}
+
 /** `cwd` is the process's working directory, made in the root before the root change. */
 export function rootfsSteps(spec: Spec, ctx: PlanContext, ns: Namespaces, cwd: string): InitStep[] {
   const mounts = readMounts(spec, ctx.bundle);
@@ -34,10 +51,11 @@ export function rootfsSteps(spec: Spec, ctx: PlanContext, ns: Namespaces, cwd: s
   const followsHost = propagation !== undefined && (propagation & (MS_SLAVE | MS_SHARED)) !== 0;
   return [
     mountAt('/', MS_REC | (followsHost ? MS_SLAVE : MS_PRIVATE)),
+    ...(ctx.rootfsMount ? overlaySteps(ctx.rootfs, ctx.rootfsMount) : []),
     mountAt(ctx.rootfs, MS_BIND | MS_REC, { source: ctx.rootfs }),
     { op: 'openRoot', path: ctx.rootfs },
     ...configMountSteps(mounts, ctx, hasNamespace(ns, 'cgroup')),
-    ...devSteps(mounts, spec.linux?.devices, hasNamespace(ns, 'user')),
+    ...devSteps(mounts, spec.linux?.devices, hasNamespace(ns, 'user'), ctx.hostHasKcore ?? false),
     { op: 'mkdir', target: cwd, mode: 0o755 },
     ctx.noPivot ? { op: 'moveRoot' } : { op: 'pivotRoot' },
     ...(propagation === undefined ? [] : [mountAt('/', propagation)]),

@@ -3,8 +3,10 @@
  * Every name of the config becomes libseccomp's number here; the C side decides nothing.
  */
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../../spec/types';
+import { OCI_VERSION } from '../../spec/default-config';
+import { HookStateFields, stateAroundPid } from '../hooks/state';
 import { PlanError } from './plan-error';
-import type { SeccompCondition, SeccompRule, SeccompStep } from './types';
+import type { SeccompCondition, SeccompListener, SeccompRule, SeccompStep } from './types';
 
 /** SCMP_ACT_* of libseccomp; ERRNO and TRACE carry a 16-bit value in their low bits. */
 const ACTIONS: Record<string, number> = {
@@ -16,7 +18,9 @@ const ACTIONS: Record<string, number> = {
   SCMP_ACT_TRACE: 0x7ff00000,
   SCMP_ACT_LOG: 0x7ffc0000,
   SCMP_ACT_ALLOW: 0x7fff0000,
+  SCMP_ACT_NOTIFY: 0x7fc00000,
 };
+const NOTIFY = ACTIONS.SCMP_ACT_NOTIFY;
 const ACTIONS_WITH_VALUE = new Set(['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE']);
 /** errnoRet when the config has none (runc's choice). */
 const EPERM = 1;
@@ -55,7 +59,18 @@ const FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 };
+const FLAG_TSYNC = 1;
+const FLAG_NEW_LISTENER = 8;
+/** With TSYNC, what the kernel needs to accept NEW_LISTENER too (init has no other thread). */
+const FLAG_TSYNC_ESRCH = 16;
+
+/**
+ * Init passes the notify fd to the parent with sendmsg(2) right after loading the filter, before
+ * the agent has it: a notified sendmsg would wait for an agent that cannot answer yet.
+ */
+const NEVER_NOTIFIED = new Set(['sendmsg']);
 
 const OPERATORS: Record<string, number> = {
   SCMP_CMP_NE: 1,
@@ -77,9 +92,6 @@ function lookup(table: Record<string, number>, name: unknown, at: string, what: 
 
 /** An action with its errno or trace value folded in, as libseccomp takes it. */
 function action(name: unknown, errnoRet: number | undefined, at: string, errnoAt: string): number {
-  if (name === 'SCMP_ACT_NOTIFY') {
-    throw new PlanError(at, 'SCMP_ACT_NOTIFY (a seccomp agent at linux.seccomp.listenerPath) is not supported by this tsrun yet');
-  }
   const base = lookup(ACTIONS, name, at, 'seccomp action');
   if (!ACTIONS_WITH_VALUE.has(name as string)) {
     if (errnoRet !== undefined) throw new PlanError(errnoAt, `only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE, not ${name as string}`);
@@ -125,16 +137,18 @@ function syscallRules(entry: LinuxSyscall, at: string, defaultAction: number): S
   entry.names.forEach((name, i) => {
     if (typeof name !== 'string' || name === '') throw new PlanError(`${at}.names[${i}]`, `must be a syscall name, not ${JSON.stringify(name)}`);
   });
+  if (act === NOTIFY) {
+    entry.names.forEach((name, i) => {
+      if (NEVER_NOTIFIED.has(name)) {
+        throw new PlanError(`${at}.names[${i}]`, `${name} cannot be SCMP_ACT_NOTIFY: init passes the notify fd to tsrun with it before the agent has the fd`);
+      }
+    });
+  }
   // libseccomp refuses a rule whose action is the default one; it would change nothing (runc skips it too).
   if (act === defaultAction) return [];
   return entry.names.flatMap((syscall) => conditionSets(conditions).map((set) => ({ syscall, action: act, conditions: set })));
 }
 
-/**
- * The filter to load, or null without linux.seccomp. Syscall names are not checked here: the
- * executor skips the ones libseccomp does not know, as runc does, since profiles list syscalls
- * newer than the running kernel or libseccomp.
- */
 /** What `tsrun features` reports of seccomp: the names the builder accepts. */
 export function seccompFeatures() {
   return {
@@ -147,20 +161,72 @@ export function seccompFeatures() {
   };
 }
 
-export function seccompStep(seccomp: LinuxSeccomp | undefined): SeccompStep | null {
+/**
+ * Who the containerProcessState sent to a seccomp agent describes (runtime.md): the state of the
+ * container, and the pid in it when that is not the pid of the process loading the filter (a
+ * process of `tsrun exec` reports the container's init there).
+ */
+export interface AgentState {
+  state: HookStateFields;
+  containerPid?: number;
+}
+
+/**
+ * The containerProcessState document, cut where the pid of the filter's process goes: ociVersion,
+ * fds, pid, metadata (when the config has it), state.
+ */
+export function processStateParts(metadata: string | undefined, agent: AgentState): string[] {
+  const head = `${JSON.stringify({ ociVersion: OCI_VERSION, fds: ['seccompFd'] }).slice(0, -1)},"pid":`;
+  const meta = metadata === undefined ? '' : `,"metadata":${JSON.stringify(metadata)}`;
+  const { before, after } = stateAroundPid(agent.state);
+  const stateHead = `${meta},"state":${before}`;
+  if (agent.containerPid !== undefined) return [head, `${stateHead}${agent.containerPid}${after}}`];
+  return [head, stateHead, `${after}}`];
+}
+
+function listener(seccomp: LinuxSeccomp, agent: AgentState, at: string): SeccompListener {
+  const path = seccomp.listenerPath;
+  if (typeof path !== 'string' || path === '') {
+    throw new PlanError(`${at}.listenerPath`, 'must name the seccomp agent\'s unix socket when a rule is SCMP_ACT_NOTIFY');
+  }
+  return { path, stateParts: processStateParts(seccomp.listenerMetadata, agent) };
+}
+
+/**
+ * The filter to load, or null without linux.seccomp. Syscall names are not checked here: the
+ * executor skips the ones libseccomp does not know, as runc does, since profiles list syscalls
+ * newer than the running kernel or libseccomp. `agent`: what the state sent to a seccomp agent
+ * says (a SCMP_ACT_NOTIFY rule needs it); listenerPath is ignored when no rule notifies (spec).
+ */
+export function seccompStep(seccomp: LinuxSeccomp | undefined, agent: AgentState): SeccompStep | null {
   if (!seccomp) return null;
   const at = 'linux.seccomp';
-  const defaultAction = action(seccomp.defaultAction, seccomp.defaultErrnoRet, `${at}.defaultAction`, `${at}.defaultErrnoRet`);
-  if (seccomp.listenerPath !== undefined) {
-    throw new PlanError(`${at}.listenerPath`, 'seccomp agents (SCMP_ACT_NOTIFY) are not supported by this tsrun yet');
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') {
+    throw new PlanError(`${at}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be the default action (init itself must still make syscalls)');
   }
+  const defaultAction = action(seccomp.defaultAction, seccomp.defaultErrnoRet, `${at}.defaultAction`, `${at}.defaultErrnoRet`);
   const architectures = (seccomp.architectures ?? []).map((name, i) => lookup(ARCHITECTURES, name, `${at}.architectures[${i}]`, 'architecture'));
-  const flags = (seccomp.flags ?? []).reduce((bits, name, i) => {
-    if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') {
-      throw new PlanError(`${at}.flags[${i}]`, `${name} only applies to SCMP_ACT_NOTIFY, which this tsrun does not support yet`);
+  const rules = (seccomp.syscalls ?? []).flatMap((entry, i) => syscallRules(entry, `${at}.syscalls[${i}]`, defaultAction));
+  const notifies = rules.some((rule) => rule.action === NOTIFY);
+  let flags = (seccomp.flags ?? []).reduce((bits, name, i) => {
+    if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !notifies) {
+      throw new PlanError(`${at}.flags[${i}]`, `${name} only applies to a filter with a SCMP_ACT_NOTIFY rule`);
     }
     return bits | lookup(FLAGS, name, `${at}.flags[${i}]`, 'seccomp flag');
   }, 0);
-  const rules = (seccomp.syscalls ?? []).flatMap((entry, i) => syscallRules(entry, `${at}.syscalls[${i}]`, defaultAction));
-  return { op: 'seccomp', defaultAction, architectures, flags, rules };
+  if (!notifies) return { op: 'seccomp', defaultAction, architectures, flags, rules };
+  flags |= FLAG_NEW_LISTENER | (flags & FLAG_TSYNC ? FLAG_TSYNC_ESRCH : 0);
+  return { op: 'seccomp', defaultAction, architectures, flags, rules, listener: listener(seccomp, agent, at) };
+}
+
+/**
+ * Where the filter is loaded. Without no_new_privs: an init step before the capability drop
+ * (loading needs CAP_SYS_ADMIN then). With it: right before execve, after the exec fifo and the
+ * startContainer hooks, so a profile need not allow what init does on its way; but a filter with
+ * an agent is the last init step instead, as runc loads it before its fifo wait: its notify fd
+ * must reach the parent before READY, since nobody listens on the sync socket after it.
+ */
+export function seccompPlacement(step: SeccompStep | null, noNewPrivileges: boolean | undefined): { init: SeccompStep | null; exec: SeccompStep | null } {
+  if (!step) return { init: null, exec: null };
+  return noNewPrivileges && !step.listener ? { init: null, exec: step } : { init: step, exec: null };
 }

@@ -57,9 +57,25 @@ export interface WriteFileStep {
   op: 'writeFile';
   path: string;
   data: string;
+  /** The config field the write carries out (`linux.sysctl["net.ipv4.ip_forward"]`), for messages; not sent to C. */
+  purpose?: string;
 }
 
-export type Stage1Step = SetnsStep | UnshareStep | WriteFileStep;
+/**
+ * sched_setaffinity(2) of the process itself to exactly `cpus` (process.execCPUAffinity): in
+ * stage1 the CPUs the process runs on until it joins the container's cgroups (`initial`, init
+ * inherits them), in init those after (`final`). The executor fails the step with EINVAL when
+ * the kernel leaves out a CPU of the list (one the host lacks, offline, or outside the cpuset).
+ */
+export interface SetAffinityStep {
+  op: 'setAffinity';
+  /** CPU numbers, ascending, each below MAX_AFFINITY_CPUS (runtime/plan/cpu-affinity.ts). */
+  cpus: number[];
+  /** The config field (`process.execCPUAffinity.final`), for messages; not sent to C. */
+  purpose?: string;
+}
+
+export type Stage1Step = SetnsStep | UnshareStep | WriteFileStep | SetAffinityStep;
 
 // ---------------------------------------------------------------------------------------------
 // parent
@@ -77,7 +93,21 @@ export interface WriteProcFileStep {
   data: string;
 }
 
-export type ParentStep = WritePidStep | WriteProcFileStep;
+/**
+ * Move the host network interface `name` into init's network namespace under `newName`, in one
+ * RTM_NEWLINK (IFLA_NET_NS_PID = init's pid, IFLA_IFNAME = newName) so the name is never taken
+ * twice. The kernel takes the interface down and drops its addresses on the way
+ * (configureNetDevice puts them back).
+ */
+export interface MoveNetDeviceStep {
+  op: 'moveNetDevice';
+  name: string;
+  newName: string;
+  /** The config field the move carries out (`linux.netDevices["eth1"]`), for messages; not sent to C. */
+  purpose?: string;
+}
+
+export type ParentStep = WritePidStep | WriteProcFileStep | MoveNetDeviceStep;
 
 // ---------------------------------------------------------------------------------------------
 // init
@@ -112,6 +142,26 @@ export interface MountStep {
   data: string | null;
   create: 'none' | 'dir' | 'file';
   ignoreMissing: boolean;
+  /**
+   * tmpcopyup (a tmpfs inside the root): the target directory is opened before the mount and
+   * its tree copied into the new mount (modes, owners, mtimes, symlinks, device nodes, fifos;
+   * hard links become copies, as in runc and crun). Missing: false.
+   */
+  copyUp?: boolean;
+}
+
+/**
+ * mount_setattr(2) with AT_RECURSIVE on the mount at `target` and every mount below it: the
+ * recursive mount options (rro, rnosuid, ratime, ...). `target` is resolved as a MountStep's
+ * (inside the open root when `inRoot`), and must be a mount point.
+ */
+export interface MountSetattrStep {
+  op: 'mountSetattr';
+  target: string;
+  inRoot: boolean;
+  /** MOUNT_ATTR_* bits to set and to clear (struct mount_attr attr_set, attr_clr). */
+  attrSet: number;
+  attrClr: number;
 }
 
 /** mknod inside the root (replaces nothing: EEXIST is an error unless `ignoreExisting`). */
@@ -238,6 +288,24 @@ export interface SeccompStep {
   /** SECCOMP_FILTER_FLAG_* bits passed to seccomp(2). */
   flags: number;
   rules: SeccompRule[];
+  /**
+   * The seccomp agent of SCMP_ACT_NOTIFY rules (linux.seccomp.listenerPath), with
+   * SECCOMP_FILTER_FLAG_NEW_LISTENER in `flags`. Only on an init step: right after loading the
+   * filter, init passes the notify fd to the parent over the sync socket (SCM_RIGHTS) and waits;
+   * the parent connects to `path`, sends the containerProcessState document with the fd, closes
+   * its copy and lets init go on (or kills init when the agent cannot be reached).
+   */
+  listener?: SeccompListener | null;
+}
+
+export interface SeccompListener {
+  /** The agent's unix stream socket. */
+  path: string;
+  /**
+   * The containerProcessState document (runtime.md) cut where the pid of the process that
+   * loaded the filter goes, as the parent sees it: the document is `stateParts.join(pid)`.
+   */
+  stateParts: string[];
 }
 
 /** One libseccomp rule; all its conditions must hold. */
@@ -256,6 +324,127 @@ export interface SeccompCondition {
   /** Decimal u64 strings (64-bit arguments do not fit in a JS number). */
   value: string;
   valueTwo: string;
+}
+
+/** personality(2): the execution domain (PER_LINUX, PER_LINUX32) of the container process. */
+export interface PersonalityStep {
+  op: 'personality';
+  persona: number;
+}
+
+/** sched_setattr(2) on init; the scheduling attributes survive execve. */
+export interface SchedulerStep {
+  op: 'scheduler';
+  /** SCHED_* policy number. */
+  policy: number;
+  /** SCHED_FLAG_* bits, decimal string (u64). */
+  flags: string;
+  /** -20..19. */
+  nice: number;
+  priority: number;
+  /** Nanoseconds, decimal strings (u64): SCHED_DEADLINE only. */
+  runtime: string;
+  deadline: string;
+  period: string;
+}
+
+/** ioprio_set(2) on init: IOPRIO_CLASS_* and the level 0..7 within it. */
+export interface IoPriorityStep {
+  op: 'ioPriority';
+  ioClass: number;
+  level: number;
+}
+
+/** set_mempolicy(2): MPOL_* mode with MPOL_F_* flags or'ed in, over the listed NUMA nodes. */
+export interface MemoryPolicyStep {
+  op: 'memoryPolicy';
+  mode: number;
+  /** Node numbers, ascending; empty for MPOL_DEFAULT and MPOL_LOCAL. */
+  nodes: number[];
+}
+
+/** One OCI hook as the executor runs it: argv and environment exactly as configured. */
+export interface HookCommand {
+  path: string;
+  /** argv including argv[0] (the config's args, or [path] when it has none). */
+  args: string[];
+  /** The hook's own environment (empty when the config gives none), never the runtime's. */
+  env: string[];
+  /** Seconds before the hook is killed (SIGKILL) and counted as failed; 0: no limit. */
+  timeout: number;
+}
+
+/**
+ * The OCI state a hook reads on stdin, split around the pid, which only the parent knows (it
+ * sends init's host pid with GO): `before` + decimal pid + `after` is the JSON document.
+ */
+export interface HookState {
+  before: string;
+  after: string;
+}
+
+/**
+ * Init runs `hooks` itself, in order, each with the state on stdin, in the namespaces init is in
+ * at that point (createContainer: before the root change, in the container's mount namespace;
+ * startContainer: see ExecSpec). A hook exiting non-zero, killed, or past its timeout fails the step.
+ */
+export interface RunHooksStep {
+  op: 'runHooks';
+  kind: 'createContainer' | 'startContainer';
+  hooks: HookCommand[];
+  state: HookState;
+}
+
+/**
+ * Init stops and asks the parent to run the runtime-namespace hooks of this point (prestart and
+ * createRuntime): the parent's caller runs them and answers go on, or fails the spawn
+ * (runtime/native spawnInitWithHooks). Only the parent's caller knows which hooks those are.
+ */
+export interface ParentHooksStep {
+  op: 'parentHooks';
+}
+
+/**
+ * The process's terminal, made as runc makes it: setsid; open /dev/ptmx as the process sees it
+ * (after the root change, or in the joined mount namespace of an exec); size it; give the slave
+ * to `uid`; bind it onto /dev/console when `mountConsole`; send the master over the console
+ * socket (SCM_RIGHTS, payload "/dev/ptmx"); close the master and the socket; the slave becomes
+ * fds 0-2 and the controlling terminal. At most one per plan.
+ */
+export interface ConsoleStep {
+  op: 'console';
+  /** The connected console socket, an fd of the parent that init inherits (PlanContext.consoleSocket). */
+  socketFd: number;
+  uid: number;
+  /** process.consoleSize; 0 leaves the kernel's size. */
+  width: number;
+  height: number;
+  /** The container's init (runc binds /dev/console); not an exec'd process. */
+  mountConsole: boolean;
+}
+
+/** One address of a network interface, as RTM_NEWADDR takes it. */
+export interface NetAddress {
+  family: 'inet' | 'inet6';
+  /** The interface's own address (IFA_LOCAL), e.g. "10.0.0.2" or "fd00::2". */
+  local: string;
+  prefixLength: number;
+  /** The far end of a point-to-point address (IFA_ADDRESS); null: the same as `local`. */
+  peer: string | null;
+  /** The IPv4 broadcast address (IFA_BROADCAST); null: none. */
+  broadcast: string | null;
+}
+
+/**
+ * In the container's network namespace: add `addresses` to the interface `name` (moved in by
+ * moveNetDevice), then set it up.
+ */
+export interface ConfigureNetDeviceStep {
+  op: 'configureNetDevice';
+  name: string;
+  addresses: NetAddress[];
+  /** The config field, for messages; not sent to C. */
+  purpose?: string;
 }
 
 export type InitStep =
@@ -279,7 +468,17 @@ export type InitStep =
   | SetUserStep
   | SetCapsStep
   | NoNewPrivsStep
-  | SeccompStep;
+  | SeccompStep
+  | PersonalityStep
+  | SchedulerStep
+  | IoPriorityStep
+  | MemoryPolicyStep
+  | RunHooksStep
+  | ParentHooksStep
+  | ConsoleStep
+  | ConfigureNetDeviceStep
+  | MountSetattrStep
+  | SetAffinityStep;
 
 // ---------------------------------------------------------------------------------------------
 // exec
@@ -301,6 +500,21 @@ export interface ExecSpec {
   searchPath: string;
   preserveFds: number;
   fifo: { dir: string; name: string } | null;
+  /**
+   * Run after the fifo is released (or in place of the wait without a fifo), after the root
+   * change and the credential change, just before `seccomp` and execve. A failure ends init
+   * before execve (reported on its stderr: nobody listens on the sync socket after READY).
+   */
+  startContainerHooks?: RunHooksStep | null;
+  /**
+   * A filter loaded as the very last act before execve, after the fifo and startContainer hooks,
+   * so a profile need not allow what init does on its way. Only with no_new_privs: without it
+   * the filter must be loaded by an init step while init still has CAP_SYS_ADMIN; a filter with
+   * a `listener` is an init step too (its fd goes to the parent before READY). The parent
+   * refuses a filter that did not compile before any clone, so only seccomp(2) itself can fail
+   * here (reported on init's stderr, exit 127).
+   */
+  seccomp?: SeccompStep | null;
 }
 
 /** What the executor reports when a step fails. */
@@ -322,6 +536,8 @@ export interface PlanFailure {
 export interface PlanContext {
   /** Absolute bundle directory (relative mount sources resolve against it). */
   bundle: string;
+  /** The container's id, for the state hooks read (needed when the config has hooks). */
+  containerId?: string;
   /** Absolute root filesystem path (root.path resolved against the bundle). */
   rootfs: string;
   /** The container's state directory; the exec fifo lives there when `withFifo`. */
@@ -342,6 +558,69 @@ export interface PlanContext {
    * bind target is created as a directory.
    */
   nonDirectoryBindSources?: readonly string[];
+  /** The host's security modules and resctrl. Missing: the host has none of them. */
+  security?: SecurityFacts;
+  /**
+   * The fd of a connected console socket the terminal of `process.terminal` is sent to
+   * (`--console-socket`, or the pair of a foreground run). Missing or null: no terminal.
+   */
+  consoleSocket?: number | null;
+  /**
+   * An overlay mounted onto `rootfs` as the first mount of the new mount namespace (an image's
+   * snapshot, supervisor/snapshots). Missing or null: `rootfs` is used as it is.
+   */
+  rootfsMount?: RootfsOverlay | null;
+  /** The host has /proc/kcore: runc links /dev/core to it only then. Missing: it has not. */
+  hostHasKcore?: boolean;
+  /**
+   * The host interfaces linux.netDevices names, as runtime/net read them. Missing: not read
+   * (a config with netDevices is then refused).
+   */
+  netDevices?: HostNetDevices;
+}
+
+/** What the host shows of the interfaces of linux.netDevices. */
+export interface HostNetDevices {
+  /** Per key of linux.netDevices: the host interface of that name, or null when there is none. */
+  interfaces: Record<string, HostInterface | null>;
+  /** The network namespace the config joins by path is the runtime's own (the host's). */
+  joinsHostNetns: boolean;
+}
+
+export interface HostInterface {
+  /** Every address of the interface, with what decides whether it moves along. */
+  addresses: HostAddress[];
+}
+
+export interface HostAddress extends NetAddress {
+  /** ifa_scope: "global" (RT_SCOPE_UNIVERSE), "link", "host", ... as `ip` names them. */
+  scope: string;
+  /** IFA_F_PERMANENT: configured, not learned (SLAAC, DHCP with lifetimes). */
+  permanent: boolean;
+}
+
+/** An overlay root file system: read-only layers under the container's own writable dir. */
+export interface RootfsOverlay {
+  /**
+   * The directory init changes into before the mount: `lower` paths are relative to it, so
+   * that many layers fit in the one page (4096 bytes) of mount options.
+   */
+  layersDir: string;
+  /** Layer directories relative to `layersDir`, top-most first. */
+  lower: string[];
+  /** Absolute upper and work directories, on the same file system. */
+  upper: string;
+  work: string;
+}
+
+/** What the host offers for process.apparmorProfile, process.selinuxLabel, linux.mountLabel, linux.intelRdt. */
+export interface SecurityFacts {
+  /** The file an AppArmor exec profile is written to; null when AppArmor is not enabled. */
+  apparmorExecAttr: string | null;
+  /** SELinux is enabled (selinuxfs is mounted). */
+  selinux: boolean;
+  /** A resctrl filesystem is mounted. */
+  resctrl: boolean;
 }
 
 /** Where the container's cgroups are, as the cgroup manager (runtime/cgroups) created them. */

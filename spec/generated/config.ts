@@ -390,7 +390,7 @@ export interface LinuxDevice {
   major?: number;
   minor?: number;
   /**
-   * Permission bits.
+   * Mode of the node; only the permission bits (0o7777) are used. Engines such as podman pass the full st_mode, type bits included, as runc accepts.
    */
   fileMode?: number;
   uid?: number;

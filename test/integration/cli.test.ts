@@ -42,16 +42,6 @@ test('--log with --log-format json records the error for the caller and still sa
   expect(new Date(entry.time).getTime()).not.toBeNaN();
 });
 
-test('a terminal in the config is refused with the field named', () => {
-  const b = fx.bundle(['true'], (c) => {
-    c.process.terminal = true;
-  });
-  const r = fx.tsrun.cmd(['run', '-b', b.dir, uniqueId('tty')]);
-  expect(r.code).toBe(1);
-  expect(r.stderr).toContain('process.terminal: terminals are not supported by this tsrun yet');
-  expect(fx.tsrun.cmd(['list', '-q']).stdout).toBe('');
-});
-
 test('--version and help', () => {
   expect(fx.tsrun.cmd(['--version']).stdout).toMatch(/^tsrun version \S+\nspec: 1\.3\.0\n/);
   const help = fx.tsrun.cmd(['--help']).stdout;

@@ -47,6 +47,19 @@ describe.each([
   });
 });
 
+test('with noNewPrivileges the filter comes after everything init does: denying its close_range and sendto changes nothing', () => {
+  // Both are calls of init on its way to execve (fd limits, READY), which busybox sh never makes.
+  const r = run('echo hi', {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [{ names: ['close_range', 'sendto'], action: 'SCMP_ACT_KILL_PROCESS' }],
+  }, (c) => {
+    c.process.noNewPrivileges = true;
+  });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('hi\n');
+  expect(r.code).toBe(0);
+});
+
 test('without linux.seccomp the same script makes the directory', () => {
   const b = fx.bundle(['sh', '-c', `${MKDIR_AND_TOUCH}; test -d /dev/shm/d && echo made`]);
   const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('seccomp'))]);
@@ -105,9 +118,21 @@ test('an unknown action fails create with its JSON path and leaves nothing behin
   );
 });
 
-test('SCMP_ACT_NOTIFY is refused as not supported yet, naming where it is', () => {
-  expectCleanFailure(
-    { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/tsrun-test-agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
-    /linux\.seccomp\.listenerPath: seccomp agents \(SCMP_ACT_NOTIFY\) are not supported by this tsrun yet/,
-  );
+describe('SCMP_ACT_NOTIFY that cannot work is refused, naming where it is (seccomp-notify.test.ts runs the agent)', () => {
+  const AGENT = '/run/tsrun-test-agent.sock';
+  test.each<[string, Seccomp, RegExp]>([
+    ['as the default action', { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: AGENT }, /linux\.seccomp\.defaultAction\b.*SCMP_ACT_NOTIFY cannot be the default action/],
+    [
+      'without listenerPath',
+      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] },
+      /linux\.seccomp\.syscalls\[0\]\.action\b.*needs linux\.seccomp\.listenerPath/,
+    ],
+    [
+      'on sendmsg, which init passes the fd with',
+      { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: AGENT, syscalls: [{ names: ['sendmsg'], action: 'SCMP_ACT_NOTIFY' }] },
+      /linux\.seccomp\.syscalls\[0\]\.names\[0\]: sendmsg cannot be SCMP_ACT_NOTIFY/,
+    ],
+  ])('%s', (_, seccomp, pattern) => {
+    expectCleanFailure(seccomp, pattern);
+  });
 });

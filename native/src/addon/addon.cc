@@ -4,6 +4,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterPlanBindings(env, exports);
   RegisterSysBindings(env, exports);
   RegisterWaitExit(env, exports);
+  RegisterBpfDevices(env, exports);
+  RegisterEventfd(env, exports);
+  RegisterFdPassing(env, exports);
+  RegisterSeccompNotify(env, exports);
+  RegisterFsOps(env, exports);
   return exports;
 }
 

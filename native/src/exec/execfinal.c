@@ -10,13 +10,15 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "hooks.h"
+#include "seccomp_compile.h"
 #include "sync.h"
 #include "sys.h"
 #include "text.h"
 
 /* Node ignores SIGPIPE and has handlers and a mask of its own; none of it may reach the
  * container (an ignored signal survives execve). */
-static void reset_signals(void) {
+void signals_reset_default(void) {
   for (int sig = 1; sig <= KERNEL_NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) sys_sigaction_default(sig);
   uint64_t none = 0;
@@ -88,17 +90,20 @@ static int lookup(const char *file, const char *search_path, char out[PATH_MAX])
   return seen_eacces ? EACCES : ENOENT;
 }
 
-/* After READY nobody listens on the sync socket: say what failed on the container's stderr. */
+/* After READY nobody listens on the sync socket: say what failed on the container's stderr.
+ * `err` 0: `path` says it all. */
 _Noreturn static void die_after_ready(const char *what, const char *path, int err) {
-  char msg[PATH_MAX + 128];
+  char msg[PATH_MAX + FAILURE_DETAIL_MAX + 128];
   char *end = msg + sizeof msg;
   const char *name = strerrorname_np(err); /* a table lookup: safe here */
   char *pos = txt_append(msg, end, "tsrun: ");
   pos = txt_append(pos, end, what);
   pos = txt_append(pos, end, " ");
   pos = txt_append(pos, end, path);
-  pos = txt_append(pos, end, ": ");
-  pos = txt_append(pos, end, name ? name : "unknown error");
+  if (err) {
+    pos = txt_append(pos, end, ": ");
+    pos = txt_append(pos, end, name ? name : "unknown error");
+  }
   pos = txt_append(pos, end, "\n");
   write_all(2, msg, (size_t)(pos - msg));
   _exit(127);
@@ -117,10 +122,20 @@ static void exit_on_terminating_signals(void) {
   for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++) sigaction(terminating[i], &sa, NULL);
 }
 
-/* Wait on the fifo until `start`. The handlers end there: signals are blocked before the byte
- * is written and the defaults restored before they are unblocked, so once start has returned a
- * signal meets the container's own dispositions only. */
-static void wait_for_start(const struct exec_spec *e, int fifo_dir) {
+/* startContainer hooks, in the container after the root change and the credential change. */
+static void run_start_hooks(const struct exec_spec *e, pid_t host_pid) {
+  if (!e->start_hooks) return;
+  struct tsrun_failure f;
+  memset(&f, 0, sizeof f);
+  if (hooks_run(&e->start_hooks->u.hooks, host_pid, &f) < 0) die_after_ready("startContainer hook", f.detail, f.err);
+}
+
+/* Wait on the fifo until `start`, run the startContainer hooks, then write the byte `start`
+ * waits for: so `start` returns after those hooks and fails when one fails (init is gone
+ * without the byte). The handlers end at the byte: signals are blocked before it is written
+ * and the defaults restored before they are unblocked, so once start has returned a signal
+ * meets the container's own dispositions only. */
+static void wait_for_start(const struct exec_spec *e, int fifo_dir, pid_t host_pid) {
   exit_on_terminating_signals();
   int fd;
   do fd = openat(fifo_dir, e->fifo_name, O_WRONLY | O_CLOEXEC);
@@ -128,16 +143,17 @@ static void wait_for_start(const struct exec_spec *e, int fifo_dir) {
   if (fd < 0) die_after_ready("open exec fifo", e->fifo_name, errno);
   uint64_t all = ~(uint64_t)0;
   sys_sigprocmask(SIG_SETMASK, &all, NULL);
+  run_start_hooks(e, host_pid);
   if (write_all(fd, "0", 1) < 0) die_after_ready("write exec fifo", e->fifo_name, errno);
   close(fd);
-  reset_signals();
+  signals_reset_default();
 }
 
-_Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds) {
+_Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds, pid_t host_pid) {
   struct tsrun_failure f;
   memset(&f, 0, sizeof f);
   f.phase = PHASE_EXEC;
-  reset_signals();
+  signals_reset_default();
   prepare_stdio();
   if (limit_fds(e->preserve_fds, &f) < 0) sync_fail_exit(fds->sync, &f);
   char path[PATH_MAX];
@@ -147,7 +163,9 @@ _Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds
     sync_fail_exit(fds->sync, &f);
   }
   if (sync_send_type(fds->sync, MSG_READY) < 0) _exit(1);
-  if (e->fifo_name) wait_for_start(e, fds->fifo_dir);
+  if (e->fifo_name) wait_for_start(e, fds->fifo_dir, host_pid);
+  else run_start_hooks(e, host_pid);
+  if (e->seccomp && seccomp_filter_load(&e->seccomp->u.seccomp, NULL, &f) < 0) die_after_ready("load seccomp filter:", f.detail, f.err);
   execve(path, e->args, e->env);
   die_after_ready("exec", path, errno);
 }

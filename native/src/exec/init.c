@@ -2,20 +2,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "affinity.h"
 #include "caps.h"
+#include "console.h"
 #include "creds.h"
 #include "execfinal.h"
 #include "fileio.h"
+#include "hooks.h"
 #include "inroot.h"
 #include "mount.h"
+#include "netdev.h"
+#include "procattrs.h"
+#include "seccomp_agent.h"
+#include "seccomp_compile.h"
 #include "sync.h"
 #include "sys.h"
 #include "text.h"
@@ -40,18 +45,25 @@ static int set_rlimit(uint32_t resource, uint64_t soft, uint64_t hard, struct ts
   return fail(f, errno, "setrlimit", txt_u64(num, resource));
 }
 
-/* The filter the decoder compiled in the caller (or why it could not). */
-static int load_seccomp(const struct seccomp_step *sc, struct tsrun_failure *f) {
-  if (!sc->bpf) return fail(f, sc->compile_err, sc->compile_detail, NULL);
-  if (sc->bpf_len > BPF_MAXINSNS) return fail(f, E2BIG, "seccomp filter longer than BPF_MAXINSNS", NULL);
-  struct sock_fprog prog = {.len = (unsigned short)sc->bpf_len, .filter = (struct sock_filter *)sc->bpf};
-  long rc = sys_seccomp(SECCOMP_SET_MODE_FILTER, sc->flags, &prog);
-  /* A positive result is a thread TSYNC could not synchronise (init has no other thread). */
-  if (rc != 0) return fail(f, rc < 0 ? errno : EBUSY, "seccomp(SECCOMP_SET_MODE_FILTER)", NULL);
-  return 0;
+/* Stop until the parent has run the runtime-namespace hooks (prestart, createRuntime): GO, or
+ * the parent kills init. */
+static int await_parent_hooks(int sync, struct tsrun_failure *f) {
+  if (sync_send_type(sync, MSG_HOOKS) < 0) return fail(f, errno, "sending HOOKS to the parent", NULL);
+  struct sync_msg msg;
+  int rc = sync_recv(sync, &msg);
+  if (rc == 1 && msg.type == MSG_GO) return 0;
+  _exit(1); /* the parent is gone or gave up: it reports the hook's failure itself */
 }
 
-static int run_step(const struct plan_step *s, int *rootfd, struct tsrun_failure *f) {
+/* What a step needs besides itself. */
+struct init_ctx {
+  int rootfd;
+  int sync;
+  pid_t host_pid; /* init's pid as the parent sees it (sent with GO) */
+};
+
+static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsrun_failure *f) {
+  int *rootfd = &ctx->rootfd;
   switch (s->op) {
   case OP_BECOME_ROOT: return creds_become_root(f);
   case OP_UNSHARE:
@@ -85,7 +97,18 @@ static int run_step(const struct plan_step *s, int *rootfd, struct tsrun_failure
   case OP_NO_NEW_PRIVS:
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(f, errno, "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
     return 0;
-  case OP_SECCOMP: return load_seccomp(&s->u.seccomp, f);
+  case OP_SECCOMP: return seccomp_step_run(&s->u.seccomp, ctx->sync, f);
+  case OP_PERSONALITY: return procattr_personality(s->u.personality.persona, f);
+  case OP_SCHEDULER: return procattr_scheduler(&s->u.sched, f);
+  case OP_IO_PRIORITY: return procattr_io_priority(s->u.ioprio.io_class, s->u.ioprio.level, f);
+  case OP_MEMORY_POLICY:
+    return procattr_memory_policy(s->u.mempolicy.mode, s->u.mempolicy.nodes, s->u.mempolicy.n_nodes, f);
+  case OP_RUN_HOOKS: return hooks_run(&s->u.hooks, ctx->host_pid, f);
+  case OP_PARENT_HOOKS: return await_parent_hooks(ctx->sync, f);
+  case OP_CONSOLE: return console_setup(&s->u.console, f);
+  case OP_CONFIGURE_NET_DEVICE: return netdev_configure(&s->u.netdev, f);
+  case OP_MOUNT_SETATTR: return mount_setattr_step(&s->u.setattr, *rootfd, f);
+  case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
   default: return fail(f, EINVAL, "op not allowed in init", NULL);
   }
 }
@@ -98,11 +121,11 @@ _Noreturn void init_main(const struct tsrun_plan *plan, const struct spawn_fds *
   struct tsrun_failure f;
   memset(&f, 0, sizeof f);
   f.phase = PHASE_INIT;
-  int rootfd = -1;
+  struct init_ctx ctx = {.rootfd = -1, .sync = fds->sync, .host_pid = msg.pid};
   for (uint32_t i = 0; i < plan->n_init; i++) {
     f.step = i;
-    if (run_step(&plan->init[i], &rootfd, &f) < 0) sync_fail_exit(fds->sync, &f);
+    if (run_step(&plan->init[i], &ctx, &f) < 0) sync_fail_exit(fds->sync, &f);
   }
-  if (rootfd >= 0) close(rootfd);
-  exec_final(&plan->exec, fds);
+  if (ctx.rootfd >= 0) close(ctx.rootfd);
+  exec_final(&plan->exec, fds, ctx.host_pid);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "copyup.h"
 #include "inroot.h"
 #include "sys.h"
 #include "text.h"
@@ -54,6 +56,12 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
     /* Mount onto what was resolved, not onto a path that could be swapped for a symlink. */
     if (m->in_root) target = txt_fd_path(fd_path, target_fd);
   }
+  /* The decoder allows copyUp only with inRoot, so target_fd is open here. */
+  int copy_source = m->copy_up ? copyup_open_source(target_fd, m->target, f) : -1;
+  if (m->copy_up && copy_source < 0) {
+    close(target_fd);
+    return -1;
+  }
   unsigned long flags = m->flags;
   if ((flags & (MS_BIND | MS_REMOUNT)) == (MS_BIND | MS_REMOUNT)) {
     struct statfs st;
@@ -61,6 +69,7 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
     if (rc < 0) {
       int err = errno;
       if (target_fd >= 0) close(target_fd);
+      if (copy_source >= 0) close(copy_source);
       return skip_missing(m, err, f) ? 0 : fail(f, err, "statfs", m->target);
     }
     flags |= locked_flags(&st, flags);
@@ -68,8 +77,31 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
   int rc = mount(m->source, target, m->fstype, flags, m->data);
   int err = errno;
   if (target_fd >= 0) close(target_fd);
+  if (copy_source >= 0) {
+    if (rc == 0) return copyup_into(copy_source, rootfd, m->target, f);
+    close(copy_source);
+  }
   if (rc == 0 || skip_missing(m, err, f)) return 0;
   return fail(f, err, "mount", m->target);
+}
+
+static int sys_mount_setattr(int dirfd, const char *path, unsigned flags, struct mount_attr *attr) {
+  return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof *attr);
+}
+
+int mount_setattr_step(const struct mount_setattr_step *m, int rootfd, struct tsrun_failure *f) {
+  int fd = m->in_root ? inroot_open(rootfd, m->target, CREATE_NONE, f) : open(m->target, O_PATH | O_CLOEXEC);
+  if (fd < 0) return m->in_root ? -1 : fail(f, errno, "open", m->target);
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = m->attr_set;
+  attr.attr_clr = m->attr_clr;
+  int rc;
+  do rc = sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr);
+  while (rc < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  return rc < 0 ? fail(f, err, "mount_setattr", m->target) : 0;
 }
 
 static int reopen_root(int *rootfd, struct tsrun_failure *f) {
@@ -82,10 +114,22 @@ static int reopen_root(int *rootfd, struct tsrun_failure *f) {
 
 int root_pivot(int *rootfd, struct tsrun_failure *f) {
   if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "pivot_root");
-  if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
+  int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (oldroot < 0) return fail(f, errno, "open", "/ (old root)");
+  if (fchdir(*rootfd) < 0) {
+    close(oldroot);
+    return fail(f, errno, "fchdir", "(root)");
+  }
   /* The old root ends up stacked on the new one at "/": make it a slave so that detaching it
-   * cannot propagate an unmount anywhere, then detach it. */
-  if (sys_pivot_root(".", ".") < 0) return fail(f, errno, "pivot_root", ".");
+   * cannot propagate an unmount anywhere, then detach it. Through the old root's own fd: "." of
+   * the new root's directory names the new root to mount(2), and MS_REC there would turn every
+   * mount of the container (an rshared bind among them) into a slave. */
+  if (sys_pivot_root(".", ".") < 0 || fchdir(oldroot) < 0) {
+    int err = errno;
+    close(oldroot);
+    return fail(f, err, "pivot_root", ".");
+  }
+  close(oldroot);
   if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return fail(f, errno, "mount rslave", "(old root)");
   if (umount2(".", MNT_DETACH) < 0) return fail(f, errno, "umount2", "(old root)");
   if (chdir("/") < 0) return fail(f, errno, "chdir", "/");

@@ -8,6 +8,9 @@
 /* A MountStep. `rootfd` is the open root (-1 before openRoot). */
 int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f);
 
+/* A MountSetattrStep: mount_setattr(2) with AT_RECURSIVE on the mount at the target. */
+int mount_setattr_step(const struct mount_setattr_step *m, int rootfd, struct tsrun_failure *f);
+
 /* pivot_root into *rootfd and detach the old root; *rootfd becomes the new "/". */
 int root_pivot(int *rootfd, struct tsrun_failure *f);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "fileio.h"
+#include "netdev.h"
 #include "text.h"
 
 static const char *proc_file_name(uint8_t name) {
@@ -27,6 +28,7 @@ int parent_step(const struct plan_step *s, pid_t init_pid, struct tsrun_failure 
     txt_append(pos, end, proc_file_name(s->u.write_proc_file.name));
     return write_file(path, s->u.write_proc_file.data.s, s->u.write_proc_file.data.len, f);
   }
+  case OP_MOVE_NET_DEVICE: return netdev_move(s->u.move_netdev.name, s->u.move_netdev.new_name, init_pid, f);
   default: return fail(f, EINVAL, "op not allowed in parent", NULL);
   }
 }

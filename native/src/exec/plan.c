@@ -19,7 +19,9 @@
  *   list<step>     init
  *   exec:
  *     list<str> args (at least one), list<str> env, str searchPath, u32 preserveFds (<= 2^20),
- *     bool hasFifo, then when set: str fifo.dir, str fifo.name
+ *     bool hasFifo, then when set: str fifo.dir, str fifo.name,
+ *     bool hasStartContainerHooks, then when set: a runHooks step (kind startContainer),
+ *     bool hasSeccomp, then when set: a seccomp step
  *   Nothing may follow.
  *
  * Step: u8 op, then its fields (decimal strings of types.ts travel as u64):
@@ -31,7 +33,8 @@
  *    6 becomeRoot     -                                                    init (6..24)
  *    7 openRoot       str path
  *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
- *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing
+ *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing,
+ *                     bool copyUp (only with inRoot)
  *    9 mknod          str target, u32 mode, u32 major, u32 minor, u32 uid, u32 gid
  *   10 symlink        str target, str linkTo, bool ignoreExisting
  *   11 mkdir          str target, u32 mode
@@ -50,7 +53,27 @@
  *   24 seccomp        u32 defaultAction, list<u32> architectures, u32 flags, list<rule>
  *                     rule: str syscall, u32 action, list<condition> (at most 6)
  *                     condition: u8 index (<= 5), u8 op (1..7), u64 value, u64 valueTwo
+ *                     then bool hasListener, when set: str listener.path, list<str> stateParts
+ *                     (a listener iff flags hold SECCOMP_FILTER_FLAG_NEW_LISTENER; init only)
  *                     At most one per plan; the decoder compiles it to BPF (seccomp_compile.c).
+ *   40 runHooks       u8 kind (1 createContainer, 2 startContainer), list<hook>,
+ *                     str state.before, str state.after
+ *                     hook: str path, list<str> args (at least one), list<str> env, u32 timeout
+ *   41 parentHooks    -
+ *   60 personality    u32 persona                                          init (60..63)
+ *   61 scheduler      u32 policy, u64 flags, u32 nice (int32, two's complement), u32 priority,
+ *                     u64 runtime, u64 deadline, u64 period
+ *   62 ioPriority     u32 ioClass (1..3), u32 level (<= 7)
+ *   63 memoryPolicy   u32 mode (MPOL_* | MPOL_F_*), list<u32> nodes (each < 1024)
+ *   80 console        u32 socketFd (< 2^31), u32 uid, u32 width, u32 height (each <= 65535),
+ *                     bool mountConsole                                      init; at most one
+ *  100 moveNetDevice  str name, str newName (interface names: 1..15 bytes)   parent
+ *  101 configureNetDevice  str name, list<address>                          init
+ *                     address: u8 family (4 inet, 6 inet6), str local, u8 prefixLength
+ *                     (<= 32 or 128), optstr peer, optstr broadcast (inet only); addresses
+ *                     in text, converted to binary by the decoder
+ *  120 mountSetattr   str target, bool inRoot, u32 attrSet, u32 attrClr     init
+ *  130 setAffinity    list<u32> cpus (at least one, each < 1024)           stage1, init
  *
  * An op not allowed in its phase, an unknown op, a bad enum or bool value, a length running past
  * the end, trailing bytes or a wrong magic/version make the whole plan invalid.
@@ -59,6 +82,8 @@
 
 #include "seccomp_compile.h"
 
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +238,8 @@ static void rd_seccomp_rule(struct reader *r, struct seccomp_rule *rule) {
   rule->n_conditions = n;
 }
 
+static char *const *rd_strlist(struct reader *r, uint32_t *count, const char *what);
+
 /* The description, then its BPF: compiled here, in the caller, since init may not allocate. */
 static void rd_seccomp(struct reader *r, struct seccomp_step *sc) {
   sc->default_action = rd_u32(r, "seccomp defaultAction");
@@ -229,6 +256,12 @@ static void rd_seccomp(struct reader *r, struct seccomp_step *sc) {
   for (uint32_t i = 0; i < n && !r->failed; i++) rd_seccomp_rule(r, &rules[i]);
   sc->rules = rules;
   sc->n_rules = n;
+  if (rd_bool(r, "seccomp listener")) {
+    sc->listener_path = rd_str(r, "seccomp listener path");
+    sc->listener_parts = rd_strlist(r, &sc->n_listener_parts, "seccomp listener stateParts");
+  }
+  if (!r->failed && !sc->listener_path != !(sc->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    bad(r, "seccomp listener without SECCOMP_FILTER_FLAG_NEW_LISTENER, or the flag without a listener");
   if (r->failed) return;
 
   struct seccomp_bpf bpf;
@@ -254,7 +287,113 @@ static void rd_seccomp(struct reader *r, struct seccomp_step *sc) {
   free(bpf.data);
 }
 
-enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4 };
+static void rd_hooks(struct reader *r, struct run_hooks_step *h) {
+  h->kind = rd_u8(r, "runHooks kind");
+  if (!r->failed && h->kind != HOOK_CREATE_CONTAINER && h->kind != HOOK_START_CONTAINER) bad(r, "runHooks kind");
+  uint32_t n = rd_count(r, 16, "runHooks hooks");
+  struct hook_cmd *hooks = arena_alloc(r->arena, (size_t)n * sizeof *hooks + 1);
+  if (!hooks) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    uint32_t n_args = 0, n_env = 0;
+    hooks[i].path = rd_str(r, "hook path");
+    hooks[i].args = rd_strlist(r, &n_args, "hook args");
+    if (!r->failed && n_args == 0) bad(r, "hook args is empty");
+    hooks[i].env = rd_strlist(r, &n_env, "hook env");
+    hooks[i].timeout = rd_u32(r, "hook timeout");
+  }
+  h->hooks = hooks;
+  h->n_hooks = n;
+  h->state_before = rd_bytes(r, "runHooks state", 0);
+  h->state_after = rd_bytes(r, "runHooks state", 0);
+}
+
+static void rd_scheduler(struct reader *r, struct sched_step *sc) {
+  sc->policy = rd_u32(r, "scheduler policy");
+  sc->flags = rd_u64(r, "scheduler flags");
+  sc->nice = (int32_t)rd_u32(r, "scheduler nice");
+  if (!r->failed && (sc->nice < -20 || sc->nice > 19)) bad(r, "scheduler nice outside -20..19");
+  sc->priority = rd_u32(r, "scheduler priority");
+  sc->runtime = rd_u64(r, "scheduler runtime");
+  sc->deadline = rd_u64(r, "scheduler deadline");
+  sc->period = rd_u64(r, "scheduler period");
+}
+
+#define PLAN_MAX_NUMA_NODES 1024u
+
+static void rd_mempolicy(struct reader *r, uint32_t *mode, const uint32_t **nodes_out, uint32_t *n_out) {
+  *mode = rd_u32(r, "memoryPolicy mode");
+  uint32_t n = rd_count(r, 4, "memoryPolicy nodes");
+  uint32_t *nodes = arena_alloc(r->arena, (size_t)n * 4 + 4);
+  if (!nodes) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    nodes[i] = rd_u32(r, "memoryPolicy node");
+    if (!r->failed && nodes[i] >= PLAN_MAX_NUMA_NODES) bad(r, "memoryPolicy node above 1023");
+  }
+  *nodes_out = nodes;
+  *n_out = n;
+}
+
+static void rd_console(struct reader *r, struct console_step *c) {
+  uint32_t fd = rd_u32(r, "console socketFd");
+  if (!r->failed && fd > INT32_MAX) bad(r, "console socketFd above 2^31-1");
+  c->socket_fd = (int32_t)fd;
+  c->uid = rd_u32(r, "console uid");
+  uint32_t width = rd_u32(r, "console width");
+  uint32_t height = rd_u32(r, "console height");
+  if (!r->failed && (width > UINT16_MAX || height > UINT16_MAX)) bad(r, "console size above 65535");
+  c->width = (uint16_t)width;
+  c->height = (uint16_t)height;
+  c->mount_console = rd_bool(r, "console mountConsole");
+}
+
+/* A network interface name as the kernel takes it: 1..IFNAMSIZ-1 bytes. */
+static const char *rd_ifname(struct reader *r, const char *what) {
+  const char *name = rd_str(r, what);
+  if (!r->failed && (name[0] == '\0' || strlen(name) >= IFNAMSIZ)) bad(r, what);
+  return name;
+}
+
+static void rd_net_address(struct reader *r, struct net_address *a) {
+  uint8_t family = rd_u8(r, "address family");
+  if (!r->failed && family != 4 && family != 6) bad(r, "address family");
+  a->family = family == 6 ? AF_INET6 : AF_INET;
+  a->local_text = rd_str(r, "address local");
+  if (!r->failed && inet_pton(a->family, a->local_text, a->local) != 1) bad(r, "address local");
+  a->prefix_len = rd_u8(r, "address prefixLength");
+  if (!r->failed && a->prefix_len > (a->family == AF_INET6 ? 128 : 32)) bad(r, "address prefixLength");
+  const char *peer = rd_optstr(r, "address peer");
+  a->has_peer = peer != NULL;
+  if (!r->failed && peer && inet_pton(a->family, peer, a->peer) != 1) bad(r, "address peer");
+  const char *broadcast = rd_optstr(r, "address broadcast");
+  a->has_broadcast = broadcast != NULL;
+  if (!r->failed && broadcast && (a->family != AF_INET || inet_pton(AF_INET, broadcast, a->broadcast) != 1))
+    bad(r, "address broadcast");
+}
+
+static void rd_affinity(struct reader *r, struct affinity_step *a) {
+  uint32_t n = rd_count(r, 4, "setAffinity cpus");
+  if (!r->failed && n == 0) bad(r, "setAffinity cpus is empty");
+  uint32_t *cpus = arena_alloc(r->arena, (size_t)n * 4 + 4);
+  if (!cpus) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    cpus[i] = rd_u32(r, "setAffinity cpu");
+    if (!r->failed && cpus[i] >= PLAN_MAX_AFFINITY_CPUS) bad(r, "setAffinity cpu above 1023");
+  }
+  a->cpus = cpus;
+  a->n_cpus = n;
+}
+
+static void rd_netdev(struct reader *r, struct netdev_step *d) {
+  d->name = rd_ifname(r, "configureNetDevice name");
+  uint32_t n = rd_count(r, 8, "configureNetDevice addresses");
+  struct net_address *addrs = arena_alloc(r->arena, (size_t)n * sizeof *addrs + 1);
+  if (!addrs) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) rd_net_address(r, &addrs[i]);
+  d->addresses = addrs;
+  d->n_addresses = n;
+}
+
+enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4, IN_EXEC_HOOKS = 8, IN_EXEC_SECCOMP = 16 };
 
 static int op_allowed(uint8_t op, int phase) {
   switch (op) {
@@ -263,6 +402,18 @@ static int op_allowed(uint8_t op, int phase) {
   case OP_WRITE_FILE: return phase == IN_STAGE1 || phase == IN_INIT;
   case OP_WRITE_PID:
   case OP_WRITE_PROC_FILE: return phase == IN_PARENT;
+  case OP_RUN_HOOKS: return phase == IN_INIT || phase == IN_EXEC_HOOKS;
+  case OP_PARENT_HOOKS: return phase == IN_INIT;
+  case OP_SECCOMP: return phase == IN_INIT || phase == IN_EXEC_SECCOMP;
+  case OP_PERSONALITY:
+  case OP_SCHEDULER:
+  case OP_IO_PRIORITY:
+  case OP_MEMORY_POLICY: return phase == IN_INIT;
+  case OP_CONSOLE: return phase == IN_INIT;
+  case OP_MOVE_NET_DEVICE: return phase == IN_PARENT;
+  case OP_CONFIGURE_NET_DEVICE: return phase == IN_INIT;
+  case OP_MOUNT_SETATTR: return phase == IN_INIT;
+  case OP_SET_AFFINITY: return phase == IN_STAGE1 || phase == IN_INIT;
   default: return op >= OP_BECOME_ROOT && op <= OP_SECCOMP && phase == IN_INIT;
   }
 }
@@ -272,7 +423,7 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
   if (r->failed) return;
   if (!op_allowed(s->op, phase)) {
     r->pos--;
-    bad(r, s->op >= OP_SETNS && s->op <= OP_SECCOMP ? "op not allowed in this phase" : "unknown op");
+    bad(r, strcmp(plan_op_name(s->op), "unknown") != 0 ? "op not allowed in this phase" : "unknown op");
     return;
   }
   switch (s->op) {
@@ -306,6 +457,8 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     m->create = rd_u8(r, "mount create");
     if (!r->failed && m->create > CREATE_FILE) bad(r, "mount create");
     m->ignore_missing = rd_bool(r, "mount ignoreMissing");
+    m->copy_up = rd_bool(r, "mount copyUp");
+    if (!r->failed && m->copy_up && !m->in_root) bad(r, "mount copyUp without inRoot");
     break;
   }
   case OP_MKNOD:
@@ -357,7 +510,30 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     s->u.caps.ambient = rd_u64(r, "setCaps ambient");
     break;
   case OP_SECCOMP: rd_seccomp(r, &s->u.seccomp); break;
-  default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs: no fields */
+  case OP_RUN_HOOKS: rd_hooks(r, &s->u.hooks); break;
+  case OP_PERSONALITY: s->u.personality.persona = rd_u32(r, "personality persona"); break;
+  case OP_CONSOLE: rd_console(r, &s->u.console); break;
+  case OP_MOVE_NET_DEVICE:
+    s->u.move_netdev.name = rd_ifname(r, "moveNetDevice name");
+    s->u.move_netdev.new_name = rd_ifname(r, "moveNetDevice newName");
+    break;
+  case OP_CONFIGURE_NET_DEVICE: rd_netdev(r, &s->u.netdev); break;
+  case OP_MOUNT_SETATTR:
+    s->u.setattr.target = rd_str(r, "mountSetattr target");
+    s->u.setattr.in_root = rd_bool(r, "mountSetattr inRoot");
+    s->u.setattr.attr_set = rd_u32(r, "mountSetattr attrSet");
+    s->u.setattr.attr_clr = rd_u32(r, "mountSetattr attrClr");
+    break;
+  case OP_SET_AFFINITY: rd_affinity(r, &s->u.affinity); break;
+  case OP_SCHEDULER: rd_scheduler(r, &s->u.sched); break;
+  case OP_IO_PRIORITY:
+    s->u.ioprio.io_class = rd_u32(r, "ioPriority ioClass");
+    if (!r->failed && (s->u.ioprio.io_class < 1 || s->u.ioprio.io_class > 3)) bad(r, "ioPriority ioClass");
+    s->u.ioprio.level = rd_u32(r, "ioPriority level");
+    if (!r->failed && s->u.ioprio.level > 7) bad(r, "ioPriority level above 7");
+    break;
+  case OP_MEMORY_POLICY: rd_mempolicy(r, &s->u.mempolicy.mode, &s->u.mempolicy.nodes, &s->u.mempolicy.n_nodes); break;
+  default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs, parentHooks: no fields */
   }
 }
 
@@ -394,6 +570,21 @@ static void rd_exec(struct reader *r, struct exec_spec *e) {
     e->fifo_dir = rd_str(r, "exec fifo dir");
     e->fifo_name = rd_str(r, "exec fifo name");
   }
+  if (rd_bool(r, "exec startContainerHooks")) {
+    struct plan_step *s = arena_alloc(r->arena, sizeof *s);
+    if (!s) bad(r, "out of memory");
+    else rd_step(r, s, IN_EXEC_HOOKS);
+    if (!r->failed && s->u.hooks.kind != HOOK_START_CONTAINER) bad(r, "exec startContainerHooks kind");
+    e->start_hooks = s;
+  }
+  if (rd_bool(r, "exec seccomp")) {
+    struct plan_step *s = arena_alloc(r->arena, sizeof *s);
+    if (!s) bad(r, "out of memory");
+    else rd_step(r, s, IN_EXEC_SECCOMP);
+    /* After READY nobody could take the notify fd. */
+    if (!r->failed && s->u.seccomp.listener_path) bad(r, "exec seccomp with a listener (it must be an init step)");
+    e->seccomp = s;
+  }
 }
 
 struct tsrun_plan *plan_decode(const uint8_t *buf, size_t len, char *err, size_t errlen) {
@@ -427,8 +618,12 @@ struct tsrun_plan *plan_decode(const uint8_t *buf, size_t len, char *err, size_t
     p->init = rd_steps(&r, &p->n_init, IN_INIT);
     uint32_t n_seccomp = 0;
     for (uint32_t i = 0; i < p->n_init && !r.failed; i++) n_seccomp += p->init[i].op == OP_SECCOMP;
-    if (n_seccomp > 1) bad(&r, "more than one seccomp step");
     rd_exec(&r, &p->exec);
+    if (!r.failed && p->exec.seccomp) n_seccomp++;
+    if (n_seccomp > 1) bad(&r, "more than one seccomp step");
+    uint32_t n_console = 0;
+    for (uint32_t i = 0; i < p->n_init && !r.failed; i++) n_console += p->init[i].op == OP_CONSOLE;
+    if (n_console > 1) bad(&r, "more than one console step");
   }
   if (!r.failed && r.pos != r.len) bad(&r, "trailing bytes");
   if (r.failed) {
@@ -456,6 +651,12 @@ const char *plan_op_name(uint8_t op) {
       [OP_UMASK] = "umask",          [OP_DROP_BOUNDING] = "dropBounding",
       [OP_SET_USER] = "setUser",     [OP_SET_CAPS] = "setCaps",
       [OP_NO_NEW_PRIVS] = "noNewPrivs", [OP_SECCOMP] = "seccomp",
+      [OP_RUN_HOOKS] = "runHooks",   [OP_PARENT_HOOKS] = "parentHooks",
+      [OP_PERSONALITY] = "personality", [OP_SCHEDULER] = "scheduler",
+      [OP_IO_PRIORITY] = "ioPriority", [OP_MEMORY_POLICY] = "memoryPolicy",
+      [OP_CONSOLE] = "console",
+      [OP_MOVE_NET_DEVICE] = "moveNetDevice", [OP_CONFIGURE_NET_DEVICE] = "configureNetDevice",
+      [OP_MOUNT_SETATTR] = "mountSetattr", [OP_SET_AFFINITY] = "setAffinity",
   };
   return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
 }

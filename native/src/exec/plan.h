@@ -37,7 +37,27 @@ enum plan_op {
   OP_SET_CAPS = 22,
   OP_NO_NEW_PRIVS = 23,
   OP_SECCOMP = 24,
+  /* Hooks: from 40 up, clear of the codes other steps are taking after 24. */
+  OP_RUN_HOOKS = 40,
+  OP_PARENT_HOOKS = 41,
+  /* Process attributes (procattrs.c): from 60 up. */
+  OP_PERSONALITY = 60,
+  OP_SCHEDULER = 61,
+  OP_IO_PRIORITY = 62,
+  OP_MEMORY_POLICY = 63,
+  /* The process's terminal (console.c): from 80 up. */
+  OP_CONSOLE = 80,
+  /* Network devices (netdev.c): from 100 up. */
+  OP_MOVE_NET_DEVICE = 100,
+  OP_CONFIGURE_NET_DEVICE = 101,
+  /* Recursive mount attributes (mount.c): from 120 up. */
+  OP_MOUNT_SETATTR = 120,
+  /* CPU affinity (affinity.c): from 130 up. */
+  OP_SET_AFFINITY = 130,
 };
+
+/* RunHooksStep.kind */
+enum hook_kind { HOOK_CREATE_CONTAINER = 1, HOOK_START_CONTAINER = 2 };
 
 /* WriteProcFileStep.name */
 enum proc_file { PROC_UID_MAP = 1, PROC_GID_MAP = 2, PROC_SETGROUPS = 3 };
@@ -61,7 +81,23 @@ struct mount_step {
   uint8_t in_root;
   uint8_t create; /* enum create_kind */
   uint8_t ignore_missing;
+  uint8_t copy_up; /* tmpcopyup: copy the covered directory's tree into the new mount (copyup.c) */
 };
+
+/* MountSetattrStep: mount_setattr(2) with AT_RECURSIVE on the mount at `target`. */
+struct mount_setattr_step {
+  const char *target;
+  uint8_t in_root;
+  uint32_t attr_set, attr_clr; /* MOUNT_ATTR_* */
+};
+
+/* SetAffinityStep: CPU numbers, each below PLAN_MAX_AFFINITY_CPUS. */
+struct affinity_step {
+  uint32_t n_cpus;
+  const uint32_t *cpus;
+};
+
+#define PLAN_MAX_AFFINITY_CPUS 1024u
 
 /* SeccompStep: the description from the plan, and the BPF the decoder compiled from it. */
 struct seccomp_condition {
@@ -86,6 +122,59 @@ struct seccomp_step {
    * reports it as the failure of this step. */
   int32_t compile_err;
   const char *compile_detail;
+  /* The seccomp agent (SeccompListener), NULL without one: init passes the notify fd to the
+   * parent, which sends it to listener_path with the containerProcessState document, that is
+   * listener_parts joined with the pid of the process that loaded the filter. */
+  const char *listener_path;
+  char *const *listener_parts;
+  uint32_t n_listener_parts;
+};
+
+/* HookCommand */
+struct hook_cmd {
+  const char *path;
+  char *const *args; /* NULL-terminated, at least one entry */
+  char *const *env;  /* NULL-terminated */
+  uint32_t timeout;  /* seconds, 0: none */
+};
+
+/* RunHooksStep: the state document is state_before + init's host pid + state_after. */
+struct run_hooks_step {
+  uint8_t kind; /* enum hook_kind */
+  uint32_t n_hooks;
+  const struct hook_cmd *hooks;
+  struct plan_str state_before, state_after;
+};
+
+/* ConsoleStep */
+struct console_step {
+  int32_t socket_fd; /* the connected console socket, inherited from the parent */
+  uint32_t uid;      /* owner of the terminal */
+  uint16_t width, height; /* 0: leave the size as the kernel made it */
+  uint8_t mount_console;  /* bind the terminal onto /dev/console */
+};
+
+/* SchedulerStep: the fields of struct sched_attr. */
+struct sched_step {
+  uint32_t policy, priority;
+  int32_t nice;
+  uint64_t flags, runtime, deadline, period;
+};
+
+/* NetAddress, in the binary form RTM_NEWADDR takes (the decoder converts the text). */
+struct net_address {
+  uint8_t family;     /* AF_INET or AF_INET6 */
+  uint8_t prefix_len;
+  uint8_t has_peer, has_broadcast;
+  uint8_t local[16], peer[16], broadcast[16]; /* 4 or 16 bytes used, network order */
+  const char *local_text;                     /* for messages */
+};
+
+/* ConfigureNetDeviceStep */
+struct netdev_step {
+  const char *name;
+  uint32_t n_addresses;
+  const struct net_address *addresses;
 };
 
 struct plan_step {
@@ -110,6 +199,16 @@ struct plan_step {
     struct { uint32_t uid, gid, n_gids; const uint32_t *gids; uint8_t setgroups; } user;
     struct { uint64_t effective, permitted, inheritable, ambient; } caps;
     struct seccomp_step seccomp;
+    struct run_hooks_step hooks;
+    struct { uint32_t persona; } personality;
+    struct sched_step sched;
+    struct { uint32_t io_class, level; } ioprio;
+    struct { uint32_t mode, n_nodes; const uint32_t *nodes; } mempolicy;
+    struct console_step console;
+    struct { const char *name, *new_name; } move_netdev;
+    struct netdev_step netdev;
+    struct mount_setattr_step setattr;
+    struct affinity_step affinity;
   } u;
 };
 
@@ -121,6 +220,8 @@ struct exec_spec {
   uint32_t preserve_fds;
   const char *fifo_dir;  /* NULL when there is no exec fifo */
   const char *fifo_name; /* NULL when there is no exec fifo */
+  const struct plan_step *start_hooks; /* a runHooks step, or NULL */
+  const struct plan_step *seccomp;     /* a seccomp step loaded right before execve, or NULL */
 };
 
 struct plan_arena;

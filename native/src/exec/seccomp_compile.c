@@ -1,12 +1,15 @@
 #include "seccomp_compile.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "sys.h"
 
 static int add_arches(scmp_filter_ctx ctx, const struct seccomp_step *step, char *detail, size_t detail_len) {
   for (uint32_t i = 0; i < step->n_arches; i++) {
@@ -89,4 +92,24 @@ int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, ch
   if (!err) err = export_bpf(ctx, out, detail, detail_len);
   seccomp_release(ctx);
   return err;
+}
+
+int seccomp_filter_check(const struct seccomp_step *step, struct tsrun_failure *f) {
+  if (!step->bpf) return fail(f, step->compile_err, step->compile_detail, NULL);
+  if (step->bpf_len > BPF_MAXINSNS) return fail(f, E2BIG, "seccomp filter longer than BPF_MAXINSNS", NULL);
+  return 0;
+}
+
+int seccomp_filter_load(const struct seccomp_step *step, int *listener, struct tsrun_failure *f) {
+  if (seccomp_filter_check(step, f) < 0) return -1;
+  struct sock_fprog prog = {.len = (unsigned short)step->bpf_len, .filter = (struct sock_filter *)step->bpf};
+  long rc = sys_seccomp(SECCOMP_SET_MODE_FILTER, step->flags, &prog);
+  if (rc < 0) return fail(f, errno, "seccomp(SECCOMP_SET_MODE_FILTER)", NULL);
+  if (step->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    *listener = (int)rc;
+    return 0;
+  }
+  /* A positive result is a thread TSYNC could not synchronise (init has no other thread). */
+  if (rc != 0) return fail(f, EBUSY, "seccomp(SECCOMP_SET_MODE_FILTER)", NULL);
+  return 0;
 }

@@ -9,6 +9,7 @@ struct spawn_fds {
   int fifo_dir;     /* the exec fifo's directory (O_PATH), -1 without a fifo */
   const int *setns; /* per stage1 step: the namespace file of a setns step, else -1 */
   uint32_t n_setns;
+  int console;      /* the console socket of a console step, -1 without one */
   unsigned first_closed; /* 3 + preserveFds: every fd from here on but the above is closed */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "affinity.h"
 #include "fileio.h"
 #include "init.h"
 #include "sync.h"
@@ -21,6 +22,7 @@ static int run_step(const struct plan_step *s, int nsfd, struct tsrun_failure *f
     return 0;
   case OP_WRITE_FILE:
     return write_file(s->u.write_file.path, s->u.write_file.data.s, s->u.write_file.data.len, f);
+  case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
   default: return fail(f, EINVAL, "op not allowed in stage1", NULL);
   }
 }

@@ -9,6 +9,7 @@ import { CAPABILITIES } from '../../plan/linux';
 import { knownMountOptions } from '../../plan/mount-options';
 import { NAMESPACE_TYPES } from '../../plan/namespaces';
 import { seccompFeatures } from '../../plan/seccomp';
+import { HOOK_KINDS } from '../../plan/hooks';
 import type { Command } from '../command';
 import { printOut } from '../command';
 
@@ -26,6 +27,7 @@ export interface Features {
     selinux: { enabled: boolean };
     intelRdt: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
+    netDevices: { enabled: boolean };
   };
 }
 
@@ -33,18 +35,20 @@ export function features(): Features {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    // Hooks are not run yet: claiming them would let a caller rely on hooks that never fire.
-    hooks: [],
+    hooks: [...HOOK_KINDS],
     mountOptions: knownMountOptions(),
     linux: {
       namespaces: [...NAMESPACE_TYPES],
       capabilities: Object.keys(CAPABILITIES),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: seccompFeatures(),
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // Support in tsrun, as runc reports it, not whether this host has the module: a profile
+      // or label is applied where the host has AppArmor or SELinux, and refused where not.
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
+      netDevices: { enabled: true },
     },
   };
 }

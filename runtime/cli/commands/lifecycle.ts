@@ -1,5 +1,7 @@
 /** create, start, run, kill, delete. */
+import * as fs from 'fs';
 import * as path from 'path';
+import { ConsoleChannel, openConsoleChannel } from '../../console/channel';
 import { createContainer } from '../../container/create';
 import { deleteContainer } from '../../container/delete';
 import { killContainer } from '../../container/kill';
@@ -17,7 +19,31 @@ const createFlags: FlagSpec[] = [
   { name: 'no-pivot', kind: 'bool', usage: 'do not use pivot root to jail process inside rootfs', default: false },
   { name: 'no-new-keyring', kind: 'bool', usage: 'do not create a new session keyring for the container', default: false },
   { name: 'preserve-fds', kind: 'int', usage: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', default: 0 },
+  {
+    name: 'console-socket',
+    kind: 'string',
+    usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
+  },
 ];
+
+/**
+ * process.terminal of the bundle's config.json, read ahead of create for runc's console checks;
+ * a config that cannot be read says false here and is reported by create itself.
+ */
+function configWantsTerminal(bundle: string): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))?.process?.terminal === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The console channel of the container about to be made (null without a terminal); the caller closes it. */
+function consoleChannel(flags: FlagValues, detach: boolean): ConsoleChannel | null {
+  const bundle = path.resolve((flags.bundle as string) || '.');
+  const socket = flags['console-socket'] ? path.resolve(flags['console-socket'] as string) : undefined;
+  return openConsoleChannel(configWantsTerminal(bundle), detach, socket);
+}
 
 function createOptions(id: string, flags: FlagValues, log: Logger) {
   const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
@@ -38,7 +64,12 @@ export const create: Command = {
   flags: createFlags,
   args: 1,
   run(flags, [id], { store, log }) {
-    createContainer(store, createOptions(id, flags, log)).dir.release();
+    const channel = consoleChannel(flags, true);
+    try {
+      createContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd }).dir.release();
+    } finally {
+      channel?.close();
+    }
     return 0;
   },
 };
@@ -49,11 +80,11 @@ export const start: Command = {
   argsUsage: '<container-id>',
   flags: [],
   args: 1,
-  run(_flags, [id], { store }) {
+  run(_flags, [id], { store, log }) {
     const dir = store.open(id);
     if (!dir) throw new ContainerError('container does not exist');
     try {
-      startContainer(store, dir);
+      startContainer(store, dir, (message) => log.warn(message));
     } finally {
       dir.release();
     }
@@ -71,8 +102,14 @@ export const run: Command = {
     { name: 'keep', kind: 'bool', usage: 'do not delete the container after it exits', default: false },
   ],
   args: 1,
-  run(flags, [id], { store, log }) {
-    return runContainer(store, createOptions(id, flags, log), { detach: flags.detach as boolean, keep: flags.keep as boolean });
+  async run(flags, [id], { store, log }) {
+    const detach = flags.detach as boolean;
+    const channel = consoleChannel(flags, detach);
+    try {
+      return await runContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd }, { detach, keep: flags.keep as boolean, console: channel });
+    } finally {
+      channel?.close();
+    }
   },
 };
 
@@ -94,8 +131,8 @@ export const del: Command = {
   argsUsage: '<container-id>',
   flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Forcibly deletes the container if it is still running (uses SIGKILL)', default: false }],
   args: 1,
-  run(flags, [id], { store }) {
-    deleteContainer(store, id, flags.force as boolean);
+  run(flags, [id], { store, log }) {
+    deleteContainer(store, id, flags.force as boolean, (message) => log.warn(message));
     return 0;
   },
 };

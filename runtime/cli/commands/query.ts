@@ -33,8 +33,13 @@ export const list: Command = {
   run(flags, _args, { store }) {
     const all: StateOutput[] = [];
     for (const id of store.ids()) {
-      const recorded = store.read(id);
-      if (recorded) all.push(stateOutput(recorded, observeStatus(store, recorded), ownerOf(store.dir(id))));
+      // As runc: a container whose record cannot be read is reported and skipped, not fatal.
+      try {
+        const recorded = store.read(id);
+        if (recorded) all.push(stateOutput(recorded, observeStatus(store, recorded), ownerOf(store.dir(id))));
+      } catch (err) {
+        process.stderr.write(`load container ${id}: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
     }
     if (flags.quiet) {
       printOut(all.map((s) => s.id + '\n').join(''));

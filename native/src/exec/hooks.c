@@ -1,0 +1,198 @@
+#include "hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "execfinal.h"
+#include "fileio.h"
+#include "sys.h"
+#include "text.h"
+
+/* A default pipe holds 64 KiB; a bigger state gets a pipe made to fit (root may exceed
+ * fs.pipe-max-size), so the whole document is written before the hook starts and nothing
+ * blocks on a hook that never reads its stdin. */
+#define PIPE_DEFAULT_SIZE 65536u
+/* How much of a failed hook's output the failure message quotes. */
+#define OUTPUT_QUOTED 200u
+
+struct hook_io {
+  int in[2];  /* the state: the hook reads [0] */
+  int out[2]; /* the hook's stdout and stderr: we read [0] */
+};
+
+static void close_pair(int p[2]) {
+  for (int i = 0; i < 2; i++)
+    if (p[i] >= 0) close(p[i]);
+  p[0] = p[1] = -1;
+}
+
+static int write_state(int fd, const struct run_hooks_step *step, pid_t pid) {
+  char num[21];
+  txt_u64(num, (uint64_t)pid);
+  size_t total = step->state_before.len + txt_len(num) + step->state_after.len;
+  if (total > PIPE_DEFAULT_SIZE && fcntl(fd, F_SETPIPE_SZ, (int)total) < 0) return -1;
+  if (write_all(fd, step->state_before.s, step->state_before.len) < 0) return -1;
+  if (write_all(fd, num, txt_len(num)) < 0) return -1;
+  return write_all(fd, step->state_after.s, step->state_after.len);
+}
+
+_Noreturn static void exec_hook(const struct hook_cmd *h, struct hook_io *io) {
+  if (dup2(io->in[0], 0) < 0 || dup2(io->out[1], 1) < 0 || dup2(io->out[1], 2) < 0) _exit(127);
+  sys_close_range(3, ~0u, 0);
+  signals_reset_default();
+  execve(h->path, h->args, h->env);
+  const char *name = strerrorname_np(errno);
+  char msg[512];
+  char *end = msg + sizeof msg;
+  char *pos = txt_append(msg, end, "exec ");
+  pos = txt_append(pos, end, h->path);
+  pos = txt_append(pos, end, ": ");
+  pos = txt_append(pos, end, name ? name : "unknown error");
+  write_all(2, msg, (size_t)(pos - msg));
+  _exit(127);
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Keep the first OUTPUT_QUOTED bytes of the hook's output, drop the rest. */
+static void read_output(int fd, char *buf, size_t *len) {
+  char chunk[512];
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+    size_t room = OUTPUT_QUOTED - *len;
+    size_t take = (size_t)n < room ? (size_t)n : room;
+    memcpy(buf + *len, chunk, take);
+    *len += take;
+  }
+}
+
+/* Wait for `pid` (through `pidfd`) up to `timeout` seconds (0: no limit), collecting its
+ * output. 1 when it exited in time (status in *status), 0 when the timeout passed (it is then
+ * killed and reaped), -1 with errno. */
+static int wait_hook(pid_t pid, int pidfd, int out, uint32_t timeout, int *status, char *buf, size_t *len) {
+  int64_t deadline = timeout ? now_ms() + (int64_t)timeout * 1000 : 0;
+  int in_time = 1;
+  for (;;) {
+    int wait_ms = -1;
+    if (deadline) {
+      int64_t left = deadline - now_ms();
+      if (left <= 0) {
+        in_time = 0;
+        break;
+      }
+      wait_ms = left > 60000 ? 60000 : (int)left;
+    }
+    struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = out, .events = POLLIN}};
+    int rc = poll(fds, out >= 0 ? 2 : 1, wait_ms);
+    if (rc < 0 && errno != EINTR) return -1;
+    if (rc > 0 && out >= 0 && fds[1].revents) read_output(out, buf, len);
+    if (rc > 0 && fds[0].revents) break;
+  }
+  if (!in_time) kill(pid, SIGKILL);
+  while (waitpid(pid, status, 0) < 0)
+    if (errno != EINTR) return -1;
+  if (out >= 0) read_output(out, buf, len);
+  return in_time;
+}
+
+/* "#<index> <path>: <what>" into msg (up to end); returns where the text ends. */
+static char *hook_detail(char *msg, char *end, uint32_t index, const char *path, const char *what) {
+  char num[21];
+  char *pos = txt_append(msg, end, "#");
+  pos = txt_append(pos, end, txt_u64(num, index));
+  pos = txt_append(pos, end, " ");
+  pos = txt_append(pos, end, path);
+  pos = txt_append(pos, end, ": ");
+  return txt_append(pos, end, what);
+}
+
+static int hook_failed(struct tsrun_failure *f, uint32_t index, const char *path, const char *what, uint64_t n,
+                       const char *suffix, const char *output, size_t output_len) {
+  char num[21], msg[FAILURE_DETAIL_MAX];
+  char *end = msg + sizeof msg;
+  char *pos = hook_detail(msg, end, index, path, what);
+  pos = txt_append(pos, end, txt_u64(num, n));
+  pos = txt_append(pos, end, suffix);
+  if (output_len) {
+    char quoted[OUTPUT_QUOTED + 1];
+    size_t len = output_len;
+    while (len && (output[len - 1] == '\n' || output[len - 1] == '\r')) len--;
+    for (size_t i = 0; i < len; i++) quoted[i] = output[i] == '\n' || output[i] == '\0' ? ' ' : output[i];
+    quoted[len] = '\0';
+    pos = txt_append(pos, end, ", output: ");
+    txt_append(pos, end, quoted);
+  }
+  return fail(f, 0, msg, NULL);
+}
+
+static int syscall_failed(struct tsrun_failure *f, uint32_t index, const char *path, const char *what) {
+  int err = errno;
+  char msg[FAILURE_DETAIL_MAX];
+  hook_detail(msg, msg + sizeof msg, index, path, what);
+  return fail(f, err, msg, NULL);
+}
+
+static int run_one(const struct hook_cmd *h, uint32_t index, const struct run_hooks_step *step, pid_t pid,
+                   struct tsrun_failure *f) {
+  struct hook_io io = {{-1, -1}, {-1, -1}};
+  if (pipe2(io.in, O_CLOEXEC) < 0 || pipe2(io.out, O_CLOEXEC | O_NONBLOCK) < 0) {
+    syscall_failed(f, index, h->path, "pipe2");
+    goto fail;
+  }
+  if (write_state(io.in[1], step, pid) < 0) {
+    syscall_failed(f, index, h->path, "write state to stdin pipe");
+    goto fail;
+  }
+  close(io.in[1]);
+  io.in[1] = -1;
+  long child = sys_clone_fork(SIGCHLD);
+  if (child < 0) {
+    syscall_failed(f, index, h->path, "fork");
+    goto fail;
+  }
+  if (child == 0) exec_hook(h, &io);
+  close(io.out[1]);
+  io.out[1] = -1;
+  int pidfd = sys_pidfd_open((pid_t)child, 0);
+  if (pidfd < 0) {
+    syscall_failed(f, index, h->path, "pidfd_open");
+    kill((pid_t)child, SIGKILL);
+    waitpid((pid_t)child, NULL, 0);
+    goto fail;
+  }
+  int status = 0;
+  char output[OUTPUT_QUOTED];
+  size_t output_len = 0;
+  int rc = wait_hook((pid_t)child, pidfd, io.out[0], h->timeout, &status, output, &output_len);
+  int err = errno;
+  close(pidfd);
+  close_pair(io.in);
+  close_pair(io.out);
+  errno = err;
+  if (rc < 0) return syscall_failed(f, index, h->path, "wait");
+  if (rc == 0) return hook_failed(f, index, h->path, "ran past its timeout of ", h->timeout, "s and was killed", output, output_len);
+  if (WIFSIGNALED(status)) return hook_failed(f, index, h->path, "killed by signal ", (uint64_t)WTERMSIG(status), "", output, output_len);
+  if (WEXITSTATUS(status) != 0) return hook_failed(f, index, h->path, "exit status ", (uint64_t)WEXITSTATUS(status), "", output, output_len);
+  return 0;
+fail:
+  err = errno;
+  close_pair(io.in);
+  close_pair(io.out);
+  errno = err;
+  return -1;
+}
+
+int hooks_run(const struct run_hooks_step *step, pid_t pid, struct tsrun_failure *f) {
+  for (uint32_t i = 0; i < step->n_hooks; i++)
+    if (run_one(&step->hooks[i], i, step, pid, f) < 0) return -1;
+  return 0;
+}
