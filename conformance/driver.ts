@@ -46,12 +46,12 @@ export class RuntimeDriver {
    * Run `<binary> --root <root> ...args` to completion. Output goes to files rather than pipes: a
    * created container inherits the runtime's stdio and would hold a pipe open after it exits.
    */
-  cmd(args: string[], timeoutMs = 20_000): CommandResult {
+  cmd(args: string[], timeoutMs = 20_000, cwd?: string): CommandResult {
     const out = path.join(this.io, 'stdout');
     const err = path.join(this.io, 'stderr');
     const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')];
     try {
-      const r = spawnSync(this.binary, ['--root', this.root, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: timeoutMs });
+      const r = spawnSync(this.binary, ['--root', this.root, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: timeoutMs, cwd });
       if (r.error) throw new Error(`${this.binary} ${args.join(' ')}: ${r.error.message}`);
       return { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
     } finally {

@@ -16,6 +16,8 @@ export interface MountInfo {
   fsType: string;
   source: string;
   superOptions: string;
+  /** The optional fields of mountinfo: propagation tags such as `shared:3 master:1`, space-separated. */
+  optional: string;
 }
 
 export interface DeviceInfo {
@@ -32,6 +34,9 @@ export interface DeviceInfo {
 export interface PathFacts {
   error?: string;
   type?: string;
+  /** Owner as the process sees it (lstat). */
+  uid?: number;
+  gid?: number;
   entries?: number;
   bytesRead?: number;
   readError?: string;
@@ -58,6 +63,9 @@ export interface ProbeReport {
   CapBnd: string;
   CapAmb: string;
   NoNewPrivs: string;
+  /** /proc/self/status seccomp mode (0 none, 2 filter) and number of filters; null when absent. */
+  Seccomp: string | null;
+  Seccomp_filters: string | null;
   /** Unlimited is -1. */
   rlimits: Record<string, { soft: number; hard: number }>;
   oomScoreAdj: string | null;
@@ -70,6 +78,28 @@ export interface ProbeReport {
   mounts: MountInfo[];
   devices: Record<string, DeviceInfo>;
   paths: Record<string, PathFacts>;
+  /** uname(2) machine, as the execution domain shows it. */
+  machine: string | null;
+  /** personality(0xffffffff): the current persona. */
+  personality: number;
+  /** sched_getattr(2); null when it failed. */
+  scheduler: { policy: number; nice: number; priority: number; flags: number } | null;
+  /** ioprio_get(2) of the process: class << 13 | level. */
+  ioPriority: number;
+  /** get_mempolicy(2): MPOL_* mode and nodes; null when it failed. */
+  memoryPolicy: { mode: number; nodes: number[] } | null;
+  /** Open file descriptors of the process. */
+  fds: number[];
+  /** sched_getaffinity(2): the CPUs the process may run on; null when it failed. */
+  cpuAffinity: number[] | null;
+  /** isatty() of fds 0, 1 and 2. */
+  stdioTty: [boolean, boolean, boolean];
+  /** ttyname(0), null when stdin is not a terminal. */
+  stdinTtyName: string | null;
+  /** Results of the system calls asked for with `--call NAME`. */
+  calls: Record<string, { ret: number; errno: string | null } | { error: string }>;
+  /** Contents of the files asked for with `--read`, null when unreadable. */
+  files: Record<string, string | null>;
 }
 
 /** Where the probe lives inside a bundle's rootfs. */

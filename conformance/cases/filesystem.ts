@@ -34,11 +34,11 @@ async function probeWithData(
   return ctx.runProbe(b);
 }
 
-function mountAt(report: ProbeReport, mountPoint: string) {
+export function mountAt(report: ProbeReport, mountPoint: string) {
   return report.mounts.filter((m) => m.mountPoint === mountPoint).pop();
 }
 
-function hasOption(options: string, option: string): boolean {
+export function hasOption(options: string, option: string): boolean {
   return options.split(',').includes(option);
 }
 

@@ -9,18 +9,18 @@ import { ContainerState } from '../driver';
 import { processExists as isProcessAlive, sleep } from '../../test/helpers/tsrun';
 import { waitFor } from './util';
 
-type StateOrError = ContainerState | { error: string };
+export type StateOrError = ContainerState | { error: string };
 
-function isState(s: StateOrError): s is ContainerState {
+export function isState(s: StateOrError): s is ContainerState {
   return 'status' in s;
 }
 
-function describeState(s: StateOrError): string {
+export function describeState(s: StateOrError): string {
   return isState(s) ? `status ${s.status}, pid ${s.pid}` : `state failed: ${s.error.slice(0, 200)}`;
 }
 
 /** Create a container running `args`; fails the case unless create succeeds. */
-function created(ctx: CaseContext, args: string[], edit?: Parameters<CaseContext['bundle']>[1]) {
+export function created(ctx: CaseContext, args: string[], edit?: Parameters<CaseContext['bundle']>[1]) {
   const bundle = ctx.bundle(args, edit);
   const id = ctx.runtime.newId('life');
   const r = ctx.runtime.create(id, bundle.dir);
@@ -30,21 +30,21 @@ function created(ctx: CaseContext, args: string[], edit?: Parameters<CaseContext
   return { id, bundle, state };
 }
 
-function started(ctx: CaseContext, args: string[]) {
+export function started(ctx: CaseContext, args: string[]) {
   const c = created(ctx, args);
   const r = ctx.runtime.cmd(['start', c.id]);
   expect(r.code === 0, `start failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`);
   return c;
 }
 
-async function stopped(ctx: CaseContext) {
+export async function stopped(ctx: CaseContext) {
   const c = started(ctx, ['true']);
   const s = await ctx.runtime.waitForStatus(c.id, 'stopped');
   expect(isState(s) && s.status === 'stopped', `after the process exited: ${describeState(s)}`);
   return c;
 }
 
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+export const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const lifecycleCases: Case[] = [
   {

@@ -2,7 +2,8 @@
  * The conformance probe: run as a container's process, it prints one JSON object describing what
  * the process sees (identity, limits, capabilities, mounts, namespaces, devices) and exits 0.
  * Arguments `--path P` (repeatable) ask for extra facts about P: its type, whether it can be read
- * and whether it can be opened for writing (opened only, never written).
+ * and whether it can be opened for writing (opened only, never written); `--read P` (repeatable)
+ * asks for the contents of the small file P.
  * Built static so that it runs in a rootfs holding nothing but busybox.
  */
 #define _GNU_SOURCE
@@ -11,13 +12,18 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -67,7 +73,7 @@ static void string_or_null(const char *s) {
 }
 
 static void status_fields(void) {
-  static const char *wanted[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs"};
+  static const char *wanted[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters"};
   for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
     key(wanted[i]);
     /* Re-read per field: read_small's buffer is shared and the match is cut in place. */
@@ -154,6 +160,10 @@ static void mounts(void) {
     json_string(dash + 2 < count ? fields[dash + 2] : "");
     fputs(",\"superOptions\":", stdout);
     json_string(dash + 3 < count ? fields[dash + 3] : "");
+    /* The optional fields between the options and "-": propagation tags such as shared:N, master:N. */
+    fputs(",\"optional\":\"", stdout);
+    for (int i = 6; i < dash; i++) printf(i > 6 ? " %s" : "%s", fields[i]);
+    putchar('"');
     putchar('}');
   }
   if (f) fclose(f);
@@ -231,7 +241,7 @@ static void path_facts(const char *path) {
     printf("{\"error\":\"%s\"}", errno_name(errno));
     return;
   }
-  printf("{\"type\":\"%c\"", file_type(st.st_mode));
+  printf("{\"type\":\"%c\",\"uid\":%u,\"gid\":%u", file_type(st.st_mode), st.st_uid, st.st_gid);
   if (S_ISDIR(st.st_mode)) {
     DIR *d = opendir(path);
     int entries = 0;
@@ -263,6 +273,86 @@ static void path_facts(const char *path) {
       close(fd);
     }
   }
+  putchar('}');
+}
+
+/* The process attributes that survive execve: execution domain, scheduling, I/O priority, NUMA policy. */
+static void process_attributes(void) {
+  struct utsname u;
+  key("machine");
+  string_or_null(uname(&u) == 0 ? u.machine : NULL);
+  key("personality");
+  printf("%d", personality(0xffffffff));
+  /* struct sched_attr, SCHED_ATTR_SIZE_VER0 */
+  struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t priority; uint64_t runtime, deadline, period; } attr;
+  memset(&attr, 0, sizeof attr);
+  key("scheduler");
+  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) == 0)
+    printf("{\"policy\":%u,\"nice\":%d,\"priority\":%u,\"flags\":%llu}", attr.policy, attr.nice, attr.priority,
+           (unsigned long long)attr.flags);
+  else
+    fputs("null", stdout);
+  key("ioPriority");
+  printf("%ld", syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
+  int mode = -1;
+  unsigned long nodes[16] = {0};
+  key("memoryPolicy");
+  if (syscall(SYS_get_mempolicy, &mode, nodes, 1024ul, NULL, 0ul) == 0) {
+    printf("{\"mode\":%d,\"nodes\":[", mode);
+    for (unsigned n = 0, k = 0; n < 1024; n++)
+      if (nodes[n / 64] & (1ul << (n % 64))) printf(k++ ? ",%u" : "%u", n);
+    fputs("]}", stdout);
+  } else {
+    fputs("null", stdout);
+  }
+}
+
+/* The open file descriptors, CPU affinity and terminal of the process. */
+static void process_resources(void) {
+  key("fds");
+  putchar('[');
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d)) continue;
+    printf(n++ ? ",%s" : "%s", e->d_name);
+  }
+  if (d) closedir(d);
+  putchar(']');
+  cpu_set_t set;
+  key("cpuAffinity");
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    putchar('[');
+    for (int cpu = 0, k = 0; cpu < CPU_SETSIZE; cpu++)
+      if (CPU_ISSET(cpu, &set)) printf(k++ ? ",%d" : "%d", cpu);
+    putchar(']');
+  } else {
+    fputs("null", stdout);
+  }
+  key("stdioTty");
+  printf("[%s,%s,%s]", isatty(0) ? "true" : "false", isatty(1) ? "true" : "false", isatty(2) ? "true" : "false");
+  key("stdinTtyName");
+  string_or_null(ttyname(0));
+}
+
+/* One system call chosen by `--call NAME`, for seccomp cases: its result or errno name. */
+static void call(const char *name) {
+  long ret;
+  errno = 0;
+  if (strcmp(name, "getppid") == 0) ret = syscall(SYS_getppid);
+  else if (strcmp(name, "getpgid0") == 0) ret = syscall(SYS_getpgid, 0);
+  else if (strcmp(name, "getpgid1") == 0) ret = syscall(SYS_getpgid, 1);
+  else if (strcmp(name, "getsid") == 0) ret = syscall(SYS_getsid, 0);
+  else {
+    json_string(name);
+    fputs(":{\"error\":\"unknown call\"}", stdout);
+    return;
+  }
+  int err = errno;
+  json_string(name);
+  printf(":{\"ret\":%ld,\"errno\":", ret);
+  string_or_null(ret < 0 ? errno_name(err) : NULL);
   putchar('}');
 }
 
@@ -328,6 +418,8 @@ int main(int argc, char **argv) {
   } else {
     printf("\"%s\"", errno_name(errno));
   }
+  process_attributes();
+  process_resources();
   namespaces();
   mounts();
   devices();
@@ -338,6 +430,30 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--path") != 0) continue;
     if (paths++) putchar(',');
     path_facts(argv[++i]);
+  }
+  putchar('}');
+  /* `--read P` (repeatable): the contents of P, or null when it cannot be read. */
+  key("files");
+  putchar('{');
+  int files = 0;
+  for (int i = 1; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "--read") != 0) continue;
+    if (files++) putchar(',');
+    json_string(argv[++i]);
+    putchar(':');
+    string_or_null(read_small(argv[i]));
+  }
+  putchar('}');
+  /* `--call NAME` (repeatable): a system call made for seccomp cases, see call(). */
+  key("calls");
+  putchar('{');
+  int calls = 0;
+  for (int i = 1; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "--call") != 0) continue;
+    if (calls++) putchar(',');
+    /* Flush first: a call the filter kills the process on must not take the report with it. */
+    fflush(stdout);
+    call(argv[++i]);
   }
   putchar('}');
   puts("}");
