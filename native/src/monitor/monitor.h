@@ -1,0 +1,96 @@
+/* tsrun-monitor's state and the pieces its files share (the protocol is described in main.c). */
+#ifndef TSRUN_MONITOR_H
+#define TSRUN_MONITOR_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Files in the task directory, the monitor's working directory. */
+#define MON_PLAN_FILE "plan.bin"
+#define MON_SOCKET_FILE "monitor.sock"
+#define MON_STATE_FILE "monitor.json"
+#define MON_EXIT_FILE "exit.json"
+
+#define MON_MAX_CLIENTS 8
+#define MON_FRAME_HEADER 5 /* u8 type, u32 little-endian payload length */
+#define MON_MAX_PAYLOAD 32768u
+#define MON_STDIN_BUFFER 65536u
+/* With --terminal the plan's console step must name this fd: the monitor puts its end of the
+ * console socket pair there before it runs the plan. */
+#define MON_CONSOLE_FD 4
+
+/* Requests (tsrund -> monitor), each answered by REPLY_OK or REPLY_ERROR in order. */
+enum request_type { REQ_STDIN = 'i', REQ_CLOSE_STDIN = 'c', REQ_RESIZE = 'r', REQ_RELEASE = 'x' };
+/* Replies and events (monitor -> tsrund). */
+enum reply_type { REPLY_OK = 'k', REPLY_ERROR = 'e', EVENT_CREATED = 'C', EVENT_EXIT = 'X', EVENT_OOM = 'O' };
+
+struct client {
+  int fd; /* -1: a free slot */
+  /* Its next frame is stdin data that the stdin buffer has no room for yet: not read on. */
+  int blocked;
+  size_t len;
+  unsigned char buf[MON_FRAME_HEADER + MON_MAX_PAYLOAD];
+};
+
+struct monitor {
+  pid_t init;
+  int init_exited;
+  int released;
+  char created_json[64]; /* {"pid":N,"monitorPid":M} */
+  char exit_json[192];   /* the exit record, once init exited */
+  char fifo_path[PATH_MAX]; /* the plan's exec fifo, "" without one */
+  int sigfd, listen_fd;
+  int out_fd, err_fd; /* read ends of the container's stdout and stderr pipes; -1 after EOF */
+  int log_fd;
+  int in_fd; /* write end of the container's stdin pipe (or the pty master); -1 when there is none or it was closed */
+  int pty_fd; /* the terminal's master (--terminal), kept for resizing; -1 without one */
+  /* OOM notifications of the container's memory cgroup (--memory-cgroup), see oom.c. */
+  int oom_fd;            /* v1: the registered eventfd; v2: an inotify fd on memory.events; -1: none */
+  int oom_v2;
+  unsigned long long oom_count; /* v2: the last "oom" figure of memory.events */
+  char oom_dir[PATH_MAX];
+  int in_close_pending; /* close stdin once in_buf is written */
+  size_t in_len;
+  unsigned char in_buf[MON_STDIN_BUFFER];
+  struct client clients[MON_MAX_CLIENTS];
+};
+
+/* How a request ended (handle_request). */
+enum request_result { REQUEST_DONE = 0, REQUEST_BLOCKED = 1 };
+
+/* loop.c */
+_Noreturn void monitor_run(struct monitor *m);
+int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsigned char *payload, size_t len);
+
+/* control.c: the unix socket and its frames. */
+int control_listen(void);
+void control_accept(struct monitor *m);
+void control_read(struct monitor *m, struct client *c);
+void control_process(struct monitor *m, struct client *c);
+void control_send(struct client *c, uint8_t type, const char *payload, size_t len);
+void control_broadcast(struct monitor *m, uint8_t type, const char *payload);
+void control_close_all(struct monitor *m);
+
+/* terminal.c: the container's pty (--terminal). */
+int terminal_prepare(int pair[2]);
+int terminal_receive(int own_end);
+int terminal_resize(int master, uint16_t cols, uint16_t rows);
+
+/* oom.c: OOM events of the container's memory cgroup, each sent to clients as EVENT_OOM. */
+void oom_watch(struct monitor *m, const char *memory_dir);
+void oom_readable(struct monitor *m);
+
+/* log.c: container output as CRI log records. */
+#define MON_TIMESTAMP_LEN 40
+void mon_timestamp(char out[MON_TIMESTAMP_LEN]);
+void log_chunk(int log_fd, const char *stream, const char *data, size_t len);
+
+/* util.c */
+int mon_write_all(int fd, const void *data, size_t len);
+int mon_write_atomic(const char *name, const char *data, size_t len);
+/* `s` as a JSON string literal (quotes included) into `out`; the length written, truncating. */
+size_t mon_json_string(char *out, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,62 @@
+/**
+ * tsrund's entry point (bin/tsrund): flags, then serve until SIGTERM or SIGINT.
+ */
+import * as path from 'path';
+import { flagHelp, FlagSpec, parseFlags } from '../../runtime/cli/args';
+import { ContainerError } from '../../runtime/errors';
+import { DEFAULT_ADDRESS } from '../api/load';
+import { startDaemon } from './daemon';
+import { Logger, LOG_LEVELS, LogLevel } from './logger';
+import { StartupError } from './socket';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'address', short: 'a', kind: 'string', usage: 'unix socket to serve the API on', default: DEFAULT_ADDRESS },
+  { name: 'root', kind: 'string', usage: 'directory of persistent metadata (container records, logs)', default: '/var/lib/tsrund' },
+  { name: 'state', kind: 'string', usage: 'directory of runtime state (task directories, the lock)', default: '/run/tsrund' },
+  { name: 'log-level', kind: 'string', usage: `one of ${LOG_LEVELS.join(', ')}`, default: 'info' },
+  { name: 'auth-file', kind: 'string', usage: 'registry credentials, Docker config.json style ({"auths": ...})', default: '/etc/tsrund/auth.json' },
+  { name: 'insecure-registry', kind: 'list', usage: 'host[:port] of a registry to pull from over plain http (repeatable)' },
+  { name: 'help', short: 'h', kind: 'bool', usage: 'show help', default: false },
+];
+
+async function main(argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, FLAGS, 'tsrund');
+  if (flags.help) {
+    process.stdout.write(`USAGE:\n   tsrund [options]\n\nOPTIONS:\n${flagHelp(FLAGS)}\n`);
+    return 0;
+  }
+  if (rest.length > 0) throw new ContainerError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const level = flags['log-level'] as string;
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ContainerError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`);
+  const log = new Logger(level as LogLevel);
+  const daemon = await startDaemon(
+    {
+      address: path.resolve(flags.address as string),
+      root: path.resolve(flags.root as string),
+      state: path.resolve(flags.state as string),
+      authFile: path.resolve(flags['auth-file'] as string),
+      insecureRegistries: (flags['insecure-registry'] as string[] | undefined) ?? [],
+    },
+    log,
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info(`${signal}: stopping`);
+      daemon.stop().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const known = err instanceof ContainerError || err instanceof StartupError;
+    const message = known ? (err as Error).message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`${message.startsWith('tsrund:') ? '' : 'tsrund: '}${message}\n`);
+    process.exit(1);
+  },
+);

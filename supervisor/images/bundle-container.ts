@@ -1,0 +1,102 @@
+/**
+ * Containers.Create and Delete for an image reference: the image from the image store, its
+ * layers unpacked (once, shared), the container's writable layer prepared, the config built from
+ * the image's (./bundle.ts) with the request's overrides, and a bundle directory at
+ * <state>/bundles/<id> (config.json and the empty rootfs the task's init mounts the overlay on).
+ * A failed create leaves no writable layer and no bundle behind.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { RootfsOverlay } from '../../runtime/plan/types';
+import { formatIssue, validateConfig } from '../../spec/validate';
+import type { CreateContainerRequest } from '../api/types';
+import { applyOverrides } from '../containers/overrides';
+import type { ContainerRecord } from '../containers/store';
+import { failedPrecondition, invalidArgument, SupervisorError } from '../errors';
+import { LayerError } from '../snapshots/apply';
+import type { Supervisor } from '../supervisor';
+import { checkLabels } from '../services/request-checks';
+import { imageUser, ImageError, readStoredImage } from './bundle-image';
+import { ImageConfigError, imageSpec, writeBundle } from './bundle';
+import { ImageService } from './service';
+import { UserError } from './user';
+
+export function imageBundleDir(s: Supervisor, id: string): string {
+  return path.join(s.paths.state, 'bundles', id);
+}
+
+export async function createImageContainer(s: Supervisor, req: CreateContainerRequest): Promise<ContainerRecord> {
+  const images = s.images;
+  if (!images) throw new SupervisorError('UNAVAILABLE', 'image: this tsrund has no image store');
+  checkLabels('labels', req.labels);
+  if (s.containers.list().some((c) => c.id === req.id)) throw new SupervisorError('ALREADY_EXISTS', `container ${req.id} already exists`);
+  const name = ImageService.normalize('image', req.image);
+  const found = images.manifestOf(images.records.get(name));
+  if (!found) throw failedPrecondition(`image ${name}: its manifest is not in the content store (pull it again)`);
+  let ids: string[];
+  let stored: ReturnType<typeof readStoredImage>;
+  try {
+    stored = readStoredImage(images.content, found.manifest, name);
+    ids = await s.snapshots.unpack(stored.layers);
+  } catch (err) {
+    if (err instanceof ImageError || err instanceof LayerError) throw failedPrecondition(`image ${name}: ${err.message}`);
+    throw err;
+  }
+  // Synchronous from here to prepare(): no snapshot collection can run in between.
+  const spec = containerSpec(s, req, name, stored.config, ids);
+  const bundle = imageBundleDir(s, req.id);
+  const record: ContainerRecord = {
+    id: req.id,
+    bundle,
+    image: name,
+    labels: { ...req.labels },
+    overrides: req.overrides,
+    createdAt: new Date().toISOString(),
+    spec,
+  };
+  // No container has the id: a writable layer under it is a leftover of a create that died.
+  s.snapshots.remove(req.id);
+  s.snapshots.prepare(req.id, ids);
+  try {
+    writeBundle(bundle, spec);
+    s.containers.create(record);
+  } catch (err) {
+    removeImageContainerFiles(s, req.id);
+    throw err;
+  }
+  return record;
+}
+
+function containerSpec(s: Supervisor, req: CreateContainerRequest, name: string, config: Parameters<typeof imageSpec>[0], ids: string[]) {
+  const userField = req.overrides?.user ? 'overrides.user' : 'image';
+  try {
+    const user = imageUser(s.snapshots, ids, req.overrides?.user || config.config?.User || '');
+    const base = imageSpec(config, user, req.overrides, name);
+    const spec = applyOverrides(base, req.overrides && { ...req.overrides, args: [], user: '', entrypoint: [] });
+    const issues = validateConfig(spec);
+    if (issues.length > 0) throw invalidArgument('overrides', `the config they make with image ${name} is not valid: ${issues.map(formatIssue).join('; ')}`);
+    return spec;
+  } catch (err) {
+    if (err instanceof UserError) throw invalidArgument(userField, `image ${name}: ${err.message}`);
+    if (err instanceof ImageConfigError) throw invalidArgument('overrides.args', err.message);
+    throw err;
+  }
+}
+
+/**
+ * The overlay an image container's task mounts. The bundle's rootfs directory is made again when
+ * missing (the state directory may have been emptied by a reboot; the writable layer is kept
+ * under --root).
+ */
+export function imageRootfs(s: Supervisor, c: ContainerRecord): RootfsOverlay {
+  const overlay = s.snapshots.mountOf(c.id);
+  if (!overlay) throw failedPrecondition(`container ${c.id}: its writable layer is gone; delete the container and create it again`);
+  fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o755 });
+  return overlay;
+}
+
+/** The container's writable layer and bundle directory (its record is the container store's). */
+export function removeImageContainerFiles(s: Supervisor, id: string): void {
+  s.snapshots.remove(id);
+  fs.rmSync(imageBundleDir(s, id), { recursive: true, force: true });
+}

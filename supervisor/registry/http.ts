@@ -1,0 +1,123 @@
+/**
+ * HTTP(S) requests for the registry client, on Node's http/https: redirects followed (the
+ * Authorization header is dropped when a redirect leaves the host: blob storage has its own
+ * signed URLs), retries with exponential backoff on network errors, 429 and 5xx.
+ */
+import * as http from 'http';
+import * as https from 'https';
+
+export interface HttpOptions {
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all (1: no retry). */
+  attempts: number;
+  /** First wait; doubled at each further retry. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, backoffMs: 250 };
+const MAX_REDIRECTS = 5;
+const IDLE_TIMEOUT_MS = 30_000;
+const MAX_ERROR_BODY = 64 << 10;
+
+/** A failure to talk to the server at all (worth a retry), as opposed to an answer. */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function once(url: URL, o: HttpOptions): Promise<http.IncomingMessage> {
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, { method: o.method ?? 'GET', headers: o.headers, timeout: IDLE_TIMEOUT_MS }, resolve);
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(new NetworkError(`${o.method ?? 'GET'} ${url.origin}${url.pathname}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), err.code ?? 'ERR')),
+    );
+    req.end();
+  });
+}
+
+/** Redirects followed; a response of any status is returned (its body unread). */
+async function followRedirects(start: URL, o: HttpOptions): Promise<{ res: http.IncomingMessage; url: URL }> {
+  let url = start;
+  let headers = { ...o.headers };
+  for (let hops = 0; ; hops++) {
+    const res = await once(url, { ...o, headers });
+    const location = res.headers.location;
+    if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || !location) return { res, url };
+    res.resume();
+    if (hops >= MAX_REDIRECTS) throw new NetworkError(`${url.origin}${url.pathname}: more than ${MAX_REDIRECTS} redirects`, 'EREDIRECT');
+    const next = new URL(location, url);
+    if (next.host !== url.host) {
+      const { authorization: _drop, Authorization: _Drop, ...rest } = headers;
+      headers = rest;
+    }
+    url = next;
+  }
+}
+
+const retryable = (status: number) => status === 429 || status >= 500;
+
+/** A request with redirects and retries; the final response, whatever its status. */
+export async function request(url: URL, o: HttpOptions = {}, retry: RetryPolicy = DEFAULT_RETRY): Promise<{ res: http.IncomingMessage; url: URL }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await followRedirects(url, o);
+      if (!retryable(r.res.statusCode ?? 0) || attempt >= retry.attempts) return r;
+      r.res.resume();
+    } catch (err) {
+      if (!(err instanceof NetworkError) || attempt >= retry.attempts) throw err;
+    }
+    await sleep(retry.backoffMs * 2 ** (attempt - 1));
+  }
+}
+
+/** The whole body, refused beyond `limit` bytes. */
+export async function readBody(res: http.IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    res.destroy();
+    throw new Error(`${what}: ${declared} bytes, more than the ${limit} allowed`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      res.destroy();
+      throw new Error(`${what}: more than the ${limit} bytes allowed`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** What a registry said in an error response: its distribution-spec errors, or the status line. */
+export async function errorText(res: http.IncomingMessage): Promise<string> {
+  const status = `HTTP ${res.statusCode}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
+  let body: Buffer;
+  try {
+    body = await readBody(res, MAX_ERROR_BODY, 'error body');
+  } catch {
+    return status;
+  }
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
+    if (Array.isArray(parsed.errors) && parsed.errors.length > 0)
+      return `${status}: ${parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+  } catch {
+    /* not JSON: the status line says it */
+  }
+  return status;
+}

@@ -1,0 +1,212 @@
+/**
+ * Apply one image layer (a tar stream, already decompressed) to an empty directory, exactly and
+ * safely:
+ *
+ * - exact: ownership, permission bits (setuid/setgid/sticky included, set after the chown that
+ *   clears them), mtimes (of symlinks too; of directories once nothing more is written in them),
+ *   extended attributes (pax SCHILY.xattr.*), hardlinks, symlinks, device nodes and fifos;
+ * - overlay form: a whiteout `.wh.<name>` becomes a 0:0 character device `<name>`, an opaque
+ *   marker `.wh..wh..opq` becomes `trusted.overlay.opaque=y` on its directory;
+ * - safe: every path is resolved beneath the directory one component at a time with lstat, so a
+ *   `..` component, an absolute path, a path through a symlink (a symlink followed by a write) or
+ *   a hardlink to anything outside the layer is refused with a LayerError naming the entry. Only
+ *   this process writes in the directory (a fresh 0700 temporary directory of the snapshotter),
+ *   so nothing can swap a checked component for a symlink between the check and the use. The
+ *   final component is never followed: files are created O_EXCL, owners and times set with
+ *   lchown/lutimes, xattrs with lsetxattr.
+ *
+ * The caller unpacks into a temporary directory and removes it on failure (./overlay.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
+import { readTar, TarError, type TarHeader } from '../archive/tar';
+import { lsetxattr, mknod } from '../../runtime/native';
+
+export class LayerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LayerError';
+  }
+}
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** Only the whiteout conversion may set these: a layer's own would steer overlayfs. */
+const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+/** Unpack the tar `input` into `dir` (an existing empty directory). `what` names the layer in errors. */
+export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string): Promise<void> {
+  const dirTimes: { p: string; mtime: number; atime: number }[] = [];
+  try {
+    for await (const { header, body } of readTar(input)) {
+      try {
+        const target = await applyEntry(dir, header, body);
+        if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
+      } catch (err) {
+        throw new LayerError(`${what}: entry ${JSON.stringify(header.path)}: ${reason(err, dir)}`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof TarError) throw new LayerError(`${what}: ${err.message}`);
+    throw err;
+  }
+  // Deepest last-listed first, so that setting a directory's times does not touch its parent's.
+  for (const { p, mtime, atime } of dirTimes.reverse()) fs.lutimesSync(p, atime, mtime);
+}
+
+/** Apply one entry; returns the path it made (null for an opaque marker). */
+async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<string | null> {
+  const parts = entryComponents(h.path);
+  if (parts.length === 0) {
+    if (h.type !== 'directory') throw new Refusal(`the layer's root can only be a directory, not a ${h.type}`);
+    setMetadata(dir, h);
+    return dir;
+  }
+  const base = parts[parts.length - 1];
+  const parent = resolveDirectory(dir, parts.slice(0, -1));
+  if (base === OPAQUE_MARKER) {
+    lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
+    return null;
+  }
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    if (name === '' || name === '.' || name === '..' || name.startsWith(WHITEOUT_PREFIX)) {
+      throw new Refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
+    }
+    const target = path.join(parent, name);
+    removeExisting(target, false);
+    mknod(target, S_IFCHR, 0, 0);
+    fs.lchownSync(target, h.uid, h.gid);
+    return target;
+  }
+  const target = path.join(parent, base);
+  removeExisting(target, h.type === 'directory');
+  switch (h.type) {
+    case 'directory':
+      if (lstatOrNull(target) === null) fs.mkdirSync(target, 0o700);
+      break;
+    case 'file':
+      await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      break;
+    case 'symlink':
+      fs.symlinkSync(h.linkname, target);
+      break;
+    case 'hardlink':
+      // link(2) does not follow a symlink it links to, and the metadata is the target's.
+      fs.linkSync(resolveLinkTarget(dir, h.linkname), target);
+      return target;
+    case 'char':
+      mknod(target, S_IFCHR | h.mode, h.devmajor, h.devminor);
+      break;
+    case 'block':
+      mknod(target, S_IFBLK | h.mode, h.devmajor, h.devminor);
+      break;
+    case 'fifo':
+      mknod(target, S_IFIFO | h.mode, 0, 0);
+      break;
+  }
+  setMetadata(target, h);
+  return target;
+}
+
+/** An entry the layer may not hold (escapes, overlay internals): the message says why. */
+class Refusal extends Error {}
+
+/**
+ * The path's components beneath the layer root. "./" prefixes and empty or "." components are
+ * dropped; an absolute path or a ".." component is refused.
+ */
+export function entryComponents(p: string): string[] {
+  if (p.startsWith('/')) throw new Refusal('absolute paths are refused (the entry would be written outside the snapshot)');
+  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.includes('..')) throw new Refusal('".." components are refused (the entry would be written outside the snapshot)');
+  return parts;
+}
+
+/**
+ * The directory `parts` names beneath `dir`, creating missing components (0755, as the layer's
+ * own entry for them may come later). A component that is a symlink or not a directory is refused.
+ */
+function resolveDirectory(dir: string, parts: string[]): string {
+  let at = dir;
+  for (const [i, part] of parts.entries()) {
+    at = path.join(at, part);
+    const st = lstatOrNull(at);
+    const shown = parts.slice(0, i + 1).join('/');
+    if (st === null) fs.mkdirSync(at, 0o755);
+    else if (st.isSymbolicLink()) throw new Refusal(`its parent ${JSON.stringify(shown)} is a symlink: writing through it is refused`);
+    else if (!st.isDirectory()) throw new Refusal(`its parent ${JSON.stringify(shown)} is not a directory`);
+  }
+  return at;
+}
+
+/** The existing entry of this layer a hardlink names; never a path through a symlink, never outside. */
+function resolveLinkTarget(dir: string, linkname: string): string {
+  let parts: string[];
+  try {
+    parts = entryComponents(linkname);
+  } catch (err) {
+    throw new Refusal(`hardlink target ${JSON.stringify(linkname)}: ${(err as Error).message}`);
+  }
+  if (parts.length === 0) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is the layer's root`);
+  let at = dir;
+  for (const [i, part] of parts.entries()) {
+    at = path.join(at, part);
+    const st = lstatOrNull(at);
+    if (st === null) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is not in this layer`);
+    const last = i === parts.length - 1;
+    if (!last && st.isSymbolicLink()) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} passes through a symlink`);
+    if (last && st.isDirectory()) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is a directory`);
+  }
+  return at;
+}
+
+/** Make room for the entry: what is there goes, unless both are directories (the entry then updates it). */
+function removeExisting(target: string, entryIsDirectory: boolean): void {
+  const st = lstatOrNull(target);
+  if (st === null || (entryIsDirectory && st.isDirectory())) return;
+  fs.rmSync(target, { recursive: st.isDirectory(), force: true });
+}
+
+function setMetadata(target: string, h: TarHeader): void {
+  fs.lchownSync(target, h.uid, h.gid);
+  // After the chown, which clears setuid/setgid; symlinks have no mode of their own.
+  if (h.type !== 'symlink') fs.chmodSync(target, h.mode);
+  for (const [name, value] of Object.entries(h.xattrs)) {
+    if (name.startsWith(OVERLAY_XATTR_PREFIX)) throw new Refusal(`the extended attribute ${name} is overlayfs's own and is refused`);
+    lsetxattr(target, name, value);
+  }
+  if (h.type !== 'directory') {
+    const t = times(h);
+    fs.lutimesSync(target, t.atime, t.mtime);
+  }
+}
+
+/** pax atime when the archive has one, else the mtime. */
+function times(h: TarHeader): { atime: number; mtime: number } {
+  const atime = Number(h.pax.atime);
+  return { mtime: h.mtime, atime: Number.isFinite(atime) && atime >= 0 ? atime : h.mtime };
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The refusal's own words, or a system error as "ENOSPC (write)": never the temporary path. */
+function reason(err: unknown, dir: string): string {
+  if (err instanceof Refusal) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code && e.syscall) return `${e.code} (${e.syscall}${e.path ? ` ${path.relative(dir, e.path) || '.'}` : ''})`;
+  return e.message ?? String(err);
+}

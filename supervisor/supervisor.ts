@@ -1,0 +1,61 @@
+/** What tsrund's services share: the container records, the tasks, the event bus, the per-id lock. */
+import type { Logger } from './daemon/logger';
+import { ContainerStore } from './containers/store';
+import { EventBus } from './events';
+import { KeyedLock } from './keyed-lock';
+import { TaskManager } from './tasks/manager';
+import { storedChainIds } from './images/bundle-image';
+import { removeImageContainerFiles } from './images/bundle-container';
+import type { ImageService } from './images/service';
+import { OverlaySnapshotter } from './snapshots/overlay';
+
+export interface SupervisorPaths {
+  /** Persistent metadata (--root). */
+  root: string;
+  /** Runtime state: task directories, the lock (--state). */
+  state: string;
+}
+
+export class Supervisor {
+  readonly events = new EventBus();
+  readonly lock = new KeyedLock();
+  readonly containers: ContainerStore;
+  readonly tasks: TaskManager;
+  /** Unpacked image layers and the containers' writable layers over them (<root>/snapshots). */
+  readonly snapshots: OverlaySnapshotter;
+  /** The images containers are created from; null until the daemon attaches them. */
+  images: ImageService | null = null;
+  /** False until recover() finished: Health answers NOT_SERVING meanwhile. */
+  ready = false;
+
+  constructor(
+    readonly paths: SupervisorPaths,
+    readonly log: Logger,
+  ) {
+    this.containers = new ContainerStore(paths.root);
+    this.tasks = new TaskManager(paths.state, this.events, log);
+    this.snapshots = new OverlaySnapshotter(paths.root);
+  }
+
+  /** Use `images` for image references; its removals collect the layers no remaining image uses. */
+  attachImages(images: ImageService): void {
+    this.images = images;
+    images.snapshotCollector = (remaining) => {
+      const removed = this.snapshots.gcSnapshots(remaining.flatMap((r) => storedChainIds(images, r)));
+      if (removed.length > 0) this.log.info(`removed ${removed.length} unpacked layers no image uses`);
+    };
+  }
+
+  /** Read the records back and re-attach to every task (after a start or a restart). */
+  async recover(): Promise<void> {
+    for (const id of this.containers.load()) this.log.warn(`container ${id}: its create did not finish; removed`);
+    for (const name of this.snapshots.removeLeftovers()) this.log.warn(`snapshots: removed the unfinished unpack ${name}`);
+    const ids = new Set(this.containers.list().map((c) => c.id));
+    for (const key of this.snapshots.activeKeys().filter((k) => !ids.has(k))) {
+      removeImageContainerFiles(this, key);
+      this.log.warn(`snapshots: removed the writable layer of ${key}, which has no container`);
+    }
+    await this.tasks.recover();
+    this.ready = true;
+  }
+}

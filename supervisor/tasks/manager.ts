@@ -1,0 +1,524 @@
+/**
+ * The tasks tsrund runs: one per container, each under its own monitor process (./monitor.ts),
+ * built from the runtime's own modules (cgroups, plan builder, exec fifo release): nothing here
+ * shells out to tsrun. Every change is written to the task's record before it is reported, so a
+ * restarted tsrund (recover()) knows every task and reports each exit exactly once. Processes
+ * exec'd into a task run under monitors of their own (./exec.ts); a task's OOMs are published as
+ * its monitor reports them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Spec } from '../../spec/types';
+import { createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
+import { readHostFacts } from '../../runtime/container/host-facts';
+import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
+import { signalInit } from '../../runtime/container/signal-init';
+import { ContainerError } from '../../runtime/errors';
+import { PlanExecutionError, releaseInit } from '../../runtime/native';
+import { bindMountSources, buildInitPlan, PlanError } from '../../runtime/plan/build';
+import { renderFailure } from '../../runtime/plan/render-failure';
+import type { InitPlan, PlanContext, RootfsOverlay } from '../../runtime/plan/types';
+import { readProcStat } from '../../runtime/state/proc';
+import type { StoredState } from '../../runtime/state/store';
+import type { StatsResponse, Task } from '../api/types';
+import { timestampFromRfc3339 } from '../api/timestamp';
+import type { Logger } from '../daemon/logger';
+import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../errors';
+import type { EventBus } from '../events';
+import { isDirectory } from '../atomic-file';
+import { oomCount } from '../../runtime/container/events';
+import { readStats } from './cgroup-stats';
+import { ExecProcess, type ExecRequest } from './exec';
+import { CONSOLE_FD, Monitor } from './monitor';
+import { LOST_EXIT_STATUS, readTaskRecord, TaskExit, taskStatus, TaskRecord, whenLostProcessGone, writeTaskRecord } from './record';
+
+const SIGKILL = 9;
+/** How long Delete waits for a killed task to be reported gone by its monitor. */
+const KILL_WAIT_MS = 10_000;
+const FIFO = 'exec.fifo';
+
+interface LiveTask {
+  record: TaskRecord;
+  dir: string;
+  monitor: Monitor | null;
+  cgroups: CgroupManager | null;
+  /** Resolves once the exit is recorded. */
+  exited: Promise<TaskExit>;
+  onExit: (exit: TaskExit) => void;
+  execs: Map<string, ExecProcess>;
+  /** OOM events published for this task so far. */
+  ooms: number;
+}
+
+/** Which process of a task a request is about: its init ('' exec id) or one exec'd into it. */
+export interface ProcessRef {
+  id: string;
+  execId: string;
+}
+
+export interface TaskCreateOptions {
+  id: string;
+  /** The container's config (overrides applied) and its absolute bundle directory. */
+  spec: Spec;
+  bundle: string;
+  logPath: string;
+  stdin: boolean;
+  /** An image container's overlay, mounted onto the rootfs inside the container's mount namespace. */
+  rootfsMount?: RootfsOverlay | null;
+}
+
+export class TaskManager {
+  private readonly tasks = new Map<string, LiveTask>();
+  private readonly dir: string;
+
+  constructor(
+    stateDir: string,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {
+    this.dir = path.join(stateDir, 'tasks');
+  }
+
+  has(id: string): boolean {
+    return this.tasks.has(id);
+  }
+
+  async create(o: TaskCreateOptions): Promise<Task> {
+    if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o711 });
+    const dir = path.join(this.dir, o.id);
+    try {
+      // 0711: an init in a user namespace must reach the exec fifo inside.
+      fs.mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw failedPrecondition(`task directory ${dir} exists already`);
+      throw err;
+    }
+    const terminal = o.spec.process?.terminal === true;
+    const record: TaskRecord = {
+      id: o.id,
+      pid: 0,
+      monitorPid: 0,
+      initStartTime: '',
+      cgroups: null,
+      terminal,
+      stdin: o.stdin,
+      createdAt: new Date().toISOString(),
+      started: false,
+      exit: null,
+    };
+    let cgroups: CgroupManager | null = null;
+    let monitor: Monitor | null = null;
+    try {
+      writeTaskRecord(dir, record);
+      // A flat default name: a parent shared by tasks would be nobody's to remove.
+      cgroups = createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, {
+        onNotEnforced: (note) => this.log.warn(`task ${o.id}: ${note}`),
+      });
+      record.cgroups = cgroups.toJSON();
+      writeTaskRecord(dir, record);
+      const ctx = planContext(o, dir, cgroups);
+      const plan = buildPlan(o.spec, ctx);
+      const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
+      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
+      const stat = readProcStat(monitor.pid);
+      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '' });
+      writeTaskRecord(dir, record);
+    } catch (err) {
+      await this.undoCreate(dir, cgroups, monitor);
+      throw err;
+    }
+    const task = this.track(record, dir, monitor, cgroups);
+    this.watch(task);
+    this.events.publish('create', o.id, { pid: record.pid });
+    return this.describe(task);
+  }
+
+  /** A failed create leaves nothing: no init, no monitor, no cgroup, no directory. */
+  private async undoCreate(dir: string, cgroups: CgroupManager | null, monitor: Monitor | null): Promise<void> {
+    try {
+      if (monitor) await this.killAndRelease(monitor, cgroups);
+      cgroups?.destroy();
+    } catch (err) {
+      this.log.error(`undoing a failed create in ${dir}: ${(err as Error).message}`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  private async killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): Promise<void> {
+    cgroups?.killAll(SIGKILL);
+    if (cgroups?.isFrozen()) cgroups.thaw();
+    await withTimeout(monitor.wait(), KILL_WAIT_MS);
+    monitor.release();
+  }
+
+  async start(id: string): Promise<Task> {
+    const task = this.get(id);
+    const status = this.statusOf(task);
+    if (status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not created: it cannot be started`);
+    try {
+      releaseInit(path.join(task.dir, FIFO), task.record.pid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw failedPrecondition(`task ${id}: the init exited before start`);
+      throw err;
+    }
+    fs.rmSync(path.join(task.dir, FIFO), { force: true });
+    task.record.started = true;
+    writeTaskRecord(task.dir, task.record);
+    this.events.publish('start', id, { pid: task.record.pid });
+    return this.describe(task);
+  }
+
+  kill(ref: ProcessRef, signal: number, all: boolean): void {
+    const { id } = ref;
+    const task = this.get(id);
+    if (ref.execId) return this.execOf(task, ref.execId).signal(signal);
+    const status = this.statusOf(task);
+    if (status === 'STOPPED') throw failedPrecondition(`task ${id} is not running`);
+    try {
+      if (all) this.cgroupsOf(task).killAll(signal);
+      else signalInit({ pid: task.record.pid, initStartTime: task.record.initStartTime } as StoredState, signal);
+    } catch (err) {
+      if (err instanceof ContainerError) throw failedPrecondition(`task ${id}: ${err.message}`);
+      throw err;
+    }
+    // As runc: a frozen process only dies of SIGKILL once thawed.
+    if (status === 'PAUSED' && signal === SIGKILL) this.cgroupsOf(task).thaw();
+  }
+
+  async delete(ref: ProcessRef, force: boolean): Promise<{ pid: number; exit: TaskExit }> {
+    const { id } = ref;
+    const task = this.get(id);
+    if (ref.execId) return this.deleteExec(task, ref.execId, force);
+    const status = this.statusOf(task);
+    if ((status === 'RUNNING' || status === 'PAUSED') && !force) {
+      throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: kill it first, or delete with force`);
+    }
+    const cgroups = task.cgroups;
+    if (!task.record.exit) {
+      cgroups?.killAll(SIGKILL);
+      if (cgroups?.isFrozen()) cgroups.thaw();
+      if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`);
+    }
+    // Processes left behind by an init without its own pid namespace go with the cgroup.
+    cgroups?.killAll(SIGKILL);
+    if (cgroups?.isFrozen()) cgroups.thaw();
+    // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
+    await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
+    for (const e of task.execs.values()) e.remove();
+    cgroups?.destroy();
+    task.monitor?.release();
+    fs.rmSync(task.dir, { recursive: true, force: true });
+    this.tasks.delete(id);
+    const exit = task.record.exit!;
+    this.events.publish('delete', id, { pid: task.record.pid, exitStatus: exit.exitStatus });
+    return { pid: task.record.pid, exit };
+  }
+
+  async wait(ref: ProcessRef): Promise<TaskExit> {
+    const task = this.get(ref.id);
+    if (ref.execId) return this.execOf(task, ref.execId).exited;
+    return task.record.exit ?? task.exited;
+  }
+
+  /** Run another process in the task (Tasks.Exec); resolves with its pid once it runs. */
+  async exec(id: string, req: ExecRequest, container: { spec: Spec; bundle: string }): Promise<number> {
+    const task = this.get(id);
+    const status = this.statusOf(task);
+    if (status !== 'RUNNING' && status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: cannot exec in it`);
+    if (task.execs.has(req.execId)) throw new SupervisorError('ALREADY_EXISTS', `exec ${req.execId} already exists in task ${id}`);
+    const { spec, bundle } = container;
+    const exec = await ExecProcess.start(task.dir, {
+      id,
+      spec,
+      bundle,
+      initPid: task.record.pid,
+      initStartTime: task.record.initStartTime,
+      cgroups: this.cgroupsOf(task),
+    }, req);
+    task.execs.set(req.execId, exec);
+    this.log.debug(`task ${id}: exec ${req.execId} started, pid ${exec.record.pid}`);
+    return exec.record.pid;
+  }
+
+  /** An exec'd process that exited (or, with `force`, one that runs: killed first) goes. */
+  private async deleteExec(task: LiveTask, execId: string, force: boolean): Promise<{ pid: number; exit: TaskExit }> {
+    const exec = this.execOf(task, execId);
+    if (!exec.record.exit) {
+      if (!force) throw failedPrecondition(`exec ${execId} is running: kill it first, or delete with force`);
+      exec.signal(SIGKILL);
+      if (!(await withTimeout(exec.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `exec ${execId} did not exit after SIGKILL`);
+    }
+    exec.remove();
+    task.execs.delete(execId);
+    return { pid: exec.record.pid, exit: exec.record.exit! };
+  }
+
+  pause(id: string): void {
+    const task = this.get(id);
+    const status = this.statusOf(task);
+    if (status !== 'RUNNING' && status !== 'CREATED')
+      throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: only a running task can be paused`);
+    this.cgroupsOf(task).freeze();
+    this.events.publish('pause', id, { pid: task.record.pid });
+  }
+
+  resume(id: string): void {
+    const task = this.get(id);
+    const status = this.statusOf(task);
+    if (status !== 'PAUSED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not paused`);
+    this.cgroupsOf(task).thaw();
+    this.events.publish('resume', id, { pid: task.record.pid });
+  }
+
+  pids(id: string): number[] {
+    return this.cgroupsOf(this.get(id)).pids();
+  }
+
+  stats(id: string): StatsResponse {
+    const task = this.get(id);
+    return readStats(this.cgroupsOf(task));
+  }
+
+  async resizePty(ref: ProcessRef, cols: number, rows: number): Promise<void> {
+    const p = this.processOf(ref);
+    if (!p.terminal) throw failedPrecondition(`${p.name} has no terminal`);
+    if (cols === 0 || rows === 0 || cols > 0xffff || rows > 0xffff) throw invalidArgument('width/height', 'must be 1..65535');
+    await p.monitor().resizePty(cols, rows);
+  }
+
+  async closeStdin(ref: ProcessRef): Promise<void> {
+    const p = this.processOf(ref);
+    if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
+    await p.monitor().closeStdin();
+  }
+
+  async writeStdin(ref: ProcessRef, data: Buffer): Promise<void> {
+    const p = this.processOf(ref);
+    if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
+    if (p.exited) throw failedPrecondition(`${p.name} has stopped`);
+    await p.monitor().writeStdin(data);
+  }
+
+  /** The log of an exec'd process (a container's own log is the container store's). */
+  execLogPath(ref: ProcessRef): string {
+    return this.execOf(this.get(ref.id), ref.execId).logPath;
+  }
+
+  describeById(id: string): Task {
+    return this.describe(this.get(id));
+  }
+
+  list(): Task[] {
+    return [...this.tasks.values()].map((t) => this.describe(t)).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** True while the task (or the exec'd process) has not exited (Logs follows until then). */
+  isLive(ref: ProcessRef): boolean {
+    const task = this.tasks.get(ref.id);
+    if (!task) return false;
+    if (ref.execId) return task.execs.get(ref.execId)?.record.exit === null;
+    return task.record.exit === null;
+  }
+
+  /**
+   * After a (re)start: every task directory back in the table, each live monitor re-attached,
+   * exits that happened meanwhile recorded and published; creates that never finished undone.
+   */
+  async recover(): Promise<void> {
+    if (!fs.existsSync(this.dir)) return;
+    await Promise.all(fs.readdirSync(this.dir).map((id) => this.recoverOne(id, path.join(this.dir, id))));
+  }
+
+  private async recoverOne(id: string, dir: string): Promise<void> {
+    let record: TaskRecord | null = null;
+    try {
+      record = readTaskRecord(dir);
+    } catch (err) {
+      this.log.error(`task ${id}: unreadable record (${(err as Error).message}); removing it`);
+    }
+    const monitor = record
+      ? await Monitor.attach(dir).catch((err: Error) => {
+          this.log.warn(`task ${id}: cannot reattach (${err.message})`);
+          return null;
+        })
+      : null;
+    const cgroups = record?.cgroups ? loadCgroupManager(record.cgroups) : null;
+    if (!record || record.pid === 0) {
+      this.log.warn(`task ${id}: its create did not finish before tsrund stopped; removing it`);
+      await this.undoCreate(dir, cgroups, monitor);
+      return;
+    }
+    const task = this.track(record, dir, monitor, cgroups);
+    const execs = await ExecProcess.recoverAll(dir, (execId, why) => this.log.error(`task ${id}: exec ${execId}: ${why}; killing it`));
+    for (const e of execs) task.execs.set(e.record.execId, e);
+    if (record.exit) return;
+    if (monitor) this.watch(task);
+    else this.lost(task, 'its monitor is gone and recorded no exit');
+  }
+
+  /** Disconnect from every monitor, leaving them and their containers running (tsrund stopping). */
+  closeAll(): void {
+    for (const task of this.tasks.values()) {
+      task.monitor?.close();
+      for (const e of task.execs.values()) e.close();
+    }
+  }
+
+  private track(record: TaskRecord, dir: string, monitor: Monitor | null, cgroups: CgroupManager | null): LiveTask {
+    let onExit!: (exit: TaskExit) => void;
+    const exited = new Promise<TaskExit>((resolve) => (onExit = resolve));
+    const task: LiveTask = { record, dir, monitor, cgroups, exited, onExit, execs: new Map(), ooms: 0 };
+    if (record.exit) onExit(record.exit);
+    this.tasks.set(record.id, task);
+    return task;
+  }
+
+  private watch(task: LiveTask): void {
+    task.monitor!.onOom(() => this.publishOom(task));
+    task.monitor!.wait().then(
+      (exit) => this.recordExit(task, { exitStatus: exit.exitStatus, exitedAt: exit.exitedAt }),
+      (err: Error) => this.lost(task, err.message),
+    );
+  }
+
+  /**
+   * The monitor died before the exit was known: the container is out of reach (its stdio went
+   * with the monitor), so it is killed, and its exit recorded as unknown (255) once it is gone.
+   */
+  private lost(task: LiveTask, why: string): void {
+    this.log.error(`task ${task.record.id}: ${why}; killing it, its exit status will read ${LOST_EXIT_STATUS}`);
+    try {
+      task.cgroups?.killAll(SIGKILL);
+      if (task.cgroups?.isFrozen()) task.cgroups.thaw();
+    } catch (err) {
+      this.log.error(`task ${task.record.id}: ${(err as Error).message}`);
+    }
+    whenLostProcessGone(task.record.pid, task.record.initStartTime, (exit) => this.recordExit(task, exit));
+  }
+
+  private recordExit(task: LiveTask, exit: TaskExit): void {
+    if (task.record.exit || this.tasks.get(task.record.id) !== task) return;
+    const { id, pid } = task.record;
+    // OOM kills the monitor could not report (it was not watching, or tsrund was down then).
+    const kills = task.cgroups ? (oomCount(task.cgroups) ?? 0) : 0;
+    while (task.ooms < kills) this.publishOom(task);
+    task.record.exit = exit;
+    try {
+      writeTaskRecord(task.dir, task.record);
+    } catch (err) {
+      this.log.error(`task ${id}: could not record its exit (${(err as Error).message})`);
+    }
+    this.log.debug(`task ${id}: exited with status ${exit.exitStatus}`);
+    this.events.publish('exit', id, { pid, exitStatus: exit.exitStatus });
+    task.onExit(exit);
+  }
+
+  private publishOom(task: LiveTask): void {
+    task.ooms++;
+    this.events.publish('oom', task.record.id, { pid: task.record.pid });
+  }
+
+  private get(id: string): LiveTask {
+    const task = this.tasks.get(id);
+    if (!task) throw notFound(`task ${id}`);
+    return task;
+  }
+
+  private cgroupsOf(task: LiveTask): CgroupManager {
+    if (!task.cgroups) throw new SupervisorError('INTERNAL', `task ${task.record.id} has no cgroups record`);
+    return task.cgroups;
+  }
+
+  private execOf(task: LiveTask, execId: string): ExecProcess {
+    const exec = task.execs.get(execId);
+    if (!exec) throw notFound(`exec ${execId} of task ${task.record.id}`);
+    return exec;
+  }
+
+  /** What stdio requests need of the init or of an exec'd process. */
+  private processOf(ref: ProcessRef): { name: string; terminal: boolean; stdin: boolean; exited: boolean; monitor: () => Monitor } {
+    const task = this.get(ref.id);
+    if (!ref.execId) {
+      const r = task.record;
+      return { name: `task ${r.id}`, terminal: r.terminal, stdin: r.stdin, exited: r.exit !== null, monitor: () => this.monitorOf(task) };
+    }
+    const exec = this.execOf(task, ref.execId);
+    const r = exec.record;
+    return { name: `exec ${r.execId}`, terminal: r.terminal, stdin: r.stdin, exited: r.exit !== null, monitor: () => exec.monitorOf() };
+  }
+
+  private monitorOf(task: LiveTask): Monitor {
+    if (!task.monitor) throw failedPrecondition(`task ${task.record.id} has lost its monitor`);
+    return task.monitor;
+  }
+
+  private statusOf(task: LiveTask): Task['status'] {
+    const frozen = !task.record.exit && task.cgroups !== null && task.cgroups.isFrozen();
+    return taskStatus(task.record, frozen);
+  }
+
+  private describe(task: LiveTask): Task {
+    const r = task.record;
+    return {
+      id: r.id,
+      pid: r.pid,
+      status: this.statusOf(task),
+      exitStatus: r.exit?.exitStatus ?? 0,
+      exitedAt: r.exit ? timestampFromRfc3339(r.exit.exitedAt) : null,
+      terminal: r.terminal,
+      stdin: r.stdin,
+      monitorPid: r.monitorPid,
+      createdAt: timestampFromRfc3339(r.createdAt),
+    };
+  }
+}
+
+/** The context tsrund builds a task's init plan in: the task directory `dir` holds its state and exec fifo. */
+export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'rootfsMount'>, dir: string, cgroups: CgroupManager): PlanContext {
+  return {
+    bundle: o.bundle,
+    rootfs: path.resolve(o.bundle, o.spec.root?.path ?? 'rootfs'),
+    stateDir: dir,
+    withFifo: true,
+    noPivot: false,
+    preserveFds: 0,
+    ...readHostFacts(),
+    ...readNetDeviceFacts(o.spec),
+    cgroup: cgroups.placement(),
+    nonDirectoryBindSources: bindMountSources(o.spec, o.bundle).filter((p) => !isDirectory(p)),
+    rootfsMount: o.rootfsMount ?? null,
+    consoleSocket: o.spec.process?.terminal ? CONSOLE_FD : null,
+  };
+}
+
+/** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */
+function buildPlan(spec: Spec, ctx: PlanContext): InitPlan {
+  try {
+    return buildInitPlan(spec, ctx);
+  } catch (err) {
+    if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
+    throw err;
+  }
+}
+
+/** A plan that fails on this host (a missing binary, EPERM on a mount) is FAILED_PRECONDITION. */
+async function spawnMonitor(o: Parameters<typeof Monitor.spawn>[0], ctx: PlanContext): Promise<Monitor> {
+  try {
+    return await Monitor.spawn(o);
+  } catch (err) {
+    if (err instanceof PlanExecutionError) throw failedPrecondition(renderFailure(o.plan, err.failure, ctx));
+    throw err;
+  }
+}
+
+/** `p`'s value, or undefined when `ms` pass first. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * tsrund's side of a container's monitor (native/src/monitor, the tsrun-monitor executable):
+ * start one for a plan, reattach to it after a tsrund restart, wait for the exit, feed stdin,
+ * and release it after Delete.
+ *
+ * Additions to the agreed interface:
+ *   - Monitor.close(): disconnect without releasing (tsrund shutting down; the monitor and the
+ *     container live on, attach() finds them again).
+ *   - MonitorGoneError: attach() on a task whose monitor died without recording an exit (it was
+ *     killed, say): the container is out of reach; kill its cgroup and remove the task.
+ *   - ExitRecord and monitorBinaryPath() are exported (monitor-protocol.ts, monitor-binary.ts).
+ *   - terminal: true needs a plan whose console step names CONSOLE_FD (PlanContext.consoleSocket);
+ *     the monitor holds the pty master, logs it as stdout and sizes it (resizePty).
+ *   - memoryCgroup: the monitor reports each OOM of that memory cgroup as it happens (onOom).
+ *   - The same monitor runs an exec'd process: spawn() with an exec plan and a directory of its own.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
+import type { InitPlan } from '../../runtime/plan/types';
+import { readJsonFile } from '../atomic-file';
+import { monitorBinaryPath } from './monitor-binary';
+import {
+  encodeFrame,
+  EVENT,
+  EXIT_FILE,
+  type CreatedRecord,
+  type ExitRecord,
+  FrameReader,
+  parseExitRecord,
+  parseStartReport,
+  PLAN_FILE,
+  REPLY,
+  REQUEST,
+  resizeFrame,
+  SOCKET_FILE,
+  type StartReport,
+  STATE_FILE,
+  stdinFrames,
+} from './monitor-protocol';
+
+export { CONSOLE_FD, type ExitRecord } from './monitor-protocol';
+export { monitorBinaryPath } from './monitor-binary';
+
+export interface MonitorSpawnOptions {
+  /** The task's directory (exists; the monitor's files go there; plan.exec.fifo may be there). */
+  taskDir: string;
+  plan: InitPlan;
+  /** The container's output, CRI log format; created (0600) unless it exists. */
+  logPath: string;
+  /** Keep a pipe to the container's stdin (else stdin is /dev/null). */
+  stdin: boolean;
+  /** The plan has a console step on CONSOLE_FD: the monitor keeps the terminal's master. */
+  terminal: boolean;
+  /** The container's memory cgroup directory: report its OOMs as they happen (onOom). */
+  memoryCgroup?: string | null;
+}
+
+export class MonitorGoneError extends Error {
+  constructor(
+    readonly taskDir: string,
+    readonly monitorPid: number,
+  ) {
+    super(`the monitor (pid ${monitorPid}) of task ${taskDir} is gone and recorded no exit`);
+    this.name = 'MonitorGoneError';
+  }
+}
+
+interface Pending {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Waiter {
+  resolve(exit: ExitRecord): void;
+  reject(err: Error): void;
+}
+
+/** The longest path a unix socket address holds (sun_path less its NUL). */
+const MAX_SOCKET_PATH = 107;
+
+export class Monitor {
+  private socket: net.Socket | null = null;
+  private exit: ExitRecord | null = null;
+  private readonly reader = new FrameReader();
+  private readonly pending: Pending[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly oomListeners: (() => void)[] = [];
+  private released = false;
+
+  private constructor(
+    readonly taskDir: string,
+    /** The container's init pid. */
+    readonly pid: number,
+    readonly monitorPid: number,
+  ) {}
+
+  /**
+   * Start a monitor that runs `plan`; resolves once the init is created (and waits on the exec
+   * fifo when the plan has one: runtime/native releaseInit starts it).
+   * @throws PlanExecutionError when a plan step failed; nothing is left behind then.
+   */
+  static async spawn(o: MonitorSpawnOptions): Promise<Monitor> {
+    const taskDir = path.resolve(o.taskDir);
+    const planFile = path.join(taskDir, PLAN_FILE);
+    fs.writeFileSync(planFile, encodePlan(o.plan), { mode: 0o600 });
+    const fifo = o.plan.exec.fifo ? path.join(o.plan.exec.fifo.dir, o.plan.exec.fifo.name) : null;
+    let report: StartReport;
+    try {
+      if (fifo && !fs.existsSync(fifo)) mkfifo(fifo, 0o622);
+      report = await runMonitor(taskDir, path.resolve(o.logPath), monitorFlags(o));
+    } catch (err) {
+      removeFiles([planFile, fifo]);
+      throw err;
+    }
+    // The monitor removed what it made; these two stay only when it failed before reading them.
+    if (!('pid' in report)) removeFiles([planFile, fifo]);
+    if ('failure' in report) throw new PlanExecutionError(report.failure, o.plan);
+    if ('error' in report) throw new Error(`tsrun-monitor (task ${taskDir}): ${report.error}`);
+    const monitor = new Monitor(taskDir, report.pid, report.monitorPid);
+    await monitor.connect();
+    return monitor;
+  }
+
+  /** Reattach to the monitor of `taskDir` (after a tsrund restart). */
+  static async attach(taskDir: string): Promise<Monitor> {
+    const dir = path.resolve(taskDir);
+    const created = readJsonFile<CreatedRecord>(path.join(dir, STATE_FILE));
+    if (!created) throw new Error(`no monitor in ${dir}: ${STATE_FILE} is missing`);
+    const monitor = new Monitor(dir, created.pid, created.monitorPid);
+    try {
+      await monitor.connect();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ECONNREFUSED' && code !== 'ENOENT') throw err;
+      // The monitor is gone; its exit record (if it lived to write one) says the rest.
+      monitor.exit = readExitFile(dir);
+      if (!monitor.exit) throw new MonitorGoneError(dir, created.monitorPid);
+    }
+    return monitor;
+  }
+
+  /** How the container's init ended; also when it ended while tsrund was down. */
+  wait(): Promise<ExitRecord> {
+    if (this.exit) return Promise.resolve(this.exit);
+    if (!this.socket) return Promise.reject(this.goneError());
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.updateRef();
+    });
+  }
+
+  /** Resolves once the monitor took the data (it buffers 64 KiB; past that this waits). */
+  async writeStdin(data: Buffer): Promise<void> {
+    await Promise.all(stdinFrames(data).map((frame) => this.request(frame)));
+  }
+
+  /** Close the container's stdin once what was written before is delivered. */
+  closeStdin(): Promise<void> {
+    return this.request(encodeFrame(REQUEST.closeStdin));
+  }
+
+  /** Size the terminal (TIOCSWINSZ on its master); rejects when the process has none. */
+  resizePty(cols: number, rows: number): Promise<void> {
+    return this.request(resizeFrame(cols, rows));
+  }
+
+  /** Call `listener` on each OOM of the memory cgroup the monitor watches, as it happens. */
+  onOom(listener: () => void): void {
+    this.oomListeners.push(listener);
+  }
+
+  /**
+   * After Delete: the monitor kills the init if it still runs, removes its files (monitor.sock,
+   * monitor.json, exit.json, the exec fifo; not the log) and exits. A pending wait() still gets
+   * the exit record.
+   */
+  release(): void {
+    this.released = true;
+    if (this.socket) {
+      this.pending.push({ resolve: () => undefined, reject: () => undefined });
+      this.socket.write(encodeFrame(REQUEST.release));
+      this.updateRef();
+      return;
+    }
+    removeFiles([SOCKET_FILE, STATE_FILE, EXIT_FILE].map((f) => path.join(this.taskDir, f)));
+  }
+
+  /** Disconnect, leaving the monitor and its container running (tsrund shutting down). */
+  close(): void {
+    this.socket?.destroy();
+  }
+
+  private request(frame: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.released) return Promise.reject(new Error(`task ${this.taskDir}: not connected to its monitor`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.updateRef();
+      socket.write(frame);
+    });
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const { address, dirFd } = socketAddress(this.taskDir);
+      const socket = net.createConnection({ path: address });
+      const done = (err?: Error) => {
+        if (dirFd !== null) fs.closeSync(dirFd);
+        socket.off('error', done);
+        if (err) {
+          socket.destroy();
+          reject(err);
+          return;
+        }
+        this.socket = socket;
+        socket.on('data', (chunk: Buffer) => this.onData(chunk));
+        socket.on('error', () => undefined); // 'close' follows and says what matters
+        socket.on('close', () => this.onClose());
+        this.updateRef();
+        resolve();
+      };
+      socket.once('connect', () => done());
+      socket.once('error', done);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const frame of this.reader.push(chunk)) {
+      switch (frame.type) {
+        case REPLY.ok:
+          this.pending.shift()?.resolve();
+          break;
+        case REPLY.error:
+          this.pending.shift()?.reject(new Error(`tsrun-monitor (task ${this.taskDir}): ${frame.payload.toString('utf8')}`));
+          break;
+        case EVENT.exit:
+          this.exited(parseExitRecord(frame.payload.toString('utf8')));
+          break;
+        case EVENT.oom:
+          for (const listener of this.oomListeners) listener();
+          break;
+        case EVENT.created: // the greeting; what it says is known already
+        default:
+          break;
+      }
+    }
+    this.updateRef();
+  }
+
+  private exited(exit: ExitRecord): void {
+    this.exit = exit;
+    for (const w of this.waiters.splice(0)) w.resolve(exit);
+  }
+
+  private onClose(): void {
+    this.socket = null;
+    const closed = new Error(`task ${this.taskDir}: the connection to its monitor (pid ${this.monitorPid}) closed`);
+    for (const p of this.pending.splice(0)) p.reject(closed);
+    if (!this.exit) {
+      // A monitor killed after it wrote the record: the file still has the exit.
+      const exit = this.released ? null : readExitFile(this.taskDir);
+      if (exit) this.exited(exit);
+    }
+    const gone = this.goneError();
+    for (const w of this.waiters.splice(0)) w.reject(gone);
+  }
+
+  private goneError(): Error {
+    const why = this.released ? 'was released' : 'went away';
+    return new Error(`task ${this.taskDir}: its monitor (pid ${this.monitorPid}) ${why} before the container's exit was known`);
+  }
+
+  /** Keep Node running only while someone waits on the monitor. */
+  private updateRef(): void {
+    if (!this.socket) return;
+    if (this.pending.length > 0 || this.waiters.length > 0) this.socket.ref();
+    else this.socket.unref();
+  }
+}
+
+function monitorFlags(o: MonitorSpawnOptions): string[] {
+  return [
+    ...(o.stdin ? ['--stdin'] : []),
+    ...(o.terminal ? ['--terminal'] : []),
+    ...(o.memoryCgroup ? ['--memory-cgroup', o.memoryCgroup] : []),
+  ];
+}
+
+/** Run the monitor and read its one-line report (it closes the pipe after writing it). */
+function runMonitor(taskDir: string, logPath: string, flags: string[]): Promise<StartReport> {
+  const args = [...flags, taskDir, logPath];
+  const child = spawn(monitorBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const report: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => report.push(b));
+  child.stderr!.on('data', (b: Buffer) => stderr.push(b));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      const line = Buffer.concat(report).toString('utf8').trim();
+      if (line) {
+        try {
+          resolve(parseStartReport(line));
+        } catch (err) {
+          reject(new Error(`tsrun-monitor: ${(err as Error).message}`));
+        }
+        return;
+      }
+      const how = signal ? `signal ${signal}` : `exit status ${code}`;
+      reject(new Error(`tsrun-monitor (task ${taskDir}) ended with ${how} and no report: ${Buffer.concat(stderr).toString('utf8').trim()}`));
+    });
+  });
+}
+
+/**
+ * The socket's address: its path, or, when that is too long for sun_path, the path through an
+ * fd of the task dir (/proc/self/fd/N/monitor.sock) that the caller closes once connected.
+ */
+function socketAddress(taskDir: string): { address: string; dirFd: number | null } {
+  const address = path.join(taskDir, SOCKET_FILE);
+  if (Buffer.byteLength(address) <= MAX_SOCKET_PATH) return { address, dirFd: null };
+  const dirFd = fs.openSync(taskDir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  return { address: `/proc/self/fd/${dirFd}/${SOCKET_FILE}`, dirFd };
+}
+
+function readExitFile(taskDir: string): ExitRecord | null {
+  const file = path.join(taskDir, EXIT_FILE);
+  try {
+    return parseExitRecord(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function removeFiles(files: (string | null)[]): void {
+  for (const f of files) if (f) fs.rmSync(f, { force: true });
+}

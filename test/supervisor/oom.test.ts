@@ -1,0 +1,55 @@
+/**
+ * OOM events as they happen: a container whose memory limit (set through Containers.Create's
+ * resources override) is exceeded by a child process gets an `oom` event on the Events stream
+ * while its init still runs, from its monitor's watch on the memory cgroup (v1: eventfd on
+ * cgroup.event_control; v2: memory.events).
+ */
+import type { Event } from '../../supervisor/api/types';
+import { useDaemon } from './fixtures';
+
+jest.setTimeout(60_000);
+
+const { c, bundle } = useDaemon();
+
+const LIMIT = 32 << 20;
+
+test('an OOM kill inside a running container is published at once, with the container id', async () => {
+  const b = bundle(['true']);
+  // The inner shell grows a 256 MiB string and is OOM-killed; the init goes on sleeping.
+  const hog = 'x=$(head -c 268435456 /dev/zero | tr "\\0" a); echo survived';
+  await c().createContainer({
+    id: 'oom-live',
+    bundle: b.dir,
+    overrides: { args: ['sh', '-c', `sh -c '${hog}'; echo "inner status $?"; exec sleep 600`], resources: { memoryLimit: LIMIT, cpuShares: 0, cpuQuota: 0, cpuPeriod: 0, pidsLimit: 0, cpusetCpus: '' } },
+  });
+  const events: Event[] = [];
+  const stream = c().subscribe({ ids: ['oom-live'], types: ['oom', 'exit'] });
+  const firstOom = (async () => {
+    for await (const e of stream) {
+      events.push(e);
+      if (e.type === 'oom') return e;
+    }
+    return null;
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  const pid = (await c().createTask('oom-live')).pid;
+  await c().startTask('oom-live');
+
+  const oom = await firstOom;
+  stream.cancel();
+  expect(oom).toMatchObject({ type: 'oom', id: 'oom-live', pid });
+  // Published while the task runs: not at its exit.
+  expect(events.map((e) => e.type)).toEqual(['oom']);
+  expect((await c().getTask('oom-live')).status).toBe('RUNNING');
+  expect((await c().stats('oom-live')).memoryLimitBytes).toBe(LIMIT);
+
+  let text = '';
+  for (let i = 0; i < 100 && !text.includes('inner status'); i++) {
+    text = '';
+    for await (const e of c().logs('oom-live')) text += `${e.text}\n`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(text).toContain('inner status 137\n');
+  await c().deleteTask('oom-live', { force: true });
+  await c().deleteContainer('oom-live');
+});
