@@ -3,7 +3,7 @@
 module.exports = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  roots: ['<rootDir>/runtime', '<rootDir>/spec', '<rootDir>/test', '<rootDir>/conformance'],
+  roots: ['<rootDir>/runtime', '<rootDir>/spec', '<rootDir>/test', '<rootDir>/conformance', '<rootDir>/bench'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true, sourceMap: true } }] },
 };

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
-npm run --silent gen:check || { echo "spec/generated is stale: run npm run gen:types"; exit 1; }
+npm run --silent gen:check || { echo "generated types are stale (spec/generated or supervisor/api/generated): run npm run gen:types"; exit 1; }
 
 leakcheck=../shared/tools/leakcheck
 snapshot=$(mktemp)
