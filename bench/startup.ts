@@ -1,104 +1,204 @@
 /**
- * Start-up benchmark (not a test): `run` of /bin/true in a busybox bundle by tsrun, runc and crun,
- * and bare `node -e 0` as tsrun's floor, in one run, interleaved so that machine noise spreads
- * evenly. Prints median and p95 per runtime and tsrun's overhead above bare Node as a ratio to
- * crun's total.
+ * Benchmarks (not a test) of tsrun, runc and crun on this host in one run, with bare
+ * `node -e 0` as tsrun's floor: `run` of /bin/true to exit, create/start/delete, N containers
+ * created and started in parallel, and peak RSS. Iterations are interleaved across runtimes, the
+ * starting runtime rotating, so that machine noise spreads evenly.
  *
- *   npm run bench [-- --iterations N]
+ *   npm run bench [-- --iterations N] [--parallel N] [--rounds N]
  *
- * crun 1.8 refuses to run on a hybrid cgroup host unless the v2 `unified` mount is out of sight,
- * so its iterations run in a child process inside a private mount namespace without it.
+ * Writes bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg, and prints the
+ * table. crun 1.8 refuses a hybrid cgroup host while /sys/fs/cgroup/unified is mounted, so its
+ * jobs run in bench/agent.ts inside a private mount namespace without that mount.
  */
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as readline from 'readline';
 import { makeBundle } from '../test/helpers/bundle';
 import { TSRUN } from '../test/helpers/tsrun';
+import { GNU_TIME, Job, JobResult, perform, removeLog } from './jobs';
+import { BenchResults, FLOOR, renderMarkdown, renderSvg, RuntimeResult } from './report';
+import { summarize } from './stats';
 
 interface Runner {
   name: string;
-  /** Command for one iteration, given the iteration's container id. */
-  argv: (id: string) => string[];
+  version: string;
+  /** The runtime's command line for `args` (the floor has none: it only runs `node -e 0`). */
+  cmd?: (args: string[]) => string[];
+  perform: (job: Job) => Promise<JobResult>;
 }
+
+interface Samples {
+  run: number[];
+  rss: number[];
+  create: number[];
+  start: number[];
+  createStart: number[];
+  delete: number[];
+  parallel: number[];
+}
+
+const REPO = path.dirname(path.dirname(TSRUN));
 
 function which(bin: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function timeOnce(argv: string[]): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+function version(argv: string[]): string {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  return r.stdout.split('\n')[0].replace(/^.*version /, '').trim();
 }
 
-function stats(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p95: at(0.95) };
+/** bench/agent.ts in a private mount namespace without the cgroup2 `unified` mount, for crun. */
+function startAgent(): { perform: (job: Job) => Promise<JobResult>; child: ChildProcess } {
+  const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"';
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, path.join(__dirname, 'agent.js')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiting: { resolve: (v: JobResult) => void; reject: (e: Error) => void }[] = [];
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    const reply = JSON.parse(line) as { value: JobResult } | { error: string };
+    const w = waiting.shift()!;
+    if ('error' in reply) w.reject(new Error(reply.error));
+    else w.resolve(reply.value);
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`the crun agent exited ${code}`));
+  });
+  return {
+    child,
+    perform: (job) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin!.write(JSON.stringify(job) + '\n');
+      }),
+  };
 }
 
-/** Inner mode: time `iterations` runs of one runner and print the samples as JSON. */
-function inner(argv: string[], iterations: number): void {
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(timeOnce(argv.map((a) => a.replace('{id}', `bench-${process.pid}-${i}`))));
-  process.stdout.write(JSON.stringify(samples));
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: want a positive integer, got ${args[i + 1]}`);
+  return v;
 }
 
-function main(): void {
+async function measure(runners: Runner[], bundle: string, opts: { iterations: number; parallel: number; rounds: number }) {
+  const samples = new Map<string, Samples>(
+    runners.map((r) => [r.name, { run: [], rss: [], create: [], start: [], createStart: [], delete: [], parallel: [] }]),
+  );
+  const rotated = (i: number) => runners.map((_, k) => runners[(i + k) % runners.length]);
+  const id = (r: Runner, what: string, i: number) => `bench-${process.pid}-${r.name}-${what}-${i}`;
+  // Peak RSS barely varies; measuring it on every fifth iteration keeps the run short.
+  const rssEvery = 5;
+  for (let i = 0; i < opts.iterations; i++) {
+    if (i % 10 === 0) process.stderr.write(`latency: iteration ${i}/${opts.iterations}\n`);
+    for (const r of rotated(i)) {
+      const s = samples.get(r.name)!;
+      const runArgv = (cid: string) => (r.cmd ? r.cmd(['run', '-b', bundle, cid]) : [process.execPath, '-e', '0']);
+      const cleanup = (cid: string) => r.cmd?.(['delete', '--force', cid]);
+      s.run.push((await r.perform({ kind: 'time', argv: runArgv(id(r, 'run', i)), cleanup: cleanup(id(r, 'run', i)) })) as number);
+      if (i % rssEvery === 0) {
+        s.rss.push((await r.perform({ kind: 'rss', argv: runArgv(id(r, 'rss', i)), cleanup: cleanup(id(r, 'rss', i)) })) as number);
+      }
+      if (!r.cmd) continue;
+      const cid = id(r, 'life', i);
+      const t = (await r.perform({
+        kind: 'lifecycle',
+        create: r.cmd(['create', '-b', bundle, cid]),
+        start: r.cmd(['start', cid]),
+        delete: r.cmd(['delete', '--force', cid]),
+      })) as { create: number; start: number; delete: number };
+      s.create.push(t.create);
+      s.start.push(t.start);
+      s.createStart.push(t.create + t.start);
+      s.delete.push(t.delete);
+    }
+  }
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const r of rotated(round)) {
+      if (!r.cmd) continue;
+      const cmd = r.cmd;
+      process.stderr.write(`parallel: round ${round + 1}/${opts.rounds}, ${r.name}\n`);
+      const containers = Array.from({ length: opts.parallel }, (_, k) => {
+        const cid = id(r, `par${round}`, k);
+        return { create: cmd(['create', '-b', bundle, cid]), start: cmd(['start', cid]), delete: cmd(['delete', '--force', cid]) };
+      });
+      samples.get(r.name)!.parallel.push((await r.perform({ kind: 'parallel', containers })) as number);
+    }
+  }
+  return samples;
+}
+
+function toResult(r: Runner, s: Samples): RuntimeResult {
+  const opt = (v: number[]) => (v.length ? summarize(v) : undefined);
+  return {
+    name: r.name,
+    version: r.version,
+    run: summarize(s.run),
+    create: opt(s.create),
+    start: opt(s.start),
+    createStart: opt(s.createStart),
+    delete: opt(s.delete),
+    parallelWall: opt(s.parallel),
+    peakRssKiB: summarize(s.rss),
+  };
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--inner') return inner(JSON.parse(args[2]), Number(args[1]));
-  const iterations = Number(args[args.indexOf('--iterations') + 1]) || 100;
+  const opts = { iterations: option(args, '--iterations', 100), parallel: option(args, '--parallel', 50), rounds: option(args, '--rounds', 3) };
+  if (!fs.existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: install Debian's time package (apt-get install time)`);
 
   // crun 1.8 refuses an ociVersion newer than 1.0.x; the config uses nothing later.
   const bundle = makeBundle(['/bin/true'], (c) => {
     c.ociVersion = '1.0.2';
   });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-'));
-  const runners: Runner[] = [
-    { name: 'node -e 0', argv: () => [process.execPath, '-e', '0'] },
-    { name: 'tsrun', argv: (id) => [TSRUN, '--root', `${root}/tsrun`, 'run', '-b', bundle.dir, id] },
-  ];
+  const here = (job: Job) => perform(job);
+  const runtime = (name: string, bin: string, jobs = here): Runner => ({
+    name,
+    version: version([bin, '--version']),
+    cmd: (a) => [bin, '--root', path.join(root, name), ...a],
+    perform: jobs,
+  });
+  const runners: Runner[] = [{ name: FLOOR, version: process.version, perform: here }, runtime('tsrun', TSRUN)];
   const runc = which('runc');
-  if (runc) runners.push({ name: 'runc', argv: (id) => [runc, '--root', `${root}/runc`, 'run', '-b', bundle.dir, id] });
+  if (runc) runners.push(runtime('runc', runc));
+  else process.stderr.write('runc: not installed, left out\n');
   const crun = which('crun');
+  const agent = crun ? startAgent() : null;
+  if (crun && agent) runners.push(runtime('crun', crun, agent.perform));
+  else process.stderr.write('crun: not installed (apt-get install crun), left out\n');
 
-  const samples = new Map<string, number[]>(runners.map((r) => [r.name, []]));
+  const loadAtStart = os.loadavg()[0];
+  let samples: Map<string, Samples>;
   try {
-    for (let i = 0; i < iterations; i++) {
-      for (const r of runners) samples.get(r.name)!.push(timeOnce(r.argv(`bench-${i}`)));
-    }
-    if (crun) {
-      const argv = [crun, '--root', `${root}/crun`, 'run', '-b', bundle.dir, '{id}'];
-      const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"';
-      const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, __filename, '--inner', String(iterations), JSON.stringify(argv)], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`crun iterations failed: ${r.stderr}`);
-      samples.set('crun', JSON.parse(r.stdout));
-    }
+    samples = await measure(runners, bundle.dir, opts);
   } finally {
+    agent?.child.stdin!.end();
     bundle.cleanup();
     fs.rmSync(root, { recursive: true, force: true });
+    removeLog();
   }
 
-  const results = [...samples].map(([name, s]) => ({ name, ...stats(s) }));
-  console.log(`run of /bin/true, ${iterations} iterations each (ms)`);
-  console.log('runtime      median      p95');
-  for (const r of results) console.log(`${r.name.padEnd(12)} ${r.median.toFixed(2).padStart(7)}  ${r.p95.toFixed(2).padStart(7)}`);
-  const get = (n: string) => results.find((r) => r.name === n);
-  const node = get('node -e 0')!;
-  const ts = get('tsrun')!;
-  const cr = get('crun');
-  if (!crun) console.log('crun: not installed (apt-get install crun), no ratio');
-  if (cr) {
-    console.log(`tsrun overhead above bare node: ${(ts.median - node.median).toFixed(2)} ms = ${((ts.median - node.median) / cr.median).toFixed(2)} x crun's total`);
-  }
-  for (const other of ['runc', 'crun']) {
-    const o = get(other);
-    if (o) console.log(`tsrun / ${other}: ${(ts.median / o.median).toFixed(2)}`);
-  }
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    host: { kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', node: process.version, loadavg: [loadAtStart, os.loadavg()[0]] },
+    iterations: opts.iterations,
+    parallel: { containers: opts.parallel, rounds: opts.rounds },
+    runtimes: runners.map((r) => toResult(r, samples.get(r.name)!)),
+  };
+  fs.mkdirSync(path.join(REPO, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(REPO, 'bench/results/latest.json'), JSON.stringify(results, null, 2) + '\n');
+  const markdown = renderMarkdown(results);
+  fs.writeFileSync(path.join(REPO, 'docs/benchmarks.md'), markdown);
+  fs.writeFileSync(path.join(REPO, 'docs/benchmarks.svg'), renderSvg(results));
+  process.stdout.write(markdown);
 }
 
-main();
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -2,7 +2,9 @@
  * tsrun's entry point: global flags, then one command, runc-compatible. Errors are printed the
  * way runc prints them and exit 1; `run` exits with the container's status.
  */
+import { createRequire } from 'module';
 import * as path from 'path';
+import { startupSnapshot } from 'v8';
 import { OCI_VERSION } from '../../spec/default-config';
 import { ContainerError } from '../errors';
 import { DEFAULT_ROOT, StateStore } from '../state/store';
@@ -11,13 +13,16 @@ import type { Command } from './command';
 import { printOut } from './command';
 import { create, del, kill, run, start } from './commands/lifecycle';
 import { featuresCommand } from './commands/features';
+import { events } from './commands/events';
+import { exec } from './commands/exec';
 import { pause, ps, resume, update } from './commands/manage';
 import { list, spec, state } from './commands/query';
 import { Logger, LogFormat } from './log';
+import { warmUp } from './warm-up';
 
 const VERSION = '0.1.0';
 
-const COMMANDS: Command[] = [create, del, featuresCommand, kill, list, pause, ps, resume, run, spec, start, state, update];
+const COMMANDS: Command[] = [create, del, events, exec, featuresCommand, kill, list, pause, ps, resume, run, spec, start, state, update];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'debug', kind: 'bool', usage: 'enable debug logging', default: false },
@@ -86,10 +91,34 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`tsrun: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  },
-);
+/** Run the command line tsrun was started with and exit with its status. */
+function runCommandLine(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`tsrun: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * Started from tsrun's startup snapshot (scripts/build-snapshot.js), which bin/tsrun runs with the
+ * bundle's path as argv[1]. The snapshot holds the bundle's modules as evaluated where it was
+ * built: moved elsewhere, it would look for the addon there, so the bundle beside the launcher is
+ * loaded afresh instead.
+ */
+function runFromSnapshot(): void {
+  const bundle = path.resolve(process.argv[1] ?? '');
+  if (bundle === __filename) runCommandLine();
+  else createRequire(bundle)(bundle);
+}
+
+// Building the snapshot evaluates the modules and warms them up; the command line is read when
+// it starts.
+if (startupSnapshot.isBuildingSnapshot()) {
+  warmUp();
+  startupSnapshot.setDeserializeMainFunction(runFromSnapshot);
+} else {
+  runCommandLine();
+}
