@@ -27,13 +27,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { performance } from 'perf_hooks';
 import { TsrundClient } from '../supervisor/client/client';
 import { Containerd } from '../test/helpers/daemons';
 import { TestRegistry } from '../test/helpers/registry';
 import { TSCTL, TestDaemon } from '../test/supervisor/daemon';
 import { pushBenchImages, type BenchImages } from './images-fixture';
 import { ratio, summarize, type Summary } from './stats';
+import { option, timed, version, writeResults } from './harness';
 
 const REPO = path.dirname(path.dirname(TSCTL));
 const TRUE_ARGS = ['/bin/true'];
@@ -66,13 +66,6 @@ interface Results {
   disk: Record<string, { oneImage: DiskFigures; allImages: DiskFigures; images: number }>;
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, not ${args[i + 1]}`);
-  return n;
-}
 
 /** Run `argv` to its exit (synchronously: nothing else runs in this process meanwhile); throws unless it exits 0. */
 function must(argv: string[], timeoutMs = 300_000): string {
@@ -81,11 +74,6 @@ function must(argv: string[], timeoutMs = 300_000): string {
   return r.stdout;
 }
 
-async function timed(fn: () => unknown): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
 
 function entries(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
@@ -283,10 +271,6 @@ async function measureDisk(t: Tsrund, c: Ctr, refs: string[]): Promise<Results['
 
 // Report ----------------------------------------------------------------------------------------
 
-function version(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  return (r.stdout || r.stderr).split('\n')[0].trim();
-}
 
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -431,11 +415,7 @@ async function main(argv: string[]): Promise<void> {
       firstStartMs,
       disk,
     };
-    fs.mkdirSync(path.join(REPO, 'bench', 'results'), { recursive: true });
-    fs.writeFileSync(path.join(REPO, 'bench', 'results', 'images.json'), JSON.stringify(results, null, 2) + '\n');
-    const markdown = renderMarkdown(results);
-    fs.writeFileSync(path.join(REPO, 'docs', 'benchmarks-images.md'), markdown);
-    process.stdout.write(markdown);
+    writeResults(REPO, 'images', 'benchmarks-images', results, renderMarkdown(results));
   } finally {
     await containerd?.cleanup();
     await daemon.cleanup();

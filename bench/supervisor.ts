@@ -15,16 +15,16 @@
  *
  * Writes bench/results/supervisor.json and docs/benchmarks-supervisor.md and prints the table.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { performance } from 'perf_hooks';
 import { TsrundClient } from '../supervisor/client/client';
 import { Containerd } from '../test/helpers/daemons';
 import { buildBusyboxArchive } from '../test/helpers/oci-image';
 import { TSCTL, TestDaemon } from '../test/supervisor/daemon';
 import { summarize, type Summary } from './stats';
+import { option, timed, version, writeResults } from './harness';
 
 const REPO = path.dirname(path.dirname(TSCTL));
 const IMAGE = 'localhost/tsrun-busybox:bench';
@@ -60,13 +60,6 @@ interface Results {
   memory: Record<string, MemoryFigures>;
 }
 
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, not ${args[i + 1]}`);
-  return n;
-}
 
 /** Run `argv` to its exit; rejects with its stderr unless it exits 0. */
 function exec(argv: string[]): Promise<void> {
@@ -81,11 +74,6 @@ function exec(argv: string[]): Promise<void> {
   });
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
 
 /**
  * `total` calls of `fn`, at most `concurrency` at a time; the wall time in ms. A failure stops
@@ -235,10 +223,6 @@ async function containerdMemory(containerd: Containerd, running: number): Promis
   return memoryFigures(running, shims, containerd.pid);
 }
 
-function version(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  return (r.stdout || r.stderr).split('\n')[0].trim();
-}
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const mib = (kib: number) => (kib / 1024).toFixed(1);
@@ -345,11 +329,7 @@ async function main(argv: string[]): Promise<void> {
       containersPerSecond,
       memory,
     };
-    fs.mkdirSync(path.join(REPO, 'bench', 'results'), { recursive: true });
-    fs.writeFileSync(path.join(REPO, 'bench', 'results', 'supervisor.json'), JSON.stringify(results, null, 2) + '\n');
-    const markdown = renderMarkdown(results);
-    fs.writeFileSync(path.join(REPO, 'docs', 'benchmarks-supervisor.md'), markdown);
-    process.stdout.write(markdown);
+    writeResults(REPO, 'supervisor', 'benchmarks-supervisor', results, renderMarkdown(results));
   } finally {
     await containerd?.cleanup();
     await daemon.cleanup();
