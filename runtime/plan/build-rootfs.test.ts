@@ -115,16 +115,26 @@ describe('config mounts', () => {
     ]);
   });
 
-  test('id-mapped mounts are refused', () => {
+  test('an id-mapped mount needs both mappings, named by JSON path', () => {
     const spec = specWith((s) =>
       s.mounts.push({ destination: '/data', type: 'bind', source: '/srv', uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }),
     );
-    expect(() => buildInitPlan(spec, testContext())).toThrow('mounts[7].uidMappings: id-mapped mounts are not supported');
+    expect(() => buildInitPlan(spec, testContext())).toThrow('mounts[7].gidMappings: an id-mapped mount needs gid mappings');
   });
 
-  test('an unsupported option names its place', () => {
+  test('an id-mapped mount in a container with a user namespace is refused, named by JSON path', () => {
+    const spec = specWith((s) => {
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'idmap'] });
+    });
+    expect(() => buildInitPlan(spec, testContext())).toThrow('mounts[7].options: id-mapped mounts in a container with a user namespace are not supported yet');
+  });
+
+  test('idmap on a tmpfs names its place', () => {
     const spec = specWith((s) => s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['ridmap'] }));
-    expect(() => buildInitPlan(spec, testContext())).toThrow(/^mounts\[7\]\.options\[0\]: mount option "ridmap" is not supported/);
+    expect(() => buildInitPlan(spec, testContext())).toThrow('mounts[7].options: id-mapped mounts must be bind mounts');
   });
 
   test('tmpcopyup marks the tmpfs mount for copy-up; a read-only one is still made writable first', () => {

@@ -1,5 +1,4 @@
 import { knownMountOptions, parseMountOptions } from './mount-options';
-import { PlanError } from './plan-error';
 
 /** Kernel values, written out so that a wrong constant in linux.ts shows up here. */
 const RDONLY = 1;
@@ -22,7 +21,7 @@ const ATTR_NOSYMFOLLOW = 0x200000;
 describe('parseMountOptions', () => {
   test('splits flags from filesystem data (the default /dev tmpfs)', () => {
     const o = parseMountOptions(['nosuid', 'strictatime', 'mode=755', 'size=65536k'], 'mounts[1].options');
-    expect(o).toEqual({ flags: NOSUID | STRICTATIME, clearFlags: 0, propagation: [], data: 'mode=755,size=65536k', bind: false, recursive: false, copyUp: false, attrSet: 0, attrClr: 0 });
+    expect(o).toEqual({ flags: NOSUID | STRICTATIME, clearFlags: 0, propagation: [], data: 'mode=755,size=65536k', bind: false, recursive: false, copyUp: false, attrSet: 0, attrClr: 0, idmap: null });
   });
 
   test.each([
@@ -101,6 +100,7 @@ describe('parseMountOptions', () => {
       copyUp: false,
       attrSet: 0,
       attrClr: 0,
+      idmap: null,
     });
   });
 
@@ -151,17 +151,13 @@ describe('parseMountOptions', () => {
     const words = ['rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime',
       'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow'];
     expect(knownMountOptions()).toEqual(expect.arrayContaining(words));
-    expect(knownMountOptions()).not.toContain('idmap');
+    expect(knownMountOptions()).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
   });
 
-  test.each([
-    ['idmap', /idmap" is not supported \(id-mapped mounts\)/],
-    ['ridmap', /ridmap" is not supported/],
-  ])('%s is refused with its JSON path', (option, message) => {
-    const parse = () => parseMountOptions(['nosuid', option], 'mounts[2].options');
-    expect(parse).toThrow(PlanError);
-    expect(parse).toThrow(message);
-    expect(parse).toThrow(/^mounts\[2\]\.options\[1\]: mount option "/);
+  test('idmap and ridmap are read, the last one wins', () => {
+    expect(parseMountOptions(['rbind', 'idmap'], 'o').idmap).toBe('idmap');
+    expect(parseMountOptions(['idmap', 'ridmap'], 'o').idmap).toBe('ridmap');
+    expect(parseMountOptions(['rbind'], 'o').idmap).toBeNull();
   });
 
   test('tmpcopyup asks for a copy-up, notmpcopyup takes it back; neither reaches the filesystem', () => {

@@ -29,7 +29,6 @@ import {
   MS_SYNCHRONOUS,
   MS_UNBINDABLE,
 } from './linux';
-import { PlanError } from './plan-error';
 
 export interface MountOptions {
   /** MS_* flags to set (MS_BIND and MS_REC are expressed by `bind` and `recursive` instead). */
@@ -50,6 +49,8 @@ export interface MountOptions {
   attrSet: number;
   /** MOUNT_ATTR_* bits they clear; MOUNT_ATTR__ATIME whenever an atime word was given. */
   attrClr: number;
+  /** "idmap" (the bound mount only) or "ridmap" (every mount below it too): an id-mapped bind; the last word wins. */
+  idmap: 'idmap' | 'ridmap' | null;
 }
 
 /** struct mount_attr bits of mount_setattr(2) (linux/mount.h). */
@@ -150,11 +151,6 @@ const RECURSIVE_ATIME_OPTIONS: ReadonlyMap<string, number> = new Map(Object.entr
   rnostrictatime: MOUNT_ATTR_RELATIME,
 }));
 
-/** Options runc knows that tsrun does not implement: refused by name rather than passed to the filesystem. */
-const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['idmap', 'id-mapped mounts'],
-  ['ridmap', 'id-mapped mounts'],
-]);
 
 /** Every option the table knows (what `tsrun features` reports as mountOptions). */
 export function knownMountOptions(): string[] {
@@ -165,6 +161,8 @@ export function knownMountOptions(): string[] {
     ...PROPAGATION_OPTIONS.keys(),
     'bind',
     'rbind',
+    'idmap',
+    'ridmap',
     ...COPY_UP_OPTIONS.keys(),
   ];
 }
@@ -181,15 +179,14 @@ function setOrClear([set, cleared]: [number, number], bit: number, clear: boolea
 
 /** Parse `options` (found at JSON path `at`); throws PlanError naming the option it refuses. */
 export function parseMountOptions(options: readonly string[] | undefined, at: string): MountOptions {
-  const parsed: MountOptions = { flags: 0, clearFlags: 0, propagation: [], data: '', bind: false, recursive: false, copyUp: false, attrSet: 0, attrClr: 0 };
+  const parsed: MountOptions = { flags: 0, clearFlags: 0, propagation: [], data: '', bind: false, recursive: false, copyUp: false, attrSet: 0, attrClr: 0, idmap: null };
   const data: string[] = [];
   let atime: number | undefined;
-  (options ?? []).forEach((option, i) => {
+  (options ?? []).forEach((option) => {
     const known = FLAG_OPTIONS.get(option);
     const recursiveFlag = RECURSIVE_FLAG_OPTIONS.get(option);
     const recursiveAtime = RECURSIVE_ATIME_OPTIONS.get(option);
     const propagation = PROPAGATION_OPTIONS.get(option);
-    const unsupported = UNSUPPORTED_OPTIONS.get(option);
     const copyUp = COPY_UP_OPTIONS.get(option);
     if (known) {
       [parsed.flags, parsed.clearFlags] = setOrClear([parsed.flags, parsed.clearFlags], known.flag, known.clear);
@@ -204,8 +201,8 @@ export function parseMountOptions(options: readonly string[] | undefined, at: st
       parsed.recursive ||= option === 'rbind';
     } else if (copyUp !== undefined) {
       parsed.copyUp = copyUp;
-    } else if (unsupported) {
-      throw new PlanError(`${at}[${i}]`, `mount option "${option}" is not supported (${unsupported})`);
+    } else if (option === 'idmap' || option === 'ridmap') {
+      parsed.idmap = option;
     } else {
       data.push(option);
     }

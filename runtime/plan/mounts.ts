@@ -21,6 +21,8 @@ export interface ConfigMount {
   type: string | null;
   options: MountOptions;
   bind: boolean;
+  /** An id-mapped bind: MountStep.idmap. */
+  idmap?: NonNullable<MountStep['idmap']>;
 }
 
 /** A path of the container as an absolute normalized path (runc takes relative ones from "/"). */
@@ -31,20 +33,47 @@ export function containerPath(p: string): string {
 export function readMounts(spec: Spec, bundle: string): ConfigMount[] {
   return (spec.mounts ?? []).map((m, i) => {
     const at = `mounts[${i}]`;
-    if (m.uidMappings || m.gidMappings) {
-      throw new PlanError(`${at}.${m.uidMappings ? 'uidMappings' : 'gidMappings'}`, 'id-mapped mounts are not supported');
-    }
     const options = parseMountOptions(m.options, `${at}.options`);
     const bind = options.bind || m.type === 'bind';
     if (bind && !m.source) throw new PlanError(`${at}.source`, 'a bind mount needs a source');
+    const idmap = readIdmap(spec, m, options, bind, at);
     return {
       destination: containerPath(m.destination),
       source: bind ? path.resolve(bundle, m.source as string) : (m.source ?? null),
       type: m.type ?? null,
       options,
       bind,
+      ...(idmap ? { idmap } : {}),
     };
   });
+}
+
+type IdMappings = NonNullable<NonNullable<Spec['mounts']>[number]['uidMappings']>;
+
+function mapText(maps: IdMappings): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/**
+ * The id-mapping of a mount, as runc 1.2 reads it: mappings alone make an id-mapped mount
+ * ("idmap"); the options without mappings take the container's own (linux.uidMappings and
+ * gidMappings); either way only a bind mount may have it, with both uid and gid mappings.
+ */
+function readIdmap(spec: Spec, m: NonNullable<Spec['mounts']>[number], options: MountOptions, bind: boolean, at: string): ConfigMount['idmap'] {
+  const given = m.uidMappings !== undefined || m.gidMappings !== undefined;
+  if (!given && options.idmap === null) return undefined;
+  const what = given ? `${at}.${m.uidMappings !== undefined ? 'uidMappings' : 'gidMappings'}` : `${at}.options`;
+  if (!bind) throw new PlanError(what, 'id-mapped mounts must be bind mounts');
+  // Init maps the mount from inside the container's namespaces: in a user namespace of its own it
+  // may not write host ids into the mapping (that needs the mount made on the runtime's side).
+  if (spec.linux?.namespaces?.some((ns) => ns.type === 'user')) {
+    throw new PlanError(what, 'id-mapped mounts in a container with a user namespace are not supported yet');
+  }
+  const uid = given ? m.uidMappings : spec.linux?.uidMappings;
+  const gid = given ? m.gidMappings : spec.linux?.gidMappings;
+  if (!uid?.length) throw new PlanError(given ? `${at}.uidMappings` : `${at}.options`, 'an id-mapped mount needs uid mappings');
+  if (!gid?.length) throw new PlanError(given ? `${at}.gidMappings` : `${at}.options`, 'an id-mapped mount needs gid mappings');
+  return { uidMap: mapText(uid), gidMap: mapText(gid), recursive: options.idmap === 'ridmap' };
 }
 
 /** The host paths bind mounts take their source from: what PlanContext.nonDirectoryBindSources is about. */
@@ -103,7 +132,13 @@ function mountSteps(m: ConfigMount, env: MountEnv): InitStep[] {
   if (m.bind) {
     const source = m.source as string;
     return [
-      mountInRoot({ source, target, flags: bindFlags(m.options), create: env.nonDirectories.has(source) ? 'file' : 'dir' }),
+      mountInRoot({
+        source,
+        target,
+        flags: bindFlags(m.options),
+        create: env.nonDirectories.has(source) ? 'file' : 'dir',
+        ...(m.idmap ? { idmap: m.idmap } : {}),
+      }),
       ...bindRemountSteps(target, m.options),
       ...propagationSteps(target, m.options),
       ...setattrSteps(target, m.options),

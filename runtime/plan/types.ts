@@ -148,6 +148,14 @@ export interface MountStep {
    * hard links become copies, as in runc and crun). Missing: false.
    */
   copyUp?: boolean;
+  /**
+   * An id-mapped bind mount (options "idmap"/"ridmap" with mounts[].uidMappings/gidMappings):
+   * the source is cloned detached (open_tree), given the mapping of a user namespace made for
+   * it (mount_setattr MOUNT_ATTR_IDMAP) and moved onto the target. `uidMap`/`gidMap` are the
+   * uid_map/gid_map text of that namespace ("containerID hostID size\n" per mapping);
+   * `recursive` maps every mount of the bound tree, not only its top. Only for binds with inRoot.
+   */
+  idmap?: { uidMap: string; gidMap: string; recursive: boolean };
 }
 
 /**

@@ -112,3 +112,49 @@ test('rootfsPropagation still has the last word on / and its mounts (as runc: ap
   });
   expect(parseMountinfo(shared).find((m) => m.mountPoint === '/')?.optional.some((o) => o.startsWith('shared:'))).toBe(true);
 });
+
+describe('id-mapped bind mounts', () => {
+  /** A host directory holding `file`, owned 0:0 by the test (root). */
+  function hostData(dir: string): string {
+    const source = path.join(dir, 'idmap-data');
+    fs.mkdirSync(source);
+    fs.writeFileSync(path.join(source, 'file'), 'x');
+    return source;
+  }
+
+  test('a file owned 0:0 on the host shows the mapped owner through an idmap bind', () => {
+    const out = runScript('stat -c %u:%g /conf-data/file', (c, dir) => {
+      c.mounts.push({
+        destination: '/conf-data',
+        type: 'bind',
+        source: hostData(dir),
+        options: ['rbind', 'idmap'],
+        uidMappings: [{ containerID: 0, hostID: 1234, size: 1 }],
+        gidMappings: [{ containerID: 0, hostID: 5678, size: 1 }],
+      });
+    });
+    expect(out.trim()).toBe('1234:5678');
+  });
+
+  test('without idmap the same bind shows the host owner', () => {
+    const out = runScript('stat -c %u:%g /conf-data/file', (c, dir) => {
+      c.mounts.push({ destination: '/conf-data', type: 'bind', source: hostData(dir), options: ['rbind'] });
+    });
+    expect(out.trim()).toBe('0:0');
+  });
+
+  test('mappings on a tmpfs are refused with their JSON path', () => {
+    const b = fx.bundle(['true']);
+    b.config.mounts.push({
+      destination: '/conf-data',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      uidMappings: [{ containerID: 0, hostID: 1234, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: 1234, size: 1 }],
+    });
+    b.save();
+    const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('mattr'))]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/mounts\[\d+\]\.uidMappings: id-mapped mounts must be bind mounts/);
+  });
+});

@@ -210,6 +210,13 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("create", CreateKind(s.u.mount.create));
     o.Set("ignoreMissing", static_cast<bool>(s.u.mount.ignore_missing));
     if (s.u.mount.copy_up) o.Set("copyUp", true); /* optional in types.ts: absent means false */
+    if (s.u.mount.idmap_uid_map) {
+      Napi::Object idmap = Napi::Object::New(env);
+      idmap.Set("uidMap", s.u.mount.idmap_uid_map);
+      idmap.Set("gidMap", s.u.mount.idmap_gid_map);
+      idmap.Set("recursive", static_cast<bool>(s.u.mount.idmap_recursive));
+      o.Set("idmap", idmap);
+    }
     break;
   case OP_MKNOD:
     o.Set("target", s.u.mknod.target);

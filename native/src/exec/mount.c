@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "copyup.h"
+#include "idmap.h"
 #include "inroot.h"
 #include "sys.h"
 #include "text.h"
@@ -56,7 +57,12 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
     /* Mount onto what was resolved, not onto a path that could be swapped for a symlink. */
     if (m->in_root) target = txt_fd_path(fd_path, target_fd);
   }
-  /* The decoder allows copyUp only with inRoot, so target_fd is open here. */
+  /* The decoder allows copyUp and idmap only with inRoot, so target_fd is open here. */
+  if (m->idmap_uid_map) {
+    int rc = idmap_mount(m, target_fd, f);
+    close(target_fd);
+    return rc;
+  }
   int copy_source = m->copy_up ? copyup_open_source(target_fd, m->target, f) : -1;
   if (m->copy_up && copy_source < 0) {
     close(target_fd);

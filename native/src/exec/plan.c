@@ -34,7 +34,9 @@
  *    7 openRoot       str path
  *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
  *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing,
- *                     bool copyUp (only with inRoot)
+ *                     bool copyUp (only with inRoot), bool hasIdmap, then when set:
+ *                     str idmap.uidMap, str idmap.gidMap, bool idmap.recursive
+ *                     (only for a bind with a source, inRoot)
  *    9 mknod          str target, u32 mode, u32 major, u32 minor, u32 uid, u32 gid
  *   10 symlink        str target, str linkTo, bool ignoreExisting
  *   11 mkdir          str target, u32 mode
@@ -85,6 +87,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +462,12 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     m->ignore_missing = rd_bool(r, "mount ignoreMissing");
     m->copy_up = rd_bool(r, "mount copyUp");
     if (!r->failed && m->copy_up && !m->in_root) bad(r, "mount copyUp without inRoot");
+    if (rd_bool(r, "mount hasIdmap")) {
+      m->idmap_uid_map = rd_str(r, "mount idmap uidMap");
+      m->idmap_gid_map = rd_str(r, "mount idmap gidMap");
+      m->idmap_recursive = rd_bool(r, "mount idmap recursive");
+      if (!r->failed && (!m->in_root || !m->source || !(m->flags & MS_BIND))) bad(r, "mount idmap without a bind inRoot");
+    }
     break;
   }
   case OP_MKNOD:

@@ -82,6 +82,10 @@ struct mount_step {
   uint8_t create; /* enum create_kind */
   uint8_t ignore_missing;
   uint8_t copy_up; /* tmpcopyup: copy the covered directory's tree into the new mount (copyup.c) */
+  /* An id-mapped bind (idmap.c): uid_map and gid_map text of the mapping, NULL when not id-mapped. */
+  const char *idmap_uid_map;
+  const char *idmap_gid_map;
+  uint8_t idmap_recursive; /* "ridmap": every mount of the tree, not only the top one */
 };
 
 /* MountSetattrStep: mount_setattr(2) with AT_RECURSIVE on the mount at `target`. */
