@@ -42,6 +42,19 @@ export interface ResponseStream<T> extends AsyncIterable<T> {
   cancel(): void;
 }
 
+/**
+ * A process's stdin as one ordered stream (Tasks.Stdin). write() resolves once the message went
+ * out (HTTP/2 flow control holds it while the process reads slowly); close() closes stdin and
+ * resolves once every byte was delivered to the process. Both reject with the call's error
+ * (FAILED_PRECONDITION: stdin is closed, nobody in the container reads it).
+ */
+export interface StdinWriter {
+  write(data: Buffer): Promise<void>;
+  close(): Promise<{ bytesWritten: number }>;
+  /** Give up without closing stdin (the caller is done with it). */
+  cancel(): void;
+}
+
 export interface CreateContainerOptions extends Partial<Omit<CreateContainerRequest, 'overrides'>> {
   id: string;
   overrides?: Partial<ProcessOverrides>;
@@ -145,6 +158,36 @@ export class TsrundClient {
 
   async writeStdin(id: string, data: Buffer, o: { execId?: string } = {}): Promise<void> {
     await this.unary('Tasks', 'writeStdin', { id, data, execId: o.execId ?? '' });
+  }
+
+  /** Write to the stdin of task `id` (or its exec'd process `execId`) in order: see StdinWriter. */
+  stdin(id: string, o: { execId?: string } = {}): StdinWriter {
+    let call!: grpc.ClientWritableStream<object>;
+    const ended = new Promise<{ bytesWritten: number }>((resolve, reject) => {
+      call = this.services.Tasks.stdin((err: grpc.ServiceError | null, res: { bytesWritten: number }) =>
+        err ? reject(err) : resolve(res),
+      ) as grpc.ClientWritableStream<object>;
+    });
+    ended.catch(() => undefined); // seen by whoever writes or closes next
+    let first = true;
+    const send = (msg: { data: Buffer; close: boolean }) => {
+      const head = first ? { id, execId: o.execId ?? '' } : {};
+      first = false;
+      return Promise.race([
+        new Promise<void>((resolve, reject) => call.write({ ...head, ...msg }, (err?: Error | null) => (err ? reject(err) : resolve()))),
+        // A call that ended early (an error) never calls the write back.
+        ended.then(() => Promise.reject(new Error('Tasks.Stdin ended before the data was sent'))),
+      ]);
+    };
+    return {
+      write: (data) => send({ data, close: false }),
+      async close() {
+        await send({ data: Buffer.alloc(0), close: true });
+        call.end();
+        return ended;
+      },
+      cancel: () => call.cancel(),
+    };
   }
 
   async getTask(id: string): Promise<Task> {

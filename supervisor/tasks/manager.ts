@@ -29,7 +29,7 @@ import { isDirectory } from '../atomic-file';
 import { oomCount } from '../../runtime/container/events';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
-import { CONSOLE_FD, Monitor } from './monitor';
+import { CONSOLE_FD, Monitor, StdinClosedError } from './monitor';
 import { LOST_EXIT_STATUS, readTaskRecord, TaskExit, taskStatus, TaskRecord, whenLostProcessGone, writeTaskRecord } from './record';
 
 const SIGKILL = 9;
@@ -287,17 +287,19 @@ export class TaskManager {
     await p.monitor().resizePty(cols, rows);
   }
 
+  /** Resolves once every byte written before was delivered to the process's stdin, and it is closed. */
   async closeStdin(ref: ProcessRef): Promise<void> {
     const p = this.processOf(ref);
     if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
-    await p.monitor().closeStdin();
+    await stdinRequest(p.name, p.monitor().closeStdin());
   }
 
+  /** Resolves once the process's monitor took `data`; writes are delivered in the order of the calls. */
   async writeStdin(ref: ProcessRef, data: Buffer): Promise<void> {
     const p = this.processOf(ref);
     if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
     if (p.exited) throw failedPrecondition(`${p.name} has stopped`);
-    await p.monitor().writeStdin(data);
+    await stdinRequest(p.name, p.monitor().writeStdin(data));
   }
 
   /** The log of an exec'd process (a container's own log is the container store's). */
@@ -508,6 +510,16 @@ async function spawnMonitor(o: Parameters<typeof Monitor.spawn>[0], ctx: PlanCon
     return await Monitor.spawn(o);
   } catch (err) {
     if (err instanceof PlanExecutionError) throw failedPrecondition(renderFailure(o.plan, err.failure, ctx));
+    throw err;
+  }
+}
+
+/** Stdin that was closed (CloseIO, or no process reads it any more) is the client's to know: FAILED_PRECONDITION. */
+async function stdinRequest(name: string, request: Promise<void>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    if (err instanceof StdinClosedError) throw failedPrecondition(`${name}: ${err.message}`);
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../services/version';
 import { DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
-import { ago, bytesText, out, printJson, printTable, timeText } from './output';
+import { ago, bytesText, flushOutput, isStdoutClosed, out, printJson, printTable, STDOUT_CLOSED_EXIT, timeText, writeLogEntry, writeOutput } from './output';
 import { execCommand, runCommand } from './run';
 import { commandList, HELP_FLAG, JSON_FLAG, parseCommandLine, type CommandSpec } from './command';
 import { imagesCommand, PULL_FLAGS, pullCommand } from './images';
@@ -159,12 +159,14 @@ const COMMANDS: Command[] = [
     async run(c, f, [id]) {
       const stream = c.logs(id, { follow: f.follow as boolean });
       process.once('SIGINT', () => stream.cancel());
-      for await (const e of stream) {
-        if (json) out(JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
-        else
-          (e.stream === 'stderr' ? process.stderr : process.stdout).write(
-            `${f.timestamps ? timeText(e.time) + ' ' : ''}${e.text}${e.partial ? '' : '\n'}`,
-          );
+      try {
+        for await (const e of stream) {
+          if (json) await writeOutput('stdout', JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
+          else await writeLogEntry(e, f.timestamps ? timeText(e.time) + ' ' : '');
+        }
+      } catch (err) {
+        stream.cancel();
+        throw err;
       }
       return 0;
     },
@@ -339,8 +341,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
+  async (code) => {
+    await flushOutput();
+    process.exit(code);
+  },
+  async (err: unknown) => {
+    await flushOutput();
+    // The reader of stdout went away (`tsctl logs c | head`): end quietly, as a Unix tool does.
+    if (isStdoutClosed(err)) process.exit(STDOUT_CLOSED_EXIT);
     const message = messageOf(err);
     process.stderr.write(`${message.startsWith('tsctl') ? '' : 'tsctl: '}${message}\n`);
     process.exit(1);

@@ -1,0 +1,281 @@
+/**
+ * A process's stdin and output through tsrund, end to end, with real monitors and tsctl: ordered,
+ * lossless and binary-safe (every byte value, NULs, invalid UTF-8, CR LF, lines longer than a log
+ * record), with and without a terminal, at the edges of the monitor's 64 KiB buffer, with a
+ * process that does not read (flow control holds the client), and a reader of tsctl's stdout that
+ * goes away early (tsctl ends quietly, `run --rm` still removes the container).
+ */
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { BUSYBOX } from '../helpers/bundle';
+import { GrpcStatus } from '../../supervisor/client/client';
+import { STDOUT_CLOSED_EXIT } from '../../supervisor/tsctl/output';
+import { TSCTL, failure } from './daemon';
+import { useDaemon } from './fixtures';
+
+jest.setTimeout(180_000);
+
+const { daemon, c, bundle, run, remove } = useDaemon();
+
+const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** A small seeded generator (mulberry32): the same seed, the same cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Bytes that text handling breaks: every byte value, NULs, invalid UTF-8, CR LF, a 100 KB line. */
+const HOSTILE = Buffer.concat([
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  Buffer.from([0, 0, 0, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80, 0xc0, 0xaf]),
+  Buffer.from('\r\n\r\r\n\n\n'),
+  Buffer.alloc(100_000, 'x'),
+  Buffer.from('\n'),
+]);
+
+/** `size` bytes: HOSTILE, then seeded random bytes. */
+function payload(size: number, seed = 1): Buffer {
+  const rand = prng(seed);
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = (rand() * 256) | 0;
+  HOSTILE.copy(b, 0, 0, Math.min(size, HOSTILE.length));
+  return b;
+}
+
+interface Tsctl {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * tsctl with `input` on its stdin (ended after it); with `after`, the input is written only
+ * once its stdout holds that text (the process is ready), and stdout is what came after it.
+ */
+function tsctl(args: string[], input: Buffer | null, o: { after?: string } = {}): Promise<Tsctl> {
+  const child = spawn(TSCTL, ['--address', daemon.address, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  let waiting = o.after !== undefined;
+  const feed = () => {
+    if (input) child.stdin.end(input);
+    else child.stdin.end();
+  };
+  child.stdin.on('error', () => undefined); // the process may stop reading early
+  child.stdout.on('data', (d: Buffer) => {
+    out.push(d);
+    if (waiting && Buffer.concat(out).includes(o.after!)) {
+      waiting = false;
+      feed();
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  if (!waiting) feed();
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      let stdout = Buffer.concat(out);
+      if (o.after !== undefined) {
+        const at = stdout.indexOf(o.after);
+        stdout = at < 0 ? stdout : stdout.subarray(at + Buffer.byteLength(o.after));
+      }
+      resolve({ code, stdout, stderr: err });
+    }),
+  );
+}
+
+describe('stdin and output through tsctl are byte-exact', () => {
+  beforeAll(() => run('io', ['sleep', '600']));
+  afterAll(() => remove('io'));
+
+  test('10 MB of random bytes through `tsctl exec -i c cat`', async () => {
+    const input = payload(10 * 1024 * 1024);
+    const r = await tsctl(['exec', '-i', 'io', 'cat'], input);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(input.length);
+    expect(sha256(r.stdout)).toBe(sha256(input));
+  });
+
+  test('10 MB of random bytes through `tsctl run -i --rm` of cat', async () => {
+    const input = payload(10 * 1024 * 1024, 2);
+    const r = await tsctl(['run', '-i', '--rm', '--name', 'io-run', '--bundle', bundle(['cat']).dir], input);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(sha256(r.stdout)).toBe(sha256(input));
+    expect((await c().listContainers()).map((k) => k.id)).not.toContain('io-run');
+  });
+
+  test('10 MB through a terminal in raw mode (`exec -it`, `stty raw -echo` in the container)', async () => {
+    const input = payload(10 * 1024 * 1024, 3);
+    // The line discipline alters bytes unless raw, and only input that arrives after stty is raw.
+    const script = `stty raw -echo -iexten && echo READY && exec head -c ${input.length}`;
+    const r = await tsctl(['exec', '-i', '-t', 'io', 'sh', '-c', script], input, { after: 'READY\n' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(input.length);
+    expect(sha256(r.stdout)).toBe(sha256(input));
+  });
+
+  test.each([0, 1, 65535, 65536, 65537, 1_288_895])('%d bytes of stdin, then end of file', async (size) => {
+    const input = payload(size, size);
+    const r = await tsctl(['exec', '-i', 'io', 'cat'], input);
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(size);
+    expect(r.stdout.equals(input)).toBe(true);
+  });
+
+  test('`tsctl exec c cat /bin/busybox` prints the binary byte for byte', async () => {
+    const r = await tsctl(['exec', 'io', 'cat', '/bin/busybox'], null);
+    expect(r.code).toBe(0);
+    expect(sha256(r.stdout)).toBe(sha256(fs.readFileSync(BUSYBOX)));
+  });
+
+  test('`tsctl logs` of binary output is byte for byte what the process wrote', async () => {
+    const b = bundle(['cat', '/bin/busybox']);
+    await c().createContainer({ id: 'io-logs', bundle: b.dir });
+    await c().createTask('io-logs');
+    await c().startTask('io-logs');
+    await c().wait('io-logs');
+    const r = await tsctl(['logs', 'io-logs'], null);
+    expect(r.code).toBe(0);
+    expect(sha256(r.stdout)).toBe(sha256(fs.readFileSync(BUSYBOX)));
+    await remove('io-logs');
+  });
+});
+
+describe('Tasks.Stdin through the client', () => {
+  /** Everything a process exec'd as `cat` in task `id` printed, once it exited. */
+  async function output(id: string, execId: string): Promise<Buffer> {
+    expect((await c().wait(id, { execId })).exitStatus).toBe(0);
+    const parts: Buffer[] = [];
+    for await (const e of c().logs(id, { execId })) parts.push(e.data, e.partial ? Buffer.alloc(0) : Buffer.from('\n'));
+    return Buffer.concat(parts);
+  }
+
+  beforeAll(() => run('st', ['sleep', '600']));
+  afterAll(() => remove('st'));
+
+  test('many small writes stay in order', async () => {
+    await c().exec({ id: 'st', execId: 'small', args: ['cat'], stdin: true });
+    const writer = c().stdin('st', { execId: 'small' });
+    const chunks = Array.from({ length: 3000 }, (_, i) => Buffer.from(`${i},`));
+    for (const chunk of chunks) await writer.write(chunk);
+    expect((await writer.close()).bytesWritten).toBe(Buffer.concat(chunks).length);
+    expect((await output('st', 'small')).toString()).toBe(chunks.join(''));
+  });
+
+  // The class: any split of the stream into writes, at any pace, delivers the same bytes.
+  test.each([11, 22, 33, 44, 55, 66])('seeded chunk sizes and pauses (seed %d) keep order and digest', async (seed) => {
+    const rand = prng(seed);
+    const execId = `fuzz-${seed}`;
+    await c().exec({ id: 'st', execId, args: ['cat'], stdin: true });
+    const writer = c().stdin('st', { execId });
+    const input = payload(256 * 1024 + ((rand() * 1024 * 1024) | 0), seed);
+    for (let off = 0; off < input.length; ) {
+      // Sizes from 1 byte to past the monitor's 64 KiB buffer and the 32 KiB frame.
+      const size = rand() < 0.5 ? 1 + ((rand() * 64) | 0) : 1 + ((rand() * 200_000) | 0);
+      const write = writer.write(input.subarray(off, off + size));
+      if (rand() < 0.3) await write;
+      if (rand() < 0.05) await new Promise((r) => setTimeout(r, (rand() * 20) | 0));
+      off += size;
+    }
+    expect((await writer.close()).bytesWritten).toBe(input.length);
+    expect(sha256(await output('st', execId))).toBe(sha256(input));
+  });
+
+  test('WriteStdin calls awaited one by one, then CloseIO, deliver every byte in order', async () => {
+    await c().exec({ id: 'st', execId: 'unary', args: ['cat'], stdin: true });
+    const input = payload(700_000, 7);
+    for (let off = 0; off < input.length; off += 50_000) await c().writeStdin('st', input.subarray(off, off + 50_000), { execId: 'unary' });
+    await c().closeStdin('st', { execId: 'unary' });
+    expect(sha256(await output('st', 'unary'))).toBe(sha256(input));
+  });
+
+  test('stdin closed by the process is FAILED_PRECONDITION, not an internal error', async () => {
+    await c().exec({ id: 'st', execId: 'head', args: ['head', '-c', '1'], stdin: true });
+    const writer = c().stdin('st', { execId: 'head' });
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    const err = await failure(
+      (async () => {
+        for (;;) await writer.write(chunk);
+      })(),
+    );
+    expect(err?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(err?.details).toMatch(/stdin is closed/);
+    const writeAfterClose = await failure(c().writeStdin('st', Buffer.from('z'), { execId: 'head' }));
+    expect(writeAfterClose?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+  });
+
+  test('a process that does not read holds the writer back: tsrund buffers a bounded amount', async () => {
+    await c().exec({ id: 'st', execId: 'noread', args: ['sleep', '600'], stdin: true });
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = rss();
+    const writer = c().stdin('st', { execId: 'noread' });
+    const chunk = Buffer.alloc(256 * 1024, 'n');
+    let accepted = 0;
+    let stopped = false;
+    const writing = (async () => {
+      while (!stopped) {
+        await writer.write(chunk);
+        accepted += chunk.length;
+      }
+    })().catch(() => undefined);
+    // Without flow control 256 MiB would be accepted in this time many times over.
+    for (let i = 0; i < 30 && accepted < 256 * 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 100));
+    stopped = true;
+    expect(accepted).toBeLessThan(32 * 1024 * 1024);
+    expect(rss() - before).toBeLessThan(64 * 1024 * 1024);
+    writer.cancel();
+    await writing;
+    await c().deleteTask('st', { execId: 'noread', force: true });
+  });
+});
+
+describe('a reader of tsctl’s stdout that goes away', () => {
+  /** tsctl with its stdout closed by the reader after the first bytes. */
+  function closedEarly(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    const child = spawn(TSCTL, ['--address', daemon.address, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  }
+
+  test('`tsctl logs | head` ends quietly with 141 (as SIGPIPE ends docker)', async () => {
+    const b = bundle(['seq', '1', '300000']);
+    await c().createContainer({ id: 'pipe-logs', bundle: b.dir });
+    await c().createTask('pipe-logs');
+    await c().startTask('pipe-logs');
+    await c().wait('pipe-logs');
+    const r = await closedEarly(['logs', 'pipe-logs']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(STDOUT_CLOSED_EXIT);
+    await remove('pipe-logs');
+  });
+
+  test('`tsctl run --rm | head` ends quietly and removes the container', async () => {
+    const b = bundle(['sh', '-c', 'seq 1 300000; exec sleep 600']);
+    const r = await closedEarly(['run', '--rm', '--name', 'pipe-run', '--bundle', b.dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(STDOUT_CLOSED_EXIT);
+    expect((await c().listContainers()).map((k) => k.id)).not.toContain('pipe-run');
+    expect((await c().listTasks()).map((t) => t.id)).not.toContain('pipe-run');
+  });
+
+  test('`tsctl exec | head` ends quietly and removes the exec', async () => {
+    await run('pipe-exec', ['sleep', '600']);
+    const r = await closedEarly(['exec', '--exec-id', 'yes', 'pipe-exec', 'sh', '-c', 'seq 1 300000; exec sleep 600']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(STDOUT_CLOSED_EXIT);
+    expect((await failure(c().wait('pipe-exec', { execId: 'yes' })))?.code).toBe(GrpcStatus.NOT_FOUND);
+    await remove('pipe-exec');
+  });
+});
