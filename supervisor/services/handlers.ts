@@ -59,8 +59,6 @@ export function serverStream<Req, Res>(
  */
 export function clientStream<Req, Res>(log: Logger, method: string, fn: (requests: AsyncIterable<Req>) => Promise<Res>): ClientStreamHandler {
   return (call, callback) => {
-    // A client that goes away ends the iteration (grpc-js does not end the readable then).
-    call.on('cancelled', () => call.destroy());
     Promise.resolve()
       .then(() => fn(readRequests<Req>(call)))
       .then(
@@ -76,7 +74,8 @@ async function* readRequests<Req>(call: ServerReadableStream<Req, unknown>): Asy
   try {
     for await (const req of call) yield req as Req;
   } catch (err) {
-    if (call.cancelled || call.destroyed) return;
+    // A client that went away: grpc-js destroyed the stream, which ends the iteration early.
+    if (call.cancelled) return;
     throw err;
   }
 }

@@ -5,10 +5,12 @@
  * process that does not read (flow control holds the client), and a reader of tsctl's stdout that
  * goes away early (tsctl ends quietly, `run --rm` still removes the container).
  */
+import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { BUSYBOX } from '../helpers/bundle';
+import { apiServices } from '../../supervisor/api/load';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { STDOUT_CLOSED_EXIT } from '../../supervisor/tsctl/output';
 import { TSCTL, failure } from './daemon';
@@ -212,6 +214,44 @@ describe('Tasks.Stdin through the client', () => {
     expect(err?.details).toMatch(/stdin is closed/);
     const writeAfterClose = await failure(c().writeStdin('st', Buffer.from('z'), { execId: 'head' }));
     expect(writeAfterClose?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+  });
+
+  test('malformed Stdin streams get a status naming the field, and tsrund keeps serving', async () => {
+    await c().exec({ id: 'st', execId: 'in', args: ['cat'], stdin: true });
+    await c().exec({ id: 'st', execId: 'noin', args: ['sleep', '600'] });
+    const Tasks = grpc.makeGenericClientConstructor(apiServices().Tasks, 'Tasks');
+    const raw = new Tasks(`unix://${daemon.address}`, grpc.credentials.createInsecure()) as unknown as {
+      stdin(cb: (err: grpc.ServiceError | null) => void): grpc.ClientWritableStream<object>;
+      close(): void;
+    };
+    const stream = (messages: object[]) =>
+      failure(
+        new Promise((resolve, reject) => {
+          const call = raw.stdin((err) => (err ? reject(err) : resolve(undefined)));
+          for (const m of messages) call.write(m);
+          call.end();
+        }),
+      );
+    const data = Buffer.from('d');
+    const cases: [object[], number, RegExp][] = [
+      [[{ data }], GrpcStatus.INVALID_ARGUMENT, /^id: /],
+      [[{ id: 'no-such', data }], GrpcStatus.NOT_FOUND, /no-such/],
+      [[{ id: 'st', execId: 'noin', data }], GrpcStatus.FAILED_PRECONDITION, /without stdin/],
+      [[{ id: 'st', execId: 'in', data }, { id: 'st', execId: 'noin', data }], GrpcStatus.INVALID_ARGUMENT, /^id\/exec_id: /],
+      [[{ id: 'st', execId: 'in', data: Buffer.alloc(1536 * 1024) }], GrpcStatus.INVALID_ARGUMENT, /^data: /],
+    ];
+    try {
+      for (const [messages, code, details] of cases) {
+        const err = await stream(messages);
+        expect({ code: err?.code, details: err?.details }).toEqual({ code, details: expect.stringMatching(details) });
+        expect(await c().health()).toBe('SERVING');
+      }
+    } finally {
+      raw.close();
+    }
+    await c().closeStdin('st', { execId: 'in' });
+    expect((await output('st', 'in')).toString()).toBe('d');
+    await c().deleteTask('st', { execId: 'noin', force: true });
   });
 
   test('a process that does not read holds the writer back: tsrund buffers a bounded amount', async () => {
