@@ -46,10 +46,10 @@ const HOSTILE = Buffer.concat([
 /** `size` bytes: HOSTILE, then seeded random bytes. */
 function payload(size: number, seed = 1): Buffer {
   const rand = prng(seed);
-  const b = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) b[i] = (rand() * 256) | 0;
+  const b = Buffer.alloc(size + 3);
+  for (let i = 0; i < size; i += 4) b.writeUInt32LE((rand() * 2 ** 32) >>> 0, i);
   HOSTILE.copy(b, 0, 0, Math.min(size, HOSTILE.length));
-  return b;
+  return b.subarray(0, size);
 }
 
 interface Tsctl {
@@ -132,6 +132,13 @@ describe('stdin and output through tsctl are byte-exact', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.length).toBe(size);
     expect(r.stdout.equals(input)).toBe(true);
+  });
+
+  test('a process that stops reading ends the input quietly: `exec -i c head -c 1` of 10 MB', async () => {
+    const r = await tsctl(['exec', '-i', 'io', 'head', '-c', '1'], payload(10 * 1024 * 1024, 4));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(1);
   });
 
   test('`tsctl exec c cat /bin/busybox` prints the binary byte for byte', async () => {
