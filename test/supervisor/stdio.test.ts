@@ -7,6 +7,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'child_process';
+import { once } from 'events';
+import type { Writable } from 'stream';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { BUSYBOX } from '../helpers/bundle';
@@ -52,6 +54,21 @@ function payload(size: number, seed = 1): Buffer {
   return b.subarray(0, size);
 }
 
+/**
+ * A seeded split of `total` bytes into writes: sizes from 1 byte to past the monitor's 64 KiB
+ * buffer and its 32 KiB frames, and whether to wait for the write and to pause after it.
+ */
+function* seededWrites(rand: () => number, total: number): Generator<{ start: number; end: number; wait: boolean; pauseMs: number }> {
+  for (let start = 0; start < total; ) {
+    const size = rand() < 0.5 ? 1 + ((rand() * 64) | 0) : 1 + ((rand() * 200_000) | 0);
+    const end = Math.min(total, start + size);
+    yield { start, end, wait: rand() < 0.3, pauseMs: rand() < 0.05 ? (rand() * 20) | 0 : 0 };
+    start = end;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 interface Tsctl {
   code: number | null;
   stdout: Buffer;
@@ -62,13 +79,14 @@ interface Tsctl {
  * tsctl with `input` on its stdin (ended after it); with `after`, the input is written only
  * once its stdout holds that text (the process is ready), and stdout is what came after it.
  */
-function tsctl(args: string[], input: Buffer | null, o: { after?: string } = {}): Promise<Tsctl> {
+function tsctl(args: string[], input: Buffer | ((stdin: Writable) => Promise<void>) | null, o: { after?: string } = {}): Promise<Tsctl> {
   const child = spawn(TSCTL, ['--address', daemon.address, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
   let waiting = o.after !== undefined;
   const feed = () => {
-    if (input) child.stdin.end(input);
+    if (typeof input === 'function') void input(child.stdin).then(() => child.stdin.end());
+    else if (input) child.stdin.end(input);
     else child.stdin.end();
   };
   child.stdin.on('error', () => undefined); // the process may stop reading early
@@ -134,6 +152,20 @@ describe('stdin and output through tsctl are byte-exact', () => {
     expect(r.stdout.equals(input)).toBe(true);
   });
 
+  // The class at tsctl's edge: whatever pieces and pace its stdin comes in, the same bytes come out.
+  test.each([101, 202, 303])('seeded write sizes and pauses into `tsctl exec -i c cat` (seed %d)', async (seed) => {
+    const rand = prng(seed);
+    const input = payload(512 * 1024 + ((rand() * 2 * 1024 * 1024) | 0), seed);
+    const r = await tsctl(['exec', '-i', 'io', 'cat'], async (stdin) => {
+      for (const w of seededWrites(rand, input.length)) {
+        if (!stdin.write(input.subarray(w.start, w.end)) && w.wait) await once(stdin, 'drain');
+        if (w.pauseMs) await sleep(w.pauseMs);
+      }
+    });
+    expect(r.code).toBe(0);
+    expect(sha256(r.stdout)).toBe(sha256(input));
+  });
+
   test('a process that stops reading ends the input quietly: `exec -i c head -c 1` of 10 MB', async () => {
     const r = await tsctl(['exec', '-i', 'io', 'head', '-c', '1'], payload(10 * 1024 * 1024, 4));
     expect(r.stderr).toBe('');
@@ -188,13 +220,10 @@ describe('Tasks.Stdin through the client', () => {
     await c().exec({ id: 'st', execId, args: ['cat'], stdin: true });
     const writer = c().stdin('st', { execId });
     const input = payload(256 * 1024 + ((rand() * 1024 * 1024) | 0), seed);
-    for (let off = 0; off < input.length; ) {
-      // Sizes from 1 byte to past the monitor's 64 KiB buffer and the 32 KiB frame.
-      const size = rand() < 0.5 ? 1 + ((rand() * 64) | 0) : 1 + ((rand() * 200_000) | 0);
-      const write = writer.write(input.subarray(off, off + size));
-      if (rand() < 0.3) await write;
-      if (rand() < 0.05) await new Promise((r) => setTimeout(r, (rand() * 20) | 0));
-      off += size;
+    for (const w of seededWrites(rand, input.length)) {
+      const write = writer.write(input.subarray(w.start, w.end));
+      if (w.wait) await write;
+      if (w.pauseMs) await sleep(w.pauseMs);
     }
     expect((await writer.close()).bytesWritten).toBe(input.length);
     expect(sha256(await output('st', execId))).toBe(sha256(input));
