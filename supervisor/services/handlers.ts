@@ -57,7 +57,11 @@ export function serverStream<Req, Res>(
  * stream or goes away) and returns the one reply. A message is read only when `fn` asks for the
  * next, so a slow `fn` holds the client back through HTTP/2 flow control.
  */
-export function clientStream<Req, Res>(log: Logger, method: string, fn: (requests: AsyncIterable<Req>) => Promise<Res>): ClientStreamHandler {
+export function clientStream<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (requests: AsyncIterable<Req>) => Promise<Res>,
+): ClientStreamHandler {
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(readRequests<Req>(call)))

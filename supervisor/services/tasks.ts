@@ -128,6 +128,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       // No task (yet, or any more): nothing to wake the follower for.
       const exited = req.follow ? s.tasks.wait(ref).catch(() => undefined) : undefined;
       const entries = readLog(file, { follow: req.follow, isLive: () => s.tasks.isLive(ref), cancelled, exited });
+      // At the client's pace: a slow reader holds tsrund's reading of the log.
       for await (const entry of entries) await send(entry);
     }),
   };

@@ -24,7 +24,13 @@ const HEAD_MAX = 64;
 export function parseLogLine(line: Buffer): LogEntry {
   const m = RECORD_HEAD.exec(line.toString('latin1', 0, Math.min(line.length, HEAD_MAX)));
   const time = m ? timestampFromRfc3339(m[1]) : null;
-  const entry = (data: Buffer, stream = 'stdout', partial = false): LogEntry => ({ time, stream, text: data.toString('utf8'), partial, data });
+  const entry = (data: Buffer, stream = 'stdout', partial = false): LogEntry => ({
+    time,
+    stream,
+    text: data.toString('utf8'),
+    partial,
+    data,
+  });
   if (!m || !time) return entry(line);
   return entry(line.subarray(m[0].length), m[2], m[3] === 'P');
 }

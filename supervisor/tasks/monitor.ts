@@ -214,7 +214,10 @@ export class Monitor {
   /** Disconnect, leaving the monitor and its container running (tsrund shutting down). */
   close(): void {
     this.socket?.destroy();
-    void this.stdinConnection?.then((channel) => channel.close(), () => undefined);
+    void this.stdinConnection?.then(
+      (channel) => channel.close(),
+      () => undefined,
+    );
   }
 
   /**

@@ -10,7 +10,19 @@ import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../services/version';
 import { DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
-import { ago, bytesText, flushOutput, isStdoutClosed, out, printJson, printTable, STDOUT_CLOSED_EXIT, timeText, writeLogEntry, writeOutput } from './output';
+import {
+  ago,
+  bytesText,
+  flushOutput,
+  isStdoutClosed,
+  out,
+  printJson,
+  printTable,
+  STDOUT_CLOSED_EXIT,
+  timeText,
+  writeLogEntry,
+  writeOutput,
+} from './output';
 import { execCommand, runCommand } from './run';
 import { commandList, HELP_FLAG, JSON_FLAG, parseCommandLine, type CommandSpec } from './command';
 import { imagesCommand, PULL_FLAGS, pullCommand } from './images';
@@ -161,7 +173,8 @@ const COMMANDS: Command[] = [
       process.once('SIGINT', () => stream.cancel());
       try {
         for await (const e of stream) {
-          if (json) await writeOutput('stdout', JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
+          const line = { time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial };
+          if (json) await writeOutput('stdout', JSON.stringify(line) + '\n');
           else await writeLogEntry(e, f.timestamps ? timeText(e.time) + ' ' : '');
         }
       } catch (err) {

@@ -59,7 +59,7 @@ function payload(size: number, seed = 1): Buffer {
  * buffer and its 32 KiB frames, and whether to wait for the write and to pause after it.
  */
 function* seededWrites(rand: () => number, total: number): Generator<{ start: number; end: number; wait: boolean; pauseMs: number }> {
-  for (let start = 0; start < total; ) {
+  for (let start = 0; start < total;) {
     const size = rand() < 0.5 ? 1 + ((rand() * 64) | 0) : 1 + ((rand() * 200_000) | 0);
     const end = Math.min(total, start + size);
     yield { start, end, wait: rand() < 0.3, pauseMs: rand() < 0.05 ? (rand() * 20) | 0 : 0 };
@@ -273,7 +273,14 @@ describe('Tasks.Stdin through the client', () => {
       [[{ data }], GrpcStatus.INVALID_ARGUMENT, /^id: /],
       [[{ id: 'no-such', data }], GrpcStatus.NOT_FOUND, /no-such/],
       [[{ id: 'st', execId: 'noin', data }], GrpcStatus.FAILED_PRECONDITION, /without stdin/],
-      [[{ id: 'st', execId: 'in', data }, { id: 'st', execId: 'noin', data }], GrpcStatus.INVALID_ARGUMENT, /^id\/exec_id: /],
+      [
+        [
+          { id: 'st', execId: 'in', data },
+          { id: 'st', execId: 'noin', data },
+        ],
+        GrpcStatus.INVALID_ARGUMENT,
+        /^id\/exec_id: /,
+      ],
       [[{ id: 'st', execId: 'in', data: Buffer.alloc(1536 * 1024) }], GrpcStatus.INVALID_ARGUMENT, /^data: /],
     ];
     try {
