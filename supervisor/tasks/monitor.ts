@@ -175,14 +175,26 @@ export class Monitor {
    * container reads on). Calls are written in the order they are made. Rejects with
    * StdinClosedError once stdin is closed.
    */
-  async writeStdin(data: Buffer): Promise<void> {
-    const channel = await this.stdinChannel();
-    await Promise.all(stdinFrames(data).map((frame) => channel.request(frame)));
+  writeStdin(data: Buffer): Promise<void> {
+    return this.stdinRequests(stdinFrames(data));
   }
 
   /** Close the container's stdin; resolves once everything written before was delivered to it. */
-  async closeStdin(): Promise<void> {
-    await (await this.stdinChannel()).request(encodeFrame(REQUEST.closeStdin));
+  closeStdin(): Promise<void> {
+    return this.stdinRequests([encodeFrame(REQUEST.closeStdin)]);
+  }
+
+  private async stdinRequests(frames: Buffer[]): Promise<void> {
+    const channel = await this.stdinChannel();
+    try {
+      await Promise.all(frames.map((frame) => channel.request(frame)));
+    } catch (err) {
+      // The monitor went (the process was deleted and its monitor released): stdin went with it.
+      if (!(err instanceof StdinClosedError) && channel.socket === null) {
+        throw new StdinClosedError(this.taskDir, `${STDIN_CLOSED}: the process's monitor went away`);
+      }
+      throw err;
+    }
   }
 
   /** Size the terminal (TIOCSWINSZ on its master); rejects when the process has none. */

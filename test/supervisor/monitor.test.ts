@@ -14,7 +14,7 @@ import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { buildInitPlan } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
 import { planContext } from '../../supervisor/tasks/manager';
-import { Monitor, MonitorGoneError } from '../../supervisor/tasks/monitor';
+import { Monitor, MonitorGoneError, StdinClosedError } from '../../supervisor/tasks/monitor';
 import { makeBundle, type Bundle, type Config } from '../helpers/bundle';
 
 const isRoot = process.getuid?.() === 0;
@@ -257,20 +257,22 @@ describeAsRoot('tsrun-monitor', () => {
   });
 
   test('stdin the container does not read holds back no other request, and release still ends it', async () => {
-    const task = prepare(['sleep', '600']);
+    // A child the init leaves behind holds stdin open after release killed the init.
+    const task = prepare(['sh', '-c', 'sleep 600 & exec sleep 600']);
     const monitor = await spawnMonitor(task, true);
     releaseInit(task.fifo, monitor.pid);
     let settled = false;
     const writing = monitor.writeStdin(Buffer.alloc(1 << 20, 'x')).then(
-      () => (settled = true),
-      () => (settled = true),
+      () => ((settled = true), null),
+      (err: unknown) => ((settled = true), err),
     );
     await expect(monitor.resizePty(80, 24)).rejects.toThrow('no terminal');
     expect(settled).toBe(false);
     const exit = monitor.wait();
     monitor.release();
     expect(await exit).toMatchObject({ exitStatus: 137, signal: 9 });
-    await writing;
+    // The monitor went with the stdin it held: the write ends as for a closed stdin.
+    expect(await writing).toBeInstanceOf(StdinClosedError);
   });
 
   test('without stdin the container reads /dev/null and has only fds 0-2, none of the monitor', async () => {
