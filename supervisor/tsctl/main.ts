@@ -173,8 +173,7 @@ const COMMANDS: Command[] = [
       process.once('SIGINT', () => stream.cancel());
       try {
         for await (const e of stream) {
-          const line = { time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial };
-          if (json) await writeOutput('stdout', JSON.stringify(line) + '\n');
+          if (json) await writeOutput('stdout', JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
           else await writeLogEntry(e, f.timestamps ? timeText(e.time) + ' ' : '');
         }
       } catch (err) {

@@ -94,6 +94,11 @@ export function writeOutput(stream: 'stdout' | 'stderr', data: Buffer | string):
   watchOutputs();
   const s = process[stream];
   if (stream === 'stdout' && stdoutClosed) return Promise.reject(new StdoutClosedError());
+  // What is written until the event loop next turns goes out in one writev, not a system call a line.
+  if (!s.writableCorked) {
+    s.cork();
+    setImmediate(() => s.uncork());
+  }
   unwritten++;
   const written = s.write(data, () => {
     if (--unwritten === 0) for (const f of flushed.splice(0)) f();
