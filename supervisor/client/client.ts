@@ -268,6 +268,8 @@ export class TsrundClient {
     return {
       cancel() {
         cancelled = true;
+        // The CANCELLED status that follows is the expected end, also for a stream never iterated.
+        call.on('error', () => undefined);
         call.cancel();
       },
       async *[Symbol.asyncIterator]() {

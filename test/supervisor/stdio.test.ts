@@ -324,6 +324,27 @@ describe('Tasks.Stdin through the client', () => {
   });
 });
 
+test('a Logs client that does not read holds tsrund back: its memory stays bounded', async () => {
+  const b = bundle(['sh', '-c', 'head -c 30000000 /dev/urandom']);
+  await c().createContainer({ id: 'slow-logs', bundle: b.dir });
+  await c().createTask('slow-logs');
+  await c().startTask('slow-logs');
+  await c().wait('slow-logs');
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+  const before = rss();
+  // Opened, never read: tsrund may send only what flow control lets through.
+  const stream = c().logs('slow-logs');
+  let peak = 0;
+  for (let i = 0; i < 20; i++) {
+    await sleep(100);
+    peak = Math.max(peak, rss() - before);
+  }
+  stream.cancel();
+  expect(peak).toBeLessThan(32 * 1024 * 1024);
+  expect(await c().health()).toBe('SERVING');
+  await remove('slow-logs');
+});
+
 describe('a reader of tsctl’s stdout that goes away', () => {
   /** tsctl with its stdout closed by the reader after the first bytes. */
   function closedEarly(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
