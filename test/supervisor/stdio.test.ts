@@ -2,8 +2,9 @@
  * A process's stdin and output through tsrund, end to end, with real monitors and tsctl: ordered,
  * lossless and binary-safe (every byte value, NULs, invalid UTF-8, CR LF, lines longer than a log
  * record), with and without a terminal, at the edges of the monitor's 64 KiB buffer, with a
- * process that does not read (flow control holds the client), and a reader of tsctl's stdout that
- * goes away early (tsctl ends quietly, `run --rm` still removes the container).
+ * process that does not read and a Logs client that does not read (flow control holds the other
+ * side, not tsrund's memory), and a reader of tsctl's stdout that goes away early (tsctl ends
+ * quietly, `run --rm` still removes the container).
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'child_process';
