@@ -70,6 +70,9 @@ function* seededWrites(rand: () => number, total: number): Generator<{ start: nu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** tsrund's resident memory, bytes. */
+const daemonRss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+
 interface Tsctl {
   code: number | null;
   stdout: Buffer;
@@ -181,10 +184,7 @@ describe('stdin and output through tsctl are byte-exact', () => {
   });
 
   test('`tsctl logs` of binary output is byte for byte what the process wrote', async () => {
-    const b = bundle(['cat', '/bin/busybox']);
-    await c().createContainer({ id: 'io-logs', bundle: b.dir });
-    await c().createTask('io-logs');
-    await c().startTask('io-logs');
+    await run('io-logs', ['cat', '/bin/busybox']);
     await c().wait('io-logs');
     const r = await tsctl(['logs', 'io-logs'], null);
     expect(r.code).toBe(0);
@@ -300,8 +300,7 @@ describe('Tasks.Stdin through the client', () => {
 
   test('a process that does not read holds the writer back: tsrund buffers a bounded amount', async () => {
     await c().exec({ id: 'st', execId: 'noread', args: ['sleep', '600'], stdin: true });
-    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc!.pid}/status`, 'utf8'))![1]) * 1024;
-    const before = rss();
+    const before = daemonRss();
     const writer = c().stdin('st', { execId: 'noread' });
     const chunk = Buffer.alloc(256 * 1024, 'n');
     let accepted = 0;
@@ -316,7 +315,7 @@ describe('Tasks.Stdin through the client', () => {
     // Without flow control 256 MiB would be accepted in this time many times over.
     for (let i = 0; i < 30 && accepted < 256 * 1024 * 1024; i++) await sleep(100);
     expect(accepted).toBeLessThan(32 * 1024 * 1024);
-    expect(rss() - before).toBeLessThan(64 * 1024 * 1024);
+    expect(daemonRss() - before).toBeLessThan(64 * 1024 * 1024);
     // The process removed under the writer: its stream ends with a status, not an internal error.
     const logged = daemon.stderr.length;
     await c().deleteTask('st', { execId: 'noread', force: true });
@@ -326,19 +325,15 @@ describe('Tasks.Stdin through the client', () => {
 });
 
 test('a Logs client that does not read holds tsrund back: its memory stays bounded', async () => {
-  const b = bundle(['sh', '-c', 'head -c 30000000 /dev/urandom']);
-  await c().createContainer({ id: 'slow-logs', bundle: b.dir });
-  await c().createTask('slow-logs');
-  await c().startTask('slow-logs');
+  await run('slow-logs', ['sh', '-c', 'head -c 30000000 /dev/urandom']);
   await c().wait('slow-logs');
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc!.pid}/status`, 'utf8'))![1]) * 1024;
-  const before = rss();
+  const before = daemonRss();
   // Opened, never read: tsrund may send only what flow control lets through.
   const stream = c().logs('slow-logs');
   let peak = 0;
   for (let i = 0; i < 20; i++) {
     await sleep(100);
-    peak = Math.max(peak, rss() - before);
+    peak = Math.max(peak, daemonRss() - before);
   }
   stream.cancel();
   expect(peak).toBeLessThan(32 * 1024 * 1024);
@@ -357,10 +352,7 @@ describe('a reader of tsctl’s stdout that goes away', () => {
   }
 
   test('`tsctl logs | head` ends quietly with 141 (as SIGPIPE ends docker)', async () => {
-    const b = bundle(['seq', '1', '300000']);
-    await c().createContainer({ id: 'pipe-logs', bundle: b.dir });
-    await c().createTask('pipe-logs');
-    await c().startTask('pipe-logs');
+    await run('pipe-logs', ['seq', '1', '300000']);
     await c().wait('pipe-logs');
     const r = await closedEarly(['logs', 'pipe-logs']);
     expect(r.stderr).toBe('');
