@@ -29,6 +29,8 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   noPivot: boolean;
+  /** --no-new-keyring: keep the caller's session keyring. Missing: the container gets its own. */
+  noNewKeyring?: boolean;
   preserveFds: number;
   /** The fd of a connected console socket for process.terminal (runtime/console). */
   consoleSocket?: number;
@@ -81,6 +83,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
       stateDir: dir.path,
       withFifo: true,
       noPivot: opts.noPivot,
+      noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds,
       ...readHostFacts(),
       ...readNetDeviceFacts(spec),

@@ -54,6 +54,8 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   mountSetattr: 120,
   // CPU affinity (native/src/exec/affinity.c) takes codes from 130 up.
   setAffinity: 130,
+  // The session keyring (native/src/exec/keyring.c) takes codes from 140 up.
+  joinSessionKeyring: 140,
 };
 
 const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
@@ -361,6 +363,10 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
       });
       w.u32list(step.cpus, f('cpus'));
       break;
+    case 'joinSessionKeyring':
+      w.optstr(step.name, f('name'));
+      w.u32(step.permSet, f('permSet'));
+      break;
     case 'becomeRoot':
     case 'pivotRoot':
     case 'moveRoot':
@@ -385,6 +391,7 @@ const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
   'configureNetDevice',
   'mountSetattr',
   'setAffinity',
+  'joinSessionKeyring',
 ]);
 const START_HOOK_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['runHooks']);
 const EXEC_SECCOMP_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['seccomp']);

@@ -295,7 +295,7 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
     case 'configureNetDevice': {
-      const what = `restore the addresses of network interface ${step.name} and set it up`;
+      const what = step.addresses.length > 0 ? `restore the addresses of network interface ${step.name} and set it up` : `set network interface ${step.name} up`;
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
     case 'mountSetattr':
@@ -304,6 +304,8 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       const what = `set the CPU affinity to CPUs ${step.cpus.join(',')}`;
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
+    case 'joinSessionKeyring':
+      return `join the container's own session keyring${step.name === null ? '' : ` ${step.name}`} (--no-new-keyring keeps the caller's)`;
   }
 }
 

@@ -455,6 +455,18 @@ export interface ConfigureNetDeviceStep {
   purpose?: string;
 }
 
+/**
+ * keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): init leaves the caller's session keyring for one
+ * of the container's own (made when no keyring of that name is found), then adds `permSet`
+ * (KEY_*_* bits) to its permissions. A kernel without keys is no failure.
+ */
+export interface JoinSessionKeyringStep {
+  op: 'joinSessionKeyring';
+  /** The keyring's description; null: a new anonymous keyring. */
+  name: string | null;
+  permSet: number;
+}
+
 export type InitStep =
   | BecomeRootStep
   | UnshareStep
@@ -486,7 +498,8 @@ export type InitStep =
   | ConsoleStep
   | ConfigureNetDeviceStep
   | MountSetattrStep
-  | SetAffinityStep;
+  | SetAffinityStep
+  | JoinSessionKeyringStep;
 
 // ---------------------------------------------------------------------------------------------
 // exec
@@ -553,6 +566,8 @@ export interface PlanContext {
   /** `create` waits for `start` through the exec fifo; false runs straight to execve. */
   withFifo: boolean;
   noPivot: boolean;
+  /** --no-new-keyring: the container keeps the caller's session keyring. Missing: false. */
+  noNewKeyring?: boolean;
   /** Extra fds (3 .. 3+n-1) that the container inherits (--preserve-fds). */
   preserveFds: number;
   /** /proc/sys/kernel/cap_last_cap of the host. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "affinity.h"
+#include "keyring.h"
 #include "caps.h"
 #include "console.h"
 #include "creds.h"
@@ -109,6 +110,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_CONFIGURE_NET_DEVICE: return netdev_configure(&s->u.netdev, f);
   case OP_MOUNT_SETATTR: return mount_setattr_step(&s->u.setattr, *rootfd, f);
   case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
+  case OP_JOIN_SESSION_KEYRING: return keyring_join_session(s->u.keyring.name, s->u.keyring.perm_set, f);
   default: return fail(f, EINVAL, "op not allowed in init", NULL);
   }
 }
