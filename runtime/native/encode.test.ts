@@ -68,6 +68,7 @@ const everyStep: InitPlan = {
     { op: 'setAffinity', cpus: [1] },
     { op: 'joinSessionKeyring', name: '_ses.box', permSet: 0x80000 },
     { op: 'joinSessionKeyring', name: null, permSet: 0 },
+    { op: 'chrootRoot' },
     {
       op: 'configureNetDevice',
       name: 'eth9',

@@ -56,6 +56,8 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   setAffinity: 130,
   // The session keyring (native/src/exec/keyring.c) takes codes from 140 up.
   joinSessionKeyring: 140,
+  // The root change without a mount namespace of the container's own (native/src/exec/mount.c).
+  chrootRoot: 150,
 };
 
 const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
@@ -370,6 +372,7 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
     case 'becomeRoot':
     case 'pivotRoot':
     case 'moveRoot':
+    case 'chrootRoot':
     case 'noNewPrivs':
     case 'parentHooks':
       break;
@@ -392,6 +395,7 @@ const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
   'mountSetattr',
   'setAffinity',
   'joinSessionKeyring',
+  'chrootRoot',
 ]);
 const START_HOOK_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['runHooks']);
 const EXEC_SECCOMP_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['seccomp']);

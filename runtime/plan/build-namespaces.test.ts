@@ -163,10 +163,6 @@ describe('invalid namespace lists', () => {
     expect(() => buildInitPlan(spec, testContext())).toThrow('linux.namespaces[6].type: unknown namespace type "bogus"');
   });
 
-  test('no mount namespace: the mounts would land in the host', () => {
-    const spec = specWith((s) => (s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'mount')));
-    expect(() => buildInitPlan(spec, testContext())).toThrow(/^linux\.namespaces: a mount namespace is required/);
-  });
 });
 
 describe('hostname and domainname', () => {

@@ -40,6 +40,7 @@ import {
   MOUNT_ATTR_STRICTATIME,
 } from './mount-options';
 import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, Stage1Step } from './types';
+import { isRootChange } from './rootfs';
 
 /** glibc's strerror() text of the errnos a container set-up meets. */
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
@@ -218,7 +219,7 @@ function inContainer(plan: InitPlan, failure: PlanFailure, step: AnyStep): boole
       return true;
     case 'mount':
     case 'mountSetattr': {
-      const rootChange = plan.init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
+      const rootChange = plan.init.findIndex(isRootChange);
       return step.inRoot || (rootChange >= 0 && failure.step > rootChange);
     }
     default:
@@ -254,6 +255,8 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       return `pivot_root to ${ctx.rootfs}`;
     case 'moveRoot':
       return `move ${ctx.rootfs} onto / (no pivot_root)`;
+    case 'chrootRoot':
+      return `chroot to ${ctx.rootfs} (no mount namespace of the container's own)`;
     case 'maskPath':
       return `mask ${step.path}`;
     case 'sethostname':

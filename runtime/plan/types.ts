@@ -212,6 +212,15 @@ export interface MoveRootStep {
 }
 
 /**
+ * No mount namespace of the container's own (none, or one joined by path): chroot into the open
+ * root. pivot_root and MS_MOVE would change the root of every process of a namespace that is
+ * not the container's.
+ */
+export interface ChrootRootStep {
+  op: 'chrootRoot';
+}
+
+/**
  * Mask `path` (after the root change): a directory gets a read-only empty tmpfs, anything else
  * gets /dev/null bound over it. A missing path is skipped.
  */
@@ -478,6 +487,7 @@ export type InitStep =
   | MkdirStep
   | PivotRootStep
   | MoveRootStep
+  | ChrootRootStep
   | MaskPathStep
   | SethostnameStep
   | SetdomainnameStep

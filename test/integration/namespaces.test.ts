@@ -1,7 +1,11 @@
 /**
  * What a container's namespaces give it beyond isolation, observed from inside: the loopback
- * interface of a new network namespace is up (and a joined one is left alone), and the
- * container has a session keyring of its own instead of the caller's.
+ * interface of a new network namespace is up (and a joined one is left alone); the container
+ * has a session keyring of its own instead of the caller's; a container without a mount
+ * namespace, or in one joined by path, works and leaves nothing mounted behind.
+ *
+ * Every run without a mount namespace of the container's own happens inside a throwaway one
+ * (`unshare -m --propagation private` around the runtime), never in the machine's.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -88,5 +92,118 @@ describe('session keyring', () => {
     const { report } = probeFromSession(['--no-new-keyring']);
     expect(report.keys[SECRET]).toEqual({ payload: 's3cret' });
     expect(report.sessionKeyring).not.toMatch(/;_ses\./);
+  });
+});
+
+/** `sh -c script` in a throwaway mount namespace of its own (private propagation). */
+function inThrowawayMountNamespace(script: string, env: Record<string, string>) {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  if (r.error) throw r.error;
+  return r;
+}
+
+/** `key=value` lines of a script's output. */
+const fields = (out: string) => Object.fromEntries(out.split('\n').flatMap((l) => (/^[\w-]+=/.test(l) ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]] : [])));
+
+/** Mount points at or beneath $ROOTFS in the script's mount namespace. */
+const COUNT_MOUNTS = `awk '{print $5}' /proc/self/mountinfo | grep -c -e "^$ROOTFS\\$" -e "^$ROOTFS/"`;
+
+/**
+ * A process holding new namespaces (unshare `flags`) after `setup` ran in them; resolves once
+ * it is ready. The test kills it by its pid, and its namespaces go with it.
+ */
+async function holdNamespaces(flags: string[], setup = 'true') {
+  const holder = spawn('unshare', [...flags, 'sh', '-c', `${setup} && echo ready && exec sleep 120`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  holder.stderr.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    holder.on('exit', (code) => reject(new Error(`namespace holder exited ${code}: ${stderr}`)));
+  });
+  return { pid: holder.pid as number, ns: (name: string) => `/proc/${holder.pid}/ns/${name}`, release: () => holder.kill('SIGKILL') };
+}
+
+const withoutNamespace = (c: Config, type: string) => (c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== type));
+
+describe('no mount namespace: the container runs in the caller\'s', () => {
+  test('create, start and delete in one mount namespace: init is in it, and delete leaves nothing mounted beneath the rootfs', () => {
+    const id = uniqueId('nomnt');
+    const b = fx.bundle(['sh', '-c', 'echo container-mnt=$(readlink /proc/self/ns/mnt); echo proc-type=$(grep " /proc " /proc/self/mounts | cut -d" " -f3)'], (c) => withoutNamespace(c, 'mount'));
+    const script = `
+      T() { "$TSRUN" --root "$ROOT" "$@"; }
+      trap 'T delete --force "$ID" 2>/dev/null' EXIT
+      mount --make-rshared /
+      echo caller-mnt=$(readlink /proc/self/ns/mnt)
+      echo root-before=$(grep ' / / ' /proc/self/mountinfo | cut -d' ' -f7)
+      T create -b "$BUNDLE" "$ID" || exit 1
+      echo during=$(${COUNT_MOUNTS})
+      echo elsewhere=$(unshare -m --propagation private "$TSRUN" --root "$ROOT" delete "$ID" 2>&1)
+      T start "$ID"
+      for i in $(seq 100); do T state "$ID" | grep -q '"stopped"' && break; sleep 0.1; done
+      T delete "$ID" && echo deleted=yes
+      echo after=$(${COUNT_MOUNTS})
+      echo root-after=$(grep ' / / ' /proc/self/mountinfo | cut -d' ' -f7)`;
+    const r = inThrowawayMountNamespace(script, { TSRUN, ROOT: fx.tsrun.root, ID: id, BUNDLE: b.dir, ROOTFS: b.rootfs });
+    const f = fields(r.stdout);
+    expect(r.stderr).toBe('');
+    expect(f['container-mnt']).toBe(f['caller-mnt']);
+    expect(f['proc-type']).toBe('proc');
+    // The container's mounts are in the caller's namespace while it exists ...
+    expect(Number(f.during)).toBeGreaterThan(5);
+    // ... a delete from another mount namespace, which cannot see them, is refused ...
+    expect(f.elsewhere).toMatch(/has mounts in mount namespace mnt:\[\d+\], not in this one .*: delete it from there/);
+    // ... and delete unmounts every one of them, leaving the caller's root propagation as it was.
+    expect(f.deleted).toBe('yes');
+    expect(f.after).toBe('0');
+    expect(f['root-after']).toBe(f['root-before']);
+  });
+
+  test('a failed create leaves nothing mounted beneath the rootfs and no container', () => {
+    const id = uniqueId('nomnt');
+    const b = fx.bundle(['true'], (c) => {
+      withoutNamespace(c, 'mount');
+      c.mounts.push({ destination: '/data', type: 'bind', source: '/nonexistent-tsrun-source', options: ['bind'] });
+    });
+    const script = `
+      "$TSRUN" --root "$ROOT" create -b "$BUNDLE" "$ID" 2>&1 | tail -1
+      echo after=$(${COUNT_MOUNTS})
+      echo list=$("$TSRUN" --root "$ROOT" list -q)`;
+    const r = inThrowawayMountNamespace(script, { TSRUN, ROOT: fx.tsrun.root, ID: id, BUNDLE: b.dir, ROOTFS: b.rootfs });
+    expect(r.stdout).toContain('bind mount /nonexistent-tsrun-source on /data');
+    expect(fields(r.stdout)).toMatchObject({ after: '0', list: '' });
+  });
+});
+
+describe('namespaces joined by path', () => {
+  test('a joined mount namespace: the container sees its mounts, and its other processes keep their root', async () => {
+    const b = fx.bundle(['sh', '-c', 'echo mnt=$(readlink /proc/self/ns/mnt); cat /mnt/marker'], (c) => withoutNamespace(c, 'mount'));
+    const holder = await holdNamespaces(['-m', '--propagation', 'private'], `mkdir -p ${b.rootfs}/mnt && mount -t tmpfs marker ${b.rootfs}/mnt && echo made-in-the-namespace > ${b.rootfs}/mnt/marker`);
+    try {
+      b.config.linux.namespaces.push({ type: 'mount', path: holder.ns('mnt') });
+      b.save();
+      const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('joinmnt'))]);
+      expect(r.stderr).toBe('');
+      expect(fields(r.stdout).mnt).toBe(fs.readlinkSync(holder.ns('mnt')));
+      expect(r.stdout).toContain('made-in-the-namespace');
+      // runc pivots the joined namespace's root away from under its processes; tsrun only chroots.
+      expect(fs.readlinkSync(`/proc/${holder.pid}/root`)).toBe('/');
+    } finally {
+      holder.release();
+    }
+  });
+
+  test('hostname with a joined uts namespace is set inside that namespace, as runc does', async () => {
+    const holder = await holdNamespaces(['-u'], 'hostname before');
+    try {
+      const out = inside('hostname', (c) => {
+        c.hostname = 'joined-box';
+        c.linux.namespaces = c.linux.namespaces.map((n) => (n.type === 'uts' ? { type: 'uts', path: holder.ns('uts') } : n));
+      });
+      expect(out.trim()).toBe('joined-box');
+      const seen = spawnSync('nsenter', [`--uts=${holder.ns('uts')}`, 'hostname'], { encoding: 'utf8' });
+      expect(seen.stdout.trim()).toBe('joined-box');
+    } finally {
+      holder.release();
+    }
   });
 });

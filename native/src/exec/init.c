@@ -82,6 +82,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_MKDIR: return inroot_mkdir(*rootfd, s->u.mkdir.target, s->u.mkdir.mode, f);
   case OP_PIVOT_ROOT: return root_pivot(rootfd, f);
   case OP_MOVE_ROOT: return root_move(rootfd, f);
+  case OP_CHROOT_ROOT: return root_chroot(rootfd, f);
   case OP_MASK_PATH: return mask_path(s->u.path.path, f);
   case OP_SETHOSTNAME: return set_name(sethostname, &s->u.name, "sethostname", f);
   case OP_SETDOMAINNAME: return set_name(setdomainname, &s->u.name, "setdomainname", f);

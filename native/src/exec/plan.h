@@ -56,6 +56,8 @@ enum plan_op {
   OP_SET_AFFINITY = 130,
   /* The session keyring (keyring.c): from 140 up. */
   OP_JOIN_SESSION_KEYRING = 140,
+  /* The root change without a mount namespace of the container's own (mount.c): from 150 up. */
+  OP_CHROOT_ROOT = 150,
 };
 
 /* RunHooksStep.kind */
