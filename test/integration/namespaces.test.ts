@@ -207,3 +207,109 @@ describe('namespaces joined by path', () => {
     }
   });
 });
+
+describe('every namespace type × new, joined by path, absent: what the container is in, under tsrun and runc', () => {
+  const RUNC = '/usr/sbin/runc';
+  // The /proc/<pid>/ns link of each type, and how a holder of a namespace of the type is made
+  // (a pid or cgroup namespace is the holder's children's; its link says so).
+  const KINDS: ReadonlyArray<{ type: string; link: string; unshare: string[]; holderLink?: string }> = [
+    { type: 'ipc', link: 'ipc', unshare: ['-i'] },
+    { type: 'uts', link: 'uts', unshare: ['-u'] },
+    { type: 'network', link: 'net', unshare: ['-n'] },
+    { type: 'pid', link: 'pid', unshare: ['-p', '-f'], holderLink: 'pid_for_children' },
+    { type: 'mount', link: 'mnt', unshare: ['-m', '--propagation', 'private'] },
+    { type: 'cgroup', link: 'cgroup', unshare: ['-C'] },
+  ];
+  const MODES = ['new', 'joined', 'absent'] as const;
+  const runtimes = [['tsrun', TSRUN], ...(fs.existsSync(RUNC) ? [['runc', RUNC]] : [])];
+  const report = KINDS.map((k) => `echo ${k.link}=$(readlink /proc/self/ns/${k.link})`).join('; ');
+
+  test.each(KINDS.flatMap((kind) => MODES.flatMap((mode) => runtimes.map(([name, binary]) => ({ kind, mode, name, binary })))))(
+    '$kind.type $mode under $name',
+    async ({ kind, mode, name, binary }) => {
+      const holder = mode === 'joined' ? await holdNamespaces(kind.unshare) : null;
+      try {
+        const b = fx.bundle(['sh', '-c', report], (c) => {
+          withoutNamespace(c, kind.type);
+          // A hostname needs a uts namespace: that combination is among the forbidden ones below.
+          if (kind.type === 'uts' && mode === 'absent') c.hostname = '';
+          if (mode === 'new') c.linux.namespaces.push({ type: kind.type as never });
+          if (holder) c.linux.namespaces.push({ type: kind.type as never, path: holder.ns(kind.holderLink ?? kind.link) });
+          if (kind.type === 'mount' && mode !== 'new') {
+            // runc refuses masked and read-only paths without a mount namespace of the container's own (tsrun applies them).
+            c.linux.maskedPaths = [];
+            c.linux.readonlyPaths = [];
+          }
+        });
+        const root = name === 'tsrun' ? fx.tsrun.root : fs.mkdtempSync(path.join(fx.tsrun.root, 'runc-'));
+        const r = inThrowawayMountNamespace(`echo caller=$(readlink /proc/self/ns/${kind.link}); exec "$RUNTIME" --root "$ROOT" run -b "$BUNDLE" "$ID"`, {
+          RUNTIME: binary,
+          ROOT: root,
+          BUNDLE: b.dir,
+          ID: uniqueId(`cls-${name}`),
+        });
+        expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+        const f = fields(r.stdout);
+        const seen = f[kind.link];
+        expect(seen).toMatch(/^\w+:\[\d+\]$/);
+        if (mode === 'absent') expect(seen).toBe(f.caller);
+        else expect(seen).not.toBe(f.caller);
+        if (holder) expect(seen).toBe(fs.readlinkSync(holder.ns(kind.holderLink ?? kind.link)));
+      } finally {
+        holder?.release();
+      }
+    },
+  );
+});
+
+describe('what the spec forbids with a namespace new, joined or absent fails with its JSON path and leaves nothing', () => {
+  const RUNC = '/usr/sbin/runc';
+  const setNamespace = (c: Config, type: string, mode: 'joined' | 'absent') => {
+    withoutNamespace(c, type);
+    if (mode === 'joined') c.linux.namespaces.push({ type: type as never, path: `/proc/self/ns/${type === 'network' ? 'net' : type}` });
+  };
+  // [what, the JSON path tsrun names, whether runc refuses it too, the edit]
+  const CASES: Array<[string, string, boolean, (c: Config) => void]> = [
+    ['hostname without a uts namespace', 'hostname', true, (c) => setNamespace(c, 'uts', 'absent')],
+    ['domainname without a uts namespace', 'domainname', false, (c) => {
+      setNamespace(c, 'uts', 'absent');
+      c.hostname = '';
+      c.domainname = 'example.org';
+    }],
+    ['time offsets in a joined time namespace', 'linux.timeOffsets', true, (c) => {
+      setNamespace(c, 'time', 'joined');
+      c.linux.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } };
+    }],
+    ['time offsets without a time namespace', 'linux.timeOffsets', false, (c) => (c.linux.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } })],
+    ['uid mappings without a user namespace', 'linux.uidMappings', false, (c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 1 }])],
+    ['a new user namespace without mappings', 'linux.uidMappings', true, (c) => c.linux.namespaces.push({ type: 'user' })],
+    ['a net sysctl without a network namespace', 'linux.sysctl["net.ipv4.ip_forward"]', true, (c) => {
+      setNamespace(c, 'network', 'absent');
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    }],
+    ['an ipc sysctl without an ipc namespace', 'linux.sysctl["kernel.msgmax"]', true, (c) => {
+      setNamespace(c, 'ipc', 'absent');
+      c.linux.sysctl = { 'kernel.msgmax': '8192' };
+    }],
+    ['a type listed twice', 'linux.namespaces[6].type', true, (c) => c.linux.namespaces.push({ type: 'pid', path: '/proc/self/ns/pid' })],
+  ];
+
+  test.each(CASES)('%s: refused at %s (runc refuses it too: %s)', (_what, jsonPath, runcRefuses, edit) => {
+    const b = fx.bundle(['true'], edit);
+    const id = fx.tsrun.track(uniqueId('forbid'));
+    const r = fx.tsrun.cmd(['create', '-b', b.dir, id]);
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    // The log line quotes the message: a JSON path's quotes come escaped.
+    expect(lines[0]).toContain(`${jsonPath.replace(/"/g, '\\"')}:`);
+    expect(fx.tsrun.cmd(['state', id]).code).not.toBe(0);
+    if (fs.existsSync(RUNC)) {
+      const root = fs.mkdtempSync(path.join(fx.tsrun.root, 'runc-'));
+      // No pipes: a container runc did create would hold them open.
+      const runc = spawnSync(RUNC, ['--root', root, 'create', '-b', b.dir, id], { stdio: 'ignore', timeout: 30_000 });
+      spawnSync(RUNC, ['--root', root, 'delete', '--force', id], { stdio: 'ignore' });
+      expect(runc.status !== 0).toBe(runcRefuses);
+    }
+  });
+});
