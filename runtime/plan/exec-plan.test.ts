@@ -17,6 +17,7 @@ function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
       { type: 'ipc', path: '/proc/42/ns/ipc' },
     ],
     cgroupProcsFiles: ['/sys/fs/cgroup/memory/tsrun/c1/cgroup.procs', '/sys/fs/cgroup/unified/tsrun/c1/cgroup.procs'],
+    containerRoot: '/proc/42/root',
     agent: { state: { ociVersion: '1.3.0', id: 'c1', status: 'running', bundle: '/b' }, containerPid: 42 },
     ...overrides,
   };
@@ -54,6 +55,18 @@ describe('buildExecPlan', () => {
   test('without the container mount namespace to join there is no exec', () => {
     const ctx = context({ namespaces: [{ type: 'pid', path: '/proc/42/ns/pid' }] });
     expect(() => buildExecPlan(processOf(), defaultSpec(), ctx)).toThrow('the container has no mount namespace of its own to exec in');
+  });
+
+  test.each([
+    ['no mount namespace', undefined],
+    ['a joined mount namespace', '/run/ns/mnt'],
+  ])("a container with %s: the process chroots into the init's root first, like the init", (_what, joined) => {
+    const spec = defaultSpec();
+    spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'mount');
+    if (joined) spec.linux.namespaces.push({ type: 'mount', path: joined });
+    const namespaces = context().namespaces.filter((n) => joined || n.type !== 'mount');
+    const plan = buildExecPlan(processOf(), spec, context({ namespaces }));
+    expect(plan.init.slice(0, 2)).toEqual([{ op: 'openRoot', path: '/proc/42/root' }, { op: 'chrootRoot' }]);
   });
 
   test("the container's seccomp filter applies: last with no_new_privs, before the capabilities go without", () => {

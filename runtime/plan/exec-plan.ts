@@ -29,13 +29,21 @@ export interface ExecPlanContext extends Pick<PlanContext, 'lastCap' | 'inherite
   namespaces: ReadonlyArray<{ type: LinuxNamespaceType; path: string }>;
   /** cgroup.procs files the process is written to, one per hierarchy. */
   cgroupProcsFiles: readonly string[];
+  /**
+   * The container init's root (/proc/<init>/root): a container without a mount namespace of its
+   * own was chrooted there, and so is the process.
+   */
+  containerRoot: string;
   /** What a seccomp agent is told of the container (its state, with the init's pid). */
   agent: AgentState;
 }
 
 export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanContext): InitPlan {
   readProcess({ ociVersion: OCI_VERSION, process: proc });
-  if (!ctx.namespaces.some((ns) => ns.type === 'mount')) {
+  // A container without a mount namespace of its own (none, or one joined) is chrooted in one
+  // that is not its own; otherwise its namespace is joined, its root that of the namespace.
+  const chrooted = !container.linux?.namespaces?.some((ns) => ns.type === 'mount' && !ns.path);
+  if (!chrooted && !ctx.namespaces.some((ns) => ns.type === 'mount')) {
     throw new PlanError('linux.namespaces', 'the container has no mount namespace of its own to exec in');
   }
   const joined = new Map(ctx.namespaces.map((ns) => [ns.type, ns.path]));
@@ -53,6 +61,8 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
     cloneFlags: 0,
     parent: ctx.cgroupProcsFiles.map((path) => ({ op: 'writePid', path })),
     init: [
+      // First, so that the terminal is the container's /dev/ptmx.
+      ...(chrooted ? [{ op: 'openRoot' as const, path: ctx.containerRoot }, { op: 'chrootRoot' as const }] : []),
       ...consoleSteps(proc, ctx.consoleSocket, false),
       ...schedulerSteps(proc.scheduler),
       ...ioPrioritySteps(proc.ioPriority),

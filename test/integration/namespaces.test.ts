@@ -158,6 +158,22 @@ describe('no mount namespace: the container runs in the caller\'s', () => {
     expect(f['root-after']).toBe(f['root-before']);
   });
 
+  test('exec runs in the container root, as its init does', () => {
+    const id = uniqueId('nomnt');
+    const b = fx.bundle(['sleep', '30'], (c) => withoutNamespace(c, 'mount'));
+    const script = `
+      T() { "$TSRUN" --root "$ROOT" "$@"; }
+      trap 'T delete --force "$ID" 2>/dev/null' EXIT
+      T create -b "$BUNDLE" "$ID" && T start "$ID" || exit 1
+      echo exec-sees=$(T exec "$ID" sh -c 'ls /; echo; readlink /proc/self/ns/mnt' | tr '\n' ' ')
+      echo caller-mnt=$(readlink /proc/self/ns/mnt)`;
+    const r = inThrowawayMountNamespace(script, { TSRUN, ROOT: fx.tsrun.root, ID: id, BUNDLE: b.dir, ROOTFS: b.rootfs });
+    expect(r.stderr).toBe('');
+    const f = fields(r.stdout);
+    // The busybox rootfs (no /work, no /home of the host), in the caller's mount namespace.
+    expect(f['exec-sees']).toBe(`bin dev etc proc root run sbin sys tmp usr var ${f['caller-mnt']}`);
+  });
+
   test('a failed create leaves nothing mounted beneath the rootfs and no container', () => {
     const id = uniqueId('nomnt');
     const b = fx.bundle(['true'], (c) => {
@@ -187,6 +203,22 @@ describe('namespaces joined by path', () => {
       expect(r.stdout).toContain('made-in-the-namespace');
       // runc pivots the joined namespace's root away from under its processes; tsrun only chroots.
       expect(fs.readlinkSync(`/proc/${holder.pid}/root`)).toBe('/');
+    } finally {
+      holder.release();
+    }
+  });
+
+  test('exec into a container in a joined mount namespace runs in its root there', async () => {
+    const b = fx.bundle(['sleep', '30'], (c) => withoutNamespace(c, 'mount'));
+    const holder = await holdNamespaces(['-m', '--propagation', 'private'], `mkdir -p ${b.rootfs}/mnt && mount -t tmpfs marker ${b.rootfs}/mnt && echo made-in-the-namespace > ${b.rootfs}/mnt/marker`);
+    try {
+      b.config.linux.namespaces.push({ type: 'mount', path: holder.ns('mnt') });
+      b.save();
+      const id = fx.tsrun.track(uniqueId('joinmnt'));
+      expect(fx.tsrun.cmd(['create', '-b', b.dir, id]).stderr).toBe('');
+      expect(fx.tsrun.cmd(['start', id]).code).toBe(0);
+      const r = fx.tsrun.cmd(['exec', id, 'sh', '-c', 'cat /mnt/marker; readlink /proc/self/ns/mnt']);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual(['made-in-the-namespace', fs.readlinkSync(holder.ns('mnt'))]);
     } finally {
       holder.release();
     }
