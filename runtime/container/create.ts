@@ -65,6 +65,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     initStartTime: '',
     cgroups: null,
     resources: spec.linux?.resources,
+    ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
   };
   let cgroups: CgroupManager | null = null;
   let pid = 0;

@@ -81,6 +81,8 @@ async function execWith(state: StoredState, spec: Spec, proc: Process, channel: 
     consoleSocket: channel?.initFd,
     namespaces: containerNamespaces(state.pid),
     containerRoot: `/proc/${state.pid}/root`,
+    containerId: state.id,
+    noNewKeyring: state.noNewKeyring,
     cgroupProcsFiles: execCgroupProcsFiles(cgroups.placement(), opts.cgroups),
     agent: {
       state: { ociVersion: state.ociVersion, id: state.id, status: 'running', bundle: state.bundle, annotations: state.annotations },

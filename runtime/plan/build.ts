@@ -13,7 +13,7 @@ import {
   Namespaces,
   readNamespaces,
 } from './namespaces';
-import { sessionKeyringSteps } from './keyring';
+import { keyringSearchPermission, sessionKeyringSteps } from './keyring';
 import { execLabelSteps, withMountLabel } from './lsm';
 import { memoryPolicySteps } from './mempolicy';
 import { personalitySteps } from './personality';
@@ -48,7 +48,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
     init: [
       ...namespaceInitSteps(ns),
       // In the user namespace by now, so the keyring belongs to it (as runc).
-      ...sessionKeyringSteps(ctx, ns),
+      ...sessionKeyringSteps(ctx, keyringSearchPermission(ns)),
       // While init still has CAP_NET_ADMIN, before anything in the container could depend on the network.
       ...loopbackSteps(ns),
       ...netDevices.init,

@@ -18,13 +18,15 @@ import { execLabelSteps } from './lsm';
 import { namespaceStage1Steps } from './namespaces';
 import { PlanError } from './plan-error';
 import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
+import { sessionKeyringSteps } from './keyring';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
 import { seccompPlacement, seccompStep, type AgentState } from './seccomp';
 import * as path from 'path';
 import type { CgroupPlacement, InitPlan, PlanContext } from './types';
 
 /** What the exec plan needs besides the process and the container's config. */
-export interface ExecPlanContext extends Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'preserveFds' | 'consoleSocket' | 'security'> {
+export interface ExecPlanContext
+  extends Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'preserveFds' | 'consoleSocket' | 'security' | 'containerId' | 'noNewKeyring'> {
   /** The container's namespaces that are not the runtime's own, as paths (/proc/<init>/ns/<name>). */
   namespaces: ReadonlyArray<{ type: LinuxNamespaceType; path: string }>;
   /** cgroup.procs files the process is written to, one per hierarchy. */
@@ -61,7 +63,9 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
     cloneFlags: 0,
     parent: ctx.cgroupProcsFiles.map((path) => ({ op: 'writePid', path })),
     init: [
-      // First, so that the terminal is the container's /dev/ptmx.
+      // The container's keyring, as its init joined it (--no-new-keyring at create: the caller's).
+      ...sessionKeyringSteps(ctx, 0),
+      // Before the terminal, so that it is the container's /dev/ptmx.
       ...(chrooted ? [{ op: 'openRoot' as const, path: ctx.containerRoot }, { op: 'chrootRoot' as const }] : []),
       ...consoleSteps(proc, ctx.consoleSocket, false),
       ...schedulerSteps(proc.scheduler),

@@ -35,6 +35,8 @@ export interface StoredState {
    * mount namespace (`namespace`, as /proc/self/ns/mnt reads), which delete unmounts.
    */
   rootfsMounts?: { namespace: string; mounts: RecordedMount[] };
+  /** Created with --no-new-keyring: processes exec'd in it keep their caller's session keyring too. */
+  noNewKeyring?: boolean;
 }
 
 export interface RecordedMount {

@@ -88,6 +88,20 @@ describe('session keyring', () => {
     expect(report.sessionKeyring).toMatch(/;_ses\./);
   });
 
+  test("a process exec'd in the container joins the container's keyring, not the exec caller's", () => {
+    const id = fx.tsrun.track(uniqueId('key'));
+    const b = fx.bundle(['sleep', '30']);
+    fs.copyFileSync(probeBinary(), path.join(b.rootfs, PROBE_IN_CONTAINER));
+    fs.chmodSync(path.join(b.rootfs, PROBE_IN_CONTAINER), 0o755);
+    expect(fx.tsrun.cmd(['create', '-b', b.dir, id]).code).toBe(0);
+    expect(fx.tsrun.cmd(['start', id]).code).toBe(0);
+    const script = `keyctl add user ${SECRET} s3cret @s >/dev/null && exec "$@"`;
+    const r = spawnSync('keyctl', ['session', '-', 'sh', '-c', script, 'sh', TSRUN, '--root', fx.tsrun.root, 'exec', id, PROBE_IN_CONTAINER, '--key', SECRET], { encoding: 'utf8', timeout: 30_000 });
+    const report = parseProbeOutput(r.stdout);
+    expect(report.keys[SECRET]).toEqual({ errno: 'ENOKEY' });
+    expect(report.sessionKeyring).toMatch(new RegExp(`;_ses\\.${id}$`));
+  });
+
   test('--no-new-keyring keeps the caller\'s session keyring, as runc does', () => {
     const { report } = probeFromSession(['--no-new-keyring']);
     expect(report.keys[SECRET]).toEqual({ payload: 's3cret' });
