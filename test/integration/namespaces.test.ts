@@ -17,13 +17,7 @@ import { TSRUN, uniqueId } from '../helpers/tsrun';
 
 const fx = containerFixtures();
 
-/** Run `script` in a container (foreground) and return what it printed; fails the test on non-zero exit. */
-function inside(script: string, edit?: (c: Config) => void): string {
-  const b = fx.bundle(['sh', '-c', script], edit);
-  const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('ns'))]);
-  if (r.code !== 0) throw new Error(`container exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const inside = (script: string, edit?: (c: Config) => void) => fx.inside(script, edit);
 
 /** IFF_UP of lo in the container's network namespace (sysfs shows that namespace's devices). */
 const LO_FLAGS = 'echo flags=$(cat /sys/class/net/lo/flags)';
