@@ -43,6 +43,13 @@ describe('loopback', () => {
   test.each(['joined', 'absent'] as const)('a %s network namespace is not touched', (network) => {
     expect(namespaces(network)).toEqual([]);
   });
+
+  test('a failure says which interface could not be set up', () => {
+    const p = buildInitPlan(specWith(() => {}), testContext());
+    const at = p.init.findIndex((s) => s.op === 'configureNetDevice');
+    const failure = { phase: 'init' as const, step: at, errno: 1, code: 'EPERM', detail: 'RTM_NEWLINK up lo' };
+    expect(renderFailure(p, failure, { rootfs: '/tmp/b/rootfs' })).toBe('set network interface lo up: RTM_NEWLINK up lo: EPERM (Operation not permitted)');
+  });
 });
 
 describe('linux.netDevices', () => {
