@@ -68,7 +68,7 @@ export function destroy(dir: ContainerDir, state: StoredState, warn: (message: s
   }
   // With no process of the container left, none can move a mount or a path while they go.
   const left = unmountRecorded(state.rootfsMounts?.mounts ?? []);
-  if (left.length > 0) warn(`mounts the container covered or moved are left beneath ${state.rootfs}: ${describeLeft(left, state.rootfs)}`);
+  if (left.length > 0) warn(`mounts of the container that something covered or moved since create are left beneath ${state.rootfs}: ${describeLeft(left, state.rootfs)}`);
   cgroups?.destroy();
   dir.remove();
 }

@@ -166,6 +166,22 @@ describe('no mount namespace: the container runs in the caller\'s', () => {
     expect(f['root-after']).toBe(f['root-before']);
   });
 
+  test('a mount someone else stacked on the rootfs is not unmounted by delete: what it covers stays, with a warning naming it', () => {
+    const id = uniqueId('nomnt');
+    const b = fx.bundle(['true'], (c) => withoutNamespace(c, 'mount'));
+    const script = `
+      T() { "$TSRUN" --root "$ROOT" "$@"; }
+      T create -b "$BUNDLE" "$ID" || exit 1
+      mount -t tmpfs someone-elses "$ROOTFS"
+      T delete --force "$ID" 2>&1 | sed 's/^/delete: /'
+      echo top=$(awk -v p="$ROOTFS" '$5 == p {print $(NF-1)}' /proc/self/mountinfo | tail -1)
+      echo state=$(T list -q)`;
+    const r = inThrowawayMountNamespace(script, { TSRUN, ROOT: fx.tsrun.root, ID: id, BUNDLE: b.dir, ROOTFS: b.rootfs });
+    // Paths beneath the rootfs now lead into the stacked tmpfs: none of the container's mounts is unmounted through them.
+    expect(r.stdout).toMatch(/delete: .*level=warning.*covered or moved since create are left beneath [^:]+: .*\bproc\b.*, \.\\?"$/m);
+    expect(fields(r.stdout)).toMatchObject({ top: 'someone-elses', state: '' });
+  });
+
   test('exec runs in the container root, as its init does', () => {
     const id = uniqueId('nomnt');
     const b = fx.bundle(['sleep', '30'], (c) => withoutNamespace(c, 'mount'));
