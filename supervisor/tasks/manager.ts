@@ -496,6 +496,11 @@ export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'root
 
 /** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */
 function buildPlan(spec: Spec, ctx: PlanContext): InitPlan {
+  // tsrun records and unmounts what init mounts in the caller's namespace; tsrund's monitors do
+  // not, and such mounts would land in the daemon's own namespace.
+  if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
+    throw invalidArgument('spec linux.namespaces', 'tsrund runs a container only in a mount namespace of its own: add {"type": "mount"}');
+  }
   try {
     return buildInitPlan(spec, ctx);
   } catch (err) {
