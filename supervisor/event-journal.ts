@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
 import type { Event } from './api/types';
+import { syncDirectory } from './atomic-file';
 
 const SEGMENT_NAME = /^(\d{20})\.jsonl$/;
 const SEQUENCE_DIGITS = 20;
@@ -88,7 +89,7 @@ export class EventJournal {
     const fd = this.fd!;
     const line = Buffer.from(formatRecord(event));
     try {
-      for (let done = 0; done < line.length; ) done += fs.writeSync(fd, line, done, line.length - done, this.size + done);
+      for (let done = 0; done < line.length;) done += fs.writeSync(fd, line, done, line.length - done, this.size + done);
       fs.fdatasyncSync(fd);
     } catch (err) {
       this.undoAppend(fd);
@@ -143,7 +144,9 @@ export class EventJournal {
       }
       // A hole before this segment (one before ended early): what is older cannot be replayed whole.
       if (kept.length > 0 && first !== this.next) {
-        this.o.onRepair(`event journal: sequences ${this.next}..${first - 1} are missing; removed the ${kept.length} segments before ${name}`);
+        this.o.onRepair(
+          `event journal: sequences ${this.next}..${first - 1} are missing; removed the ${kept.length} segments before ${name}`,
+        );
         for (const k of kept) fs.rmSync(k.segment.file, { force: true });
         kept = [];
       }
@@ -253,15 +256,6 @@ export class EventJournal {
 
 function segmentName(first: number): string {
   return `${String(first).padStart(SEQUENCE_DIGITS, '0')}.jsonl`;
-}
-
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function formatRecord(event: Event): string {

@@ -100,7 +100,9 @@ export class EventBus {
       try {
         this.journal.append(event);
       } catch (err) {
-        this.log.error(`events: cannot journal event ${event.sequence} (${(err as Error).message}); holding ${this.pending.length} events, retrying`);
+        this.log.error(
+          `events: cannot journal event ${event.sequence} (${(err as Error).message}); holding ${this.pending.length} events, retrying`,
+        );
         this.retry = setTimeout(() => this.deliverPending(), JOURNAL_RETRY_MS);
         this.retry.unref();
         return;

@@ -31,7 +31,8 @@ export function eventsService(s: Supervisor, subscriptions: Subscriptions): Reco
             throw invalidArgument(`types[${i}]`, `unknown event type ${JSON.stringify(t.slice(0, 40))} (one of ${EVENT_TYPES.join(', ')})`);
         });
         req.ids.forEach((id, i) => checkId(id, `ids[${i}]`));
-        if (!Number.isSafeInteger(req.afterSequence)) throw invalidArgument('after_sequence', `${req.afterSequence} is not a sequence tsrund gives`);
+        if (!Number.isSafeInteger(req.afterSequence))
+          throw invalidArgument('after_sequence', `${req.afterSequence} is not a sequence tsrund gives`);
         return new Promise<void>((resolve) => {
           // Before any event: where "from now on" starts, for a client that resumes without having seen one.
           const metadata = new Metadata();
