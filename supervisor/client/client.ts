@@ -48,6 +48,8 @@ export interface CreateContainerOptions extends Partial<Omit<CreateContainerRequ
   overrides?: Partial<ProcessOverrides>;
 }
 
+const RESUBSCRIBE_DELAY_MS = 100;
+
 /** Events.Subscribe's request for `filter`, resuming after `afterSequence`. */
 function subscribeRequest(filter: Partial<SubscribeRequest>, afterSequence: number): SubscribeRequest {
   return { types: filter.types ?? [], ids: filter.ids ?? [], afterSequence };
@@ -210,6 +212,9 @@ export class TsrundClient {
       },
       async *[Symbol.asyncIterator]() {
         for (let resuming = false; !cancelled; resuming = true) {
+          // Not at once: a tsrund going away may refuse a call or two before its socket goes.
+          if (resuming) await new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAY_MS));
+          if (cancelled) return;
           try {
             for await (const e of subscribeOnce(resuming)) {
               after = (e as Event).sequence;

@@ -15,6 +15,7 @@ import { seededRandom } from '../helpers/seeded-random';
 import type { Bundle } from '../helpers/bundle';
 import { TSCTL, TestDaemon, failure } from './daemon';
 import { useDaemonPerTest } from './fixtures';
+import { cgroupManagerFor, detectCgroupHost } from '../../runtime/cgroups';
 
 jest.setTimeout(300_000);
 
@@ -245,10 +246,12 @@ test('tsctl events --since-seq N --json prints the retained events after N, with
 interface Schedule {
   seed: number;
   containers: number;
-  /** kill -9s of tsrund while containers are being started. */
+  /** Restarts of tsrund (kill -9, or with someStops sometimes SIGTERM) while containers are being started. */
   kills: number;
   /** Whether the subscriber also drops its own connection now and then (and resumes on a new client). */
   clientReconnects: boolean;
+  /** Whether some of the restarts are orderly (SIGTERM ends the streams instead of breaking them). */
+  someStops: boolean;
 }
 
 /**
@@ -334,19 +337,20 @@ async function killAndRestartSchedule(s: Schedule): Promise<void> {
     () => (workersDone = true),
     () => (workersDone = true),
   );
-  /** [killed, serving again] of each outage, in ms since the epoch. */
-  const outages: [number, number][] = [];
-  const restart = async (downMs: number) => {
+  /** [stopped, serving again] of each outage, in ms since the epoch, and how it was stopped. */
+  const outages: [number, number, string][] = [];
+  const restart = async (downMs: number, how: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
     const killed = Date.now();
-    expect((await daemon.signal('SIGKILL')).signal).toBe('SIGKILL');
+    const exit = await daemon.signal(how);
+    expect(how === 'SIGKILL' ? exit.signal : exit.code).toBe(how === 'SIGKILL' ? 'SIGKILL' : 0);
     await sleep(downMs);
     daemon.reconnect();
     await daemon.start();
-    outages.push([killed, Date.now()]);
+    outages.push([killed, Date.now(), how]);
   };
   for (let k = 0; k < s.kills && !workersDone; k++) {
     await sleep(200 + random() * 1000);
-    await restart(random() * 1000);
+    await restart(random() * 1000, s.someStops && (k === 1 || random() < 0.3) ? 'SIGTERM' : 'SIGKILL');
   }
   await workers;
   await restart(1600); // every container sleeps at most 1.5 s: the last ones exit while tsrund is down
@@ -372,16 +376,43 @@ async function killAndRestartSchedule(s: Schedule): Promise<void> {
     return outages.some(([from, to]) => t >= from && t <= to);
   }).length;
   console.log(
-    `schedule ${s.seed}: ${outages.length} kill -9s, ${seen.length} events, ${exits.length} exits (${publishedAtStart} published at start-up)`,
+    `schedule ${s.seed}: ${outages.length} restarts (${outages.filter((o) => o[2] === 'SIGTERM').length} after SIGTERM), ${seen.length} events, ${exits.length} exits (${publishedAtStart} published at start-up)`,
   );
   const tasks = await daemon.client.listTasks();
   expect(tasks.filter((t) => t.id.startsWith('chaos-')).map((t) => t.status)).toEqual(ids.map(() => 'STOPPED'));
+
+  for (const t of tasks) await daemon.client.deleteTask(t.id);
+  for (const k of await daemon.client.listContainers()) await daemon.client.deleteContainer(k.id);
+  const left = removeEmptyCgroupsOf(ids);
+  if (left.length > 0) {
+    console.warn(
+      `tsrund left ${left.length} empty cgroup directories of creates it was killed in (not this test's subject; removed): ${left.join(' ')}`,
+    );
+  }
+}
+
+/**
+ * A create killed between making the task's cgroups and recording them leaves them behind (the
+ * record names only what it knows was made). These ids are this test's own: remove their
+ * default cgroups (tsrund-<id>) where they exist and hold no process; returns them.
+ */
+function removeEmptyCgroupsOf(ids: string[]): string[] {
+  const host = detectCgroupHost();
+  const removed: string[] = [];
+  for (const id of ids) {
+    for (const { dir } of cgroupManagerFor(host, id, `tsrund-${id}`).toJSON().hierarchies) {
+      if (!fs.existsSync(dir) || fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() !== '') continue;
+      fs.rmdirSync(dir);
+      removed.push(dir);
+    }
+  }
+  return removed;
 }
 
 test('tsrund killed with SIGKILL and restarted over and over while 200 containers run: a resuming subscriber sees every exit exactly once, in order', async () => {
-  await killAndRestartSchedule({ seed: 1, containers: 200, kills: 6, clientReconnects: false });
+  await killAndRestartSchedule({ seed: 1, containers: 200, kills: 6, clientReconnects: false, someStops: false });
 });
 
-test.each([2, 3])('seeded schedule %i of kills, restarts and client reconnects: every exit exactly once, in order', async (seed) => {
-  await killAndRestartSchedule({ seed, containers: 60, kills: 4, clientReconnects: true });
+test.each([2, 3])('seeded schedule %i of kills, stops, restarts and client reconnects: every exit exactly once, in order', async (seed) => {
+  await killAndRestartSchedule({ seed, containers: 60, kills: 4, clientReconnects: true, someStops: true });
 });
