@@ -25,6 +25,8 @@ export class EventBus {
   private readonly pending: Event[] = [];
   private nextSequence: number;
   private retry: NodeJS.Timeout | null = null;
+  /** The last write failed (said once until one succeeds). */
+  private failing = false;
 
   constructor(
     private readonly journal: EventJournal,
@@ -100,13 +102,16 @@ export class EventBus {
       try {
         this.journal.append(event);
       } catch (err) {
-        this.log.error(
-          `events: cannot journal event ${event.sequence} (${(err as Error).message}); holding ${this.pending.length} events, retrying`,
-        );
+        // Once per outage, not once a second.
+        if (!this.failing)
+          this.log.error(`events: cannot journal event ${event.sequence} (${(err as Error).message}); holding events back, retrying`);
+        this.failing = true;
         this.retry = setTimeout(() => this.deliverPending(), JOURNAL_RETRY_MS);
         this.retry.unref();
         return;
       }
+      if (this.failing) this.log.info(`events: journaled again; delivering the ${this.pending.length} held back`);
+      this.failing = false;
       this.pending.shift();
       for (const { filter, listener } of this.listeners) if (matches(filter, event)) listener(event);
     }

@@ -1,5 +1,5 @@
 /**
- * The event journal on real files: sequences continue across reopenings, retention keeps the
+ * The event journal on real files, and the bus on top of it: sequences continue across reopenings, retention keeps the
  * newest events and removes whole old segments, the files are owner-only, and no corruption of
  * the files (a torn last record after kill -9, garbage, a lost segment) makes opening fail or
  * leaves a hole in what it keeps — a seeded fuzzer of corruptions checks the class.
@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Event } from '../../supervisor/api/types';
 import { EventJournal } from '../../supervisor/event-journal';
+import { EventBus } from '../../supervisor/events';
+import { Logger } from '../../supervisor/daemon/logger';
 import { seededRandom } from '../helpers/seeded-random';
 
 let dir: string;
@@ -179,4 +181,30 @@ test('fuzzer: whatever is done to the files, opening works, keeps a hole-free ru
     j.close();
     fs.rmSync(caseDir, { recursive: true, force: true });
   }
+});
+
+test('the bus delivers an event only once the journal holds it: a failed write holds it (and what follows) back, in order, until a retry succeeds', async () => {
+  const journalDir = path.join(dir, 'events');
+  const journal = EventJournal.open({ dir: journalDir, retain: 8, onRepair: () => undefined }); // a new segment per event
+  const logged: string[] = [];
+  const bus = new EventBus(journal, new Logger('debug', (l) => logged.push(l)));
+  const delivered: string[] = [];
+  bus.subscribe({ types: [], ids: [] }, 0, (e) => delivered.push(`${e.sequence} ${e.id}`));
+  bus.publish('start', 'a');
+  expect(delivered).toEqual(['1 a']);
+
+  fs.rmSync(journalDir, { recursive: true }); // the next segment cannot be made
+  bus.publish('start', 'b');
+  bus.publish('start', 'c');
+  expect(delivered).toEqual(['1 a']);
+  expect(logged).toEqual([expect.stringMatching(/ error events: cannot journal event 2 \(ENOENT: .*\); holding events back, retrying\n$/)]);
+
+  fs.mkdirSync(journalDir, { mode: 0o700 });
+  const deadline = Date.now() + 10_000;
+  while (delivered.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(delivered).toEqual(['1 a', '2 b', '3 c']);
+  expect(logged.length).toBe(2);
+  expect(logged[1]).toMatch(/ info events: journaled again; delivering the 2 held back\n$/);
+  bus.stop();
+  expect(sequences(open(8).after(0))).toEqual([2, 3]);
 });
