@@ -6,7 +6,7 @@
  * reconnects while containers run and exit, after which a resuming subscriber has seen every exit
  * exactly once, in sequence order.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GrpcStatus, TsrundClient, type ResponseStream } from '../../supervisor/client/client';
@@ -236,11 +236,27 @@ test('tsctl events --since-seq N --json prints the retained events after N, with
     `${events[3].sequence + 1} container-create cli-2`,
     `${events[3].sequence + 2} container-delete cli-2`,
   ]);
-  const bad = spawn(TSCTL, ['--address', daemon.address, 'events', '--since-seq', '-3'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let badErr = '';
-  bad.stderr.on('data', (d: Buffer) => (badErr += d.toString()));
-  expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
-  expect(badErr).toBe('tsctl: events: --since-seq -3: give a sequence tsrund printed, or 0 for new events only\n');
+
+  // Without --json: the sequence after the time.
+  const human = spawn(TSCTL, ['--address', daemon.address, 'events', '--since-seq', String(events[2].sequence)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let text = '';
+  human.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  const humanExited = new Promise((resolve) => human.on('exit', resolve));
+  while (!text.includes('\n') && Date.now() < deadline) await sleep(50);
+  human.kill('SIGTERM');
+  expect(await humanExited).toBe(0);
+  expect(text).toMatch(new RegExp(`^\\S+ #${events[3].sequence} container-delete cli-1\n`));
+
+  const bad = spawnSync(TSCTL, ['--address', daemon.address, 'events', '--since-seq', '-3'], { encoding: 'utf8', timeout: 30_000 });
+  expect([bad.status, bad.stderr]).toEqual([
+    1,
+    'tsctl: events: --since-seq -3: give a sequence tsrund printed, or 0 for new events only\n',
+  ]);
+  const down = spawnSync(TSCTL, ['--address', path.join(daemon.dir, 'none.sock'), 'events'], { encoding: 'utf8', timeout: 30_000 });
+  expect(down.status).toBe(1);
+  expect(down.stderr).toMatch(/^tsctl: cannot reach tsrund/);
 });
 
 interface Schedule {
