@@ -211,21 +211,26 @@ export class TsrundClient {
         call?.cancel();
       },
       async *[Symbol.asyncIterator]() {
-        for (let resuming = false; !cancelled; resuming = true) {
-          // Not at once: a tsrund going away may refuse a call or two before its socket goes.
-          if (resuming) await new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAY_MS));
-          if (cancelled) return;
-          try {
-            for await (const e of subscribeOnce(resuming)) {
-              after = (e as Event).sequence;
-              yield e as Event;
+        try {
+          for (let resuming = false; !cancelled; resuming = true) {
+            // Not at once: a tsrund going away may refuse a call or two before its socket goes.
+            if (resuming) await new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAY_MS));
+            if (cancelled) return;
+            try {
+              for await (const e of subscribeOnce(resuming)) {
+                after = (e as Event).sequence;
+                yield e as Event;
+              }
+            } catch (err) {
+              const code = (err as grpc.ServiceError).code;
+              if (cancelled && code === grpc.status.CANCELLED) return;
+              // Only a tsrund that went away is waited for, not one that never answered.
+              if (code !== grpc.status.UNAVAILABLE || !opened) throw err;
             }
-          } catch (err) {
-            const code = (err as grpc.ServiceError).code;
-            if (cancelled && code === grpc.status.CANCELLED) return;
-            // Only a tsrund that went away is waited for, not one that never answered.
-            if (code !== grpc.status.UNAVAILABLE || !opened) throw err;
           }
+        } finally {
+          // The consumer stopped early (break): end the call too.
+          (call as grpc.ClientReadableStream<Event> | null)?.cancel();
         }
       },
     };
