@@ -48,6 +48,8 @@ interface LiveTask {
   execs: Map<string, ExecProcess>;
   /** OOM events published for this task so far. */
   ooms: number;
+  /** Found again after a restart: its exit may be in the event journal already. */
+  recovered: boolean;
 }
 
 /** Which process of a task a request is about: its init ('' exec id) or one exec'd into it. */
@@ -352,6 +354,7 @@ export class TaskManager {
       return;
     }
     const task = this.track(record, dir, monitor, cgroups);
+    task.recovered = true;
     const execs = await ExecProcess.recoverAll(dir, (execId, why) => this.log.error(`task ${id}: exec ${execId}: ${why}; killing it`));
     for (const e of execs) task.execs.set(e.record.execId, e);
     if (record.exit) return;
@@ -370,7 +373,7 @@ export class TaskManager {
   private track(record: TaskRecord, dir: string, monitor: Monitor | null, cgroups: CgroupManager | null): LiveTask {
     let onExit!: (exit: TaskExit) => void;
     const exited = new Promise<TaskExit>((resolve) => (onExit = resolve));
-    const task: LiveTask = { record, dir, monitor, cgroups, exited, onExit, execs: new Map(), ooms: 0 };
+    const task: LiveTask = { record, dir, monitor, cgroups, exited, onExit, execs: new Map(), ooms: 0, recovered: false };
     if (record.exit) onExit(record.exit);
     this.tasks.set(record.id, task);
     return task;
@@ -406,14 +409,26 @@ export class TaskManager {
     const kills = task.cgroups ? (oomCount(task.cgroups) ?? 0) : 0;
     while (task.ooms < kills) this.publishOom(task);
     task.record.exit = exit;
+    // Journaled before the record says so: a tsrund killed between the two finds it in the
+    // journal (and does not publish it twice); one killed before either publishes it at start-up.
+    if (!(task.recovered && this.exitJournaled(task))) this.events.publish('exit', id, { pid, exitStatus: exit.exitStatus });
     try {
       writeTaskRecord(task.dir, task.record);
     } catch (err) {
       this.log.error(`task ${id}: could not record its exit (${(err as Error).message})`);
     }
     this.log.debug(`task ${id}: exited with status ${exit.exitStatus}`);
-    this.events.publish('exit', id, { pid, exitStatus: exit.exitStatus });
     task.onExit(exit);
+  }
+
+  /** Whether the journal holds this task's exit already (published by the tsrund before this one). */
+  private exitJournaled(task: LiveTask): boolean {
+    const { id, pid, createdAt } = task.record;
+    const created = Date.parse(createdAt);
+    const found = this.events.findJournaled(
+      (e) => e.type === 'exit' && e.id === id && e.pid === pid && e.timestamp!.seconds * 1000 + e.timestamp!.nanos / 1e6 >= created,
+    );
+    return found !== null;
   }
 
   private publishOom(task: LiveTask): void {

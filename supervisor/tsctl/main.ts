@@ -217,24 +217,27 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'events',
-    usage: 'print events as they happen (until interrupted)',
+    usage: 'print events as they happen (until interrupted), across tsrund restarts',
     argsUsage: '',
     flags: [
       { name: 'type', kind: 'string', usage: 'only events of this type (comma-separated list)' },
       { name: 'id', kind: 'string', usage: 'only events of these containers (comma-separated list)' },
+      { name: 'since-seq', kind: 'int', usage: 'first the retained events after this sequence (the last one seen)', default: 0 },
     ],
     args: [0, 0],
     async run(c, f) {
       const list = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',') : []);
-      const stream = c.subscribe({ types: list(f.type), ids: list(f.id) });
+      const since = f['since-seq'] as number;
+      if (since < 0) throw new ContainerError(`events: --since-seq ${since}: give a sequence tsrund printed, or 0 for new events only`);
+      const stream = c.subscribeResuming({ types: list(f.type), ids: list(f.id), afterSequence: since });
       process.once('SIGINT', () => stream.cancel());
       process.once('SIGTERM', () => stream.cancel());
       for await (const e of stream) {
-        const line = { time: timeText(e.timestamp), type: e.type, id: e.id, pid: e.pid, exitStatus: e.exitStatus };
+        const line = { sequence: e.sequence, time: timeText(e.timestamp), type: e.type, id: e.id, pid: e.pid, exitStatus: e.exitStatus };
         if (json) out(JSON.stringify(line) + '\n');
         else
           out(
-            `${line.time} ${e.type} ${e.id}${e.pid ? ` pid=${e.pid}` : ''}${e.type === 'exit' || e.type === 'delete' ? ` status=${e.exitStatus}` : ''}\n`,
+            `${line.time} #${e.sequence} ${e.type} ${e.id}${e.pid ? ` pid=${e.pid}` : ''}${e.type === 'exit' || e.type === 'delete' ? ` status=${e.exitStatus}` : ''}\n`,
           );
       }
       return 0;

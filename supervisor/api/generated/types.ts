@@ -73,6 +73,11 @@ export interface SubscribeRequest {
   types: string[];
   /** Container ids to receive events of; empty: all. */
   ids: string[];
+  /**
+   * 0: only events published from now on. N: first every retained event whose sequence is above
+   * N (the last one the client saw), then the new ones.
+   */
+  afterSequence: number;
 }
 
 export interface Event {
@@ -88,6 +93,13 @@ export interface Event {
   pid: number;
   /** exit and delete: the exit status (code, or 128+signal). */
   exitStatus: number;
+  /**
+   * The event's place in tsrund's journal: 1 for the first event, then one more for each next
+   * one, across restarts too (a number a subscriber saw is never given again; a filtered stream
+   * skips the numbers of the events it leaves out, and numbers of records found damaged when
+   * tsrund starts are skipped). What after_sequence takes.
+   */
+  sequence: number;
 }
 
 // images.proto ------------------------------------------------------------------------------------
@@ -575,8 +587,14 @@ export interface ContainersService {
 
 export interface EventsService {
   /**
-   * A stream of every event from now on that passes the filters, until the client cancels.
-   * Exits that happened while tsrund was down are published when it starts again.
+   * A stream of the events that pass the filters, until the client cancels: first the retained
+   * ones after `after_sequence` (when it is not 0), then each new one as it happens, with no event
+   * missing or repeated between the two. Every event is written to tsrund's journal before any
+   * subscriber sees it, so a client that resumes from the last sequence it saw gets every later
+   * event exactly once, across tsrund restarts too. Exits that happened while tsrund was down are
+   * published (and journaled) when it starts again. An `after_sequence` whose next events the
+   * journal no longer holds (or one beyond the newest event) is OUT_OF_RANGE; the message names
+   * the oldest and newest sequences retained.
    */
   subscribe: {
     path: '/tsrun.supervisor.v1.Events/Subscribe';
