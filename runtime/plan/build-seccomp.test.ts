@@ -275,12 +275,12 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
   });
 
   test('TSYNC takes TSYNC_ESRCH along, which the kernel needs to combine it with NEW_LISTENER; WAIT_KILLABLE_RECV is kept', () => {
-    const [step] = loadedFilters(planWith(notify({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] })), 'seccomp');
+    const [step] = loadedFilters(planWith(notify({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] })));
     expect(step.flags).toBe(1 | NEW_LISTENER | 16 | 32);
   });
 
   test('listenerPath without a notifying rule is ignored (spec): no listener, no flag', () => {
-    const [step] = loadedFilters(planWith({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }), 'seccomp');
+    const [step] = loadedFilters(planWith({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }));
     expect(step.flags).toBe(0);
     expect(step.listener).toBeUndefined();
   });
