@@ -141,7 +141,7 @@ int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failur
   if (fstat(rootfd, &root) < 0) return fail(f, errno, "fstat", "/");
   if (fstat(fd, &st) < 0) return fail(f, errno, "fstat", path);
   if (root.st_dev != st.st_dev || root.st_ino != st.st_ino) return 0;
-  return fail(f, ELOOP, "resolves to the container's root (a symlink to / or ..?):", path);
+  return fail(f, ELOOP, "resolves to the container's root itself:", path);
 }
 
 int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f) {
