@@ -178,3 +178,27 @@ describe('SCMP_ACT_NOTIFY that cannot work is refused, naming where it is (secco
     expectCleanFailure(seccomp, pattern);
   });
 });
+
+describe('without noNewPrivileges init keeps CAP_SYS_ADMIN until the filter is loaded: the process never has it', () => {
+  test.each([0, 1000])('uid %d: the same capability sets as without a filter', (uid) => {
+    const caps = (seccomp: Seccomp | undefined) => {
+      const b = fx.bundle(['sh', '-c', 'grep ^Cap /proc/self/status'], (c) => {
+        c.process.user = { uid, gid: uid };
+        c.process.noNewPrivileges = false;
+        if (seccomp) c.linux.seccomp = seccomp;
+      });
+      const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('seccomp'))]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return r.stdout;
+    };
+    const CAP_SYS_ADMIN = 1n << 21n;
+    const capSet = (status: string, set: string): bigint => {
+      const hex = new RegExp(`^${set}:\\s+([0-9a-f]+)$`, 'm').exec(status)?.[1];
+      if (!hex) throw new Error(`no ${set} in ${status}`);
+      return BigInt(`0x${hex}`);
+    };
+    const filtered = caps({ defaultAction: 'SCMP_ACT_ALLOW' });
+    expect(filtered).toBe(caps(undefined));
+    expect([capSet(filtered, 'CapEff') & CAP_SYS_ADMIN, capSet(filtered, 'CapPrm') & CAP_SYS_ADMIN]).toEqual([0n, 0n]);
+  });
+});
