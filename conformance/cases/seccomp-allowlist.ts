@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Config } from '../../test/helpers/bundle';
+import type { Bundle, Config } from '../../test/helpers/bundle';
 import {
   ALLOW_LISTS_ARCH,
   allowListProfile,
@@ -15,7 +15,7 @@ import {
   BUSYBOX_SLEEP,
   GO_RUNTIME_INIT,
 } from '../../test/helpers/seccomp-profiles';
-import { Case, CaseSkip, expect } from '../case';
+import { Case, CaseContext, CaseSkip, expect } from '../case';
 import { waitFor } from './util';
 
 const CLAUSE = 'config-linux.md § Seccomp';
@@ -68,6 +68,20 @@ function runCase(variant: string, noNewPrivileges: boolean): Case {
   };
 }
 
+/** create and start `b` under a fresh id, run `then` on the running container, force-delete it whatever happens. */
+async function createStarted(ctx: CaseContext, b: Bundle, prefix: string, then: (id: string) => Promise<void>): Promise<void> {
+  const id = ctx.runtime.newId(prefix);
+  try {
+    const created = ctx.runtime.create(id, b.dir);
+    expect(created.code === 0, `create failed: ${brief(created.stderr)}`);
+    const started = ctx.runtime.cmd(['start', id]);
+    expect(started.code === 0, `start failed: ${brief(started.stderr)}`);
+    await then(id);
+  } finally {
+    ctx.runtime.forceDelete(id);
+  }
+}
+
 function createStartCase(variant: string, noNewPrivileges: boolean): Case {
   return {
     id: `seccomp.allow-list-create-start-${variant}`,
@@ -77,17 +91,10 @@ function createStartCase(variant: string, noNewPrivileges: boolean): Case {
     async check(ctx) {
       requireListsArch();
       const b = ctx.bundle(['sh', '-c', 'echo started > /tmp/out'], withProfile([...BUSYBOX_ECHO, ...BUSYBOX_REDIRECT], noNewPrivileges));
-      const id = ctx.runtime.newId('seccreate');
-      try {
-        const created = ctx.runtime.create(id, b.dir);
-        expect(created.code === 0, `create failed: ${brief(created.stderr)}`);
-        const started = ctx.runtime.cmd(['start', id]);
-        expect(started.code === 0, `start failed: ${brief(started.stderr)}`);
+      await createStarted(ctx, b, 'seccreate', async () => {
         const out = await writtenBy(b.rootfs, 'tmp/out', 5_000);
         expect(out === 'started\n', `the process wrote ${JSON.stringify(out)} to /tmp/out, not "started\\n"`);
-      } finally {
-        ctx.runtime.forceDelete(id);
-      }
+      });
     },
   };
 }
@@ -101,19 +108,12 @@ function execCase(variant: string, noNewPrivileges: boolean): Case {
     async check(ctx) {
       requireListsArch();
       const b = ctx.bundle(['sleep', '30'], withProfile([...BUSYBOX_ECHO, ...BUSYBOX_REDIRECT, ...BUSYBOX_SLEEP], noNewPrivileges));
-      const id = ctx.runtime.newId('secexec');
-      try {
-        const created = ctx.runtime.create(id, b.dir);
-        expect(created.code === 0, `create failed: ${brief(created.stderr)}`);
-        const started = ctx.runtime.cmd(['start', id]);
-        expect(started.code === 0, `start failed: ${brief(started.stderr)}`);
+      await createStarted(ctx, b, 'secexec', async (id) => {
         const r = ctx.runtime.cmd(['exec', id, 'sh', '-c', 'echo execd > /tmp/exec-out']);
         expect(r.code === 0, `exec ended with ${r.code ?? r.signal}: ${brief(r.stderr)}`);
         const out = await writtenBy(b.rootfs, 'tmp/exec-out', 5_000);
         expect(out === 'execd\n', `the exec'd process wrote ${JSON.stringify(out)}, not "execd\\n"`);
-      } finally {
-        ctx.runtime.forceDelete(id);
-      }
+      });
     },
   };
 }
