@@ -190,6 +190,7 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
       w.u8(oneOf(CREATE_KINDS, step.create, f('create')));
       w.bool(step.ignoreMissing, f('ignoreMissing'));
       w.bool(step.copyUp ?? false, f('copyUp'));
+      w.bool(step.directoryOnly ?? false, f('directoryOnly'));
       w.bool(step.idmap !== undefined, f('idmap'));
       if (step.idmap) {
         w.str(step.idmap.uidMap, f('idmap.uidMap'));

@@ -39,7 +39,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
   refuseIntelRdt(spec, ctx.security);
   const agentState = { ociVersion: OCI_VERSION, id: ctx.containerId ?? '', status: 'creating' as const, bundle: ctx.bundle, annotations: spec.annotations };
   const seccomp = seccompPlacement(seccompStep(spec.linux?.seccomp, { state: agentState }), proc.noNewPrivileges);
-  // With no_new_privs the filter is loaded last of all, right before execve (ExecSpec.seccomp).
+  // Loaded last of all, right before execve (ExecSpec.seccomp), unless an agent needs it earlier.
   const lastSeccomp = seccomp.exec ? { seccomp: seccomp.exec } : {};
   const plan: InitPlan = {
     stage1: [...oomScoreAdjSteps(proc), ...namespaceStage1Steps(spec, ns)],
@@ -63,7 +63,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
       ...ioPrioritySteps(proc.ioPriority),
       ...memoryPolicySteps(spec),
       ...execLabelSteps(proc, ctx.security),
-      ...processSteps(proc, ctx, seccomp.init),
+      ...processSteps(proc, ctx, seccomp),
     ],
     exec: { ...execSpec(proc, ctx), ...lastSeccomp },
   };

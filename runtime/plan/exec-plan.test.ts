@@ -75,16 +75,15 @@ describe('buildExecPlan', () => {
     expect(keyring({ containerId: 'c1', noNewKeyring: true })).toEqual([]);
   });
 
-  test("the container's seccomp filter applies: last with no_new_privs, before the capabilities go without", () => {
+  test("the container's seccomp filter applies, loaded right before execve with or without no_new_privs", () => {
     const spec = defaultSpec();
     spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
     const nnp = buildExecPlan(processOf(), spec, context());
     expect(nnp.exec.seccomp).toMatchObject({ op: 'seccomp', rules: [{ syscall: 'mkdir' }] });
     expect(nnp.init.map((s) => s.op)).not.toContain('seccomp');
     const privileged = buildExecPlan(processOf((p) => (p.noNewPrivileges = false)), spec, context());
-    const ops = privileged.init.map((s) => s.op);
-    expect(ops.indexOf('seccomp')).toBeGreaterThanOrEqual(0);
-    expect(ops.indexOf('seccomp')).toBeLessThan(ops.indexOf('dropBounding'));
+    expect(privileged.exec.seccomp).toEqual(nnp.exec.seccomp);
+    expect(privileged.init.map((s) => s.op)).not.toContain('seccomp');
   });
 
   test('a terminal is the first step after the keyring, not bound to /dev/console; oomScoreAdj precedes the joins', () => {
@@ -98,7 +97,7 @@ describe('buildExecPlan', () => {
     expect(() => buildExecPlan(proc, defaultSpec(), context())).toThrow('process.terminal');
   });
 
-  test('execCPUAffinity: initial first of all in stage1, final after the cgroup join and before credentials and seccomp', () => {
+  test('execCPUAffinity: initial first of all in stage1, final after the cgroup join and before credentials (and seccomp, at exec)', () => {
     const spec = defaultSpec();
     spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
     const proc = processOf((p) => {
@@ -111,7 +110,7 @@ describe('buildExecPlan', () => {
     const ops = plan.init.map((s) => s.op);
     const final = ops.indexOf('setAffinity');
     expect(plan.init[final]).toEqual({ op: 'setAffinity', cpus: [1, 3, 4], purpose: 'process.execCPUAffinity.final' });
-    expect(final).toBeLessThan(ops.indexOf('seccomp'));
+    expect(plan.exec.seccomp).toMatchObject({ op: 'seccomp' });
     expect(final).toBeLessThan(ops.indexOf('setUser'));
     expect(plan.parent.map((s) => s.op)).toEqual(['writePid', 'writePid']);
   });

@@ -73,7 +73,7 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
       ...execLabelSteps(proc, ctx.security),
       // In the container's cgroups by now; before a seccomp filter could refuse sched_setaffinity.
       ...finalAffinitySteps(proc),
-      ...processSteps(proc, ctx, seccomp.init),
+      ...processSteps(proc, ctx, seccomp),
     ],
     exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '' }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
   };

@@ -128,6 +128,8 @@ export interface OpenRootStep {
  * `create` makes the target first when missing (with parents): a directory, or an empty file
  * (for binds of non-directories). `ignoreMissing` turns ENOENT on the target or the source into
  * a skipped step (readonlyPaths of paths the rootfs lacks).
+ * Whatever the step, a target inside the root that resolves to the root itself is refused
+ * (a symlink to "/" or ".."): no mount ever covers the container's root.
  * For a flags value holding MS_BIND|MS_REMOUNT the executor adds the flags the kernel locks on
  * that mount (nodev, nosuid, noexec, rdonly, atime flags as found by statfs), as it must inside
  * a user namespace.
@@ -148,6 +150,12 @@ export interface MountStep {
    * hard links become copies, as in runc and crun). Missing: false.
    */
   copyUp?: boolean;
+  /**
+   * The target, when it exists, must be a directory itself, not a symlink to one nor anything
+   * else (proc and sysfs, as runc: a link there would put them elsewhere, over the root even).
+   * Missing: false.
+   */
+  directoryOnly?: boolean;
   /**
    * An id-mapped bind mount (options "idmap"/"ridmap" with mounts[].uidMappings/gidMappings):
    * the source is cloned detached (open_tree), given the mapping of a user namespace made for
@@ -538,12 +546,14 @@ export interface ExecSpec {
    */
   startContainerHooks?: RunHooksStep | null;
   /**
-   * A filter loaded as the very last act before execve, after the fifo and startContainer hooks,
-   * so a profile need not allow what init does on its way. Only with no_new_privs: without it
-   * the filter must be loaded by an init step while init still has CAP_SYS_ADMIN; a filter with
-   * a `listener` is an init step too (its fd goes to the parent before READY). The parent
-   * refuses a filter that did not compile before any clone, so only seccomp(2) itself can fail
-   * here (reported on init's stderr, exit 127).
+   * A filter loaded as the very last act before execve, after the fifo and startContainer hooks:
+   * once it is loaded init makes no system call but execve, so a profile need allow nothing of
+   * what init does on its way. Without no_new_privs init still holds CAP_SYS_ADMIN here (the
+   * setCaps step kept it), which loading takes; execve drops it. A filter with a `listener` is
+   * an init step instead (its fd goes to the parent before READY). The parent refuses a filter
+   * that did not compile before any clone, so only seccomp(2) and execve can fail here (reported
+   * on init's stderr naming the filter, exit 127; a profile that denies execve outright is
+   * refused by the plan, since under it nothing could be reported).
    */
   seccomp?: SeccompStep | null;
 }

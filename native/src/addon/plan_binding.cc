@@ -210,6 +210,7 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("create", CreateKind(s.u.mount.create));
     o.Set("ignoreMissing", static_cast<bool>(s.u.mount.ignore_missing));
     if (s.u.mount.copy_up) o.Set("copyUp", true); /* optional in types.ts: absent means false */
+    if (s.u.mount.directory_only) o.Set("directoryOnly", true);
     if (s.u.mount.idmap_uid_map) {
       Napi::Object idmap = Napi::Object::New(env);
       idmap.Set("uidMap", s.u.mount.idmap_uid_map);

@@ -34,7 +34,8 @@
  *    7 openRoot       str path
  *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
  *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing,
- *                     bool copyUp (only with inRoot), bool hasIdmap, then when set:
+ *                     bool copyUp (only with inRoot), bool directoryOnly (only with inRoot),
+ *                     bool hasIdmap, then when set:
  *                     str idmap.uidMap, str idmap.gidMap, bool idmap.recursive
  *                     (only for a bind with a source, inRoot)
  *    9 mknod          str target, u32 mode, u32 major, u32 minor, u32 uid, u32 gid
@@ -466,6 +467,8 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     m->ignore_missing = rd_bool(r, "mount ignoreMissing");
     m->copy_up = rd_bool(r, "mount copyUp");
     if (!r->failed && m->copy_up && !m->in_root) bad(r, "mount copyUp without inRoot");
+    m->directory_only = rd_bool(r, "mount directoryOnly");
+    if (!r->failed && m->directory_only && !m->in_root) bad(r, "mount directoryOnly without inRoot");
     if (rd_bool(r, "mount hasIdmap")) {
       m->idmap_uid_map = rd_str(r, "mount idmap uidMap");
       m->idmap_gid_map = rd_str(r, "mount idmap gidMap");

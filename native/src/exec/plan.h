@@ -86,6 +86,7 @@ struct mount_step {
   uint8_t create; /* enum create_kind */
   uint8_t ignore_missing;
   uint8_t copy_up; /* tmpcopyup: copy the covered directory's tree into the new mount (copyup.c) */
+  uint8_t directory_only; /* an existing target must be a directory, not a symlink (proc, sysfs) */
   /* An id-mapped bind (idmap.c): uid_map and gid_map text of the mapping, NULL when not id-mapped. */
   const char *idmap_uid_map;
   const char *idmap_gid_map;
