@@ -49,7 +49,7 @@ describe('schema violations', () => {
       'mounts[0].destination: must be a string (got 7)',
       'process.terminal: must be a boolean (true or false) (got "yes")',
       'process.args: must be an array (got "sh")',
-      'process.user.uid: must be an integer from 0 to 4294967295 (got -1)',
+      'process.user.uid: must be an id from 0 to 4294967294 (the kernel reads 4294967295 as -1: no change) (got -1)',
     ]);
   });
 
