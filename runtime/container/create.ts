@@ -19,6 +19,7 @@ import { bindMountSources, buildInitPlan } from '../plan/build';
 import { hookCommands } from '../plan/hooks';
 import { renderFailure } from '../plan/render-failure';
 import type { InitPlan, PlanContext } from '../plan/types';
+import { readInitNamespaces } from '../state/own-processes';
 import { readProcStat } from '../state/proc';
 import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
 import { readNetDeviceFacts } from '../net/host-interfaces';
@@ -90,7 +91,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     pid = spawn(spec, ctx, state);
     const stat = readProcStat(pid);
     if (!stat) throw new ContainerError('container init exited during create');
-    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime });
+    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime, initNamespaces: readInitNamespaces(pid) });
     dir.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     return { state, dir };

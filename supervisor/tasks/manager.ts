@@ -18,6 +18,7 @@ import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { bindMountSources, buildInitPlan, PlanError } from '../../runtime/plan/build';
 import { renderFailure } from '../../runtime/plan/render-failure';
 import type { InitPlan, PlanContext, RootfsOverlay } from '../../runtime/plan/types';
+import { isContainers, readInitNamespaces, strangers, strangersMessage } from '../../runtime/state/own-processes';
 import { readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
 import type { StatsResponse, Task } from '../api/types';
@@ -122,7 +123,7 @@ export class TaskManager {
       const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
       monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
       const stat = readProcStat(monitor.pid);
-      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '' });
+      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '', initNamespaces: readInitNamespaces(monitor.pid) });
       writeTaskRecord(dir, record);
     } catch (err) {
       await this.undoCreate(dir, cgroups, monitor);
@@ -146,7 +147,7 @@ export class TaskManager {
   }
 
   private async killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): Promise<void> {
-    cgroups?.killAll(SIGKILL);
+    cgroups?.killAll(SIGKILL, isContainers(readInitNamespaces(monitor.pid)));
     if (cgroups?.isFrozen()) cgroups.thaw();
     await withTimeout(monitor.wait(), KILL_WAIT_MS);
     monitor.release();
@@ -176,7 +177,7 @@ export class TaskManager {
     const status = this.statusOf(task);
     if (status === 'STOPPED') throw failedPrecondition(`task ${id} is not running`);
     try {
-      if (all) this.cgroupsOf(task).killAll(signal);
+      if (all) this.cgroupsOf(task).killAll(signal, isContainers(task.record.initNamespaces));
       else signalInit({ pid: task.record.pid, initStartTime: task.record.initStartTime } as StoredState, signal);
     } catch (err) {
       if (err instanceof ContainerError) throw failedPrecondition(`task ${id}: ${err.message}`);
@@ -195,14 +196,17 @@ export class TaskManager {
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: kill it first, or delete with force`);
     }
     const cgroups = task.cgroups;
+    const ours = isContainers(task.record.initNamespaces);
     if (!task.record.exit) {
-      cgroups?.killAll(SIGKILL);
+      cgroups?.killAll(SIGKILL, ours);
       if (cgroups?.isFrozen()) cgroups.thaw();
       if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`);
     }
     // Processes left behind by an init without its own pid namespace go with the cgroup.
-    cgroups?.killAll(SIGKILL);
+    cgroups?.killAll(SIGKILL, ours);
     if (cgroups?.isFrozen()) cgroups.thaw();
+    const left = cgroups ? strangers(cgroups.pids(), task.record.initNamespaces) : [];
+    if (left.length > 0) throw failedPrecondition(`task ${id}: ${strangersMessage(cgroups!.placement().procsFiles[0], left)}`);
     // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
     await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
     for (const e of task.execs.values()) e.remove();
@@ -389,7 +393,7 @@ export class TaskManager {
   private lost(task: LiveTask, why: string): void {
     this.log.error(`task ${task.record.id}: ${why}; killing it, its exit status will read ${LOST_EXIT_STATUS}`);
     try {
-      task.cgroups?.killAll(SIGKILL);
+      task.cgroups?.killAll(SIGKILL, isContainers(task.record.initNamespaces));
       if (task.cgroups?.isFrozen()) task.cgroups.thaw();
     } catch (err) {
       this.log.error(`task ${task.record.id}: ${(err as Error).message}`);
