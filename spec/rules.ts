@@ -125,6 +125,7 @@ export function checkConfigRules(doc: unknown): ConfigIssue[] {
   const linux = objAt(doc, 'linux');
   const namespaces = namespacesOf(linux);
   checkVersion(doc, out);
+  checkNulCharacters(doc, out);
   checkProcess(doc, out);
   checkRoot(doc, out);
   checkUts(doc, namespaces, out);
@@ -143,6 +144,31 @@ export function checkConfigRules(doc: unknown): ConfigIssue[] {
     checkPersonality(linux, out);
   }
   return out;
+}
+
+/** The fields whose strings reach system calls as C strings (annotations only reach hooks, as JSON). */
+const C_STRING_FIELDS = ['root', 'mounts', 'process', 'hostname', 'domainname', 'hooks', 'linux'];
+
+/**
+ * A NUL character ends a C string: what the kernel gets would not be what the config says (a
+ * path, an argument, an option cut short). Every string and key is checked, iteratively: a
+ * document may nest deep.
+ */
+function checkNulCharacters(doc: Obj, out: ConfigIssue[]): void {
+  const pending: [PathSegment[], unknown][] = C_STRING_FIELDS.filter((f) => f in doc).map((f): [PathSegment[], unknown] => [[f], doc[f]]).reverse();
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [at, value] = next;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) out.push(issue(at, 'must not contain a NUL character (\\u0000): C strings end there'));
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push([[...at, i], value[i]]);
+    } else if (isObj(value)) {
+      for (const key of Object.keys(value).reverse()) {
+        if (key.includes('\0')) out.push(issue([...at, key], 'key must not contain a NUL character (\\u0000): C strings end there'));
+        pending.push([[...at, key], value[key]]);
+      }
+    }
+  }
 }
 
 function checkVersion(doc: Obj, out: ConfigIssue[]): void {

@@ -413,3 +413,16 @@ describe('validateState', () => {
     expect(validateState({ ...withoutPid, status: 'stopped' })).toEqual([]);
   });
 });
+
+test('a NUL character in any string or key that reaches the kernel is refused by its path (annotations may hold one)', () => {
+  const c = defaultSpec();
+  c.mounts[0].options = ['nosuid', 'a\u0000b'];
+  c.process.args = ['sh\u0000'];
+  c.linux.sysctl = { 'net.ipv4.ip_forward\u0000': '1' };
+  c.annotations = { note: 'a\u0000b' };
+  expect(lines(c)).toEqual([
+    'mounts[0].options[1]: must not contain a NUL character (\\u0000): C strings end there',
+    'process.args[0]: must not contain a NUL character (\\u0000): C strings end there',
+    'linux.sysctl["net.ipv4.ip_forward\\u0000"]: key must not contain a NUL character (\\u0000): C strings end there',
+  ]);
+});

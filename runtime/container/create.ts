@@ -47,7 +47,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   checkId(opts.id);
   const { spec, bundle } = loadBundleConfig(opts.bundle);
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
-  if (!isDirectory(rootfs)) throw new ContainerError(`rootfs (${rootfs}) does not exist`);
+  // runc's words, after the field they are about.
+  if (!isDirectory(rootfs)) throw new ContainerError(`root.path: rootfs (${rootfs}) does not exist`);
   checkHookPrograms(spec);
 
   const dir = store.create(opts.id);

@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { parseJson } from '../../spec/json-syntax';
 import { loadBundleConfig } from '../../spec/load';
 import { checkProcessSchema, formatIssue } from '../../spec/validate';
 import type { LinuxNamespaceType, Process, Spec } from '../../spec/types';
@@ -166,7 +167,7 @@ function readProcessFile(file: string): Process {
   }
   let proc: unknown;
   try {
-    proc = JSON.parse(text);
+    proc = parseJson(text);
     if (typeof proc !== 'object' || proc === null || Array.isArray(proc)) throw new Error('not a JSON object');
   } catch (err) {
     throw new ContainerError(`${file}: ${(err as Error).message}`);

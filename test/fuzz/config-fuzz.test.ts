@@ -31,10 +31,11 @@ const CRASH =
 
 /**
  * A message names where: a JSON path into config.json (a top-level field followed by . [ or :),
- * or the file, or a step of create with its path or errno.
+ * or the file, or a step of create with its path or errno, or runc's words for a process that
+ * cannot be executed (`exec: "x": executable file not found in $PATH`, which tools match on).
  */
 const NAMES_WHERE =
-  /(^|[\s"'(])(ociVersion|root|mounts|process|hostname|domainname|hooks|annotations|linux|\(root\))([.[:]| \(|$)|config\.json|: E[A-Z0-9]+\b|\((E[A-Z0-9]+|No such|Permission|Invalid|Operation)/m;
+  /(^|[\s"'(])(ociVersion|root|mounts|process|hostname|domainname|hooks|annotations|linux|\(root\))([.[:]| \(|$)|config\.json|: E[A-Z0-9]+\b|\((E[A-Z0-9]+|No such|Permission|Invalid|Operation)|(^|: )exec: "/m;
 
 const unshare = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
 const tag = `${SEED.toString(36)}-${process.pid}`;
