@@ -145,9 +145,17 @@ function oddStrings(tag: string): string[] {
   ];
 }
 
-/** A value for a field of `schema`: plausible (to get past the schema into the runtime) or hostile. */
-function valueFor(r: Random, schema: Schema, file: string, tag: string): Json {
-  if (r() < 0.45) return hostile(r, tag);
+/** Strings a field may well hold: they get past the schema more often, into the runtime. */
+function plainStrings(tag: string): string[] {
+  return ['a', '/x', `/nonexistent-${tag}`, '/tmp', 'rw', 'ro', 'nosuid', 'nodev', 'rbind', 'tmpfs', 'proc', '0', '1', '0-1', '1:3', 'K=V', 'CAP_CHOWN', 'SCMP_ACT_ALLOW', 'max'];
+}
+
+/**
+ * A value for a field of `schema`: plausible (to get past the schema into the runtime) or, with
+ * probability `hostility`, hostile.
+ */
+function valueFor(r: Random, schema: Schema, file: string, tag: string, hostility: number): Json {
+  if (r() < hostility) return hostile(r, tag);
   if (Array.isArray(schema.enum)) return pick(r, schema.enum as Json[]);
   const type = Array.isArray(schema.type) ? pick(r, schema.type as string[]) : schema.type;
   switch (type) {
@@ -157,12 +165,12 @@ function valueFor(r: Random, schema: Schema, file: string, tag: string): Json {
       return pick(r, [...edges, ...edges.map((e) => e + (e === edges[0] ? -1 : 1)), 0, 1, 100, Math.floor(r() * 1000)]);
     }
     case 'string':
-      return pick(r, oddStrings(tag));
+      return pick(r, r() < 0.5 ? plainStrings(tag) : oddStrings(tag));
     case 'boolean':
       return r() < 0.5;
     case 'array': {
       const items = schema.items ? resolve(schema.items as Schema, file) : { node: {}, file };
-      return Array.from({ length: Math.floor(r() * 3) }, () => valueFor(r, items.node, items.file, tag));
+      return Array.from({ length: Math.floor(r() * 3) }, () => valueFor(r, items.node, items.file, tag, hostility));
     }
     case 'object':
       return {};
@@ -187,6 +195,41 @@ function hostile(r: Random, tag: string): Json {
       return Array.from({ length: pick(r, [2, 100, 5000]) }, (_, i) => (r() < 0.5 ? i : `v${i}`));
     default:
       return { unknownKey: pick(r, oddStrings(tag)) };
+  }
+}
+
+/** The simplest valid value of `schema` (objects with their required fields), to complete what a set made. */
+function minimalValue(raw: Schema, file: string, tag: string): Json {
+  const { node: schema, file: f } = resolve(raw, file);
+  if (Array.isArray(schema.enum)) return schema.enum[0] as Json;
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return typeof schema.minimum === 'number' && schema.minimum > 0 ? schema.minimum : 0;
+    case 'boolean':
+      return false;
+    case 'array':
+      return [];
+    case 'string': {
+      const pattern = typeof schema.pattern === 'string' ? new RegExp(schema.pattern) : null;
+      const candidates = [`/nonexistent-${tag}`, 'rwm', '2MB', 'MB:0=100', '0', '1.3.0', 'K=V', 'CAP_CHOWN', 'RLIMIT_NOFILE', 'a'];
+      return pattern ? (candidates.find((c) => pattern.test(c)) ?? 'a') : 'a';
+    }
+    case 'object': {
+      const out: Record<string, Json> = {};
+      completeRequired(out, schema, f, tag);
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Give `obj` the required fields of `schema` it lacks. */
+function completeRequired(obj: Record<string, Json>, schema: Schema, file: string, tag: string): void {
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  for (const key of (schema.required ?? []) as string[]) {
+    if (!(key in obj) && props[key]) obj[key] = minimalValue(props[key], file, tag);
   }
 }
 
@@ -251,11 +294,14 @@ const brief = (v: Json | undefined) => {
  */
 export function mutateConfig(base: Record<string, Json>, r: Random, fields: readonly SchemaField[], tag: string, cgroupsPath: string): Mutated {
   const doc = structuredClone(base) as Record<string, Json>;
+  const byPath = new Map(fields.map((f) => [show(f.path), f]));
   setAt(doc, ['linux', 'cgroupsPath'], cgroupsPath);
   const changes: string[] = [];
   const count = 1 + Math.floor(r() * 3);
+  // Half the cases only set fields to plausible values: those reach the plan and the C executor.
+  const gentle = r() < 0.5;
   for (let n = 0; n < count; n++) {
-    const kind = r();
+    const kind = gentle ? 0 : r();
     if (kind < 0.55) {
       const field = pick(r, fields);
       if (FIXED.includes(show(field.path))) {
@@ -264,8 +310,14 @@ export function mutateConfig(base: Record<string, Json>, r: Random, fields: read
         changes.push(`set ${show(field.path)} = ${brief(value)}`);
         continue;
       }
-      const value = valueFor(r, field.schema, field.file, tag);
+      const value = valueFor(r, field.schema, field.file, tag, gentle ? 0.05 : 0.45);
       setAt(doc, field.path, value);
+      // The objects on the way get their required fields: the change, not their absence, is tested.
+      for (let k = 1; k < field.path.length; k++) {
+        const obj = getAt(doc, field.path.slice(0, k));
+        const at = byPath.get(show(field.path.slice(0, k)));
+        if (at && obj !== null && typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof Deep)) completeRequired(obj, at.schema, at.file, tag);
+      }
       changes.push(`set ${show(field.path)} = ${brief(value)}`);
       continue;
     }
