@@ -7,7 +7,7 @@
  * message, a hang, or a leak (a state directory, a cgroup, a mount or a process left).
  *
  *   FUZZ_SEED=<n>|random   the seed (printed; default fixed, so CI is reproducible)
- *   FUZZ_CASES=<n>         how many cases (default 250: about 30 s on this 2-core machine when idle, 75 s under a load of 14)
+ *   FUZZ_CASES=<n>         how many cases (default 250; 300 took 89 s on this 2-core machine at a load average of 14)
  *   FUZZ_CASE=<i>          run only case i of the seed (to reproduce one failure)
  *   FUZZ_VERBOSE=1         print every case: its changes and what tsrun said
  */
