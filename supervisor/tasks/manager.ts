@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
+import { CgroupError, createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
 import { readHostFacts } from '../../runtime/container/host-facts';
 import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
 import { signalInit } from '../../runtime/container/signal-init';
@@ -112,10 +112,7 @@ export class TaskManager {
     let monitor: Monitor | null = null;
     try {
       writeTaskRecord(dir, record);
-      // A flat default name: a parent shared by tasks would be nobody's to remove.
-      cgroups = createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, {
-        onNotEnforced: (note) => this.log.warn(`task ${o.id}: ${note}`),
-      });
+      cgroups = createTaskCgroups(o, (note) => this.log.warn(`task ${o.id}: ${note}`));
       record.cgroups = cgroups.toJSON();
       writeTaskRecord(dir, record);
       const ctx = planContext(o, dir, cgroups);
@@ -494,6 +491,17 @@ export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'root
     rootfsMount: o.rootfsMount ?? null,
     consoleSocket: o.spec.process?.terminal ? CONSOLE_FD : null,
   };
+}
+
+/** Resources this host's cgroups refuse (a device it lacks, a value out of range) are FAILED_PRECONDITION, as a plan that fails here. */
+function createTaskCgroups(o: TaskCreateOptions, onNotEnforced: (note: string) => void): CgroupManager {
+  try {
+    // A flat default name: a parent shared by tasks would be nobody's to remove.
+    return createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, { onNotEnforced });
+  } catch (err) {
+    if (err instanceof CgroupError) throw failedPrecondition(err.message);
+    throw err;
+  }
 }
 
 /** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */

@@ -18,24 +18,11 @@ import * as path from 'path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
 import { TSRUN } from '../helpers/tsrun';
 import { configText, mutateConfig, rng, schemaFields } from './config-mutator';
+import { cgroupsTagged, CRASH, fuzzSettings, NAMES_WHERE } from './outcome';
 
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261201);
-const CASES = Number(process.env.FUZZ_CASES ?? 250);
-const ONLY = process.env.FUZZ_CASE === undefined ? null : Number(process.env.FUZZ_CASE);
+const { SEED, CASES, ONLY } = fuzzSettings(250);
 /** A case that takes longer has hung (a normal one takes well under a second). */
 const CASE_TIMEOUT_MS = 20_000;
-
-/** What must never reach a user: stack frames and the words of JavaScript's own errors. */
-const CRASH =
-  /^\s+at |\bat .*\(.*:\d+:\d+\)|TypeError|ReferenceError|RangeError|Cannot read propert|Cannot set propert|is not a function|is not iterable|Maximum call stack|\[object Object\]|got undefined|Unexpected token|ERR_[A-Z_]+/m;
-
-/**
- * A message names where: a JSON path into config.json (a top-level field followed by . [ or :),
- * or the file, or a step of create with its path or errno, or runc's words for a process that
- * cannot be executed (`exec: "x": executable file not found in $PATH`, which tools match on).
- */
-const NAMES_WHERE =
-  /(^|[\s"'(])(ociVersion|root|mounts|process|hostname|domainname|hooks|annotations|linux|\(root\))([.[:]| \(|$)|config\.json|: E[A-Z0-9]+\b|\((E[A-Z0-9]+|No such|Permission|Invalid|Operation)|(^|: )exec: "/m;
 
 const unshare = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
 const tag = `${SEED.toString(36)}-${process.pid}`;
@@ -53,27 +40,6 @@ afterAll(() => {
   bundle?.cleanup();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
-
-/** Directories under the cgroup hierarchies whose names carry this run's tag. */
-function cgroupsLeft(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const sub = path.join(dir, e.name);
-      if (e.name.includes(tag)) found.push(sub);
-      else if (depth < 4) walk(sub, depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  return found;
-}
 
 interface Outcome {
   ran: boolean;
@@ -127,7 +93,7 @@ function runCase(i: number, fields: ReturnType<typeof schemaFields>): { changes:
     spawnSync('unshare', ['-m', '--propagation', 'private', TSRUN, '--root', root, 'delete', '--force', id], { timeout: CASE_TIMEOUT_MS });
     for (const s of fs.readdirSync(root)) fs.rmSync(path.join(root, s), { recursive: true, force: true });
   }
-  const cgroups = cgroupsLeft();
+  const cgroups = cgroupsTagged(tag);
   if (cgroups.length > 0) {
     problems.push(`cgroups left: ${cgroups.join(', ')}`);
     // Deepest first; a cgroup with a process in it stays (and the next check says so again).

@@ -19,8 +19,8 @@ export interface DaemonFixture {
   remove(id: string): Promise<void>;
 }
 
-export function useDaemon(): DaemonFixture {
-  const daemon = new TestDaemon();
+export function useDaemon(o: ConstructorParameters<typeof TestDaemon>[0] = {}): DaemonFixture {
+  const daemon = new TestDaemon(o);
   const bundles: Bundle[] = [];
   beforeAll(() => daemon.start());
   afterAll(async () => {
