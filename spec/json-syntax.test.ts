@@ -1,4 +1,4 @@
-import { JsonSyntaxError, locateSyntaxError, parseJson } from './json-syntax';
+import { JsonSyntaxError, locateSyntaxError, MAX_NESTING, parseJson } from './json-syntax';
 
 const failure = (text: string) => {
   try {
@@ -64,4 +64,13 @@ test('the scanner agrees with JSON.parse on mutations of a real document', () =>
     }
     expect({ text, valid: locateSyntaxError(text) === null }).toEqual({ text, valid });
   }
+});
+
+test('nesting deeper than MAX_NESTING is refused where it goes too deep, whatever the brackets inside strings', () => {
+  const deep = (n: number, open: string, close: string) => open.repeat(n) + '1' + close.repeat(n);
+  expect(parseJson(`{"a": ${deep(MAX_NESTING - 1, '[', ']')}, "s": "${'['.repeat(500)}"}`)).toBeTruthy();
+  expect(failure(`{"a":\n ${deep(20_000, '[', ']')}}`)).toBe(
+    `invalid JSON at line 2, column ${MAX_NESTING + 1}: arrays and objects nested more than ${MAX_NESTING} levels deep`,
+  );
+  expect(failure(deep(MAX_NESTING + 1, '{"k\\"[":', '}'))).toMatch(/column \d+: arrays and objects nested more than/);
 });

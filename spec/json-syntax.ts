@@ -15,14 +15,45 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/**
+ * Arrays and objects a document may nest: a config needs 6 or so. Deeper ones are refused before
+ * any recursive code (the schema validator, JSON.stringify of the state) can overflow the stack.
+ */
+export const MAX_NESTING = 100;
+
 export function parseJson(text: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (err) {
     const { offset, reason } = locateSyntaxError(text) ?? { offset: 0, reason: (err as Error).message };
-    const before = text.slice(0, offset).split('\n');
-    throw new JsonSyntaxError(before.length, before[before.length - 1].length + 1, reason);
+    throw syntaxErrorAt(text, offset, reason);
   }
+  const tooDeep = nestingBeyond(text, MAX_NESTING);
+  if (tooDeep !== null) throw syntaxErrorAt(text, tooDeep, `arrays and objects nested more than ${MAX_NESTING} levels deep`);
+  return doc;
+}
+
+function syntaxErrorAt(text: string, offset: number, reason: string): JsonSyntaxError {
+  const before = text.slice(0, offset).split('\n');
+  return new JsonSyntaxError(before.length, before[before.length - 1].length + 1, reason);
+}
+
+/** The offset of the first bracket nested deeper than `max` in valid JSON `text`, or null. */
+function nestingBeyond(text: string, max: number): number | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return null;
 }
 
 interface SyntaxProblem {

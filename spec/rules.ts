@@ -58,6 +58,29 @@ const IPC_SYSCTLS = new Set([
   'kernel.shm_rmid_forced',
 ]);
 
+/** (uid_t) -1: "leave unchanged" to setresuid(2), chown(2) and the like, so never an id. */
+export const NO_ID = 4294967295;
+
+/**
+ * The cgroup v2 core files (cgroup.*) linux.resources.unified may write: the limits on the
+ * container's own subtree. The others control membership and state (cgroup.procs, .threads,
+ * .subtree_control, .type, .freeze, .kill...; the kernel's cgroup-v2.rst "Core Interface
+ * Files"): written from a config they would move host processes in or kill them, and the
+ * runtime itself drives freezing and delegation.
+ */
+const UNIFIED_CORE_SETTINGS = ['cgroup.max.descendants', 'cgroup.max.depth'];
+
+/** Why `key` cannot be a linux.resources.unified key, or null when it can. */
+export function unifiedKeyProblem(key: string): string | null {
+  if (key === '' || key === '.' || key === '..' || /[/\0]/.test(key)) return 'must be a file name (no "/", not "." or "..")';
+  const dot = key.indexOf('.');
+  if (dot <= 0) return 'must be in the form CONTROLLER.PARAMETER';
+  if (key.startsWith('cgroup.') && !UNIFIED_CORE_SETTINGS.includes(key)) {
+    return `is a cgroup core file, not a resource (of the cgroup.* files only ${UNIFIED_CORE_SETTINGS.join(' and ')} can be set)`;
+  }
+  return null;
+}
+
 /** The namespaces a config asks for: type -> its index and the path it joins, if any. */
 type NamespaceMap = Map<string, { index: number; path?: string }>;
 
@@ -102,6 +125,7 @@ export function checkConfigRules(doc: unknown): ConfigIssue[] {
   const linux = objAt(doc, 'linux');
   const namespaces = namespacesOf(linux);
   checkVersion(doc, out);
+  checkNulCharacters(doc, out);
   checkProcess(doc, out);
   checkRoot(doc, out);
   checkUts(doc, namespaces, out);
@@ -120,6 +144,31 @@ export function checkConfigRules(doc: unknown): ConfigIssue[] {
     checkPersonality(linux, out);
   }
   return out;
+}
+
+/** The fields whose strings reach system calls as C strings (annotations only reach hooks, as JSON). */
+const C_STRING_FIELDS = ['root', 'mounts', 'process', 'hostname', 'domainname', 'hooks', 'linux'];
+
+/**
+ * A NUL character ends a C string: what the kernel gets would not be what the config says (a
+ * path, an argument, an option cut short). Every string and key is checked, iteratively: a
+ * document may nest deep.
+ */
+function checkNulCharacters(doc: Obj, out: ConfigIssue[]): void {
+  const pending: [PathSegment[], unknown][] = C_STRING_FIELDS.filter((f) => f in doc).map((f): [PathSegment[], unknown] => [[f], doc[f]]).reverse();
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [at, value] = next;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) out.push(issue(at, 'must not contain a NUL character (\\u0000): C strings end there'));
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push([[...at, i], value[i]]);
+    } else if (isObj(value)) {
+      for (const key of Object.keys(value).reverse()) {
+        if (key.includes('\0')) out.push(issue([...at, key], 'key must not contain a NUL character (\\u0000): C strings end there'));
+        pending.push([[...at, key], value[key]]);
+      }
+    }
+  }
 }
 
 function checkVersion(doc: Obj, out: ConfigIssue[]): void {
@@ -215,6 +264,7 @@ function checkMounts(doc: Obj, out: ConfigIssue[]): void {
     if (destination !== undefined && !destination.startsWith('/')) {
       out.push(issue(['mounts', i, 'destination'], `must be an absolute path (got ${showValue(destination)})`));
     }
+    for (const field of ['uidMappings', 'gidMappings']) checkIdRanges(arrAt(mount, field), ['mounts', i, field], out);
     const hasUid = mount.uidMappings !== undefined;
     const hasGid = mount.gidMappings !== undefined;
     if (hasUid !== hasGid) {
@@ -243,10 +293,29 @@ function checkIdMappings(linux: Obj, namespaces: NamespaceMap, out: ConfigIssue[
   const user = namespaces.get('user');
   for (const field of ['uidMappings', 'gidMappings']) {
     const mappings = arrAt(linux, field);
+    checkIdRanges(mappings, ['linux', field], out);
     if (!user && mappings !== undefined) {
       out.push(issue(['linux', field], `needs a user namespace (${addNamespace('user')})`));
     } else if (user && user.path === undefined && (mappings === undefined || mappings.length === 0)) {
       out.push(issue(['linux', field], 'is required to create a new user namespace'));
+    }
+  }
+}
+
+/** The kernel refuses a range that wraps or ends at (uid_t) -1 (map_write(): first + count must not overflow). */
+function checkIdRanges(mappings: unknown[] | undefined, at: PathSegment[], out: ConfigIssue[]): void {
+  for (const [i, mapping] of entries(mappings)) {
+    const size = numAt(mapping, 'size');
+    for (const field of ['containerID', 'hostID']) {
+      const first = numAt(mapping, field);
+      // An id of -1 itself the schema reported.
+      if (first === undefined || size === undefined || first >= NO_ID || first + size <= NO_ID) continue;
+      out.push(
+        issue(
+          [...at, i, 'size'],
+          `${field} ${first} + size ${size} reaches past ${NO_ID - 1}, the last id (the kernel reads 4294967295 as -1: no change)`,
+        ),
+      );
     }
   }
 }
@@ -345,6 +414,10 @@ function checkResources(linux: Obj, out: ConfigIssue[]): void {
     if (device.weight === undefined && device.leafWeight === undefined) {
       out.push(issue([...at, 'blockIO', 'weightDevice', i], 'needs weight or leafWeight'));
     }
+  }
+  for (const key of Object.keys(objAt(resources, 'unified') ?? {})) {
+    const problem = unifiedKeyProblem(key);
+    if (problem) out.push(issue([...at, 'unified', key], problem));
   }
   for (const [name, limits] of Object.entries(objAt(resources, 'rdma') ?? {})) {
     if (isObj(limits) && limits.hcaHandles === undefined && limits.hcaObjects === undefined) {

@@ -9,17 +9,23 @@ import { type ConfigIssue, type PathSegment, issue, showValue } from './issue';
 
 // Generated code without types of its own (ajv standalone output).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const validators: { config: ValidateFunction; state: ValidateFunction } = require('./generated/validators');
+const validators: { config: ValidateFunction; process: ValidateFunction; state: ValidateFunction } = require('./generated/validators');
 
 export function checkConfigSchema(doc: unknown): ConfigIssue[] {
   return run(validators.config, doc);
+}
+
+/** A process object (an exec's process.json), with paths as in config.json: `process.user.uid`. */
+export function checkProcessSchema(proc: unknown): ConfigIssue[] {
+  return run(validators.process, proc, ['process']);
 }
 
 export function checkStateSchema(doc: unknown): ConfigIssue[] {
   return run(validators.state, doc);
 }
 
-function run(validate: ValidateFunction, doc: unknown): ConfigIssue[] {
+/** `at`: where `doc` sits in the document the paths of the issues name. */
+function run(validate: ValidateFunction, doc: unknown, at: PathSegment[] = []): ConfigIssue[] {
   if (validate(doc)) return [];
   const errors = validate.errors ?? [];
   // A value of the wrong type also fails its node's range, pattern or enum: say only the first.
@@ -28,7 +34,7 @@ function run(validate: ValidateFunction, doc: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const err of errors) {
     if (err.keyword !== 'type' && err.keyword !== 'required' && wrongType.has(err.instancePath)) continue;
-    const found = describe(err, doc);
+    const found = describe(err, doc, at);
     if (!found) continue;
     const key = `${found.path}\n${found.message}`;
     if (seen.has(key)) continue;
@@ -48,8 +54,8 @@ const TYPE_NAMES: Record<string, string> = {
   null: 'null',
 };
 
-function describe(err: ErrorObject, doc: unknown): ConfigIssue | null {
-  const at = segmentsOf(err.instancePath, doc);
+function describe(err: ErrorObject, doc: unknown, docAt: PathSegment[]): ConfigIssue | null {
+  const at = [...docAt, ...segmentsOf(err.instancePath, doc)];
   const schema = err.parentSchema ?? {};
   const expect = typeof schema['x-expect'] === 'string' ? (schema['x-expect'] as string) : null;
   const got = `(got ${showValue(err.data)})`;

@@ -49,7 +49,7 @@ describe('schema violations', () => {
       'mounts[0].destination: must be a string (got 7)',
       'process.terminal: must be a boolean (true or false) (got "yes")',
       'process.args: must be an array (got "sh")',
-      'process.user.uid: must be an integer from 0 to 4294967295 (got -1)',
+      'process.user.uid: must be an id from 0 to 4294967294 (the kernel reads 4294967295 as -1: no change) (got -1)',
     ]);
   });
 
@@ -404,4 +404,17 @@ describe('validateState', () => {
     ]);
     expect(validateState({ ...withoutPid, status: 'stopped' })).toEqual([]);
   });
+});
+
+test('a NUL character in any string or key that reaches the kernel is refused by its path (annotations may hold one)', () => {
+  const c = defaultSpec();
+  c.mounts[0].options = ['nosuid', 'a\u0000b'];
+  c.process.args = ['sh\u0000'];
+  c.linux.sysctl = { 'net.ipv4.ip_forward\u0000': '1' };
+  c.annotations = { note: 'a\u0000b' };
+  expect(lines(c)).toEqual([
+    'mounts[0].options[1]: must not contain a NUL character (\\u0000): C strings end there',
+    'process.args[0]: must not contain a NUL character (\\u0000): C strings end there',
+    'linux.sysctl["net.ipv4.ip_forward\\u0000"]: key must not contain a NUL character (\\u0000): C strings end there',
+  ]);
 });

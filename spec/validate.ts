@@ -8,7 +8,7 @@ import { checkConfigRules, checkStateRules } from './rules';
 import { checkConfigSchema, checkStateSchema } from './schema-check';
 
 export { type ConfigIssue, formatIssue } from './issue';
-export { checkConfigSchema, checkStateSchema } from './schema-check';
+export { checkConfigSchema, checkProcessSchema, checkStateSchema } from './schema-check';
 
 /** Everything wrong with a config.json document for creating a Linux container; [] when valid. */
 export function validateConfig(doc: unknown): ConfigIssue[] {

@@ -50,6 +50,10 @@ describe('effectiveDeviceRules', () => {
 });
 
 describe('parseDeviceCgroupRule', () => {
+  test('absent access (optional in the spec) is all of it, as an absent type is all devices', () => {
+    expect(parseDeviceCgroupRule({ allow: false, type: 'c', major: 1, minor: 3 }, 2)).toMatchObject({ allow: false, type: 'c', access: 'rwm' });
+  });
+
   test('absent type, major and minor mean all; -1 is any, as in runc; access is put in rwm order', () => {
     expect(parseDeviceCgroupRule({ allow: true, access: 'mr' }, 0)).toEqual({
       allow: true,
@@ -80,7 +84,6 @@ describe('parseDeviceCgroupRule', () => {
       { allow: true, type: 'c', major: 1, minor: 3, access: 'rx' },
       'linux.resources.devices[2].access: must be a combination of r, w, m, got "rx"',
     ],
-    [{ allow: true, type: 'c', major: 1, minor: 3 }, 'linux.resources.devices[2].access: must be a combination of r, w, m, got undefined'],
     [{ allow: true, access: '' }, 'linux.resources.devices[2].access: must be a combination of r, w, m, got ""'],
     [{ allow: true, type: 'u', access: 'rwm' }, 'linux.resources.devices[2].type: must be "a" (all), "b" (block) or "c" (char), got "u"'],
     [{ allow: 'yes', access: 'rwm' }, 'linux.resources.devices[2].allow: must be true or false, got "yes"'],

@@ -114,7 +114,8 @@ export function parseDeviceCgroupRule(entry: unknown, index: number): DeviceRule
   if (type !== 'a' && type !== 'b' && type !== 'c') {
     throw new CgroupError(`${path}.type: must be "a" (all), "b" (block) or "c" (char), got ${JSON.stringify(type)}`);
   }
-  const access = e.access;
+  // Optional in the spec: like a missing type (all devices), a missing access is all of it (as crun reads it).
+  const access = e.access ?? 'rwm';
   if (typeof access !== 'string' || access === '' || /[^rwm]/.test(access)) {
     throw new CgroupError(`${path}.access: must be a combination of r, w, m, got ${JSON.stringify(access)}`);
   }

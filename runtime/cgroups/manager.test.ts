@@ -188,7 +188,10 @@ describe('on this host', () => {
     expect(m.isMember(process.pid)).toBe(false);
     expect(m.pids()).toEqual([child.pid]);
 
-    m.killAll(9);
+    // A process the caller does not count as the container's is never signalled.
+    m.killAll(9, (pid) => pid !== child.pid);
+    expect(child.exitCode === null && child.signalCode === null && m.pids().includes(child.pid!)).toBe(true);
+    m.killAll(9, (pid) => pid === child.pid);
     expect(await exited(child)).toBe('SIGKILL');
     m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
@@ -214,7 +217,7 @@ describe('on this host', () => {
     expect(m.pids()).toEqual([pid]);
 
     const started = Date.now();
-    m.killAll('SIGTERM');
+    m.killAll('SIGTERM', () => true);
     m.destroy();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
@@ -287,7 +290,7 @@ describe('on this host', () => {
     join(m, child.pid!);
     expect(loaded.pids()).toEqual([child.pid]);
     expect(loaded.isMember(child.pid!)).toBe(true);
-    loaded.killAll('SIGKILL');
+    loaded.killAll('SIGKILL', () => true);
     expect(await exited(child)).toBe('SIGKILL');
     loaded.destroy();
     for (const d of dirsOf(m)) {

@@ -5,10 +5,11 @@
  * applied differs per version (v1.ts, v2.ts, hybrid.ts).
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { LinuxResources } from '../../spec/types';
 import type { CgroupPlacement } from '../plan/types';
-import { attachDeviceFilter } from '../native';
+import { attachDeviceFilter, pidfdOpen, pidfdSendSignal } from '../native';
 import { readCgroupFile, removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
 import { DEVICE_FILTER_LICENSE } from './device-filter';
 import { CgroupError, errnoName } from './errors';
@@ -49,8 +50,11 @@ export interface CgroupManager {
   toJSON(): CgroupRecord;
   /** Every process in the container's cgroups (and the cgroups it made beneath them). */
   pids(): number[];
-  /** Send `signal` to every process in the container's cgroups, including ones forked meanwhile. */
-  killAll(signal: number | NodeJS.Signals): void;
+  /**
+   * Send `signal` to every process in the container's cgroups that `isContainers` accepts,
+   * including ones forked meanwhile. Others may have been moved in from outside: never signalled.
+   */
+  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): void;
   /** Remove the directories create() made, deepest first; throws naming any it could not remove. */
   destroy(): void;
   /** True when `pid` is in the container's cgroup (or beneath it) in every hierarchy. */
@@ -202,21 +206,35 @@ export abstract class CgroupManagerBase implements CgroupManager {
     return [...all].sort((a, b) => a - b);
   }
 
-  killAll(signal: number | NodeJS.Signals): void {
-    const signalled = new Set<number>();
+  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): void {
+    const seen = new Set<number>();
     for (let pass = 0; pass < KILL_PASSES; pass++) {
-      const fresh = this.pids().filter((pid) => !signalled.has(pid));
+      const fresh = this.pids().filter((pid) => !seen.has(pid));
       if (fresh.length === 0) return;
       for (const pid of fresh) {
-        signalled.add(pid);
-        try {
-          process.kill(pid, signal);
-        } catch (err) {
-          if (errnoName(err) !== 'ESRCH') throw new CgroupError(`cgroup: kill ${pid} (${signal}): ${errnoName(err)}`, errnoName(err));
-        }
+        seen.add(pid);
+        this.signalMember(pid, typeof signal === 'number' ? signal : os.constants.signals[signal], isContainers);
       }
     }
     throw new CgroupError(`cgroup: processes kept appearing in ${this.records[0].dir} after ${KILL_PASSES} rounds of signal ${signal}`);
+  }
+
+  /** Through a pidfd: the check and the signal then concern one process, even if the pid is reused meanwhile. */
+  private signalMember(pid: number, signal: number, isContainers: (pid: number) => boolean): void {
+    let fd: number;
+    try {
+      fd = pidfdOpen(pid);
+    } catch (err) {
+      if (errnoName(err) === 'ESRCH') return;
+      throw new CgroupError(`cgroup: pidfd_open ${pid}: ${errnoName(err)}`, errnoName(err));
+    }
+    try {
+      if (isContainers(pid)) pidfdSendSignal(fd, signal);
+    } catch (err) {
+      if (errnoName(err) !== 'ESRCH') throw new CgroupError(`cgroup: kill ${pid} (${signal}): ${errnoName(err)}`, errnoName(err));
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   destroy(): void {

@@ -214,7 +214,9 @@ describe('planResourceWrites errors', () => {
     expect(() => planResourceWrites({ hugepageLimits: [{ pageSize: '3MB', limit: 1 }] }, onV1, { facts: { hugePageSizes: ['2MB', '1GB'] } })).toThrow(
       'linux.resources.hugepageLimits[0].pageSize: "3MB" is not a huge page size of this host (2MB, 1GB)',
     );
-    expect(() => planResourceWrites({ unified: { '../x': '1' } }, onV2)).toThrow('linux.resources.unified["../x"]: must be a file name (no slashes)');
+    expect(() => planResourceWrites({ unified: { '../x': '1' } }, onV2)).toThrow('linux.resources.unified["../x"]: must be a file name (no "/", not "." or "..")');
+    // `update -r` resources never went through config validation: the planner refuses them too.
+    expect(() => planResourceWrites({ unified: { 'cgroup.procs': '1' } }, onV2)).toThrow('linux.resources.unified["cgroup.procs"]: is a cgroup core file, not a resource');
     expect(() => planResourceWrites({ unified: { nodot: '1' } }, onV2)).toThrow('must be in the form CONTROLLER.PARAMETER');
   });
 });

@@ -11,6 +11,7 @@
  * runtime-spec 1.3: a negative value is "max", 0 is a real limit.
  */
 import type { LinuxResources } from '../../spec/types';
+import { unifiedKeyProblem } from '../../spec/rules';
 import { CgroupError } from './errors';
 
 /** The part of linux.resources these planners read (OCI field names). */
@@ -432,10 +433,10 @@ function planUnified(r: CgroupResources, w: Writes): void {
   for (const [key, value] of Object.entries(u)) {
     const path = `unified[${JSON.stringify(key)}]`;
     if (typeof value !== 'string') wrongVersion(path, `must be a string, got ${JSON.stringify(value)}`);
-    if (key.includes('/') || key === '' || key === '.' || key === '..') wrongVersion(path, 'must be a file name (no slashes)');
-    const dot = key.indexOf('.');
-    if (dot <= 0) wrongVersion(path, 'must be in the form CONTROLLER.PARAMETER');
-    const controller = key.slice(0, dot);
+    // Checked here too: `update -r` brings resources that config validation never saw.
+    const problem = unifiedKeyProblem(key);
+    if (problem) wrongVersion(path, problem);
+    const controller = key.slice(0, key.indexOf('.'));
     if (controller === 'cgroup') {
       if (w.version('cgroup', path) !== 2) wrongVersion(path, 'this host has no cgroup v2 hierarchy');
       w.add(path, 'cgroup', 2, key, value);

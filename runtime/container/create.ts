@@ -19,6 +19,7 @@ import { bindMountSources, buildInitPlan } from '../plan/build';
 import { hookCommands } from '../plan/hooks';
 import { renderFailure } from '../plan/render-failure';
 import type { InitPlan, PlanContext } from '../plan/types';
+import { readInitNamespaces } from '../state/own-processes';
 import { readProcStat } from '../state/proc';
 import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
 import { readNetDeviceFacts } from '../net/host-interfaces';
@@ -49,7 +50,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   checkId(opts.id);
   const { spec, bundle } = loadBundleConfig(opts.bundle);
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
-  if (!isDirectory(rootfs)) throw new ContainerError(`rootfs (${rootfs}) does not exist`);
+  // runc's words, after the field they are about.
+  if (!isDirectory(rootfs)) throw new ContainerError(`root.path: rootfs (${rootfs}) does not exist`);
   checkHookPrograms(spec);
 
   const dir = store.create(opts.id);
@@ -99,7 +101,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     if (mountsBefore) state.rootfsMounts = { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(rootfs, mountsBefore) };
     const stat = readProcStat(pid);
     if (!stat) throw new ContainerError('container init exited during create');
-    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime });
+    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime, initNamespaces: readInitNamespaces(pid) });
     dir.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     return { state, dir };

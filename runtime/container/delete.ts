@@ -1,7 +1,7 @@
 /**
  * `delete`: remove a stopped (or still created) container's cgroups and state; with --force a
- * running or paused one is killed first. Processes left in the cgroup (a container without its own pid
- * namespace) are killed too, so nothing outlives the delete.
+ * running or paused one is killed first. Processes of the container left in the cgroup (one without
+ * its own pid namespace) are killed too, so nothing of it outlives the delete.
  */
 import { loadCgroupManager } from '../cgroups';
 import { ContainerError } from '../errors';
@@ -11,6 +11,7 @@ import { stateDocument } from '../hooks/state';
 import type { ContainerDir, StateStore, StoredState } from '../state/store';
 import { observeStatus } from './observe';
 import { currentMountNamespace, describeLeft, unmountRecorded } from './rootfs-mounts';
+import { isContainers, strangers, strangersMessage } from '../state/own-processes';
 import { signalInit, waitForInitExit } from './signal-init';
 
 const SIGKILL = 9;
@@ -56,15 +57,20 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, w
 }
 
 /**
+/**
  * Remove what a container holds on the host: its remaining processes, the mounts its set-up
- * made in the caller's mount namespace, its cgroups and state directory.
+ * made in the caller's mount namespace, its cgroups and state directory. A process moved into
+ * the cgroup from outside is not killed: the cgroup cannot go then, and the state stays for a
+ * delete once it is moved out.
  */
 export function destroy(dir: ContainerDir, state: StoredState, warn: (message: string) => void): void {
   const cgroups = state.cgroups ? loadCgroupManager(state.cgroups) : null;
   if (cgroups) {
-    cgroups.killAll(SIGKILL);
+    cgroups.killAll(SIGKILL, isContainers(state.initNamespaces));
     // Killed processes in a frozen cgroup only die once it thaws.
     if (cgroups.isFrozen()) cgroups.thaw();
+    const strays = strangers(cgroups.pids(), state.initNamespaces);
+    if (strays.length > 0) throw new ContainerError(strangersMessage(cgroups.placement().procsFiles[0], strays));
   }
   // With no process of the container left, none can move a mount or a path while they go.
   const left = unmountRecorded(state.rootfsMounts?.mounts ?? []);

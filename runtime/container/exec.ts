@@ -7,7 +7,9 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import { parseJson } from '../../spec/json-syntax';
 import { loadBundleConfig } from '../../spec/load';
+import { checkProcessSchema, formatIssue } from '../../spec/validate';
 import type { LinuxNamespaceType, Process, Spec } from '../../spec/types';
 import { loadCgroupManager } from '../cgroups';
 import { openConsoleChannel, type ConsoleChannel } from '../console/channel';
@@ -166,13 +168,17 @@ function readProcessFile(file: string): Process {
   } catch (err) {
     throw new ContainerError(`open ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  let proc: unknown;
   try {
-    const proc = JSON.parse(text) as Process;
+    proc = parseJson(text);
     if (typeof proc !== 'object' || proc === null || Array.isArray(proc)) throw new Error('not a JSON object');
-    return proc;
   } catch (err) {
     throw new ContainerError(`${file}: ${(err as Error).message}`);
   }
+  // Checked as config.json's process is (a uid of 4294967295 would run as root, for one).
+  const issues = checkProcessSchema(proc);
+  if (issues.length > 0) throw new ContainerError(`${file}: ${issues.map(formatIssue).join('; ')}`);
+  return proc as Process;
 }
 
 function missingProcess(): never {

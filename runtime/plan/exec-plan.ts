@@ -12,6 +12,7 @@
  */
 import type { LinuxNamespaceType, Process, Spec, User } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
+import { NO_ID } from '../../spec/rules';
 import { ContainerError } from '../errors';
 import { finalAffinitySteps, initialAffinitySteps } from './cpu-affinity';
 import { execLabelSteps } from './lsm';
@@ -96,7 +97,13 @@ export interface ExecOverrides {
 
 function decimalId(text: string, what: 'uid' | 'gid'): number {
   if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new ContainerError(`parsing ${text} as int for ${what} failed`);
-  return Number(text);
+  return checkedId(Number(text), `--user ${what}`);
+}
+
+/** An id from a flag: 4294967295 is (uid_t) -1, which the kernel takes for "no change" (root stays root). */
+function checkedId(id: number, flag: string): number {
+  if (id === NO_ID) throw new ContainerError(`${flag} ${id} is not an id: the kernel reads it as -1, no change (ids go from 0 to ${NO_ID - 1})`);
+  return id;
 }
 
 /**
@@ -128,7 +135,7 @@ export function execProcess(base: Process, o: ExecOverrides): Process {
   }
   for (const gid of o.additionalGids) {
     if (!Number.isInteger(gid) || gid < 0) throw new ContainerError(`additional-gids must be a positive number ${gid}`);
-    user.additionalGids = [...(user.additionalGids ?? []), gid];
+    user.additionalGids = [...(user.additionalGids ?? []), checkedId(gid, '--additional-gids')];
   }
   proc.user = user;
   return proc;

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { LinuxResources } from '../../spec/types';
 import { flock } from '../native';
+import type { InitNamespaces } from './own-processes';
 import { ContainerError } from '../errors';
 
 export const DEFAULT_ROOT = '/run/tsrun';
@@ -26,6 +27,8 @@ export interface StoredState {
   annotations?: Record<string, string>;
   /** /proc/<pid>/stat start time of the init, so that a recycled pid is never taken for it. */
   initStartTime: string;
+  /** The init's pid and mount namespaces, by which kill --all and delete tell the container's processes (own-processes.ts). */
+  initNamespaces?: InitNamespaces;
   /** The cgroup manager's own record (runtime/cgroups), so delete removes exactly what create made. */
   cgroups: unknown;
   /** linux.resources as applied now: the config's, with what `update` changed since. */

@@ -163,7 +163,13 @@ export interface Mount {
  * A range of ids: `size` ids starting at `containerID` in the container map to those starting at `hostID` on the host.
  */
 export interface LinuxIDMapping {
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   containerID: number;
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   hostID: number;
   size: number;
 }
@@ -267,9 +273,18 @@ export interface CPUAffinity {
   final?: string;
 }
 export interface User {
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   uid?: number;
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   gid?: number;
   umask?: number;
+  /**
+   * Items: A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   additionalGids?: number[];
   /**
    * Windows only.
@@ -393,7 +408,13 @@ export interface LinuxDevice {
    * Mode of the node; only the permission bits (0o7777) are used. Engines such as podman pass the full st_mode, type bits included, as runc accepts.
    */
   fileMode?: number;
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   uid?: number;
+  /**
+   * A uid or gid: a uint32 except 4294967295, which is (uid_t) -1 to the kernel, meaning leave-unchanged to setresuid(2), setgroups(2) and chown(2).
+   */
   gid?: number;
 }
 export interface LinuxNetDevice {

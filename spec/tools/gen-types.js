@@ -43,7 +43,7 @@ async function render({ schema, out }, outDir) {
 }
 
 /**
- * The validators of config.json and of the state, with the options spec/schema-check.ts reads
+ * The validators of config.json, of an exec's process.json (the config's Process) and of the state, with the options spec/schema-check.ts reads
  * errors by (allErrors, verbose: the failing subschema's x-expect and x-noun annotations).
  */
 function renderValidators(outDir) {
@@ -59,7 +59,7 @@ function renderValidators(outDir) {
   const banner =
     '/* Generated from spec/schema/*.schema.json by spec/tools/gen-types.js (ajv standalone code): do not edit.\n' +
     ' * Change the schemas and run `npm run gen:types`. */\n// @ts-nocheck\n';
-  return { file: path.join(outDir, 'validators.ts'), code: banner + standaloneCode(ajv, { config: 'config', state: 'state' }) + '\n' };
+  return { file: path.join(outDir, 'validators.ts'), code: banner + standaloneCode(ajv, { config: 'config', process: 'defs.schema.json#/definitions/Process', state: 'state' }) + '\n' };
 }
 
 async function main() {

@@ -2,13 +2,15 @@
  * A container's config: the bundle's config.json with the Create request's overrides applied.
  * Pure; a bad override is INVALID_ARGUMENT naming its request field.
  */
+import { NO_ID } from '../../spec/rules';
 import type { Spec } from '../../spec/types';
 import { invalidArgument } from '../errors';
 import type { ProcessOverrides } from '../api/types';
 
 const ENV_NAME = /^[^=\0]+$/;
 const USER = /^(\d+)(?::(\d+))?$/;
-const MAX_ID = 2 ** 32 - 1;
+/** 4294967295 would be (uid_t) -1, "no change" to setresuid(2): the process would stay root. */
+const MAX_ID = NO_ID - 1;
 
 export function applyOverrides(base: Spec, o: ProcessOverrides | null): Spec {
   const spec: Spec = structuredClone(base);
@@ -23,7 +25,7 @@ export function applyOverrides(base: Spec, o: ProcessOverrides | null): Spec {
   if (o.user !== '') {
     const m = USER.exec(o.user);
     if (!m || Number(m[1]) > MAX_ID || Number(m[2] ?? 0) > MAX_ID) {
-      throw invalidArgument('overrides.user', `${JSON.stringify(o.user)} is not "uid" or "uid:gid" (user names need an image)`);
+      throw invalidArgument('overrides.user', `${JSON.stringify(o.user)} is not "uid" or "uid:gid" with ids from 0 to ${MAX_ID} (user names need an image)`);
     }
     proc.user = { ...proc.user, uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
   }

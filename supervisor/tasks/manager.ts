@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
+import { CgroupError, createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
 import { readHostFacts } from '../../runtime/container/host-facts';
 import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
 import { signalInit } from '../../runtime/container/signal-init';
@@ -18,6 +18,7 @@ import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { bindMountSources, buildInitPlan, PlanError } from '../../runtime/plan/build';
 import { renderFailure } from '../../runtime/plan/render-failure';
 import type { InitPlan, PlanContext, RootfsOverlay } from '../../runtime/plan/types';
+import { isContainers, readInitNamespaces, strangers, strangersMessage } from '../../runtime/state/own-processes';
 import { readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
 import type { StatsResponse, Task } from '../api/types';
@@ -113,10 +114,7 @@ export class TaskManager {
     let monitor: Monitor | null = null;
     try {
       writeTaskRecord(dir, record);
-      // A flat default name: a parent shared by tasks would be nobody's to remove.
-      cgroups = createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, {
-        onNotEnforced: (note) => this.log.warn(`task ${o.id}: ${note}`),
-      });
+      cgroups = createTaskCgroups(o, (note) => this.log.warn(`task ${o.id}: ${note}`));
       record.cgroups = cgroups.toJSON();
       writeTaskRecord(dir, record);
       const ctx = planContext(o, dir, cgroups);
@@ -124,7 +122,7 @@ export class TaskManager {
       const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
       monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
       const stat = readProcStat(monitor.pid);
-      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '' });
+      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '', initNamespaces: readInitNamespaces(monitor.pid) });
       writeTaskRecord(dir, record);
     } catch (err) {
       await this.undoCreate(dir, cgroups, monitor);
@@ -148,7 +146,7 @@ export class TaskManager {
   }
 
   private async killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): Promise<void> {
-    cgroups?.killAll(SIGKILL);
+    cgroups?.killAll(SIGKILL, isContainers(readInitNamespaces(monitor.pid)));
     if (cgroups?.isFrozen()) cgroups.thaw();
     await withTimeout(monitor.wait(), KILL_WAIT_MS);
     monitor.release();
@@ -178,7 +176,7 @@ export class TaskManager {
     const status = this.statusOf(task);
     if (status === 'STOPPED') throw failedPrecondition(`task ${id} is not running`);
     try {
-      if (all) this.cgroupsOf(task).killAll(signal);
+      if (all) this.cgroupsOf(task).killAll(signal, isContainers(task.record.initNamespaces));
       else signalInit({ pid: task.record.pid, initStartTime: task.record.initStartTime } as StoredState, signal);
     } catch (err) {
       if (err instanceof ContainerError) throw failedPrecondition(`task ${id}: ${err.message}`);
@@ -197,14 +195,17 @@ export class TaskManager {
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: kill it first, or delete with force`);
     }
     const cgroups = task.cgroups;
+    const ours = isContainers(task.record.initNamespaces);
     if (!task.record.exit) {
-      cgroups?.killAll(SIGKILL);
+      cgroups?.killAll(SIGKILL, ours);
       if (cgroups?.isFrozen()) cgroups.thaw();
       if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`);
     }
     // Processes left behind by an init without its own pid namespace go with the cgroup.
-    cgroups?.killAll(SIGKILL);
+    cgroups?.killAll(SIGKILL, ours);
     if (cgroups?.isFrozen()) cgroups.thaw();
+    const left = cgroups ? strangers(cgroups.pids(), task.record.initNamespaces) : [];
+    if (left.length > 0) throw failedPrecondition(`task ${id}: ${strangersMessage(cgroups!.placement().procsFiles[0], left)}`);
     // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
     await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
     for (const e of task.execs.values()) e.remove();
@@ -394,7 +395,7 @@ export class TaskManager {
   private lost(task: LiveTask, why: string): void {
     this.log.error(`task ${task.record.id}: ${why}; killing it, its exit status will read ${LOST_EXIT_STATUS}`);
     try {
-      task.cgroups?.killAll(SIGKILL);
+      task.cgroups?.killAll(SIGKILL, isContainers(task.record.initNamespaces));
       if (task.cgroups?.isFrozen()) task.cgroups.thaw();
     } catch (err) {
       this.log.error(`task ${task.record.id}: ${(err as Error).message}`);
@@ -507,6 +508,17 @@ export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'root
     rootfsMount: o.rootfsMount ?? null,
     consoleSocket: o.spec.process?.terminal ? CONSOLE_FD : null,
   };
+}
+
+/** Resources this host's cgroups refuse (a device it lacks, a value out of range) are FAILED_PRECONDITION, as a plan that fails here. */
+function createTaskCgroups(o: TaskCreateOptions, onNotEnforced: (note: string) => void): CgroupManager {
+  try {
+    // A flat default name: a parent shared by tasks would be nobody's to remove.
+    return createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, { onNotEnforced });
+  } catch (err) {
+    if (err instanceof CgroupError) throw failedPrecondition(err.message);
+    throw err;
+  }
 }
 
 /** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import type { CgroupRecord } from '../../runtime/cgroups';
+import type { InitNamespaces } from '../../runtime/state/own-processes';
 import { isSameLiveProcess } from '../../runtime/state/proc';
 import type { TaskStatus } from '../api/types';
 import { readJsonFile, writeFileAtomic } from '../atomic-file';
@@ -25,6 +26,8 @@ export interface TaskRecord {
   monitorPid: number;
   /** /proc/<pid>/stat start time of the init: a recycled pid is never signalled. */
   initStartTime: string;
+  /** The init's namespaces: which processes in its cgroups are the task's (runtime/state/own-processes.ts). */
+  initNamespaces?: InitNamespaces;
   cgroups: CgroupRecord | null;
   terminal: boolean;
   stdin: boolean;

@@ -71,6 +71,18 @@ test('an unknown namespace names the entry and the value', () => {
   expectCleanFailure(['create', '-b', b.dir, uniqueId('b')], /linux\.namespaces\[6\]\.type.*nett/, b.cgroupsPath);
 });
 
+test('an id of 4294967295 ((uid_t) -1: the process would run as root) names its JSON path', () => {
+  const b = bundleWithCgroup(['id', '-u'], (c) => (c.process.user.uid = 4294967295));
+  expectCleanFailure(['run', '-b', b.dir, uniqueId('b')], /process\.user\.uid: must be an id from 0 to 4294967294/, b.cgroupsPath);
+});
+
+test('linux.resources.unified may not write cgroup.procs (it moved host processes in) nor leave the cgroup by "/"', () => {
+  for (const key of ['cgroup.procs', 'cgroup.kill', '../cgroup.procs']) {
+    const b = bundleWithCgroup(['true'], (c) => (c.linux.resources = { unified: { [key]: '1' } }));
+    expectCleanFailure(['run', '-b', b.dir, uniqueId('b')], new RegExp(`linux\\.resources\\.unified\\[\\\\"${key.replace(/\./g, '\\.')}\\\\"\\]: `), b.cgroupsPath);
+  }
+});
+
 test('an id that exists already; ids with / or ..', () => {
   const b = fx.bundle(['sleep', '60']);
   const id = fx.tsrun.track(uniqueId('dup'));

@@ -206,6 +206,13 @@ describe('update', () => {
     }
     fs.writeFileSync(path.join(b.dir, 'res.json'), JSON.stringify({ blockIO: { leafWeight: 100 } }));
     expect(fx.tsrun.cmd(['update', '-r', path.join(b.dir, 'res.json'), id]).stderr).toContain('linux.resources.blockIO.leafWeight cannot be updated');
+    // cgroup.procs through update would move any host process into the container's cgroup.
+    for (const key of ['cgroup.procs', 'cgroup.subtree_control', '../cgroup.procs']) {
+      fs.writeFileSync(path.join(b.dir, 'res.json'), JSON.stringify({ unified: { [key]: '1' } }));
+      const r = fx.tsrun.cmd(['update', '-r', path.join(b.dir, 'res.json'), id]);
+      expect([key, r.code]).toEqual([key, 1]);
+      expect(r.stderr).toContain(`linux.resources.unified[\\"${key}\\"]: `);
+    }
 
     expect(fx.tsrun.cmd(['kill', id, 'KILL']).code).toBe(0);
     await waitFor('the container to stop', () => fx.tsrun.state(id).status === 'stopped');

@@ -117,6 +117,25 @@ describe('failures: runc\'s message, status 255, the container untouched', () =>
     expect(fx.tsrun.cmd(['exec', '-u', '1:x', id, 'true']).stderr).toContain('parsing x as int for gid failed');
   });
 
+  test('an id of 4294967295 ((uid_t) -1, "no change": the process would stay root) is refused wherever it is given', () => {
+    const { id, pid } = runningContainer();
+    const minusOne = 'is not an id: the kernel reads it as -1, no change (ids go from 0 to 4294967294)';
+    for (const [flags, message] of [
+      [['-u', '4294967295'], `--user uid 4294967295 ${minusOne}`],
+      [['-u', '1000:4294967295'], `--user gid 4294967295 ${minusOne}`],
+      [['--additional-gids', '4294967295'], `--additional-gids 4294967295 ${minusOne}`],
+    ] as const) {
+      const r = fx.tsrun.cmd(['exec', ...flags, id, 'id']);
+      expect([flags, r.code, r.stdout, r.stderr]).toEqual([flags, 255, '', expect.stringContaining(`exec failed: ${message}`)]);
+    }
+    const file = path.join(fx.tsrun.root, 'process-minus-one.json');
+    fs.writeFileSync(file, JSON.stringify({ user: { uid: 4294967295, gid: 0 }, args: ['id'], cwd: '/' }));
+    const r = fx.tsrun.cmd(['exec', '--process', file, id]);
+    expect([r.code, r.stdout]).toEqual([255, '']);
+    expect(r.stderr).toContain(`exec failed: ${file}: process.user.uid: must be an id from 0 to 4294967294`);
+    expect(fx.tsrun.state(id)).toMatchObject({ status: 'running', pid });
+  });
+
   test('a paused container (unless --ignore-paused) and a stopped one', async () => {
     const { id, pid } = runningContainer();
     expect(fx.tsrun.cmd(['pause', id]).code).toBe(0);

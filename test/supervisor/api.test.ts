@@ -164,6 +164,9 @@ describe('Containers', () => {
       [{ env: ['OK=1', 'NOEQUALS'] }, 'overrides.env[1]'],
       [{ cwd: 'rel' }, 'overrides.cwd'],
       [{ user: 'alice' }, 'overrides.user'],
+      // (uid_t) -1 is "no change" to setresuid(2): the process would run as root.
+      [{ user: '4294967295' }, 'overrides.user'],
+      [{ user: '1000:4294967295' }, 'overrides.user'],
       [{ mounts: [{ destination: 'tmp', type: 'tmpfs', source: 'tmpfs', options: [] }] }, 'overrides.mounts[0].destination'],
     ];
     for (const [overrides, field] of cases) {

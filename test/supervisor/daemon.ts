@@ -28,12 +28,20 @@ export class TestDaemon {
   private exited: Promise<DaemonExit> | null = null;
   private clientInstance: TsrundClient | null = null;
 
+  /**
+   * `privateMounts`: start tsrund in a mount namespace of its own (`unshare -m --propagation
+   * private`, which execs it: the pid is tsrund's), so that what containers mount without a
+   * mount namespace of their own never reaches the machine's.
+   */
+  constructor(private readonly o: { privateMounts?: boolean } = {}) {}
+
   /** Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms). */
   async start(extraArgs: string[] = []): Promise<number> {
     const t0 = Date.now();
+    const args = ['--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs];
     const proc = spawn(
-      TSRUND,
-      ['--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs],
+      this.o.privateMounts ? 'unshare' : TSRUND,
+      this.o.privateMounts ? ['-m', '--propagation', 'private', TSRUND, ...args] : args,
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },

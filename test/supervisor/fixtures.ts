@@ -37,8 +37,8 @@ export function useDaemonPerTest(): { readonly daemon: TestDaemon; readonly bund
   return current;
 }
 
-export function useDaemon(): DaemonFixture {
-  const daemon = new TestDaemon();
+export function useDaemon(o: ConstructorParameters<typeof TestDaemon>[0] = {}): DaemonFixture {
+  const daemon = new TestDaemon(o);
   const bundles: Bundle[] = [];
   beforeAll(() => daemon.start());
   afterAll(async () => {

@@ -2,7 +2,7 @@
  * Tasks through tsrund's API with real containers under real monitors: lifecycle, exit codes,
  * logs, events, pause/resume, pids, stats, the error codes of wrong-state requests, and tsctl.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
@@ -103,6 +103,37 @@ test('pause and resume freeze the task; ListPids and Stats read its cgroups', as
   expect(deleted.exitStatus).toBe(137);
   for (const p of pids) expect(alive(p)).toBe(false);
   await c().deleteContainer('t-pause');
+});
+
+test('kill --all and a forced delete leave alone a host process moved into the cgroup; delete says so until it is moved out', async () => {
+  const pid = await run('t-stranger', ['sleep', '60']);
+  const record = JSON.parse(fs.readFileSync(path.join(daemon.state, 'tasks', 't-stranger', 'task.json'), 'utf8'));
+  const dirs: string[] = record.cgroups.hierarchies.map((h: { dir: string }) => h.dir);
+  // A sleep of this test's own, and only it, is moved in, and moved back to where it was.
+  const stranger = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const origin = record.cgroups.hierarchies.map((h: { mountpoint: string; root: string; version: number; controllers: string[] }) => {
+    const line = fs.readFileSync(`/proc/${stranger.pid}/cgroup`, 'utf8').trim().split('\n').find((l) =>
+      h.version === 2 ? l.startsWith('0::') : l.split(':')[1].split(',').sort().join() === [...h.controllers].sort().join(),
+    )!;
+    return path.join(h.mountpoint, path.posix.relative(h.root, line.split(':').slice(2).join(':')));
+  });
+  try {
+    for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(stranger.pid));
+    await c().kill('t-stranger', 9, { all: true });
+    expect((await c().wait('t-stranger')).exitStatus).toBe(137);
+    expect(alive(stranger.pid!)).toBe(true);
+    const f = await failure(c().deleteTask('t-stranger', { force: true }));
+    expect(f?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(f?.details).toContain(`holds processes the container did not start (pid ${stranger.pid})`);
+    expect(alive(stranger.pid!)).toBe(true);
+    expect(alive(pid)).toBe(false);
+  } finally {
+    origin.forEach((d: string) => fs.writeFileSync(path.join(d, 'cgroup.procs'), String(stranger.pid)));
+    stranger.kill('SIGKILL');
+  }
+  await c().deleteTask('t-stranger', { force: true });
+  for (const d of dirs) expect(fs.existsSync(d)).toBe(false);
+  await c().deleteContainer('t-stranger');
 });
 
 test('a config the host cannot run fails Create with FAILED_PRECONDITION and leaves nothing', async () => {
