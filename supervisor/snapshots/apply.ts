@@ -23,6 +23,7 @@ import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { readTar, TarError, type TarHeader } from '../archive/tar';
 import { lsetxattr, mknod } from '../../runtime/native';
+import { removeTree } from '../remove-tree';
 
 export class LayerError extends Error {
   constructor(message: string) {
@@ -36,6 +37,8 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 /** Only the whiteout conversion may set these: a layer's own would steer overlayfs. */
 const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+/** Linux's limit on a path handed to a system call, terminating NUL included. */
+const PATH_MAX = 4096;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
@@ -68,6 +71,8 @@ async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<st
     setMetadata(dir, h);
     return dir;
   }
+  const full = Buffer.byteLength(path.join(dir, ...parts));
+  if (full >= PATH_MAX) throw new Refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
   const base = parts[parts.length - 1];
   const parent = resolveDirectory(dir, parts.slice(0, -1));
   if (base === OPAQUE_MARKER) {
@@ -80,13 +85,13 @@ async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<st
       throw new Refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
     }
     const target = path.join(parent, name);
-    removeExisting(target, false);
+    await removeExisting(target, false);
     mknod(target, S_IFCHR, 0, 0);
     fs.lchownSync(target, h.uid, h.gid);
     return target;
   }
   const target = path.join(parent, base);
-  removeExisting(target, h.type === 'directory');
+  await removeExisting(target, h.type === 'directory');
   switch (h.type) {
     case 'directory':
       if (lstatOrNull(target) === null) fs.mkdirSync(target, 0o700);
@@ -168,10 +173,11 @@ function resolveLinkTarget(dir: string, linkname: string): string {
 }
 
 /** Make room for the entry: what is there goes, unless both are directories (the entry then updates it). */
-function removeExisting(target: string, entryIsDirectory: boolean): void {
+async function removeExisting(target: string, entryIsDirectory: boolean): Promise<void> {
   const st = lstatOrNull(target);
   if (st === null || (entryIsDirectory && st.isDirectory())) return;
-  fs.rmSync(target, { recursive: st.isDirectory(), force: true });
+  // An earlier entry of the layer may have made an arbitrarily deep tree there.
+  await removeTree(target);
 }
 
 function setMetadata(target: string, h: TarHeader): void {

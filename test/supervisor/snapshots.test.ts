@@ -25,7 +25,11 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const layerDirs = () => fs.readdirSync(path.join(root, 'snapshots', 'layers'));
-const tmpDirs = () => fs.readdirSync(path.join(root, 'snapshots', 'tmp'));
+/** What tmp/ holds once the background removals ended. */
+const tmpDirs = async () => {
+  await snaps.removalsSettled();
+  return fs.readdirSync(path.join(root, 'snapshots', 'tmp'));
+};
 
 async function unpackOne(entries: TestEntry[]): Promise<string> {
   const [id] = await snaps.unpack([await layer(entries)]);
@@ -156,7 +160,7 @@ describe('entries that would escape the snapshot are refused, and nothing is lef
     await expect(snaps.unpack([l])).rejects.toThrow(message);
     await expect(snaps.unpack([l])).rejects.toThrow(new RegExp(`^layer ${l.digest}: `));
     expect(layerDirs()).toEqual([]);
-    expect(tmpDirs()).toEqual([]);
+    expect(await tmpDirs()).toEqual([]);
     expect(fs.existsSync(outside())).toBe(false);
     expect(fs.existsSync('/etc/tsrun-escape')).toBe(false);
   });
@@ -171,7 +175,7 @@ test('a layer whose content does not match its diff id, or a truncated one, is r
   const truncated = { ...gz, open: () => require('stream').Readable.from([blob.subarray(0, blob.length - 20)]) };
   await expect(snaps.unpack([truncated])).rejects.toThrow(new RegExp(`^layer ${gz.digest}: `));
   expect(layerDirs()).toEqual([]);
-  expect(tmpDirs()).toEqual([]);
+  expect(await tmpDirs()).toEqual([]);
 });
 
 test('gzip and zstd layers unpack like plain ones', async () => {
@@ -220,7 +224,7 @@ test('gcSnapshots keeps what images and active containers use, and removes the r
   expect(snaps.list().sort()).toEqual([...imageA].sort());
   expect(snaps.gcSnapshots([]).sort()).toEqual([...imageA].sort());
   expect(layerDirs()).toEqual([]);
-  expect(tmpDirs()).toEqual([]);
+  expect(await tmpDirs()).toEqual([]);
 });
 
 test('the merged view of a real overlay mount: later layers win, whiteouts hide, opaque directories hide what lies beneath', async () => {
