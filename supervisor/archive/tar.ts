@@ -105,7 +105,11 @@ class ByteSource {
     while (this.buf.length < n && !this.ended) {
       const r = await this.it.next();
       if (r.done) this.ended = true;
-      else this.buf = this.buf.length === 0 ? Buffer.from(r.value) : Buffer.concat([this.buf, Buffer.from(r.value)]);
+      else {
+        // Buffer.from(buffer) would copy every byte; only strings need converting.
+        const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+        this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      }
     }
   }
 
@@ -127,7 +131,7 @@ class ByteSource {
   async skip(n: number): Promise<number> {
     let left = n;
     while (left > 0) {
-      const got = await this.readSome(Math.min(left, 1 << 16));
+      const got = await this.readSome(left);
       if (got.length === 0) break;
       left -= got.length;
     }
@@ -219,6 +223,8 @@ function entryType(raw: RawHeader, at: number): TarEntryType {
 class BodyStream extends Readable {
   private left: number;
   private reading: Promise<void> | null = null;
+  /** Set once the reader moved on: a consumer still reading must not take the next entry's bytes. */
+  private abandoned = false;
 
   constructor(
     private readonly src: ByteSource,
@@ -233,7 +239,7 @@ class BodyStream extends Readable {
   }
 
   override _read(): void {
-    if (this.reading || this.left === 0) return;
+    if (this.abandoned || this.reading || this.left === 0) return;
     this.reading = this.src.readSome(Math.min(this.left, 1 << 16)).then(
       (chunk) => {
         this.reading = null;
@@ -258,10 +264,11 @@ class BodyStream extends Readable {
 
   /** Skip what the consumer did not read, and the padding; end the stream. */
   async abandon(): Promise<void> {
+    this.abandoned = true;
     while (this.reading) await this.reading;
     const want = this.left + this.pad;
-    const skipped = await this.src.skip(want);
     this.left = 0;
+    const skipped = await this.src.skip(want);
     if (skipped < want) throw this.truncated();
     if (!this.destroyed && !this.readableEnded) this.destroy();
   }
@@ -364,7 +371,6 @@ function parsePax(b: Buffer, at: number): Record<string, Buffer> {
     const eq = record.indexOf(0x3d);
     if (eq <= 0) throw new TarError(`tar: pax record without a key or "=" in the header at byte ${at}`);
     const key = utf8(record.subarray(0, eq), 'a pax key', at);
-    if (key in out) throw new TarError(`tar: pax key ${key} twice in the header at byte ${at}: tar readers disagree on which applies`);
     out[key] = Buffer.from(record.subarray(eq + 1));
     off += len;
   }
