@@ -94,7 +94,7 @@ const TYPES: Record<string, TarEntryType> = {
 
 /** Pulls exact byte counts out of a stream of chunks. */
 class ByteSource {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   /** Bytes handed out so far (for error messages). */
   position = 0;

@@ -130,7 +130,7 @@ export class OverlaySnapshotter {
     ids.forEach((id) => this.inUse.set(id, (this.inUse.get(id) ?? 0) + 1));
     try {
       for (const [i, layer] of layers.entries()) {
-        await this.unpacking.run(ids[i], () => (this.has(ids[i]) ? undefined : this.unpackOne(layer, ids[i])));
+        await this.unpacking.run(ids[i], () => (this.has(ids[i]) ? undefined : this.unpackOne(layer, ids[i], ids.slice(0, i))));
       }
     } finally {
       ids.forEach((id) => {
@@ -142,7 +142,8 @@ export class OverlaySnapshotter {
     return ids;
   }
 
-  private async unpackOne(layer: LayerSource, chainId: string): Promise<void> {
+  /** Unpack one layer over the unpacked `beneath` (chain ids, bottom-most first). */
+  private async unpackOne(layer: LayerSource, chainId: string, beneath: string[]): Promise<void> {
     const what = `layer ${layer.digest}`;
     const tmp = fs.mkdtempSync(path.join(this.tmpDir, 'unpack-'));
     try {
@@ -157,7 +158,7 @@ export class OverlaySnapshotter {
           yield r.value as Buffer;
         }
       };
-      await applyLayer(feed(), fsDir, what);
+      await applyLayer(feed(), fsDir, what, beneath.map((id) => this.layerPath(id)).reverse());
       for (let r = await tar.next(); !r.done; r = await tar.next()) hash.update(r.value as Buffer);
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== layer.diffId) throw new LayerError(`${what}: its uncompressed content is ${got}, the image's diff id says ${layer.diffId}`);

@@ -15,7 +15,17 @@ const MAX_FILE = 4 << 20;
 
 /** The content of `file` (a path inside the image) in the stack `layers` (directories, top-most first); null when absent. */
 export function readLayeredFile(layers: readonly string[], file: string): Buffer | null {
-  const parts = entryComponents(file.replace(/^\/+/, ''));
+  const found = layeredEntry(layers, entryComponents(file.replace(/^\/+/, '')));
+  if (found === null || !found.st.isFile() || found.st.size > MAX_FILE) return null;
+  return fs.readFileSync(found.path);
+}
+
+/**
+ * Where the merged view of `layers` (top-most first) finds the path `parts`: the top-most layer's
+ * entry for it and its lstat; null when absent, hidden by a whiteout or an opaque directory, or
+ * reached through something that is not a directory (a symlink included).
+ */
+export function layeredEntry(layers: readonly string[], parts: readonly string[]): { path: string; st: fs.Stats } | null {
   for (const layer of layers) {
     const found = lookup(layer, parts);
     if (found === 'hidden') return null;
@@ -24,8 +34,8 @@ export function readLayeredFile(layers: readonly string[], file: string): Buffer
   return null;
 }
 
-/** What one layer says about the path: its content, that it hides it, or nothing. */
-function lookup(layer: string, parts: string[]): Buffer | 'hidden' | 'absent' {
+/** What one layer says about the path: its entry, that it hides it, or nothing. */
+function lookup(layer: string, parts: readonly string[]): { path: string; st: fs.Stats } | 'hidden' | 'absent' {
   let at = layer;
   let opaque = false;
   for (const [i, part] of parts.entries()) {
@@ -37,8 +47,7 @@ function lookup(layer: string, parts: string[]): Buffer | 'hidden' | 'absent' {
       return opaque ? 'hidden' : 'absent';
     }
     if (st.isCharacterDevice() && st.rdev === 0) return 'hidden';
-    const last = i === parts.length - 1;
-    if (last) return st.isFile() && st.size <= MAX_FILE ? fs.readFileSync(at) : 'hidden';
+    if (i === parts.length - 1) return { path: at, st };
     if (!st.isDirectory()) return 'hidden';
     opaque = isOpaque(at);
   }
