@@ -28,16 +28,17 @@ export class TestDaemon {
   private exited: Promise<DaemonExit> | null = null;
   private clientInstance: TsrundClient | null = null;
 
-  /** Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms). */
-  async start(extraArgs: string[] = []): Promise<number> {
+  /**
+   * Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms).
+   * `wrap` turns tsrund's command line into the one to run (e.g. inside `unshare -m`; it must exec
+   * tsrund, so that signals reach it).
+   */
+  async start(extraArgs: string[] = [], wrap: (argv: string[]) => string[] = (argv) => argv): Promise<number> {
     const t0 = Date.now();
-    const proc = spawn(
-      TSRUND,
-      ['--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const [command, ...args] = wrap([TSRUND, '--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs]);
+    const proc = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
