@@ -38,6 +38,8 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 /** Only the whiteout conversion may set these: a layer's own would steer overlayfs. */
 const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+/** What an entry costs besides its body: an inode, a directory entry (a block, to be safe). */
+const ENTRY_COST = 4096;
 /** Linux's limit on a path handed to a system call, terminating NUL included. */
 const PATH_MAX = 4096;
 const S_IFCHR = 0o020000;
@@ -51,9 +53,11 @@ const S_IFIFO = 0o010000;
  */
 export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string, lowers: readonly string[] = []): Promise<void> {
   const dirTimes: { p: string; mtime: number; atime: number }[] = [];
+  const budget = { left: spaceBudget(dir) };
   try {
     for await (const { header, body } of readTar(input)) {
       try {
+        charge(budget, header);
         const target = await applyEntry(dir, lowers, header, body);
         if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
       } catch (err) {
@@ -66,6 +70,26 @@ export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: str
   }
   // Deepest last-listed first, so that setting a directory's times does not touch its parent's.
   for (const { p, mtime, atime } of dirTimes.reverse()) fs.lutimesSync(p, atime, mtime);
+}
+
+/**
+ * Bytes a layer may write: what its file system has free, less a reserve (5%, at most 256 MiB).
+ * A layer that declares more (a gzip bomb, a huge pax size) is refused before it fills the disk.
+ */
+function spaceBudget(dir: string): number {
+  const s = fs.statfsSync(dir);
+  return Math.max(0, s.bavail * s.bsize - Math.min(s.blocks * s.bsize * 0.05, 256 << 20));
+}
+
+/** Take an entry's size (and a block for its inode and directory entry) from the budget, or refuse it. */
+function charge(budget: { left: number }, h: TarHeader): void {
+  const need = h.size + ENTRY_COST;
+  if (need > budget.left) {
+    throw new Refusal(
+      `it needs ${need} bytes, more than the ${budget.left} the layer may still write (the free space of the snapshot file system, less a reserve); free space or use a smaller image`,
+    );
+  }
+  budget.left -= need;
 }
 
 /** Apply one entry; returns the path it made (null for an opaque marker). */
