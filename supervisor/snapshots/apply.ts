@@ -78,7 +78,7 @@ export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: str
  */
 function spaceBudget(dir: string): number {
   const s = fs.statfsSync(dir);
-  return Math.max(0, s.bavail * s.bsize - Math.min(s.blocks * s.bsize * 0.05, 256 << 20));
+  return Math.max(0, s.bavail * s.bsize - Math.min(Math.floor(s.blocks * s.bsize * 0.05), 256 << 20));
 }
 
 /** Take an entry's size (and a block for its inode and directory entry) from the budget, or refuse it. */

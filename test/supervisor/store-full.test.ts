@@ -4,6 +4,8 @@
  * the mount lives and dies with it), pulls from a real docker-registry on 127.0.0.1 an image
  * whose layer does not fit. The pull fails with RESOURCE_EXHAUSTED naming the blob and the store,
  * nothing of the partial blob is kept, and a small image pulls fine afterwards; so does an import.
+ * On the same small disk, layer bombs (a gzip bomb, a huge declared size) are refused at unpack
+ * before they fill it, and an ordinary image unpacks afterwards.
  */
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
@@ -12,7 +14,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { BUSYBOX_FILES, haveRegistryTools, Layout, TestRegistry, type Desc } from '../helpers/registry';
+import { END, extended, header, paxData } from '../helpers/tar-forge';
 import { failure, TestDaemon } from './daemon';
+import { buildArchive } from './image-archive';
 
 jest.setTimeout(180_000);
 
@@ -66,6 +70,28 @@ const runnable = haveRegistryTools && process.getuid?.() === 0;
     execFileSync('skopeo', ['copy', '--quiet', `oci:${layoutDir}:after`, `oci-archive:${archive}:${ref}`]);
     await daemon.client.importImages(archive);
     expect((await daemon.client.listImages()).map((i) => i.name).sort()).toEqual([`${registry.host}/tsrun/small:1`, ref].sort());
+    expect(await daemon.client.health()).toBe('SERVING');
+  });
+
+  test('a gzip bomb and a huge declared size are refused at unpack before they fill the disk; an ordinary image unpacks after', async () => {
+    const zeros = 64 << 20;
+    const bomb = Buffer.concat([header({ name: 'bomb', typeflag: '0', size: zeros }), Buffer.alloc(zeros), END]);
+    // 1 TiB declared by pax, no body at all: refused before a byte of it is read.
+    const huge = Buffer.concat([extended('x', paxData([['size', String(2 ** 40)]])), header({ name: 'huge', typeflag: '0' })]);
+    for (const [name, tar] of [['bomb', bomb], ['huge', huge]] as const) {
+      const ref = `localhost/tsrun-test/${name}:1`;
+      await daemon.client.importImages(buildArchive(work, ref, [{ tar, gzip: true }], { config: { Cmd: ['true'] } }));
+      const f = await failure(daemon.client.createContainer({ id: `full-${name}`, image: ref }));
+      expect(f?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+      expect(f?.details).toMatch(
+        new RegExp(`^image ${ref}: layer sha256:[0-9a-f]{64}: entry "${name}": it needs \\d+ bytes, more than the \\d+ the layer may still write \\(the free space of the snapshot file system, less a reserve\\); free space or use a smaller image$`),
+      );
+      await daemon.client.deleteImage(ref);
+    }
+    const ok = 'localhost/tsrun-test/after-bombs:1';
+    await daemon.client.importImages(buildArchive(work, ok, [{ tar: Buffer.concat([header({ name: 'fine', typeflag: '0', size: 4 }), Buffer.from('fine'), Buffer.alloc(508), END]) }], { config: { Cmd: ['true'] } }));
+    await daemon.client.createContainer({ id: 'after-bombs', image: ok });
+    await daemon.client.deleteContainer('after-bombs');
     expect(await daemon.client.health()).toBe('SERVING');
   });
 });
