@@ -106,3 +106,9 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** What `dir` holds once it is empty (tsrund removes snapshot trees in the background), or after ~2 minutes. */
+export async function emptied(dir: string): Promise<string[]> {
+  for (let t = 0; t < 1200 && fs.readdirSync(dir).length > 0; t++) await new Promise((r) => setTimeout(r, 100));
+  return fs.readdirSync(dir);
+}

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildBusyboxArchive } from '../helpers/oci-image';
-import { TestDaemon } from './daemon';
+import { emptied, TestDaemon } from './daemon';
 
 jest.setTimeout(300_000);
 
@@ -22,12 +22,6 @@ afterAll(async () => {
   await daemon.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** Wait until `dir` is empty (background removals), at most ~2 minutes. */
-async function emptied(dir: string): Promise<string[]> {
-  for (let t = 0; t < 1200 && fs.readdirSync(dir).length > 0; t++) await new Promise((r) => setTimeout(r, 100));
-  return fs.readdirSync(dir);
-}
 
 /** A chain of `depth` directories at `dir` made with mkdir + chdir (paths beyond PATH_MAX). */
 function deepTree(dir: string, depth: number): void {

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { hostileLayers, type Expected } from '../helpers/hostile-layers';
 import { buildArchive } from './image-archive';
-import { failure, TestDaemon } from './daemon';
+import { emptied, failure, TestDaemon } from './daemon';
 
 jest.setTimeout(600_000);
 
@@ -97,7 +97,7 @@ test(`${CASES} seeded hostile layers: unpacked exactly or refused in one line, n
   }
   expect(problems).toEqual([]);
   // Background removals of refused unpacks and of the layers image removal collected.
-  for (let t = 0; t < 100 && fs.readdirSync(path.join(daemon.root, 'snapshots', 'tmp')).length > 0; t++) await new Promise((r) => setTimeout(r, 100));
+  expect(await emptied(path.join(daemon.root, 'snapshots', 'tmp'))).toEqual([]);
   expect(outsideSnapshots()).toEqual(before);
   expect(fs.readdirSync(path.join(daemon.root, 'snapshots', 'layers'))).toEqual([]);
   await daemon.signal('SIGTERM');

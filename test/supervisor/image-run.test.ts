@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { buildBusyboxArchive } from '../helpers/oci-image';
-import { TestDaemon, failure } from './daemon';
+import { emptied, TestDaemon, failure } from './daemon';
 import { buildArchive, busyboxLayer } from './image-archive';
 import { dir, file, tarOf, type TestEntry } from './snapshots-helpers';
 
@@ -152,7 +152,7 @@ test('an image with an escaping layer cannot be created: FAILED_PRECONDITION nam
   expect(f?.details).toMatch(/entry "link\/tsrun-escape": its parent "link" is a symlink: writing through it is refused/);
   expect(fs.existsSync('/etc/tsrun-escape')).toBe(false);
   expect(layerCount()).toBe(Math.max(before, 1));
-  expect(fs.readdirSync(path.join(daemon.root, 'snapshots', 'tmp'))).toEqual([]);
+  expect(await emptied(path.join(daemon.root, 'snapshots', 'tmp'))).toEqual([]);
   expect(fs.existsSync(activeDir('img-evil'))).toBe(false);
   await c().deleteImage('localhost/tsrun-test/evil:1');
 });
