@@ -24,7 +24,7 @@ import { pipeline } from 'stream/promises';
 import { readTar, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
 import { removeTree } from '../remove-tree';
-import { layeredEntry } from './view';
+import { layeredEntry } from './merged-view';
 
 export class LayerError extends Error {
   constructor(message: string) {
@@ -273,6 +273,7 @@ function lstatOrNull(p: string): fs.Stats | null {
 function reason(err: unknown, dir: string): string {
   if (err instanceof Refusal) return err.message;
   const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return `the disk is full (${e.code}); free space on the file system of tsrund's --root and retry`;
   if (e.code && e.syscall) return `${e.code} (${e.syscall}${e.path ? ` ${path.relative(dir, e.path) || '.'}` : ''})`;
   return e.message ?? String(err);
 }
