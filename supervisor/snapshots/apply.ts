@@ -9,7 +9,9 @@
  *   marker `.wh..wh..opq` becomes `trusted.overlay.opaque=y` on its directory;
  * - safe: every path is resolved beneath the directory one component at a time with lstat, so a
  *   `..` component, an absolute path, a path through a symlink (a symlink followed by a write) or
- *   a hardlink to anything outside the layer is refused with a LayerError naming the entry. Only
+ *   a hardlink to anything outside the layer and the layers beneath it (a target there is copied
+ *   up into this layer) is refused with a LayerError naming the entry; so is a layer that would
+ *   write more than its file system has free (a bomb), or a path longer than PATH_MAX. Only
  *   this process writes in the directory (a fresh 0700 temporary directory of the snapshotter),
  *   so nothing can swap a checked component for a symlink between the check and the use. The
  *   final component is never followed: files are created O_EXCL, owners and times set with
