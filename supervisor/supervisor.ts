@@ -53,8 +53,13 @@ export class Supervisor {
     for (const name of this.snapshots.removeLeftovers()) this.log.warn(`snapshots: removing the leftover ${name} in the background`);
     const ids = new Set(this.containers.list().map((c) => c.id));
     for (const key of this.snapshots.activeKeys().filter((k) => !ids.has(k))) {
-      removeImageContainerFiles(this, key);
-      this.log.warn(`snapshots: removed the writable layer of ${key}, which has no container`);
+      // A leftover that cannot go now must not keep tsrund from starting: the next start retries.
+      try {
+        removeImageContainerFiles(this, key);
+        this.log.warn(`snapshots: removed the writable layer of ${key}, which has no container`);
+      } catch (err) {
+        this.log.warn(`snapshots: could not remove the writable layer of ${key}, which has no container (tried again at the next start): ${(err as Error).message}`);
+      }
     }
     await this.tasks.recover();
     this.ready = true;
