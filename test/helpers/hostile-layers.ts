@@ -5,7 +5,7 @@
  * files, device nodes, names with newlines, symlinks pointing anywhere, hardlinks, whiteouts).
  * Each layer says what must happen: refused (the message), or unpacked to exactly `expect`.
  */
-import { SeededRandom } from './seeded-random';
+import { SeededRandom } from './seeded-choices';
 import { END, extended, header, pad, paxData } from './tar-forge';
 
 /** What an unpacked path must be: "dir 755", "file 4755 <content>", "symlink <target>", "char 1:3", "whiteout". */
