@@ -16,7 +16,8 @@ import { netDeviceCases } from './netdevices';
 import { operationCases } from './operations';
 import { processCases } from './process';
 import { processMoreCases } from './process-more';
+import { seccompAllowListCases } from './seccomp-allowlist';
 import { seccompFilterCases } from './seccomp-filter';
 import { seccompNotifyCases } from './seccomp-notify';
 
-export const allCases: Case[] = [...lifecycleCases, ...configCases, ...processCases, ...filesystemCases, ...namespaceCases, ...cgroupCases, ...linuxExtrasCases, ...hookCases, ...seccompNotifyCases, ...operationCases, ...processMoreCases, ...mountMoreCases, ...namespaceMoreCases, ...seccompFilterCases, ...hookMoreCases, ...cgroupPathCases, ...featureCases, ...netDeviceCases];
+export const allCases: Case[] = [...lifecycleCases, ...configCases, ...processCases, ...filesystemCases, ...namespaceCases, ...cgroupCases, ...linuxExtrasCases, ...hookCases, ...seccompNotifyCases, ...operationCases, ...processMoreCases, ...mountMoreCases, ...namespaceMoreCases, ...seccompFilterCases, ...seccompAllowListCases, ...hookMoreCases, ...cgroupPathCases, ...featureCases, ...netDeviceCases];

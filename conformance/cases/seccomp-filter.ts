@@ -3,6 +3,7 @@
  * input), observed through system calls the probe makes with `--call`.
  */
 import type { Config } from '../../test/helpers/bundle';
+import { HOST_ARCHITECTURES, type Seccomp } from '../../test/helpers/seccomp-profiles';
 import { Case, CaseContext, expect } from '../case';
 import { PROBE_IN_CONTAINER, ProbeReport } from '../probe';
 import { expectCreateFails } from './util';
@@ -12,18 +13,11 @@ const ELOOP = 40;
 /** 128 + SIGSYS: how a foreground run reports a process the filter killed. */
 const KILLED_BY_SIGSYS = 128 + 31;
 
-type Seccomp = NonNullable<Config['linux']['seccomp']>;
 type SyscallRule = NonNullable<Seccomp['syscalls']>[number];
-
-/** The architectures a filter on this host lists, as runc's default profile does. */
-const ARCHITECTURES: Partial<Record<string, Seccomp['architectures']>> = {
-  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
-};
 
 function allowAllBut(rules: SyscallRule[]): (c: Config) => void {
   return (c) => {
-    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ARCHITECTURES[process.arch], syscalls: rules };
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: HOST_ARCHITECTURES[process.arch], syscalls: rules };
   };
 }
 

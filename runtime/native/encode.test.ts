@@ -32,6 +32,7 @@ const everyStep: InitPlan = {
     mountStep({ source: '/etc/hosts', target: '/etc/hosts', inRoot: true, flags: 0x5000, create: 'file', ignoreMissing: true }),
     mountStep({ source: '/srv', target: '/data', inRoot: true, flags: 0x5000, create: 'dir', idmap: { uidMap: '0 1234 1\n', gidMap: '0 5678 1\n', recursive: true } }),
     mountStep({ source: 'tmpfs', target: '/etc', inRoot: true, fstype: 'tmpfs', flags: 0, data: null, create: 'dir', copyUp: true }),
+    mountStep({ source: 'sysfs', target: '/sys', inRoot: true, fstype: 'sysfs', flags: 0x100e, data: null, create: 'dir', directoryOnly: true }),
     { op: 'mknod', target: '/dev/null', mode: 0o20666, major: 1, minor: 3, uid: 0, gid: 0 },
     { op: 'symlink', target: '/dev/fd', linkTo: '/proc/self/fd', ignoreExisting: true },
     { op: 'mkdir', target: '/dev/shm', mode: 0o1777 },
@@ -66,6 +67,9 @@ const everyStep: InitPlan = {
     { op: 'mountSetattr', target: '/data', inRoot: true, attrSet: 0x200011, attrClr: 0x70 },
     { op: 'mountSetattr', target: '/dev', inRoot: false, attrSet: 0, attrClr: 0x1 },
     { op: 'setAffinity', cpus: [1] },
+    { op: 'joinSessionKeyring', name: '_ses.box', permSet: 0x80000 },
+    { op: 'joinSessionKeyring', name: null, permSet: 0 },
+    { op: 'chrootRoot' },
     {
       op: 'configureNetDevice',
       name: 'eth9',

@@ -70,8 +70,14 @@ describe('config mounts', () => {
       .map((m) => m.target);
     expect(targets).toEqual(['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']);
     expect(mountsOn(plan, '/proc')).toEqual([
-      { op: 'mount', source: 'proc', target: '/proc', inRoot: true, fstype: 'proc', flags: 0, data: null, create: 'dir', ignoreMissing: false },
+      { op: 'mount', source: 'proc', target: '/proc', inRoot: true, fstype: 'proc', flags: 0, data: null, create: 'dir', ignoreMissing: false, directoryOnly: true },
     ]);
+  });
+
+  test('proc and sysfs only on a directory of the rootfs itself, never through a symlink (as runc); others may follow one', () => {
+    const plan = buildInitPlan(baseSpec(), testContext());
+    const directoryOnly = stepsOf(plan, 'mount').filter((m) => m.directoryOnly).map((m) => m.target);
+    expect(directoryOnly).toEqual(['/proc', '/sys']);
   });
 
   test('flags and filesystem data reach the mount', () => {

@@ -5,7 +5,7 @@ import { native } from '../native/binding';
 import { encodePlan } from '../native/encode';
 import { processStateParts } from './seccomp';
 import { specWith, stepsOf, testContext } from './test-context';
-import type { InitPlan } from './types';
+import type { InitPlan, SeccompStep } from './types';
 
 const ALLOW = 0x7fff0000;
 const ERRNO = 0x00050000;
@@ -21,6 +21,11 @@ function planWith(seccomp: LinuxSeccomp, noNewPrivileges = false): InitPlan {
     }),
     testContext(),
   );
+}
+
+/** The filters a plan loads: by an init step, or by exec right before execve. */
+function loadedFilters(plan: InitPlan): SeccompStep[] {
+  return [...stepsOf(plan, 'seccomp'), ...(plan.exec.seccomp ? [plan.exec.seccomp] : [])];
 }
 
 function planError(seccomp: unknown): PlanError {
@@ -44,12 +49,12 @@ test('names become libseccomp numbers; errnoRet folds into the action, EPERM whe
     architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
     flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
     syscalls: [
-      { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['read', 'write', 'execve'], action: 'SCMP_ACT_ALLOW' },
       { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' },
       { names: ['reboot'], action: 'SCMP_ACT_KILL_PROCESS' },
     ],
   });
-  expect(stepsOf(plan, 'seccomp')).toEqual([
+  expect(loadedFilters(plan)).toEqual([
     {
       op: 'seccomp',
       defaultAction: ERRNO | 38,
@@ -58,6 +63,7 @@ test('names become libseccomp numbers; errnoRet folds into the action, EPERM whe
       rules: [
         { syscall: 'read', action: ALLOW, conditions: [] },
         { syscall: 'write', action: ALLOW, conditions: [] },
+        { syscall: 'execve', action: ALLOW, conditions: [] },
         { syscall: 'mkdir', action: ERRNO | 1, conditions: [] },
         { syscall: 'reboot', action: KILL_PROCESS, conditions: [] },
       ],
@@ -79,7 +85,7 @@ test('conditions carry 64-bit values as decimal strings; valueTwo defaults to 0'
       },
     ],
   });
-  expect(stepsOf(plan, 'seccomp')[0].rules).toEqual([
+  expect(loadedFilters(plan)[0].rules).toEqual([
     {
       syscall: 'personality',
       action: ERRNO | 1,
@@ -93,11 +99,11 @@ test('conditions carry 64-bit values as decimal strings; valueTwo defaults to 0'
 
 test('two conditions on one argument become one rule each, as libseccomp takes them', () => {
   const plan = planWith({
-    defaultAction: 'SCMP_ACT_ERRNO',
+    defaultAction: 'SCMP_ACT_ALLOW',
     syscalls: [
       {
         names: ['personality'],
-        action: 'SCMP_ACT_ALLOW',
+        action: 'SCMP_ACT_ERRNO',
         args: [
           { index: 0, value: 0, op: 'SCMP_CMP_EQ' },
           { index: 0, value: 8, op: 'SCMP_CMP_EQ' },
@@ -105,7 +111,7 @@ test('two conditions on one argument become one rule each, as libseccomp takes t
       },
     ],
   });
-  expect(stepsOf(plan, 'seccomp')[0].rules.map((r) => r.conditions.map((c) => c.value))).toEqual([['0'], ['8']]);
+  expect(loadedFilters(plan)[0].rules.map((r) => r.conditions.map((c) => c.value))).toEqual([['0'], ['8']]);
 });
 
 test('a rule with the default action is left out (libseccomp refuses it; it changes nothing)', () => {
@@ -114,14 +120,18 @@ test('a rule with the default action is left out (libseccomp refuses it; it chan
     syscalls: [
       { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' },
       { names: ['rmdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+      { names: ['execve'], action: 'SCMP_ACT_ALLOW' },
     ],
   });
-  expect(stepsOf(plan, 'seccomp')[0].rules).toEqual([{ syscall: 'rmdir', action: ERRNO | 38, conditions: [] }]);
+  expect(loadedFilters(plan)[0].rules).toEqual([
+    { syscall: 'rmdir', action: ERRNO | 38, conditions: [] },
+    { syscall: 'execve', action: ALLOW, conditions: [] },
+  ]);
 });
 
 test('unknown syscall names are kept for the executor, which skips what libseccomp does not know', () => {
   const plan = planWith({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['future_syscall'], action: 'SCMP_ACT_ERRNO' }] });
-  expect(stepsOf(plan, 'seccomp')[0].rules.map((r) => r.syscall)).toEqual(['future_syscall']);
+  expect(loadedFilters(plan)[0].rules.map((r) => r.syscall)).toEqual(['future_syscall']);
 });
 
 describe('ordering (as runc)', () => {
@@ -134,9 +144,48 @@ describe('ordering (as runc)', () => {
     expect(plan.exec.seccomp).toEqual({ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [] });
   });
 
-  test('without it: before the capabilities are dropped (loading then needs CAP_SYS_ADMIN)', () => {
-    const ops = planWith(seccomp, false).init.map((s) => s.op);
-    expect(ops.slice(-4)).toEqual(['seccomp', 'dropBounding', 'setUser', 'setCaps']);
+  test('without it: loaded by exec too, init keeping CAP_SYS_ADMIN for it (execve drops it)', () => {
+    const plan = planWith(seccomp, false);
+    expect(plan.init.map((s) => s.op).slice(-3)).toEqual(['dropBounding', 'setUser', 'setCaps']);
+    expect(plan.init.some((s) => s.op === 'seccomp')).toBe(false);
+    expect(plan.exec.seccomp).toEqual({ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [] });
+    const [caps] = stepsOf(plan, 'setCaps');
+    const withoutFilter = stepsOf(buildInitPlan(specWith(() => {}), testContext()), 'setCaps')[0];
+    const sysAdmin = 1n << 21n;
+    expect(BigInt(withoutFilter.effective) & sysAdmin).toBe(0n);
+    expect(BigInt(caps.effective)).toBe(BigInt(withoutFilter.effective) | sysAdmin);
+    expect(BigInt(caps.permitted)).toBe(BigInt(withoutFilter.permitted) | sysAdmin);
+    expect([caps.inheritable, caps.ambient]).toEqual([withoutFilter.inheritable, withoutFilter.ambient]);
+  });
+
+  test('with noNewPrivileges no capability is kept for it', () => {
+    const [caps] = stepsOf(planWith(seccomp, true), 'setCaps');
+    expect(BigInt(caps.effective) & (1n << 21n)).toBe(0n);
+  });
+});
+
+describe('a profile that denies execve outright is refused, naming the field (nothing could run, or report)', () => {
+  const allowed = { names: ['execve'], action: 'SCMP_ACT_ALLOW' as const };
+  test.each([
+    [{ defaultAction: 'SCMP_ACT_ERRNO' }, 'linux.seccomp.defaultAction: SCMP_ACT_ERRNO applies to execve'],
+    [{ defaultAction: 'SCMP_ACT_KILL' }, 'linux.seccomp.defaultAction: SCMP_ACT_KILL applies to execve'],
+    [{ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }, 'linux.seccomp.defaultAction: SCMP_ACT_KILL_PROCESS applies'],
+    [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read', 'execve'], action: 'SCMP_ACT_TRAP' }] }, 'linux.seccomp.syscalls[0].action: SCMP_ACT_TRAP for execve'],
+  ])('%j', (seccomp, message) => {
+    const err = planError(seccomp);
+    expect(err.message).toContain(message);
+    expect(err.message).toContain('the profile must allow execve');
+  });
+
+  test.each([
+    [{ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [allowed] }],
+    [{ defaultAction: 'SCMP_ACT_LOG' }],
+    // A condition may let some execve through; a tracer may let a traced one run.
+    [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ ...allowed, action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0, op: 'SCMP_CMP_EQ' }] }] }],
+    [{ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ ...allowed, args: [{ index: 1, value: 0, op: 'SCMP_CMP_NE' }] }] }],
+    [{ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ ...allowed, action: 'SCMP_ACT_TRACE' }] }],
+  ])('%j is accepted', (seccomp) => {
+    expect(loadedFilters(planWith(seccomp as LinuxSeccomp))).toHaveLength(1);
   });
 });
 
@@ -188,7 +237,7 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
     ...extra,
   });
   const agentDoc = (plan: InitPlan, pid: number) => {
-    const step = stepsOf(plan, 'seccomp')[0];
+    const step = loadedFilters(plan)[0];
     return JSON.parse(step.listener!.stateParts.join(String(pid)));
   };
 
@@ -198,7 +247,7 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
       s.annotations = { a: 'b' };
     });
     const plan = buildInitPlan(spec, testContext({ containerId: 'c1' }));
-    const [step] = stepsOf(plan, 'seccomp');
+    const [step] = loadedFilters(plan);
     expect(step.flags).toBe(NEW_LISTENER);
     expect(step.rules).toEqual([{ syscall: 'mkdir', action: NOTIFY, conditions: [] }]);
     expect(step.listener!.path).toBe('/run/agent.sock');
@@ -226,12 +275,12 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
   });
 
   test('TSYNC takes TSYNC_ESRCH along, which the kernel needs to combine it with NEW_LISTENER; WAIT_KILLABLE_RECV is kept', () => {
-    const [step] = stepsOf(planWith(notify({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] })), 'seccomp');
+    const [step] = loadedFilters(planWith(notify({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] })));
     expect(step.flags).toBe(1 | NEW_LISTENER | 16 | 32);
   });
 
   test('listenerPath without a notifying rule is ignored (spec): no listener, no flag', () => {
-    const [step] = stepsOf(planWith({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }), 'seccomp');
+    const [step] = loadedFilters(planWith({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock' }));
     expect(step.flags).toBe(0);
     expect(step.listener).toBeUndefined();
   });
@@ -239,7 +288,7 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
   test('the listener travels to the C decoder intact; on exec\'s filter (after READY) the decoder refuses it', () => {
     const plan = planWith(notify({ listenerMetadata: 'm' }), true);
     expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
-    const [step] = stepsOf(plan, 'seccomp');
+    const [step] = loadedFilters(plan);
     const late: InitPlan = { ...plan, init: plan.init.filter((s) => s.op !== 'seccomp'), exec: { ...plan.exec, seccomp: step } };
     expect(() => native.decodePlan(encodePlan(late))).toThrow(/exec seccomp with a listener/);
     const flagless: InitPlan = { ...plan, init: plan.init.map((s) => (s.op === 'seccomp' ? { ...s, flags: 0 } : s)) };

@@ -127,6 +127,9 @@ export function configMountSteps(mounts: readonly ConfigMount[], ctx: PlanContex
   return mounts.flatMap((m) => mountSteps(m, env));
 }
 
+/** Filesystems mounted only on a directory of the rootfs itself, never through a symlink (as runc). */
+const DIRECTORY_ONLY_TYPES = new Set(['proc', 'sysfs']);
+
 function mountSteps(m: ConfigMount, env: MountEnv): InitStep[] {
   const target = m.destination;
   if (m.bind) {
@@ -155,6 +158,7 @@ function mountSteps(m: ConfigMount, env: MountEnv): InitStep[] {
       create: 'dir',
       // runc copies up for tmpfs only and ignores the option on anything else.
       ...(m.options.copyUp && m.type === 'tmpfs' ? { copyUp: true } : {}),
+      ...(DIRECTORY_ONLY_TYPES.has(m.type ?? '') ? { directoryOnly: true } : {}),
     }),
     ...propagationSteps(target, m.options),
     ...(readonlyLater(m) ? [] : setattrSteps(target, m.options)),

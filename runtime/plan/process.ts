@@ -6,12 +6,16 @@
 import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/types';
 import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
 import { PlanError } from './plan-error';
-import type { ConsoleStep, ExecSpec, InitStep, PlanContext, SeccompStep, SetrlimitStep, Stage1Step } from './types';
+import type { SeccompPlacement } from './seccomp';
+import type { ConsoleStep, ExecSpec, InitStep, PlanContext, SetrlimitStep, Stage1Step } from './types';
 
 /** runc's PATH for the lookup of args[0] when the environment has none. */
 export const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const DEFAULT_UMASK = 0o022;
+
+/** CAP_SYS_ADMIN as a bit of a capability mask. */
+const CAP_SYS_ADMIN_BIT = 1n << BigInt(capabilityNumber('CAP_SYS_ADMIN') as number);
 
 /** `spec.process`, with what every container process needs checked. */
 export function readProcess(spec: Spec): Process {
@@ -62,14 +66,17 @@ export function oomScoreAdjSteps(proc: Process): Stage1Step[] {
 }
 
 /**
- * The last init steps, in the order they must run: limits, working directory, credentials, and
- * the seccomp filter where runc loads it: with no_new_privs as late as possible (last, so that
- * the profile need not allow the credential changes); without it before the capabilities go,
- * since loading a filter then takes CAP_SYS_ADMIN.
+ * The last init steps, in the order they must run: limits, working directory, credentials. A
+ * filter with an agent is loaded where runc loads it (placement.init): without no_new_privs
+ * before the capabilities go, since loading a filter then takes CAP_SYS_ADMIN, with it last.
+ * Any other filter is loaded right before execve (ExecSpec.seccomp); without no_new_privs init
+ * keeps CAP_SYS_ADMIN for it until then (SeccompPlacement.keepSysAdmin).
  */
-export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap' | 'inheritedNofile'>, seccomp: SeccompStep | null): InitStep[] {
+export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap' | 'inheritedNofile'>, placement: SeccompPlacement): InitStep[] {
   const caps = capabilityMasks(proc.capabilities, ctx.lastCap);
+  const seccomp = placement.init;
   const privilegedSeccomp = seccomp && !proc.noNewPrivileges ? [seccomp] : [];
+  const untilSeccomp = placement.keepSysAdmin ? CAP_SYS_ADMIN_BIT : 0n;
   const steps: InitStep[] = [
     ...rlimitSteps(proc.rlimits, ctx.inheritedNofile),
     // As root, so a directory the user may not search can still be the working directory (as runc).
@@ -86,8 +93,8 @@ export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap' | '
     },
     {
       op: 'setCaps',
-      effective: caps.effective.toString(),
-      permitted: caps.permitted.toString(),
+      effective: (caps.effective | untilSeccomp).toString(),
+      permitted: (caps.permitted | untilSeccomp).toString(),
       inheritable: caps.inheritable.toString(),
       ambient: caps.ambient.toString(),
     },

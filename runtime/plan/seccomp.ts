@@ -192,6 +192,26 @@ function listener(seccomp: LinuxSeccomp, agent: AgentState, at: string): Seccomp
   return { path, stateParts: processStateParts(seccomp.listenerMetadata, agent) };
 }
 
+/** Actions after which a syscall has not run (TRACE is left out: a tracer may let it run). */
+const DENYING = new Set(['SCMP_ACT_KILL', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO']);
+
+/**
+ * The filter is loaded right before execve: a profile that denies execve outright could never
+ * start the container's process, and would end it silently (killed, or unable even to exit).
+ * Refused here instead, naming the field that denies it. A rule with argument conditions may let
+ * some execve through, so only unconditional verdicts count.
+ */
+function refuseDeniedExecve(seccomp: LinuxSeccomp, at: string): void {
+  const entries = (seccomp.syscalls ?? []).map((entry, i) => ({ entry, at: `${at}.syscalls[${i}]` })).filter(({ entry }) => Array.isArray(entry.names) && entry.names.includes('execve'));
+  if (entries.some(({ entry }) => !DENYING.has(entry.action))) return;
+  const how = 'so the container process could never start: the profile must allow execve (the runtime loads the filter right before it)';
+  const denying = entries.find(({ entry }) => !entry.args?.length);
+  if (denying) throw new PlanError(`${denying.at}.action`, `${denying.entry.action} for execve, ${how}`);
+  if (DENYING.has(seccomp.defaultAction)) {
+    throw new PlanError(`${at}.defaultAction`, `${seccomp.defaultAction} applies to execve (no rule of ${at}.syscalls allows it), ${how}`);
+  }
+}
+
 /**
  * The filter to load, or null without linux.seccomp. Syscall names are not checked here: the
  * executor skips the ones libseccomp does not know, as runc does, since profiles list syscalls
@@ -205,6 +225,7 @@ export function seccompStep(seccomp: LinuxSeccomp | undefined, agent: AgentState
     throw new PlanError(`${at}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be the default action (init itself must still make syscalls)');
   }
   const defaultAction = action(seccomp.defaultAction, seccomp.defaultErrnoRet, `${at}.defaultAction`, `${at}.defaultErrnoRet`);
+  refuseDeniedExecve(seccomp, at);
   const architectures = (seccomp.architectures ?? []).map((name, i) => lookup(ARCHITECTURES, name, `${at}.architectures[${i}]`, 'architecture'));
   const rules = (seccomp.syscalls ?? []).flatMap((entry, i) => syscallRules(entry, `${at}.syscalls[${i}]`, defaultAction));
   const notifies = rules.some((rule) => rule.action === NOTIFY);
@@ -219,14 +240,29 @@ export function seccompStep(seccomp: LinuxSeccomp | undefined, agent: AgentState
   return { op: 'seccomp', defaultAction, architectures, flags, rules, listener: listener(seccomp, agent, at) };
 }
 
+/** What placing a filter decided: where it is loaded, and what init must hold until then. */
+export interface SeccompPlacement {
+  init: SeccompStep | null;
+  exec: SeccompStep | null;
+  /**
+   * Without no_new_privs loading a filter takes CAP_SYS_ADMIN: init keeps it in its effective and
+   * permitted sets until the filter is loaded right before execve. execve recomputes both sets
+   * from the inheritable, ambient and bounding sets (and the file), so the program runs with
+   * exactly the capabilities of the config all the same.
+   */
+  keepSysAdmin: boolean;
+}
+
 /**
- * Where the filter is loaded. Without no_new_privs: an init step before the capability drop
- * (loading needs CAP_SYS_ADMIN then). With it: right before execve, after the exec fifo and the
- * startContainer hooks, so a profile need not allow what init does on its way; but a filter with
- * an agent is the last init step instead, as runc loads it before its fifo wait: its notify fd
- * must reach the parent before READY, since nobody listens on the sync socket after it.
+ * Where the filter is loaded. Once it is loaded the runtime makes no system call but execve, so
+ * that a profile need allow nothing of what init does on its way (fds, the lookup of args[0],
+ * signals, credentials, the exec fifo, startContainer hooks): ExecSpec.seccomp, with or without
+ * no_new_privs. A filter with an agent is an init step instead, as runc loads it before its fifo
+ * wait: its notify fd must reach the parent before READY, since nobody listens on the sync socket
+ * after it (without no_new_privs before the capability drop, with it the last init step).
  */
-export function seccompPlacement(step: SeccompStep | null, noNewPrivileges: boolean | undefined): { init: SeccompStep | null; exec: SeccompStep | null } {
-  if (!step) return { init: null, exec: null };
-  return noNewPrivileges && !step.listener ? { init: null, exec: step } : { init: step, exec: null };
+export function seccompPlacement(step: SeccompStep | null, noNewPrivileges: boolean | undefined): SeccompPlacement {
+  if (!step) return { init: null, exec: null, keepSysAdmin: false };
+  if (step.listener) return { init: step, exec: null, keepSysAdmin: false };
+  return { init: null, exec: step, keepSysAdmin: !noNewPrivileges };
 }

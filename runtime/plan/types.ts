@@ -128,6 +128,8 @@ export interface OpenRootStep {
  * `create` makes the target first when missing (with parents): a directory, or an empty file
  * (for binds of non-directories). `ignoreMissing` turns ENOENT on the target or the source into
  * a skipped step (readonlyPaths of paths the rootfs lacks).
+ * Whatever the step, a target inside the root that resolves to the root itself is refused
+ * (a symlink to "/" or ".."): no mount ever covers the container's root.
  * For a flags value holding MS_BIND|MS_REMOUNT the executor adds the flags the kernel locks on
  * that mount (nodev, nosuid, noexec, rdonly, atime flags as found by statfs), as it must inside
  * a user namespace.
@@ -148,6 +150,12 @@ export interface MountStep {
    * hard links become copies, as in runc and crun). Missing: false.
    */
   copyUp?: boolean;
+  /**
+   * The target, when it exists, must be a directory itself, not a symlink to one nor anything
+   * else (proc and sysfs, as runc: a link there would put them elsewhere, over the root even).
+   * Missing: false.
+   */
+  directoryOnly?: boolean;
   /**
    * An id-mapped bind mount (options "idmap"/"ridmap" with mounts[].uidMappings/gidMappings):
    * the source is cloned detached (open_tree), given the mapping of a user namespace made for
@@ -209,6 +217,15 @@ export interface PivotRootStep {
 /** --no-pivot: MS_MOVE the open root onto / and chroot into it. */
 export interface MoveRootStep {
   op: 'moveRoot';
+}
+
+/**
+ * No mount namespace of the container's own (none, or one joined by path): chroot into the open
+ * root. pivot_root and MS_MOVE would change the root of every process of a namespace that is
+ * not the container's.
+ */
+export interface ChrootRootStep {
+  op: 'chrootRoot';
 }
 
 /**
@@ -455,6 +472,18 @@ export interface ConfigureNetDeviceStep {
   purpose?: string;
 }
 
+/**
+ * keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): init leaves the caller's session keyring for one
+ * of the container's own (made when no keyring of that name is found), then adds `permSet`
+ * (KEY_*_* bits) to its permissions. A kernel without keys is no failure.
+ */
+export interface JoinSessionKeyringStep {
+  op: 'joinSessionKeyring';
+  /** The keyring's description; null: a new anonymous keyring. */
+  name: string | null;
+  permSet: number;
+}
+
 export type InitStep =
   | BecomeRootStep
   | UnshareStep
@@ -466,6 +495,7 @@ export type InitStep =
   | MkdirStep
   | PivotRootStep
   | MoveRootStep
+  | ChrootRootStep
   | MaskPathStep
   | SethostnameStep
   | SetdomainnameStep
@@ -486,7 +516,8 @@ export type InitStep =
   | ConsoleStep
   | ConfigureNetDeviceStep
   | MountSetattrStep
-  | SetAffinityStep;
+  | SetAffinityStep
+  | JoinSessionKeyringStep;
 
 // ---------------------------------------------------------------------------------------------
 // exec
@@ -515,12 +546,14 @@ export interface ExecSpec {
    */
   startContainerHooks?: RunHooksStep | null;
   /**
-   * A filter loaded as the very last act before execve, after the fifo and startContainer hooks,
-   * so a profile need not allow what init does on its way. Only with no_new_privs: without it
-   * the filter must be loaded by an init step while init still has CAP_SYS_ADMIN; a filter with
-   * a `listener` is an init step too (its fd goes to the parent before READY). The parent
-   * refuses a filter that did not compile before any clone, so only seccomp(2) itself can fail
-   * here (reported on init's stderr, exit 127).
+   * A filter loaded as the very last act before execve, after the fifo and startContainer hooks:
+   * once it is loaded init makes no system call but execve, so a profile need allow nothing of
+   * what init does on its way. Without no_new_privs init still holds CAP_SYS_ADMIN here (the
+   * setCaps step kept it), which loading takes; execve drops it. A filter with a `listener` is
+   * an init step instead (its fd goes to the parent before READY). The parent refuses a filter
+   * that did not compile before any clone, so only seccomp(2) and execve can fail here (reported
+   * on init's stderr naming the filter, exit 127; a profile that denies execve outright is
+   * refused by the plan, since under it nothing could be reported).
    */
   seccomp?: SeccompStep | null;
 }
@@ -553,6 +586,8 @@ export interface PlanContext {
   /** `create` waits for `start` through the exec fifo; false runs straight to execve. */
   withFifo: boolean;
   noPivot: boolean;
+  /** --no-new-keyring: the container keeps the caller's session keyring. Missing: false. */
+  noNewKeyring?: boolean;
   /** Extra fds (3 .. 3+n-1) that the container inherits (--preserve-fds). */
   preserveFds: number;
   /** /proc/sys/kernel/cap_last_cap of the host. */

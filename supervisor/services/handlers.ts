@@ -1,10 +1,11 @@
 /** grpc-js handler shapes for promise-returning implementations, errors mapped by ./status.ts. */
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from '../daemon/logger';
 import { toServiceError } from './status';
 
 export type UnaryHandler = (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => void;
 export type StreamHandler = (call: ServerWritableStream<any, any>) => void;
+export type ClientStreamHandler = (call: ServerReadableStream<any, any>, callback: sendUnaryData<any>) => void;
 
 export function unary<Req, Res>(log: Logger, method: string, fn: (req: Req) => Promise<Res> | Res): UnaryHandler {
   return (call, callback) => {
@@ -19,19 +20,24 @@ export function unary<Req, Res>(log: Logger, method: string, fn: (req: Req) => P
 
 /**
  * A server stream fed by `fn`, which writes through `send` and returns when done; `cancelled()`
- * turns true when the client goes away (then nothing more is written).
+ * turns true when the client goes away (then nothing more is written). `send` resolves once the
+ * stream can take more (a producer that awaits it goes at the client's pace).
  */
 export function serverStream<Req, Res>(
   log: Logger,
   method: string,
-  fn: (req: Req, send: (msg: Res) => void, cancelled: () => boolean, call: ServerWritableStream<Req, Res>) => Promise<void>,
+  fn: (req: Req, send: (msg: Res) => Promise<void>, cancelled: () => boolean, call: ServerWritableStream<Req, Res>) => Promise<void>,
 ): StreamHandler {
   return (call) => {
     let gone = false;
-    call.on('cancelled', () => (gone = true));
-    call.on('error', () => (gone = true));
-    const send = (msg: Res) => {
-      if (!gone) call.write(msg);
+    const drained: (() => void)[] = [];
+    const wake = () => drained.splice(0).forEach((f) => f());
+    call.on('cancelled', () => ((gone = true), wake()));
+    call.on('error', () => ((gone = true), wake()));
+    call.on('drain', wake);
+    const send = (msg: Res): Promise<void> => {
+      if (gone || call.write(msg)) return Promise.resolve();
+      return new Promise((resolve) => drained.push(resolve));
     };
     Promise.resolve()
       .then(() => fn(call.request as Req, send, () => gone, call))
@@ -44,4 +50,36 @@ export function serverStream<Req, Res>(
         },
       );
   };
+}
+
+/**
+ * A client stream: `fn` reads the messages (an async iterable that ends when the client ends the
+ * stream or goes away) and returns the one reply. A message is read only when `fn` asks for the
+ * next, so a slow `fn` holds the client back through HTTP/2 flow control.
+ */
+export function clientStream<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (requests: AsyncIterable<Req>) => Promise<Res>,
+): ClientStreamHandler {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => fn(readRequests<Req>(call)))
+      .then(
+        (res) => callback(null, res),
+        (err) => {
+          if (!call.cancelled) callback(toServiceError(err, log, method));
+        },
+      );
+  };
+}
+
+async function* readRequests<Req>(call: ServerReadableStream<Req, unknown>): AsyncGenerator<Req> {
+  try {
+    for await (const req of call) yield req as Req;
+  } catch (err) {
+    // A client that went away: grpc-js destroyed the stream, which ends the iteration early.
+    if (call.cancelled) return;
+    throw err;
+  }
 }

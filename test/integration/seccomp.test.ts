@@ -6,11 +6,11 @@
 import * as fs from 'fs';
 import type { Config } from '../helpers/bundle';
 import { containerFixtures } from '../helpers/fixtures';
+import { allowListProfile, BUSYBOX_ECHO, BUSYBOX_REDIRECT, BUSYBOX_SLEEP, type Seccomp } from '../helpers/seccomp-profiles';
 import { uniqueId } from '../helpers/tsrun';
 
 const fx = containerFixtures();
 
-type Seccomp = NonNullable<Config['linux']['seccomp']>;
 
 function run(script: string, seccomp: Seccomp, edit?: (c: Config) => void) {
   const b = fx.bundle(['sh', '-c', script], (c) => {
@@ -32,7 +32,7 @@ const MKDIR_AND_TOUCH = 'mkdir /dev/shm/d 2>&1; touch /dev/shm/f && echo touched
 
 describe.each([
   ['with noNewPrivileges (filter loaded last)', true],
-  ['without noNewPrivileges (filter loaded before the capability drop)', false],
+  ['without noNewPrivileges (filter loaded last too, init keeping CAP_SYS_ADMIN for it)', false],
 ])('%s', (_, noNewPrivileges) => {
   test.each([
     [1, 'Operation not permitted'],
@@ -80,20 +80,62 @@ test('an argument condition: chmod to 0700 is refused, chmod to 0755 is not', ()
 });
 
 test('default SCMP_ACT_ERRNO with an allow list: sh can echo, and what is not listed is refused', () => {
-  // What busybox sh needs to start and echo, and what init does between loading the filter and execve.
-  const allowed: [string, ...string[]] = [
-    'arch_prctl', 'brk', 'close', 'close_range', 'execve', 'exit', 'exit_group', 'faccessat2', 'fcntl', 'getpid',
-    'getppid', 'getrandom', 'getuid', 'mprotect', 'newfstatat', 'openat', 'prctl', 'prlimit64', 'readlink', 'rseq',
-    'rt_sigaction', 'rt_sigprocmask', 'sendto', 'set_robust_list', 'set_tid_address', 'uname', 'write',
-  ];
-  const r = run('echo hi; cd /proc', {
-    defaultAction: 'SCMP_ACT_ERRNO',
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-    syscalls: [{ names: allowed, action: 'SCMP_ACT_ALLOW' }],
-  });
+  // What busybox sh needs to start and echo: nothing of what init does on its way to execve.
+  const r = run('echo hi; cd /proc', allowListProfile(BUSYBOX_ECHO));
   expect(r.stdout).toBe('hi\n');
   expect(r.stderr).toMatch(/can't cd to \/proc: Operation not permitted/);
   expect(r.code).toBe(2);
+});
+
+describe.each([
+  ['with noNewPrivileges', true],
+  ['without noNewPrivileges', false],
+])('a pre-2020 allow list (no close_range, faccessat2, fcntl, openat, sendto) runs the container %s', (_, noNewPrivileges) => {
+  const edit = (c: Config) => {
+    c.process.noNewPrivileges = noNewPrivileges;
+  };
+
+  test('run', () => {
+    const r = run('echo hi', allowListProfile(BUSYBOX_ECHO), edit);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'hi\n', '']);
+  });
+
+  test('create, start, exec', async () => {
+    const b = fx.bundle(['sleep', '30'], (c) => {
+      edit(c);
+      c.root.readonly = false;
+      c.linux.seccomp = allowListProfile([...BUSYBOX_ECHO, ...BUSYBOX_REDIRECT, ...BUSYBOX_SLEEP]);
+    });
+    const id = fx.tsrun.track(uniqueId('seccomp'));
+    expect(fx.tsrun.cmd(['create', '-b', b.dir, id]).stderr).toBe('');
+    expect(fx.tsrun.cmd(['start', id]).stderr).toBe('');
+    const r = fx.tsrun.cmd(['exec', id, 'sh', '-c', 'echo execd > /tmp/exec-out']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(fs.readFileSync(`${b.rootfs}/tmp/exec-out`, 'utf8')).toBe('execd\n');
+    expect(fx.tsrun.state(id).status).toBe('running');
+  });
+});
+
+describe('a profile that denies execve says so, never a silent signal', () => {
+  test.each<[string, Seccomp]>([
+    ['SCMP_ACT_KILL with nothing allowed', { defaultAction: 'SCMP_ACT_KILL' }],
+    ['SCMP_ACT_KILL_PROCESS with nothing allowed', { defaultAction: 'SCMP_ACT_KILL_PROCESS' }],
+    ['SCMP_ACT_ERRNO with nothing allowed', { defaultAction: 'SCMP_ACT_ERRNO' }],
+    ['an allow list without execve', allowListProfile(BUSYBOX_ECHO.filter((name) => name !== 'execve'))],
+  ])('%s: create fails naming linux.seccomp and execve, nothing left', (_, seccomp) => {
+    expectCleanFailure(seccomp, /linux\.seccomp\.defaultAction: SCMP_ACT_\w+ applies to execve .*the profile must allow execve/);
+  });
+
+  test('an execve the filter refuses at run time (a condition the plan cannot judge) names the filter', () => {
+    const NEVER_NULL = 0;
+    const r = run('echo unreachable', {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: NEVER_NULL, op: 'SCMP_CMP_NE' }] }],
+    });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('tsrun: exec "/bin/sh": EPERM (after the seccomp filter was loaded: the profile must allow execve)\n');
+    expect(r.code).toBe(127);
+  });
 });
 
 /** create must fail with one line on stderr matching `pattern`, and leave no state and no container. */
@@ -134,5 +176,29 @@ describe('SCMP_ACT_NOTIFY that cannot work is refused, naming where it is (secco
     ],
   ])('%s', (_, seccomp, pattern) => {
     expectCleanFailure(seccomp, pattern);
+  });
+});
+
+describe('without noNewPrivileges init keeps CAP_SYS_ADMIN until the filter is loaded: the process never has it', () => {
+  test.each([0, 1000])('uid %d: the same capability sets as without a filter', (uid) => {
+    const caps = (seccomp: Seccomp | undefined) => {
+      const b = fx.bundle(['sh', '-c', 'grep ^Cap /proc/self/status'], (c) => {
+        c.process.user = { uid, gid: uid };
+        c.process.noNewPrivileges = false;
+        if (seccomp) c.linux.seccomp = seccomp;
+      });
+      const r = fx.tsrun.cmd(['run', '-b', b.dir, fx.tsrun.track(uniqueId('seccomp'))]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return r.stdout;
+    };
+    const CAP_SYS_ADMIN = 1n << 21n;
+    const capSet = (status: string, set: string): bigint => {
+      const hex = new RegExp(`^${set}:\\s+([0-9a-f]+)$`, 'm').exec(status)?.[1];
+      if (!hex) throw new Error(`no ${set} in ${status}`);
+      return BigInt(`0x${hex}`);
+    };
+    const filtered = caps({ defaultAction: 'SCMP_ACT_ALLOW' });
+    expect(filtered).toBe(caps(undefined));
+    expect([capSet(filtered, 'CapEff') & CAP_SYS_ADMIN, capSet(filtered, 'CapPrm') & CAP_SYS_ADMIN]).toEqual([0n, 0n]);
   });
 });

@@ -210,6 +210,7 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("create", CreateKind(s.u.mount.create));
     o.Set("ignoreMissing", static_cast<bool>(s.u.mount.ignore_missing));
     if (s.u.mount.copy_up) o.Set("copyUp", true); /* optional in types.ts: absent means false */
+    if (s.u.mount.directory_only) o.Set("directoryOnly", true);
     if (s.u.mount.idmap_uid_map) {
       Napi::Object idmap = Napi::Object::New(env);
       idmap.Set("uidMap", s.u.mount.idmap_uid_map);
@@ -359,6 +360,10 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("cpus", cpus);
     break;
   }
+  case OP_JOIN_SESSION_KEYRING:
+    o.Set("name", s.u.keyring.name ? Napi::Value(Napi::String::New(env, s.u.keyring.name)) : env.Null());
+    o.Set("permSet", s.u.keyring.perm_set);
+    break;
   case OP_MEMORY_POLICY: {
     o.Set("mode", s.u.mempolicy.mode);
     Napi::Array nodes = Napi::Array::New(env, s.u.mempolicy.n_nodes);

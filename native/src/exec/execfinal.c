@@ -90,9 +90,9 @@ static int lookup(const char *file, const char *search_path, char out[PATH_MAX])
   return seen_eacces ? EACCES : ENOENT;
 }
 
-/* After READY nobody listens on the sync socket: say what failed on the container's stderr.
- * `err` 0: `path` says it all. */
-_Noreturn static void die_after_ready(const char *what, const char *path, int err) {
+/* After READY nobody listens on the sync socket: say what failed on the container's stderr,
+ * `why` (if any) after the errno. `err` 0: `path` says it all. */
+_Noreturn static void die_after_ready_because(const char *what, const char *path, int err, const char *why) {
   char msg[PATH_MAX + FAILURE_DETAIL_MAX + 128];
   char *end = msg + sizeof msg;
   const char *name = strerrorname_np(err); /* a table lookup: safe here */
@@ -104,9 +104,18 @@ _Noreturn static void die_after_ready(const char *what, const char *path, int er
     pos = txt_append(pos, end, ": ");
     pos = txt_append(pos, end, name ? name : "unknown error");
   }
+  if (why) {
+    pos = txt_append(pos, end, " (");
+    pos = txt_append(pos, end, why);
+    pos = txt_append(pos, end, ")");
+  }
   pos = txt_append(pos, end, "\n");
   write_all(2, msg, (size_t)(pos - msg));
   _exit(127);
+}
+
+_Noreturn static void die_after_ready(const char *what, const char *path, int err) {
+  die_after_ready_because(what, path, err, NULL);
 }
 
 static void exit_on_signal(int sig) { _exit(128 + sig); }
@@ -165,7 +174,14 @@ _Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds
   if (sync_send_type(fds->sync, MSG_READY) < 0) _exit(1);
   if (e->fifo_name) wait_for_start(e, fds->fifo_dir, host_pid);
   else run_start_hooks(e, host_pid);
+  /* Nothing but execve after the filter: the profile need allow nothing else. */
   if (e->seccomp && seccomp_filter_load(&e->seccomp->u.seccomp, NULL, &f) < 0) die_after_ready("load seccomp filter:", f.detail, f.err);
   execve(path, e->args, e->env);
-  die_after_ready("exec", path, errno);
+  if (!e->seccomp) die_after_ready("exec", path, errno);
+  /* The message may not get out (the profile may deny write, even exit): nothing else can. */
+  err = errno;
+  char quoted[PATH_MAX + 2];
+  char *pos = txt_append(quoted, quoted + sizeof quoted, "\"");
+  txt_append(txt_append(pos, quoted + sizeof quoted, path), quoted + sizeof quoted, "\"");
+  die_after_ready_because("exec", quoted, err, "after the seccomp filter was loaded: the profile must allow execve");
 }

@@ -111,6 +111,39 @@ int inroot_open(int rootfd, const char *path, int create, struct tsrun_failure *
   return walk_create(rootfd, buf, create, (mode_t)mode, 0, f);
 }
 
+int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure *f) {
+  if (rootfd < 0) return no_root(path, f);
+  int fd = resolve(rootfd, path, O_NOFOLLOW);
+  if (fd < 0) return errno == ENOENT ? 0 : fail(f, errno, "openat2", path);
+  struct stat st;
+  int rc = fstat(fd, &st);
+  int err = errno;
+  close(fd);
+  if (rc < 0) return fail(f, err, "fstat", path);
+  return S_ISDIR(st.st_mode) ? 0 : fail(f, ENOTDIR, "must be an ordinary directory, not a symlink or a file:", path);
+}
+
+/* Every component of `path` is "." or "..": it names the root itself. */
+static int names_root(const char *path) {
+  for (const char *p = path; *p;) {
+    while (*p == '/') p++;
+    const char *start = p;
+    while (*p && *p != '/') p++;
+    size_t len = (size_t)(p - start);
+    if (len > 2 || (len > 0 && (start[0] != '.' || (len == 2 && start[1] != '.')))) return 0;
+  }
+  return 1;
+}
+
+int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failure *f) {
+  if (names_root(path)) return 0;
+  struct stat root, st;
+  if (fstat(rootfd, &root) < 0) return fail(f, errno, "fstat", "/");
+  if (fstat(fd, &st) < 0) return fail(f, errno, "fstat", path);
+  if (root.st_dev != st.st_dev || root.st_ino != st.st_ino) return 0;
+  return fail(f, ELOOP, "resolves to the container's root itself:", path);
+}
+
 int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f) {
   if (rootfd < 0) return no_root(path, f);
   char buf[PATH_MAX];

@@ -13,6 +13,14 @@
  * target first, with its missing parents (directories 0755, a file 0644). */
 int inroot_open(int rootfd, const char *path, int create, struct tsrun_failure *f);
 
+/* 0 when `path` beneath the root is missing or a directory itself (not a symlink to one), else
+ * ENOTDIR naming it. */
+int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure *f);
+
+/* -1 (ELOOP naming `path`) when `fd`, which `path` resolved to, is the root itself while `path`
+ * names something below it (a symlink to "/" or ".." on the way), else 0. */
+int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failure *f);
+
 /* mkdir -p beneath the root; the last directory gets `mode`, parents 0755. An existing
  * directory is fine. The umask does not apply. */
 int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f);

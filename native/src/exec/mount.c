@@ -47,6 +47,7 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
   const char *target = m->target;
   char fd_path[32];
   int target_fd = -1;
+  if (m->directory_only && inroot_require_directory(rootfd, m->target, f) < 0) return -1;
   if (m->in_root || m->create != CREATE_NONE) {
     /* A plain target to create is created beneath "/" with the same walk. */
     int base = m->in_root ? rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -54,6 +55,11 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
     target_fd = inroot_open(base, m->target, m->create, f);
     if (!m->in_root) close(base);
     if (target_fd < 0) return skip_missing(m, f->err, f) ? 0 : -1;
+    /* No mount covers the container's root, whatever a symlink of the rootfs says. */
+    if (m->in_root && inroot_refuse_root(rootfd, target_fd, m->target, f) < 0) {
+      close(target_fd);
+      return -1;
+    }
     /* Mount onto what was resolved, not onto a path that could be swapped for a symlink. */
     if (m->in_root) target = txt_fd_path(fd_path, target_fd);
   }
@@ -146,6 +152,14 @@ int root_move(int *rootfd, struct tsrun_failure *f) {
   if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "moveRoot");
   if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
   if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return fail(f, errno, "mount MS_MOVE", "/");
+  if (chroot(".") < 0) return fail(f, errno, "chroot", ".");
+  if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
+  return reopen_root(rootfd, f);
+}
+
+int root_chroot(int *rootfd, struct tsrun_failure *f) {
+  if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "chrootRoot");
+  if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
   if (chroot(".") < 0) return fail(f, errno, "chroot", ".");
   if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
   return reopen_root(rootfd, f);

@@ -34,7 +34,8 @@
  *    7 openRoot       str path
  *    8 mount          optstr source, str target, bool inRoot, optstr fstype, u32 flags,
  *                     optstr data, u8 create (0 none, 1 dir, 2 file), bool ignoreMissing,
- *                     bool copyUp (only with inRoot), bool hasIdmap, then when set:
+ *                     bool copyUp (only with inRoot), bool directoryOnly (only with inRoot),
+ *                     bool hasIdmap, then when set:
  *                     str idmap.uidMap, str idmap.gidMap, bool idmap.recursive
  *                     (only for a bind with a source, inRoot)
  *    9 mknod          str target, u32 mode, u32 major, u32 minor, u32 uid, u32 gid
@@ -76,6 +77,8 @@
  *                     in text, converted to binary by the decoder
  *  120 mountSetattr   str target, bool inRoot, u32 attrSet, u32 attrClr     init
  *  130 setAffinity    list<u32> cpus (at least one, each < 1024)           stage1, init
+ *  140 joinSessionKeyring  optstr name, u32 permSet                        init
+ *  150 chrootRoot     -                                                    init
  *
  * An op not allowed in its phase, an unknown op, a bad enum or bool value, a length running past
  * the end, trailing bytes or a wrong magic/version make the whole plan invalid.
@@ -417,6 +420,8 @@ static int op_allowed(uint8_t op, int phase) {
   case OP_CONFIGURE_NET_DEVICE: return phase == IN_INIT;
   case OP_MOUNT_SETATTR: return phase == IN_INIT;
   case OP_SET_AFFINITY: return phase == IN_STAGE1 || phase == IN_INIT;
+  case OP_JOIN_SESSION_KEYRING:
+  case OP_CHROOT_ROOT: return phase == IN_INIT;
   default: return op >= OP_BECOME_ROOT && op <= OP_SECCOMP && phase == IN_INIT;
   }
 }
@@ -462,6 +467,8 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     m->ignore_missing = rd_bool(r, "mount ignoreMissing");
     m->copy_up = rd_bool(r, "mount copyUp");
     if (!r->failed && m->copy_up && !m->in_root) bad(r, "mount copyUp without inRoot");
+    m->directory_only = rd_bool(r, "mount directoryOnly");
+    if (!r->failed && m->directory_only && !m->in_root) bad(r, "mount directoryOnly without inRoot");
     if (rd_bool(r, "mount hasIdmap")) {
       m->idmap_uid_map = rd_str(r, "mount idmap uidMap");
       m->idmap_gid_map = rd_str(r, "mount idmap gidMap");
@@ -534,6 +541,10 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     s->u.setattr.attr_clr = rd_u32(r, "mountSetattr attrClr");
     break;
   case OP_SET_AFFINITY: rd_affinity(r, &s->u.affinity); break;
+  case OP_JOIN_SESSION_KEYRING:
+    s->u.keyring.name = rd_optstr(r, "joinSessionKeyring name");
+    s->u.keyring.perm_set = rd_u32(r, "joinSessionKeyring permSet");
+    break;
   case OP_SCHEDULER: rd_scheduler(r, &s->u.sched); break;
   case OP_IO_PRIORITY:
     s->u.ioprio.io_class = rd_u32(r, "ioPriority ioClass");
@@ -542,7 +553,7 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     if (!r->failed && s->u.ioprio.level > 7) bad(r, "ioPriority level above 7");
     break;
   case OP_MEMORY_POLICY: rd_mempolicy(r, &s->u.mempolicy.mode, &s->u.mempolicy.nodes, &s->u.mempolicy.n_nodes); break;
-  default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs, parentHooks: no fields */
+  default: break; /* becomeRoot, pivotRoot, moveRoot, chrootRoot, noNewPrivs, parentHooks: no fields */
   }
 }
 
@@ -666,6 +677,7 @@ const char *plan_op_name(uint8_t op) {
       [OP_CONSOLE] = "console",
       [OP_MOVE_NET_DEVICE] = "moveNetDevice", [OP_CONFIGURE_NET_DEVICE] = "configureNetDevice",
       [OP_MOUNT_SETATTR] = "mountSetattr", [OP_SET_AFFINITY] = "setAffinity",
+      [OP_JOIN_SESSION_KEYRING] = "joinSessionKeyring", [OP_CHROOT_ROOT] = "chrootRoot",
   };
   return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
 }

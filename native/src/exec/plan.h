@@ -54,6 +54,10 @@ enum plan_op {
   OP_MOUNT_SETATTR = 120,
   /* CPU affinity (affinity.c): from 130 up. */
   OP_SET_AFFINITY = 130,
+  /* The session keyring (keyring.c): from 140 up. */
+  OP_JOIN_SESSION_KEYRING = 140,
+  /* The root change without a mount namespace of the container's own (mount.c): from 150 up. */
+  OP_CHROOT_ROOT = 150,
 };
 
 /* RunHooksStep.kind */
@@ -82,6 +86,7 @@ struct mount_step {
   uint8_t create; /* enum create_kind */
   uint8_t ignore_missing;
   uint8_t copy_up; /* tmpcopyup: copy the covered directory's tree into the new mount (copyup.c) */
+  uint8_t directory_only; /* an existing target must be a directory, not a symlink (proc, sysfs) */
   /* An id-mapped bind (idmap.c): uid_map and gid_map text of the mapping, NULL when not id-mapped. */
   const char *idmap_uid_map;
   const char *idmap_gid_map;
@@ -213,6 +218,7 @@ struct plan_step {
     struct netdev_step netdev;
     struct mount_setattr_step setattr;
     struct affinity_step affinity;
+    struct { const char *name; uint32_t perm_set; } keyring; /* name NULL: an anonymous keyring */
   } u;
 };
 
