@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { readTar, TarError } from '../../supervisor/archive/tar';
-import { SeededRandom } from '../helpers/seeded-random';
+import { SeededRandom } from '../helpers/seeded-choices';
 import { base256, BLOCK, END, extended, header, pad, paxData, type Magic } from '../helpers/tar-forge';
 
 jest.setTimeout(300_000);
