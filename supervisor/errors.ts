@@ -3,7 +3,7 @@
  * (services/status.ts maps them). The message is what the client prints.
  */
 export type ErrorKind =
-  'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION' | 'OUT_OF_RANGE' | 'UNIMPLEMENTED' | 'UNAVAILABLE' | 'INTERNAL';
+  'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION' | 'OUT_OF_RANGE' | 'RESOURCE_EXHAUSTED' | 'UNIMPLEMENTED' | 'UNAVAILABLE' | 'INTERNAL';
 
 export class SupervisorError extends Error {
   constructor(

@@ -43,6 +43,7 @@ export class Supervisor {
     this.containers = new ContainerStore(paths.root);
     this.tasks = new TaskManager(paths.state, this.events, log);
     this.snapshots = new OverlaySnapshotter(paths.root);
+    this.snapshots.onRemoveError = (tree, err) => log.warn(`snapshots: could not remove ${tree} (tried again at the next start): ${err.message}`);
   }
 
   /** Use `images` for image references; its removals collect the layers no remaining image uses. */
@@ -57,11 +58,16 @@ export class Supervisor {
   /** Read the records back and re-attach to every task (after a start or a restart). */
   async recover(): Promise<void> {
     for (const id of this.containers.load()) this.log.warn(`container ${id}: its create did not finish; removed`);
-    for (const name of this.snapshots.removeLeftovers()) this.log.warn(`snapshots: removed the unfinished unpack ${name}`);
+    for (const name of this.snapshots.removeLeftovers()) this.log.warn(`snapshots: removing the leftover ${name} in the background`);
     const ids = new Set(this.containers.list().map((c) => c.id));
     for (const key of this.snapshots.activeKeys().filter((k) => !ids.has(k))) {
-      removeImageContainerFiles(this, key);
-      this.log.warn(`snapshots: removed the writable layer of ${key}, which has no container`);
+      // A leftover that cannot go now must not keep tsrund from starting: the next start retries.
+      try {
+        removeImageContainerFiles(this, key);
+        this.log.warn(`snapshots: removed the writable layer of ${key}, which has no container`);
+      } catch (err) {
+        this.log.warn(`snapshots: could not remove the writable layer of ${key}, which has no container (tried again at the next start): ${(err as Error).message}`);
+      }
     }
     await this.tasks.recover();
     this.ready = true;

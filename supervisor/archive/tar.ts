@@ -24,7 +24,12 @@
  * headers, pax records and GNU long names are buffered (each at most 1 MiB). Malformed input
  * throws a TarError naming the entry and byte offset: bad header checksum, a number field that is
  * not octal/base-256, an archive that ends inside an entry, an unsupported entry type (GNU
- * sparse files, volume headers, ...). A plain end of input, one or two zero blocks: the end.
+ * sparse files, volume headers, ...). So does input that tar readers read differently (GNU tar
+ * and Python's tarfile disagree, so an image scanner may see other files than the unpack): two
+ * extended headers of a kind for one entry, a long name and a pax path, a body after a
+ * non-file, names that are not UTF-8, a global path or size. The pax size, path, linkpath, uid,
+ * gid, uname, gname and mtime override the ustar fields (the size also says where the next
+ * header is). A plain end of input, one or two zero blocks: the end.
  *
  * Writing:
  *
@@ -36,6 +41,7 @@
  * The writer emits ustar headers and a pax header before any entry whose path or link name does
  * not fit ustar's fields (or is not ASCII), or whose numbers overflow them.
  */
+import { isUtf8 } from 'buffer';
 import { Readable, type Writable } from 'stream';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
@@ -71,6 +77,7 @@ export class TarError extends Error {
 
 const BLOCK = 512;
 const MAX_META = 1 << 20;
+const padding = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
 const TYPES: Record<string, TarEntryType> = {
@@ -87,7 +94,7 @@ const TYPES: Record<string, TarEntryType> = {
 
 /** Pulls exact byte counts out of a stream of chunks. */
 class ByteSource {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   /** Bytes handed out so far (for error messages). */
   position = 0;
@@ -98,7 +105,11 @@ class ByteSource {
     while (this.buf.length < n && !this.ended) {
       const r = await this.it.next();
       if (r.done) this.ended = true;
-      else this.buf = this.buf.length === 0 ? Buffer.from(r.value) : Buffer.concat([this.buf, Buffer.from(r.value)]);
+      else {
+        // Buffer.from(buffer) would copy every byte; only strings need converting.
+        const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+        this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      }
     }
   }
 
@@ -120,7 +131,7 @@ class ByteSource {
   async skip(n: number): Promise<number> {
     let left = n;
     while (left > 0) {
-      const got = await this.readSome(Math.min(left, 1 << 16));
+      const got = await this.readSome(left);
       if (got.length === 0) break;
       left -= got.length;
     }
@@ -132,13 +143,25 @@ class ByteSource {
   }
 }
 
+/**
+ * Extended headers that apply to the next entry. Each kind at most once: when an entry has two
+ * pax headers, two long names, or a long name and a pax path, tar readers disagree on which one
+ * wins (GNU tar: the last or the pax one; Python's tarfile: the first), so such input is refused
+ * rather than read one way while a scanner reads it the other.
+ */
+interface Pending {
+  pax: Record<string, Buffer> | null;
+  longName: string | null;
+  longLink: string | null;
+}
+
+const META_KIND: Record<string, keyof Pending> = { x: 'pax', L: 'longName', K: 'longLink' };
+
 /** The entries of a tar stream, in order. */
 export async function* readTar(input: AsyncIterable<Buffer | string>): AsyncGenerator<TarEntry> {
   const src = new ByteSource(input[Symbol.asyncIterator]());
   let globalPax: Record<string, Buffer> = {};
-  let localPax: Record<string, Buffer> = {};
-  let longName: string | null = null;
-  let longLink: string | null = null;
+  let pending: Pending = { pax: null, longName: null, longLink: null };
   let current: BodyStream | null = null;
   try {
     for (;;) {
@@ -150,7 +173,10 @@ export async function* readTar(input: AsyncIterable<Buffer | string>): AsyncGene
       const block = await src.read(BLOCK);
       if (block.length === 0) return;
       if (block.length < BLOCK) throw new TarError(`tar: input ends inside a header at byte ${at}`);
-      if (block.equals(ZERO_BLOCK)) return;
+      if (block.equals(ZERO_BLOCK)) {
+        if (pending.pax || pending.longName !== null || pending.longLink !== null) throw new TarError(`tar: the archive ends after an extended header, before its entry (at byte ${at})`);
+        return;
+      }
       const raw = parseRawHeader(block, at);
       const padded = Math.ceil(raw.size / BLOCK) * BLOCK;
       if (raw.typeflag === 'x' || raw.typeflag === 'g' || raw.typeflag === 'L' || raw.typeflag === 'K') {
@@ -158,22 +184,24 @@ export async function* readTar(input: AsyncIterable<Buffer | string>): AsyncGene
         const data = await src.read(padded);
         if (data.length < padded) throw new TarError(`tar: input ends inside the ${raw.typeflag} header at byte ${at}`);
         const content = data.subarray(0, raw.size);
-        if (raw.typeflag === 'x') localPax = { ...localPax, ...parsePax(content, at) };
-        else if (raw.typeflag === 'g') globalPax = { ...globalPax, ...parsePax(content, at) };
-        else if (raw.typeflag === 'L') longName = cString(content);
-        else longLink = cString(content);
+        if (raw.typeflag === 'g') {
+          globalPax = { ...globalPax, ...checkGlobalPax(parsePax(content, at), at) };
+          continue;
+        }
+        const kind = META_KIND[raw.typeflag];
+        if (pending[kind] !== null) throw new TarError(`tar: two ${raw.typeflag} headers for one entry at byte ${at}: tar readers disagree on which applies`);
+        if (kind === 'pax') pending.pax = parsePax(content, at);
+        else pending[kind] = utf8(cString(content), `the ${raw.typeflag} header`, at);
         continue;
       }
-      const type = TYPES[raw.typeflag];
-      if (!type) throw new TarError(`tar: entry ${JSON.stringify(raw.name)} at byte ${at} has unsupported type ${JSON.stringify(raw.typeflag)}`);
-      const header = applyExtensions(raw, type, { ...globalPax, ...localPax }, longName, longLink, at);
-      localPax = {};
-      longName = null;
-      longLink = null;
-      // Links, devices, directories and fifos carry no body whatever their size field says.
-      const bodySize = type === 'file' ? header.size : 0;
-      if (type !== 'file') header.size = 0;
-      current = new BodyStream(src, bodySize, Math.ceil(raw.size / BLOCK) * BLOCK - bodySize, header.path, at);
+      const type = entryType(raw, at);
+      const header = applyExtensions(raw, type, globalPax, pending, at);
+      pending = { pax: null, longName: null, longLink: null };
+      // Python's tarfile skips a body after files only, GNU tar after everything but directories:
+      // anything else with a size would be read two ways.
+      if (type !== 'file' && header.size !== 0) throw new TarError(`tar: ${header.type} ${JSON.stringify(header.path)} at byte ${at} has a size (${header.size}): tar readers disagree on whether a body follows`);
+      // The pax size, when there is one, says where the next header is (not the ustar field).
+      current = new BodyStream(src, header.size, padding(header.size), header.path, at);
       yield { header, body: current };
     }
   } finally {
@@ -182,10 +210,21 @@ export async function* readTar(input: AsyncIterable<Buffer | string>): AsyncGene
   }
 }
 
+/** The entry's type; V7 tar marks a directory as an old-style file whose name ends in "/". */
+function entryType(raw: RawHeader, at: number): TarEntryType {
+  if (raw.typeflag === '\0' && raw.name.endsWith('/')) return 'directory';
+  const type = TYPES[raw.typeflag];
+  if (type) return type;
+  if (raw.typeflag === 'S') throw new TarError(`tar: entry ${JSON.stringify(raw.name)} at byte ${at} is a GNU sparse file, which is not supported: archive it without --sparse`);
+  throw new TarError(`tar: entry ${JSON.stringify(raw.name)} at byte ${at} has unsupported type ${JSON.stringify(raw.typeflag)}`);
+}
+
 /** The body of one entry: `size` bytes from the source, then `pad` bytes skipped. */
 class BodyStream extends Readable {
   private left: number;
   private reading: Promise<void> | null = null;
+  /** Set once the reader moved on: a consumer still reading must not take the next entry's bytes. */
+  private abandoned = false;
 
   constructor(
     private readonly src: ByteSource,
@@ -200,7 +239,7 @@ class BodyStream extends Readable {
   }
 
   override _read(): void {
-    if (this.reading || this.left === 0) return;
+    if (this.abandoned || this.reading || this.left === 0) return;
     this.reading = this.src.readSome(Math.min(this.left, 1 << 16)).then(
       (chunk) => {
         this.reading = null;
@@ -225,10 +264,11 @@ class BodyStream extends Readable {
 
   /** Skip what the consumer did not read, and the padding; end the stream. */
   async abandon(): Promise<void> {
+    this.abandoned = true;
     while (this.reading) await this.reading;
     const want = this.left + this.pad;
-    const skipped = await this.src.skip(want);
     this.left = 0;
+    const skipped = await this.src.skip(want);
     if (skipped < want) throw this.truncated();
     if (!this.destroyed && !this.readableEnded) this.destroy();
   }
@@ -260,44 +300,61 @@ function parseRawHeader(b: Buffer, at: number): RawHeader {
   }
   if (stored !== unsigned && stored !== signed) throw new TarError(`tar: bad header checksum at byte ${at}`);
   const magic = b.subarray(257, 263).toString('latin1');
-  const name = cString(b.subarray(0, 100));
-  // ustar keeps a path prefix at 345; GNU tar ("ustar  ") uses those bytes for other things.
-  const prefix = magic === 'ustar\0' ? cString(b.subarray(345, 500)) : '';
+  const text = (s: number, e: number, what: string) => utf8(cString(b.subarray(s, e)), `the ${what} field`, at);
+  const name = text(0, 100, 'name');
+  const typeflag = String.fromCharCode(b[156]);
+  // ustar keeps a path prefix at 345; GNU tar ("ustar  ") and V7 headers use those bytes for other
+  // things, yet Python's tarfile prepends whatever is there: refused, as it is read two ways.
+  const prefix = text(345, 500, 'prefix');
+  if (prefix && magic !== 'ustar\0' && !'LKS'.includes(typeflag))
+    throw new TarError(`tar: the header at byte ${at} is not ustar but has bytes in the ustar prefix field: tar readers disagree on its name`);
   const field = (s: number, e: number, what: string) => parseNumber(b.subarray(s, e), what, at);
   return {
-    name: prefix ? `${prefix}/${name}` : name,
+    name: prefix && magic === 'ustar\0' ? `${prefix}/${name}` : name,
     mode: field(100, 108, 'mode') & 0o7777,
     uid: field(108, 116, 'uid'),
     gid: field(116, 124, 'gid'),
     size: field(124, 136, 'size'),
-    mtime: field(136, 148, 'mtime'),
-    typeflag: String.fromCharCode(b[156]),
-    linkname: cString(b.subarray(157, 257)),
-    uname: cString(b.subarray(265, 297)),
-    gname: cString(b.subarray(297, 329)),
+    mtime: parseNumber(b.subarray(136, 148), 'mtime', at, true),
+    typeflag,
+    linkname: text(157, 257, 'linkname'),
+    uname: text(265, 297, 'uname'),
+    gname: text(297, 329, 'gname'),
     devmajor: field(329, 337, 'devmajor'),
     devminor: field(337, 345, 'devminor'),
   };
 }
 
-function cString(b: Buffer): string {
+/** The bytes up to the first NUL. */
+function cString(b: Buffer): Buffer {
   const nul = b.indexOf(0);
-  return b.subarray(0, nul < 0 ? b.length : nul).toString('utf8');
+  return b.subarray(0, nul < 0 ? b.length : nul);
 }
 
-/** Octal (NUL or space terminated, may be empty) or GNU base-256 (high bit of the first byte). */
-function parseNumber(b: Buffer, what: string, at: number): number {
-  if (b[0] & 0x80) {
-    if (b[0] & 0x40) throw new TarError(`tar: negative ${what} in the header at byte ${at}`);
-    let v = b[0] & 0x3f;
-    for (let i = 1; i < b.length; i++) v = v * 256 + b[i];
+/** Names as text; bytes that are not UTF-8 would be read differently by every tool: refused. */
+function utf8(b: Buffer, what: string, at: number): string {
+  if (!isUtf8(b)) throw new TarError(`tar: ${what} of the header at byte ${at} is not UTF-8`);
+  return b.toString('utf8');
+}
+
+/**
+ * Octal (leading spaces, ended by NUL or space, may be empty; what follows a NUL is ignored, as
+ * GNU tar and Python's tarfile both do) or GNU base-256 (first byte 0x80, or 0xff for a negative
+ * number, which only mtime may be).
+ */
+function parseNumber(b: Buffer, what: string, at: number, signed = false): number {
+  if (b[0] === 0x80 || b[0] === 0xff) {
+    const negative = b[0] === 0xff;
+    if (negative && !signed) throw new TarError(`tar: negative ${what} in the header at byte ${at}`);
+    let v = 0;
+    for (let i = 1; i < b.length; i++) v = v * 256 + (negative ? 255 - b[i] : b[i]);
     if (!Number.isSafeInteger(v)) throw new TarError(`tar: ${what} too large in the header at byte ${at}`);
-    return v;
+    return negative ? -(v + 1) : v;
   }
-  const text = b.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarError(`tar: ${what} field ${JSON.stringify(text)} is not octal in the header at byte ${at}`);
-  return parseInt(text, 8);
+  if (b[0] & 0x80) throw new TarError(`tar: ${what} field in the header at byte ${at} is neither octal nor base-256`);
+  const text = cString(b).toString('latin1').trim();
+  if (!/^[0-7]*$/.test(text)) throw new TarError(`tar: ${what} field ${JSON.stringify(text)} is not octal in the header at byte ${at}`);
+  return text === '' ? 0 : parseInt(text, 8);
 }
 
 /** pax records "<len> <key>=<value>\n"; values kept as bytes (xattr values are binary). */
@@ -307,41 +364,72 @@ function parsePax(b: Buffer, at: number): Record<string, Buffer> {
   while (off < b.length) {
     if (b[off] === 0) break;
     const space = b.indexOf(0x20, off);
-    const len = space < 0 ? NaN : Number(b.subarray(off, space).toString('latin1'));
-    if (!Number.isInteger(len) || len <= 0 || off + len > b.length || b[off + len - 1] !== 0x0a)
-      throw new TarError(`tar: malformed pax record in the header at byte ${at}`);
+    const lenText = space < 0 ? '' : b.subarray(off, space).toString('latin1');
+    const len = /^[0-9]{1,8}$/.test(lenText) ? Number(lenText) : NaN;
+    if (!(len > 0) || off + len > b.length || b[off + len - 1] !== 0x0a) throw new TarError(`tar: malformed pax record in the header at byte ${at}`);
     const record = b.subarray(space + 1, off + len - 1);
     const eq = record.indexOf(0x3d);
-    if (eq < 0) throw new TarError(`tar: pax record without "=" in the header at byte ${at}`);
-    out[record.subarray(0, eq).toString('utf8')] = Buffer.from(record.subarray(eq + 1));
+    if (eq <= 0) throw new TarError(`tar: pax record without a key or "=" in the header at byte ${at}`);
+    const key = utf8(record.subarray(0, eq), 'a pax key', at);
+    out[key] = Buffer.from(record.subarray(eq + 1));
     off += len;
   }
   return out;
 }
 
-function applyExtensions(
-  raw: RawHeader,
-  type: TarEntryType,
-  pax: Record<string, Buffer>,
-  longName: string | null,
-  longLink: string | null,
-  at: number,
-): TarHeader {
+/** Keys a global header may set: metadata only. A global path, size or sparse map would apply to every entry. */
+const GLOBAL_KEYS = new Set(['comment', 'charset', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname']);
+
+function checkGlobalPax(pax: Record<string, Buffer>, at: number): Record<string, Buffer> {
+  for (const key of Object.keys(pax)) {
+    if (!GLOBAL_KEYS.has(key)) throw new TarError(`tar: global pax header at byte ${at} sets ${key}, which only an entry's own header may`);
+  }
+  return pax;
+}
+
+/**
+ * Keys that change how an entry is read and that this reader does not implement: refused rather
+ * than unpacked differently from what GNU tar or a scanner sees. Other unknown keys carry no
+ * meaning for the content (POSIX: ignore them).
+ */
+function unsupportedKey(key: string, value: string): string | null {
+  if (key.startsWith('GNU.sparse.')) return 'it is a GNU sparse file, which is not supported: archive it without --sparse';
+  if (key === 'SCHILY.realsize' || key === 'SCHILY.filetype') return `the pax record ${key} (a star sparse or special file) is not supported`;
+  if (key === 'hdrcharset' && value !== 'ISO-IR 10646 2000 UTF-8') return `hdrcharset=${value}: names that are not UTF-8 are not supported`;
+  return null;
+}
+
+function applyExtensions(raw: RawHeader, type: TarEntryType, globalPax: Record<string, Buffer>, pending: Pending, at: number): TarHeader {
+  const pax = { ...globalPax, ...(pending.pax ?? {}) };
   const text: Record<string, string> = {};
   const xattrs: Record<string, Buffer> = {};
+  const shown = JSON.stringify(pending.pax?.path?.toString('utf8') ?? pending.longName ?? raw.name);
+  const refuse = (why: string) => new TarError(`tar: entry ${shown} at byte ${at}: ${why}`);
   for (const [k, v] of Object.entries(pax)) {
     if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice('SCHILY.xattr.'.length)] = v;
     else if (k.startsWith('LIBARCHIVE.xattr.')) xattrs[decodeURIComponent(k.slice('LIBARCHIVE.xattr.'.length))] = Buffer.from(v.toString('latin1'), 'base64');
-    else text[k] = v.toString('utf8');
+    else {
+      if (!isUtf8(v)) throw refuse(`the pax record ${k} is not UTF-8`);
+      text[k] = v.toString('utf8');
+      const why = unsupportedKey(k, text[k]);
+      if (why) throw refuse(why);
+    }
   }
-  const num = (key: string, fallback: number, fractional = false): number => {
+  if (pending.longName !== null && 'path' in text) throw refuse('it has both a GNU long name and a pax path: tar readers disagree on which applies');
+  if (pending.longLink !== null && 'linkpath' in text) throw refuse('it has both a GNU long link name and a pax linkpath: tar readers disagree on which applies');
+  for (const key of ['path', 'linkpath', 'uname', 'gname']) {
+    if (text[key]?.includes('\0')) throw refuse(`the pax ${key} holds a NUL byte`);
+  }
+  if (text.path === '') throw refuse('the pax path is empty');
+  // Strict numbers: Python's int() also takes "+1", " 1" or "1_0", GNU tar does not.
+  const num = (key: string, fallback: number, pattern = /^[0-9]+$/): number => {
     if (!(key in text)) return fallback;
     const v = Number(text[key]);
-    if (!Number.isFinite(v) || v < 0 || (!fractional && !Number.isInteger(v)))
-      throw new TarError(`tar: pax ${key}=${JSON.stringify(text[key])} is not a valid number in the header at byte ${at}`);
+    if (!pattern.test(text[key]) || !Number.isSafeInteger(Math.trunc(v))) throw refuse(`pax ${key}=${JSON.stringify(text[key])} is not a valid number`);
     return v;
   };
-  const rawPath = text.path ?? longName ?? raw.name;
+  const rawPath = text.path ?? pending.longName ?? raw.name;
+  if (type !== 'directory' && rawPath.endsWith('/')) throw refuse(`a ${type} whose name ends in "/" is read as a directory by some tar readers`);
   const path = type === 'directory' && rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
   return {
     path,
@@ -352,8 +440,8 @@ function applyExtensions(
     uname: text.uname ?? raw.uname,
     gname: text.gname ?? raw.gname,
     size: num('size', raw.size),
-    mtime: num('mtime', raw.mtime, true),
-    linkname: text.linkpath ?? longLink ?? raw.linkname,
+    mtime: num('mtime', raw.mtime, /^-?[0-9]+(\.[0-9]+)?$/),
+    linkname: text.linkpath ?? pending.longLink ?? raw.linkname,
     devmajor: raw.devmajor,
     devminor: raw.devminor,
     xattrs,
@@ -439,7 +527,6 @@ export class TarWriter {
   }
 }
 
-const padding = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 const fitsUstar = (s: string, max: number) => s.length < max && /^[\x20-\x7e]*$/.test(s);
 
 function encodePax(pax: Record<string, string>, xattrs: Record<string, Buffer>): Buffer {

@@ -6,7 +6,9 @@
  * ingest is written in order, can be resumed from its current size after an interruption, and
  * becomes a blob only when its size and sha256 match what was expected: then it is fsynced and
  * renamed into blobs/ (same file system, atomic). A blob path therefore only ever holds complete,
- * verified content; a mismatch removes the ingest.
+ * verified content; a mismatch removes the ingest. A full disk (ENOSPC, EDQUOT) removes it too,
+ * and every other ingest no write is using: resuming is worth nothing while the disk is full, and
+ * a kept partial blob would make every later write fail as well.
  *
  * Garbage collection keeps what the given roots reach (index → manifests → config and layers)
  * plus what a live lease holds (blobs a pull or an import is still assembling).
@@ -33,6 +35,20 @@ export class ContentError extends Error {
   }
 }
 
+/** The store's file system is full: what could not be written, and where. */
+export class DiskFullError extends Error {
+  constructor(
+    readonly digest: string,
+    readonly dir: string,
+    code: string,
+  ) {
+    super(`the disk is full (${code}): cannot store blob ${digest} in ${dir}; free space on that file system and retry`);
+    this.name = 'DiskFullError';
+  }
+}
+
+const isDiskFull = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
+
 /** A set of digests a running operation needs kept through a garbage collection. */
 export interface Lease {
   add(digest: string): void;
@@ -48,6 +64,8 @@ export class ContentStore {
   private readonly ingestDir: string;
   private readonly ingestLock = new KeyedLock();
   private readonly leases = new Set<Set<string>>();
+  /** Ingest directories a write is using now. */
+  private readonly writing = new Set<string>();
 
   constructor(root: string) {
     this.dir = path.join(root, 'content');
@@ -132,41 +150,61 @@ export class ContentStore {
     return this.ingestLock.run(ref, async () => {
       if (this.has(expected.digest)) return this.info(expected.digest);
       const dir = this.ingestPath(ref);
-      const data = path.join(dir, 'data');
-      let offset = this.resumableOffset(dir, expected);
-      if (offset === 0) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(path.join(dir, 'ref'), ref);
-        fs.writeFileSync(path.join(dir, 'expected'), JSON.stringify(expected));
-        fs.writeFileSync(data, '');
-      }
-      const source = await open(offset);
-      if (source.offset !== offset) {
-        fs.truncateSync(data, 0);
-        offset = 0;
-      }
-      const hash = crypto.createHash('sha256');
-      if (offset > 0) for await (const chunk of fs.createReadStream(data)) hash.update(chunk as Buffer);
-      let written = offset;
-      const counter = async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          written += chunk.length;
-          if (written > expected.size) throw new ContentError(`${ref}: more than the expected ${expected.size} bytes`);
-          hash.update(chunk);
-          onBytes(written);
-          yield chunk;
-        }
-      };
+      this.writing.add(dir);
       try {
-        await pipeline(source.stream, counter, fs.createWriteStream(data, { flags: 'a' }));
+        return await this.write(ref, dir, expected, open, onBytes);
       } catch (err) {
-        // Too many bytes is wrong content, not an interruption: nothing of it is worth resuming.
-        if (err instanceof ContentError) this.abort(ref);
-        throw err;
+        if (!isDiskFull(err)) throw err;
+        fs.rmSync(dir, { recursive: true, force: true });
+        this.dropIdleIngests();
+        throw new DiskFullError(expected.digest, this.dir, (err as NodeJS.ErrnoException).code!);
+      } finally {
+        this.writing.delete(dir);
       }
-      return this.commit(ref, dir, expected, written, `sha256:${hash.digest('hex')}`);
     });
+  }
+
+  private async write(
+    ref: string,
+    dir: string,
+    expected: BlobInfo,
+    open: (offset: number) => Promise<{ stream: Readable; offset: number }>,
+    onBytes: (offset: number) => void,
+  ): Promise<BlobInfo> {
+    const data = path.join(dir, 'data');
+    let offset = this.resumableOffset(dir, expected);
+    if (offset === 0) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(dir, 'ref'), ref);
+      fs.writeFileSync(path.join(dir, 'expected'), JSON.stringify(expected));
+      fs.writeFileSync(data, '');
+    }
+    const source = await open(offset);
+    if (source.offset !== offset) {
+      fs.truncateSync(data, 0);
+      offset = 0;
+    }
+    const hash = crypto.createHash('sha256');
+    if (offset > 0) for await (const chunk of fs.createReadStream(data)) hash.update(chunk as Buffer);
+    let written = offset;
+    const counter = async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        written += chunk.length;
+        if (written > expected.size) throw new ContentError(`${ref}: more than the expected ${expected.size} bytes`);
+        hash.update(chunk);
+        onBytes(written);
+        yield chunk;
+      }
+    };
+    try {
+      await pipeline(source.stream, counter, fs.createWriteStream(data, { flags: 'a' }));
+    } catch (err) {
+      // Too many bytes is wrong content, not an interruption: nothing of it is worth resuming.
+      if (err instanceof ContentError) this.abort(ref);
+      throw err;
+    }
+    return this.commit(ref, dir, expected, written, `sha256:${hash.digest('hex')}`);
   }
 
   /** Write a blob held in memory (manifests, configs, index.json of an import). */
@@ -176,6 +214,14 @@ export class ContentStore {
 
   abort(ref: string): void {
     fs.rmSync(this.ingestPath(ref), { recursive: true, force: true });
+  }
+
+  /** Remove the ingests no write is using (interrupted ones kept to resume). */
+  private dropIdleIngests(): void {
+    for (const key of fs.readdirSync(this.ingestDir)) {
+      const dir = path.join(this.ingestDir, key);
+      if (!this.writing.has(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   lease(): Lease {

@@ -4,7 +4,7 @@
  * status the API answers with.
  */
 import { CredentialsError } from '../registry/credentials';
-import { ContentError, ContentStore } from '../content/store';
+import { ContentError, ContentStore, DiskFullError } from '../content/store';
 import { children, isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../content/descriptor';
 import { DigestError } from '../content/digest';
 import { CONTAINERD_NAME, exportArchive, importArchive, REF_NAME } from '../content/oci-archive';
@@ -189,6 +189,7 @@ function asSupervisorError(err: unknown, field = 'reference'): unknown {
     return new SupervisorError('FAILED_PRECONDITION', message);
   }
   if (err instanceof NetworkError) return new SupervisorError('UNAVAILABLE', `registry unreachable: ${message}`);
+  if (err instanceof DiskFullError) return new SupervisorError('RESOURCE_EXHAUSTED', message);
   if (err instanceof PlatformError || err instanceof PullError || err instanceof ContentError || err instanceof DigestError || err instanceof CredentialsError)
     return new SupervisorError('FAILED_PRECONDITION', message);
   if (err instanceof TarError) return invalidArgument(field, message);

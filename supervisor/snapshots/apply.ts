@@ -9,7 +9,9 @@
  *   marker `.wh..wh..opq` becomes `trusted.overlay.opaque=y` on its directory;
  * - safe: every path is resolved beneath the directory one component at a time with lstat, so a
  *   `..` component, an absolute path, a path through a symlink (a symlink followed by a write) or
- *   a hardlink to anything outside the layer is refused with a LayerError naming the entry. Only
+ *   a hardlink to anything outside the layer and the layers beneath it (a target there is copied
+ *   up into this layer) is refused with a LayerError naming the entry; so is a layer that would
+ *   write more than its file system has free (a bomb), or a path longer than PATH_MAX. Only
  *   this process writes in the directory (a fresh 0700 temporary directory of the snapshotter),
  *   so nothing can swap a checked component for a symlink between the check and the use. The
  *   final component is never followed: files are created O_EXCL, owners and times set with
@@ -22,7 +24,9 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { readTar, TarError, type TarHeader } from '../archive/tar';
-import { lsetxattr, mknod } from '../../runtime/native';
+import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
+import { removeTree } from '../remove-tree';
+import { layeredEntry } from './merged-view';
 
 export class LayerError extends Error {
   constructor(message: string) {
@@ -36,17 +40,27 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 /** Only the whiteout conversion may set these: a layer's own would steer overlayfs. */
 const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+/** What an entry costs besides its body: an inode, a directory entry (a block, to be safe). */
+const ENTRY_COST = 4096;
+/** Linux's limit on a path handed to a system call, terminating NUL included. */
+const PATH_MAX = 4096;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
-/** Unpack the tar `input` into `dir` (an existing empty directory). `what` names the layer in errors. */
-export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string): Promise<void> {
+/**
+ * Unpack the tar `input` into `dir` (an existing empty directory). `what` names the layer in
+ * errors; `lowers` are the unpacked layers beneath it (top-most first), where a hardlink may
+ * point to.
+ */
+export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string, lowers: readonly string[] = []): Promise<void> {
   const dirTimes: { p: string; mtime: number; atime: number }[] = [];
+  const budget = { left: spaceBudget(dir) };
   try {
     for await (const { header, body } of readTar(input)) {
       try {
-        const target = await applyEntry(dir, header, body);
+        charge(budget, header);
+        const target = await applyEntry(dir, lowers, header, body);
         if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
       } catch (err) {
         throw new LayerError(`${what}: entry ${JSON.stringify(header.path)}: ${reason(err, dir)}`);
@@ -60,16 +74,38 @@ export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: str
   for (const { p, mtime, atime } of dirTimes.reverse()) fs.lutimesSync(p, atime, mtime);
 }
 
+/**
+ * Bytes a layer may write: what its file system has free, less a reserve (5%, at most 256 MiB).
+ * A layer that declares more (a gzip bomb, a huge pax size) is refused before it fills the disk.
+ */
+function spaceBudget(dir: string): number {
+  const s = fs.statfsSync(dir);
+  return Math.max(0, s.bavail * s.bsize - Math.min(Math.floor(s.blocks * s.bsize * 0.05), 256 << 20));
+}
+
+/** Take an entry's size (and a block for its inode and directory entry) from the budget, or refuse it. */
+function charge(budget: { left: number }, h: TarHeader): void {
+  const need = h.size + ENTRY_COST;
+  if (need > budget.left) {
+    throw new Refusal(
+      `it needs ${need} bytes, more than the ${budget.left} the layer may still write (the free space of the snapshot file system, less a reserve); free space or use a smaller image`,
+    );
+  }
+  budget.left -= need;
+}
+
 /** Apply one entry; returns the path it made (null for an opaque marker). */
-async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<string | null> {
+async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, body: Readable): Promise<string | null> {
   const parts = entryComponents(h.path);
   if (parts.length === 0) {
     if (h.type !== 'directory') throw new Refusal(`the layer's root can only be a directory, not a ${h.type}`);
     setMetadata(dir, h);
     return dir;
   }
+  const full = Buffer.byteLength(path.join(dir, ...parts));
+  if (full >= PATH_MAX) throw new Refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
   const base = parts[parts.length - 1];
-  const parent = resolveDirectory(dir, parts.slice(0, -1));
+  const parent = resolveDirectory(dir, lowers, parts.slice(0, -1));
   if (base === OPAQUE_MARKER) {
     lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
     return null;
@@ -80,13 +116,13 @@ async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<st
       throw new Refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
     }
     const target = path.join(parent, name);
-    removeExisting(target, false);
+    await removeExisting(target, false);
     mknod(target, S_IFCHR, 0, 0);
     fs.lchownSync(target, h.uid, h.gid);
     return target;
   }
   const target = path.join(parent, base);
-  removeExisting(target, h.type === 'directory');
+  await removeExisting(target, h.type === 'directory');
   switch (h.type) {
     case 'directory':
       if (lstatOrNull(target) === null) fs.mkdirSync(target, 0o700);
@@ -99,7 +135,7 @@ async function applyEntry(dir: string, h: TarHeader, body: Readable): Promise<st
       break;
     case 'hardlink':
       // link(2) does not follow a symlink it links to, and the metadata is the target's.
-      fs.linkSync(resolveLinkTarget(dir, h.linkname), target);
+      fs.linkSync(resolveLinkTarget(dir, lowers, h.linkname), target);
       return target;
     case 'char':
       mknod(target, S_IFCHR | h.mode, h.devmajor, h.devminor);
@@ -130,48 +166,80 @@ export function entryComponents(p: string): string[] {
 }
 
 /**
- * The directory `parts` names beneath `dir`, creating missing components (0755, as the layer's
- * own entry for them may come later). A component that is a symlink or not a directory is refused.
+ * The directory `parts` names beneath `dir`, creating missing components: with the metadata of
+ * the lower layers' directory there (an overlay shows the upper one's owner and mode), else 0755
+ * (the layer's own entry for them may come later). A component that is a symlink or not a
+ * directory is refused.
  */
-function resolveDirectory(dir: string, parts: string[]): string {
+function resolveDirectory(dir: string, lowers: readonly string[], parts: string[]): string {
   let at = dir;
   for (const [i, part] of parts.entries()) {
     at = path.join(at, part);
     const st = lstatOrNull(at);
     const shown = parts.slice(0, i + 1).join('/');
-    if (st === null) fs.mkdirSync(at, 0o755);
-    else if (st.isSymbolicLink()) throw new Refusal(`its parent ${JSON.stringify(shown)} is a symlink: writing through it is refused`);
+    if (st === null) {
+      fs.mkdirSync(at, 0o755);
+      const below = layeredEntry(lowers, parts.slice(0, i + 1));
+      if (below?.st.isDirectory()) copyMetadata(below.path, at, true);
+    } else if (st.isSymbolicLink()) throw new Refusal(`its parent ${JSON.stringify(shown)} is a symlink: writing through it is refused`);
     else if (!st.isDirectory()) throw new Refusal(`its parent ${JSON.stringify(shown)} is not a directory`);
   }
   return at;
 }
 
-/** The existing entry of this layer a hardlink names; never a path through a symlink, never outside. */
-function resolveLinkTarget(dir: string, linkname: string): string {
+/**
+ * The file a hardlink names, in this layer: the merged view of this layer over `lowers` (what
+ * containerd links to, applying a layer on a mounted overlay). A target in a lower layer is
+ * copied up to its own path in this layer first (as overlayfs would on link(2)), with its owner,
+ * mode, xattrs and times; so are the parent directories this layer lacks. Never a path through a
+ * symlink, a whiteout, a directory or anything outside the layers.
+ */
+function resolveLinkTarget(dir: string, lowers: readonly string[], linkname: string): string {
   let parts: string[];
   try {
     parts = entryComponents(linkname);
   } catch (err) {
     throw new Refusal(`hardlink target ${JSON.stringify(linkname)}: ${(err as Error).message}`);
   }
-  if (parts.length === 0) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is the layer's root`);
-  let at = dir;
-  for (const [i, part] of parts.entries()) {
-    at = path.join(at, part);
-    const st = lstatOrNull(at);
-    if (st === null) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is not in this layer`);
-    const last = i === parts.length - 1;
-    if (!last && st.isSymbolicLink()) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} passes through a symlink`);
-    if (last && st.isDirectory()) throw new Refusal(`hardlink target ${JSON.stringify(linkname)} is a directory`);
+  const shown = JSON.stringify(linkname);
+  if (parts.length === 0) throw new Refusal(`hardlink target ${shown} is the layer's root`);
+  const layers = [dir, ...lowers];
+  const found = layeredEntry(layers, parts);
+  if (found === null) {
+    for (let i = 1; i < parts.length; i++) {
+      if (layeredEntry(layers, parts.slice(0, i))?.st.isSymbolicLink()) throw new Refusal(`hardlink target ${shown} passes through a symlink`);
+    }
+    throw new Refusal(`hardlink target ${shown} is not in this layer or the layers beneath it`);
   }
-  return at;
+  if (found.st.isDirectory()) throw new Refusal(`hardlink target ${shown} is a directory`);
+  if (found.path.startsWith(`${dir}/`)) return found.path;
+  if (!found.st.isFile() && !found.st.isSymbolicLink()) throw new Refusal(`hardlink target ${shown} in a lower layer is a ${found.st.isFIFO() ? 'fifo' : 'device'}: only files and symlinks are copied up`);
+  return copyUp(dir, lowers, parts, found.path, found.st);
+}
+
+function copyUp(dir: string, lowers: readonly string[], parts: string[], source: string, st: fs.Stats): string {
+  const copy = path.join(resolveDirectory(dir, lowers, parts.slice(0, -1)), parts[parts.length - 1]);
+  if (st.isFile()) fs.copyFileSync(source, copy, fs.constants.COPYFILE_EXCL);
+  else fs.symlinkSync(fs.readlinkSync(source), copy);
+  copyMetadata(source, copy, !st.isSymbolicLink());
+  return copy;
+}
+
+/** Owner, mode (after the chown that clears setuid), extended attributes and times of `from`, onto `to`. */
+function copyMetadata(from: string, to: string, hasMode: boolean): void {
+  const st = fs.lstatSync(from);
+  fs.lchownSync(to, st.uid, st.gid);
+  if (hasMode) fs.chmodSync(to, st.mode & 0o7777);
+  for (const name of llistxattr(from)) if (!name.startsWith(OVERLAY_XATTR_PREFIX)) lsetxattr(to, name, lgetxattr(from, name));
+  fs.lutimesSync(to, st.atime, st.mtime);
 }
 
 /** Make room for the entry: what is there goes, unless both are directories (the entry then updates it). */
-function removeExisting(target: string, entryIsDirectory: boolean): void {
+async function removeExisting(target: string, entryIsDirectory: boolean): Promise<void> {
   const st = lstatOrNull(target);
   if (st === null || (entryIsDirectory && st.isDirectory())) return;
-  fs.rmSync(target, { recursive: st.isDirectory(), force: true });
+  // An earlier entry of the layer may have made an arbitrarily deep tree there.
+  await removeTree(target);
 }
 
 function setMetadata(target: string, h: TarHeader): void {
@@ -207,6 +275,7 @@ function lstatOrNull(p: string): fs.Stats | null {
 function reason(err: unknown, dir: string): string {
   if (err instanceof Refusal) return err.message;
   const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return `the disk is full (${e.code}); free space on the file system of tsrund's --root and retry`;
   if (e.code && e.syscall) return `${e.code} (${e.syscall}${e.path ? ` ${path.relative(dir, e.path) || '.'}` : ''})`;
   return e.message ?? String(err);
 }

@@ -22,6 +22,7 @@ import { digestHex } from '../content/digest';
 import { readJsonFile, writeFileAtomic } from '../atomic-file';
 import { KeyedLock } from '../keyed-lock';
 import type { RootfsOverlay } from '../../runtime/plan/types';
+import { removeTree } from '../remove-tree';
 import { applyLayer, LayerError } from './apply';
 
 /** One layer of an image: its blob (compressed or not) and the digest of its uncompressed tar. */
@@ -56,6 +57,10 @@ export class OverlaySnapshotter {
   private readonly unpacking = new KeyedLock();
   /** Chain ids an unpack in progress has made or relies on: a collection keeps them. */
   private readonly inUse = new Map<string, number>();
+  /** Trees under tmp/ being removed in the background. */
+  private readonly removals = new Set<Promise<void>>();
+  /** Told when a background removal fails (the tree stays in tmp/ for the next start-up). */
+  onRemoveError: (tree: string, err: Error) => void = () => undefined;
 
   constructor(root: string) {
     this.dir = path.join(root, 'snapshots');
@@ -65,11 +70,42 @@ export class OverlaySnapshotter {
     for (const d of [this.dir, this.layersDir, this.activeDir, this.tmpDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   }
 
-  /** Remove unpacks a stopped tsrund left unfinished (at start-up, before any unpack). */
+  /**
+   * Remove in the background what a stopped tsrund left in tmp/ (unfinished unpacks, removals it
+   * did not finish); called at start-up, before any unpack. Returns the names.
+   */
   removeLeftovers(): string[] {
     const names = fs.readdirSync(this.tmpDir);
-    for (const name of names) fs.rmSync(path.join(this.tmpDir, name), { recursive: true, force: true });
+    for (const name of names) this.removeInBackground(path.join(this.tmpDir, name));
     return names;
+  }
+
+  /** Resolves once every background removal started so far has ended (succeeded or failed). */
+  async removalsSettled(): Promise<void> {
+    while (this.removals.size > 0) await Promise.all(this.removals);
+  }
+
+  /**
+   * Remove a tree under tmp/ without blocking the caller: its trees can be arbitrarily deep (a
+   * container or a layer made them). A failure is reported and the tree stays for the next start.
+   */
+  private removeInBackground(tree: string): void {
+    const done: Promise<void> = removeTree(tree)
+      .catch((err: Error) => this.onRemoveError(tree, err))
+      .finally(() => this.removals.delete(done));
+    this.removals.add(done);
+  }
+
+  /** Move `p` into tmp/ (one rename: it is gone from where it was at once) and remove it from there. */
+  private discard(p: string, name: string): void {
+    const doomed = path.join(this.tmpDir, `${name}-${crypto.randomBytes(6).toString('hex')}`);
+    try {
+      fs.renameSync(p, doomed);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    this.removeInBackground(doomed);
   }
 
   layerPath(chainId: string): string {
@@ -94,7 +130,7 @@ export class OverlaySnapshotter {
     ids.forEach((id) => this.inUse.set(id, (this.inUse.get(id) ?? 0) + 1));
     try {
       for (const [i, layer] of layers.entries()) {
-        await this.unpacking.run(ids[i], () => (this.has(ids[i]) ? undefined : this.unpackOne(layer, ids[i])));
+        await this.unpacking.run(ids[i], () => (this.has(ids[i]) ? undefined : this.unpackOne(layer, ids[i], ids.slice(0, i))));
       }
     } finally {
       ids.forEach((id) => {
@@ -106,7 +142,8 @@ export class OverlaySnapshotter {
     return ids;
   }
 
-  private async unpackOne(layer: LayerSource, chainId: string): Promise<void> {
+  /** Unpack one layer over the unpacked `beneath` (chain ids, bottom-most first). */
+  private async unpackOne(layer: LayerSource, chainId: string, beneath: string[]): Promise<void> {
     const what = `layer ${layer.digest}`;
     const tmp = fs.mkdtempSync(path.join(this.tmpDir, 'unpack-'));
     try {
@@ -121,7 +158,7 @@ export class OverlaySnapshotter {
           yield r.value as Buffer;
         }
       };
-      await applyLayer(feed(), fsDir, what);
+      await applyLayer(feed(), fsDir, what, beneath.map((id) => this.layerPath(id)).reverse());
       for (let r = await tar.next(); !r.done; r = await tar.next()) hash.update(r.value as Buffer);
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== layer.diffId) throw new LayerError(`${what}: its uncompressed content is ${got}, the image's diff id says ${layer.diffId}`);
@@ -130,7 +167,7 @@ export class OverlaySnapshotter {
       if (err instanceof LayerError) throw err;
       throw new LayerError(`${what}: ${(err as Error).message}`);
     } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      this.removeInBackground(tmp);
     }
   }
 
@@ -173,7 +210,7 @@ export class OverlaySnapshotter {
 
   /** Remove a container's writable layer (its lower layers stay for gcSnapshots to judge). */
   remove(key: string): void {
-    fs.rmSync(path.join(this.activeDir, key), { recursive: true, force: true });
+    this.discard(path.join(this.activeDir, key), 'removed');
   }
 
   /**
@@ -188,12 +225,8 @@ export class OverlaySnapshotter {
       record?.chainIds.forEach((id) => kept.add(id));
     }
     const removed = this.list().filter((id) => !kept.has(id));
-    for (const id of removed) {
-      // Renamed away first, so that a layer is either whole in layers/ or gone.
-      const doomed = fs.mkdtempSync(path.join(this.tmpDir, 'gc-'));
-      fs.renameSync(this.layerPath(id), path.join(doomed, 'fs'));
-      fs.rmSync(doomed, { recursive: true, force: true });
-    }
+    // Renamed away first, so that a layer is either whole in layers/ or gone.
+    for (const id of removed) this.discard(this.layerPath(id), 'gc');
     return removed;
   }
 }

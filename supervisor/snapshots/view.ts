@@ -6,49 +6,15 @@
  * that is one, reads as absent.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { lgetxattr } from '../../runtime/native';
 import { entryComponents } from './apply';
+import { layeredEntry } from './merged-view';
 
 /** Bytes read from a layered file at most (passwd and group files are small). */
 const MAX_FILE = 4 << 20;
 
 /** The content of `file` (a path inside the image) in the stack `layers` (directories, top-most first); null when absent. */
 export function readLayeredFile(layers: readonly string[], file: string): Buffer | null {
-  const parts = entryComponents(file.replace(/^\/+/, ''));
-  for (const layer of layers) {
-    const found = lookup(layer, parts);
-    if (found === 'hidden') return null;
-    if (found !== 'absent') return found;
-  }
-  return null;
-}
-
-/** What one layer says about the path: its content, that it hides it, or nothing. */
-function lookup(layer: string, parts: string[]): Buffer | 'hidden' | 'absent' {
-  let at = layer;
-  let opaque = false;
-  for (const [i, part] of parts.entries()) {
-    at = path.join(at, part);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(at);
-    } catch {
-      return opaque ? 'hidden' : 'absent';
-    }
-    if (st.isCharacterDevice() && st.rdev === 0) return 'hidden';
-    const last = i === parts.length - 1;
-    if (last) return st.isFile() && st.size <= MAX_FILE ? fs.readFileSync(at) : 'hidden';
-    if (!st.isDirectory()) return 'hidden';
-    opaque = isOpaque(at);
-  }
-  return 'absent';
-}
-
-function isOpaque(dir: string): boolean {
-  try {
-    return lgetxattr(dir, 'trusted.overlay.opaque').toString() === 'y';
-  } catch {
-    return false;
-  }
+  const found = layeredEntry(layers, entryComponents(file.replace(/^\/+/, '')));
+  if (found === null || !found.st.isFile() || found.st.size > MAX_FILE) return null;
+  return fs.readFileSync(found.path);
 }

@@ -18,6 +18,11 @@ export interface DaemonExit {
   signal: NodeJS.Signals | null;
 }
 
+/** A command line run in a new private mount namespace (unshare execs it, so the pid is the command's). */
+export function inPrivateMountNamespace(argv: string[]): string[] {
+  return ['unshare', '-m', '--propagation', 'private', ...argv];
+}
+
 export class TestDaemon {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrund-test-'));
   readonly address = path.join(this.dir, 'run', 'tsrund.sock');
@@ -35,17 +40,17 @@ export class TestDaemon {
    */
   constructor(private readonly o: { privateMounts?: boolean } = {}) {}
 
-  /** Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms). */
-  async start(extraArgs: string[] = []): Promise<number> {
+  /**
+   * Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms).
+   * `wrap` turns tsrund's command line into the one to run (e.g. inside `unshare -m`; it must exec
+   * tsrund, so that signals reach it).
+   */
+  async start(extraArgs: string[] = [], wrap: (argv: string[]) => string[] = this.o.privateMounts ? inPrivateMountNamespace : (argv) => argv): Promise<number> {
     const t0 = Date.now();
-    const args = ['--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs];
-    const proc = spawn(
-      this.o.privateMounts ? 'unshare' : TSRUND,
-      this.o.privateMounts ? ['-m', '--propagation', 'private', TSRUND, ...args] : args,
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const [command, ...args] = wrap([TSRUND, '--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs]);
+    const proc = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
@@ -112,4 +117,10 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** What `dir` holds once it is empty (tsrund removes snapshot trees in the background), or after ~2 minutes. */
+export async function emptied(dir: string): Promise<string[]> {
+  for (let t = 0; t < 1200 && fs.readdirSync(dir).length > 0; t++) await new Promise((r) => setTimeout(r, 100));
+  return fs.readdirSync(dir);
 }

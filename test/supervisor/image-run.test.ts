@@ -6,16 +6,13 @@
  * container's own writable layer; Delete removing it; image removal collecting unused layers;
  * bad images and bad requests refused with nothing left.
  */
-import { execFileSync } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { GrpcStatus } from '../../supervisor/client/client';
-import { makeBundle } from '../helpers/bundle';
 import { buildBusyboxArchive } from '../helpers/oci-image';
-import { TestDaemon, failure } from './daemon';
+import { emptied, TestDaemon, failure } from './daemon';
+import { buildArchive, busyboxLayer } from './image-archive';
 import { dir, file, tarOf, type TestEntry } from './snapshots-helpers';
 
 jest.setTimeout(120_000);
@@ -23,57 +20,12 @@ jest.setTimeout(120_000);
 const daemon = new TestDaemon();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-image-run-'));
 const c = () => daemon.client;
-const TAR_FIXED = ['--sort=name', '--numeric-owner', '--mtime=@0', '--format=pax'];
 
 beforeAll(() => daemon.start());
 afterAll(async () => {
   await daemon.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** An OCI archive of an image made of `layers` (tar bytes; gzip-compressed when asked) and `config`. */
-function buildArchive(name: string, layers: { tar: Buffer; gzip?: boolean }[], config: object): string {
-  const layout = fs.mkdtempSync(path.join(work, 'layout-'));
-  fs.mkdirSync(path.join(layout, 'blobs/sha256'), { recursive: true });
-  const blob = (mediaType: string, content: Buffer) => {
-    const hex = crypto.createHash('sha256').update(content).digest('hex');
-    fs.writeFileSync(path.join(layout, 'blobs/sha256', hex), content);
-    return { mediaType, digest: `sha256:${hex}`, size: content.length };
-  };
-  const diffIds = layers.map((l) => `sha256:${crypto.createHash('sha256').update(l.tar).digest('hex')}`);
-  const layerDescs = layers.map((l) =>
-    l.gzip ? blob('application/vnd.oci.image.layer.v1.tar+gzip', zlib.gzipSync(l.tar)) : blob('application/vnd.oci.image.layer.v1.tar', l.tar),
-  );
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  const configDesc = blob(
-    'application/vnd.oci.image.config.v1+json',
-    Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', ...config, rootfs: { type: 'layers', diff_ids: diffIds } })),
-  );
-  const manifest = blob(
-    'application/vnd.oci.image.manifest.v1+json',
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: configDesc, layers: layerDescs })),
-  );
-  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': name } }] };
-  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify(index));
-  fs.writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const archive = `${layout}.tar`;
-  execFileSync('tar', ['-C', layout, ...TAR_FIXED, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
-  fs.rmSync(layout, { recursive: true, force: true });
-  return archive;
-}
-
-let busyboxTar: Buffer;
-function busyboxLayer(): Buffer {
-  if (!busyboxTar) {
-    const b = makeBundle(['true']);
-    try {
-      busyboxTar = execFileSync('tar', ['-C', b.rootfs, ...TAR_FIXED, '--owner=0', '--group=0', '-cf', '-', '.'], { maxBuffer: 64 << 20 });
-    } finally {
-      b.cleanup();
-    }
-  }
-  return busyboxTar;
-}
 
 /** Create, start and wait: the exit status and what the task wrote. */
 async function runToEnd(id: string): Promise<{ status: number; out: string }> {
@@ -138,7 +90,7 @@ test('busybox from an imported OCI archive: Containers.Create by image reference
 });
 
 test('a multi-layer image: Entrypoint + Cmd, Env, WorkingDir, a user by name with its groups, whiteouts and an opaque directory', async () => {
-  const archive = buildArchive(APP_NAME, [{ tar: busyboxLayer() }, { tar: await tarOf(appLayer), gzip: true }], appConfig);
+  const archive = buildArchive(work, APP_NAME, [{ tar: busyboxLayer() }, { tar: await tarOf(appLayer), gzip: true }], appConfig);
   await c().importImages(archive);
   const created = await c().createContainer({ id: 'img-app', image: APP_NAME });
   const spec = JSON.parse(created.specJson);
@@ -194,26 +146,26 @@ test('overrides: entrypoint drops the image Cmd, user by name or uid:gid, and a 
 test('an image with an escaping layer cannot be created: FAILED_PRECONDITION naming the entry, nothing unpacked', async () => {
   const before = layerCount();
   const evil = await tarOf([file('ok', 'x'), { h: { path: 'link', type: 'symlink', linkname: '/etc' } }, file('link/tsrun-escape', 'x')]);
-  await c().importImages(buildArchive('localhost/tsrun-test/evil:1', [{ tar: busyboxLayer() }, { tar: evil }], { config: { Cmd: ['true'] } }));
+  await c().importImages(buildArchive(work, 'localhost/tsrun-test/evil:1', [{ tar: busyboxLayer() }, { tar: evil }], { config: { Cmd: ['true'] } }));
   const f = await failure(c().createContainer({ id: 'img-evil', image: 'localhost/tsrun-test/evil:1' }));
   expect(f?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
   expect(f?.details).toMatch(/entry "link\/tsrun-escape": its parent "link" is a symlink: writing through it is refused/);
   expect(fs.existsSync('/etc/tsrun-escape')).toBe(false);
   expect(layerCount()).toBe(Math.max(before, 1));
-  expect(fs.readdirSync(path.join(daemon.root, 'snapshots', 'tmp'))).toEqual([]);
+  expect(await emptied(path.join(daemon.root, 'snapshots', 'tmp'))).toEqual([]);
   expect(fs.existsSync(activeDir('img-evil'))).toBe(false);
   await c().deleteImage('localhost/tsrun-test/evil:1');
 });
 
 test('removing an image collects the layers no image or container uses', async () => {
   const name = 'localhost/tsrun-test/gc:1';
-  await c().importImages(buildArchive(name, [{ tar: busyboxLayer() }, { tar: await tarOf([file('gc-only', 'x')]) }], { config: { Cmd: ['true'] } }));
+  await c().importImages(buildArchive(work, name, [{ tar: busyboxLayer() }, { tar: await tarOf([file('gc-only', 'x')]) }], { config: { Cmd: ['true'] } }));
   await c().createContainer({ id: 'img-gc', image: name });
   const withContainer = layerCount();
   await c().deleteImage(name);
   expect(layerCount()).toBe(withContainer);
   await c().deleteContainer('img-gc');
-  await c().importImages(buildArchive('localhost/tsrun-test/other:1', [{ tar: await tarOf([file('x', 'y')]) }], { config: { Cmd: ['true'] } }));
+  await c().importImages(buildArchive(work, 'localhost/tsrun-test/other:1', [{ tar: await tarOf([file('x', 'y')]) }], { config: { Cmd: ['true'] } }));
   await c().deleteImage('localhost/tsrun-test/other:1');
   // The gc layer went with the last reference; the busybox base stays for the images that remain.
   expect(layerCount()).toBe(withContainer - 1);

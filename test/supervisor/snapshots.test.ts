@@ -25,7 +25,11 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const layerDirs = () => fs.readdirSync(path.join(root, 'snapshots', 'layers'));
-const tmpDirs = () => fs.readdirSync(path.join(root, 'snapshots', 'tmp'));
+/** What tmp/ holds once the background removals ended. */
+const tmpDirs = async () => {
+  await snaps.removalsSettled();
+  return fs.readdirSync(path.join(root, 'snapshots', 'tmp'));
+};
 
 async function unpackOne(entries: TestEntry[]): Promise<string> {
   const [id] = await snaps.unpack([await layer(entries)]);
@@ -147,7 +151,7 @@ describe('entries that would escape the snapshot are refused, and nothing is lef
     ['a hardlink to a file outside', [hardlink('h', '../outside')], /entry "h": hardlink target "\.\.\/outside": ".." components/],
     ['a hardlink to an absolute path', [hardlink('h', '/etc/passwd')], /entry "h": hardlink target "\/etc\/passwd": absolute paths/],
     ['a hardlink through a symlink', [symlink('s', '/etc'), hardlink('h', 's/passwd')], /entry "h": hardlink target "s\/passwd" passes through a symlink/],
-    ['a hardlink to a file of another layer', [hardlink('h', 'bin/busybox')], /entry "h": hardlink target "bin\/busybox" is not in this layer/],
+    ['a hardlink to a file no layer has', [hardlink('h', 'bin/busybox')], /entry "h": hardlink target "bin\/busybox" is not in this layer or the layers beneath it/],
     ['a whiteout of ".."', [file('a/.wh...', '')], /entry "a\/\.wh\.\.\.": "\.wh\.\.\." is not a whiteout of a name/],
     ['an overlay xattr of its own', [file('f', 'x', { xattrs: { 'trusted.overlay.redirect': Buffer.from('/etc') } })], /trusted\.overlay\.redirect is overlayfs's own/],
   ];
@@ -156,10 +160,41 @@ describe('entries that would escape the snapshot are refused, and nothing is lef
     await expect(snaps.unpack([l])).rejects.toThrow(message);
     await expect(snaps.unpack([l])).rejects.toThrow(new RegExp(`^layer ${l.digest}: `));
     expect(layerDirs()).toEqual([]);
-    expect(tmpDirs()).toEqual([]);
+    expect(await tmpDirs()).toEqual([]);
     expect(fs.existsSync(outside())).toBe(false);
     expect(fs.existsSync('/etc/tsrun-escape')).toBe(false);
   });
+});
+
+test('a hardlink to a file of a lower layer: the file is copied up with its metadata and linked, the lower layer untouched', async () => {
+  const base = await layer([
+    dir('usr', { mode: 0o751, uid: 3, gid: 4, mtime: 77 }),
+    file('usr/bin/tool', 'the tool', { mode: 0o4750, uid: 0, gid: 9, mtime: 1234, xattrs: { 'user.kind': Buffer.from('tool') } }),
+    symlink('usr/bin/sym', 'tool'),
+    file('gone', 'deleted above'),
+  ]);
+  const top = await layer([hardlink('usr/bin/tool-again', 'usr/bin/tool'), hardlink('sym-again', 'usr/bin/sym'), file('.wh.gone', '')]);
+  const [lowerId, topId] = await snaps.unpack([base, top]);
+  const lower = snaps.layerPath(lowerId);
+  const upper = snaps.layerPath(topId);
+  const copy = fs.lstatSync(path.join(upper, 'usr/bin/tool'));
+  const link = fs.lstatSync(path.join(upper, 'usr/bin/tool-again'));
+  expect(link.ino).toBe(copy.ino);
+  expect(copy.ino).not.toBe(fs.lstatSync(path.join(lower, 'usr/bin/tool')).ino);
+  expect(fs.readFileSync(path.join(upper, 'usr/bin/tool-again'), 'utf8')).toBe('the tool');
+  expect({ mode: copy.mode & 0o7777, uid: copy.uid, gid: copy.gid, mtime: copy.mtimeMs / 1000 }).toEqual({ mode: 0o4750, uid: 0, gid: 9, mtime: 1234 });
+  expect(lgetxattr(path.join(upper, 'usr/bin/tool'), 'user.kind').toString()).toBe('tool');
+  const usr = fs.lstatSync(path.join(upper, 'usr'));
+  expect({ mode: usr.mode & 0o7777, uid: usr.uid, gid: usr.gid }).toEqual({ mode: 0o751, uid: 3, gid: 4 });
+  expect(fs.readlinkSync(path.join(upper, 'sym-again'))).toBe('tool');
+  expect(fs.lstatSync(path.join(lower, 'usr/bin/tool')).nlink).toBe(1);
+
+  // A target this layer deleted, or one reached through a lower layer's symlink, is not linked to.
+  const deleted = await layer([file('.wh.gone', ''), hardlink('h', 'gone')]);
+  await expect(snaps.unpack([base, deleted])).rejects.toThrow(/entry "h": hardlink target "gone" is not in this layer or the layers beneath it/);
+  const through = await layer([hardlink('h', 'usr/bin/sym/x')]);
+  await expect(snaps.unpack([base, through])).rejects.toThrow(/entry "h": hardlink target "usr\/bin\/sym\/x" passes through a symlink/);
+  expect(await tmpDirs()).toEqual([]);
 });
 
 test('a layer whose content does not match its diff id, or a truncated one, is refused with nothing left', async () => {
@@ -171,7 +206,7 @@ test('a layer whose content does not match its diff id, or a truncated one, is r
   const truncated = { ...gz, open: () => require('stream').Readable.from([blob.subarray(0, blob.length - 20)]) };
   await expect(snaps.unpack([truncated])).rejects.toThrow(new RegExp(`^layer ${gz.digest}: `));
   expect(layerDirs()).toEqual([]);
-  expect(tmpDirs()).toEqual([]);
+  expect(await tmpDirs()).toEqual([]);
 });
 
 test('gzip and zstd layers unpack like plain ones', async () => {
@@ -220,7 +255,7 @@ test('gcSnapshots keeps what images and active containers use, and removes the r
   expect(snaps.list().sort()).toEqual([...imageA].sort());
   expect(snaps.gcSnapshots([]).sort()).toEqual([...imageA].sort());
   expect(layerDirs()).toEqual([]);
-  expect(tmpDirs()).toEqual([]);
+  expect(await tmpDirs()).toEqual([]);
 });
 
 test('the merged view of a real overlay mount: later layers win, whiteouts hide, opaque directories hide what lies beneath', async () => {
