@@ -11,8 +11,21 @@ import type { CgroupWrite } from './resources';
 export interface MakeHooks {
   /** Runs on each directory from the mountpoint down to the target's parent, before its child is made. */
   beforeChild?(parent: string): void;
-  /** Runs on each directory this call made, parents first, right after mkdir. */
-  afterMake?(dir: string): void;
+  /**
+   * Runs on each directory below the mountpoint down to the target, parents first, whether this
+   * call made it or found it (a create killed half-way leaves directories it never set up).
+   */
+  onEach?(dir: string): void;
+}
+
+function makeDir(dir: string, created: string[]): void {
+  try {
+    fs.mkdirSync(dir, 0o755);
+  } catch (err) {
+    if (errnoName(err) === 'EEXIST') return;
+    throw new CgroupError(`cgroup: mkdir ${dir}: ${errnoName(err)}`, errnoName(err));
+  }
+  created.push(dir);
 }
 
 function exists(dir: string): boolean {
@@ -36,16 +49,20 @@ export function makeCgroupDirs(mountpoint: string, dir: string, created: string[
   for (const part of parts) {
     hooks.beforeChild?.(current);
     current = path.posix.join(current, part);
-    if (exists(current)) continue;
-    try {
-      fs.mkdirSync(current, 0o755);
-    } catch (err) {
-      if (errnoName(err) === 'EEXIST') continue;
-      throw new CgroupError(`cgroup: mkdir ${current}: ${errnoName(err)}`, errnoName(err));
-    }
-    created.push(current);
-    hooks.afterMake?.(current);
+    if (!exists(current)) makeDir(current, created);
+    hooks.onEach?.(current);
   }
+}
+
+/** The directories from below `mountpoint` down to `dir` that do not exist, parents first. */
+export function missingDirs(mountpoint: string, dir: string): string[] {
+  const missing: string[] = [];
+  let current = mountpoint;
+  for (const part of path.posix.relative(mountpoint, dir).split('/')) {
+    current = path.posix.join(current, part);
+    if (missing.length > 0 || !exists(current)) missing.push(current);
+  }
+  return missing;
 }
 
 /** Write one value to a control file; `field` (a config path or a purpose) starts the message. */

@@ -8,6 +8,7 @@ import { CgroupError } from './errors';
 import { detectCgroupHost, isWithin, type CgroupHost } from './host';
 import { HybridCgroupManager } from './hybrid';
 import type { CgroupDirRecord, CgroupManager, CgroupRecord } from './manager';
+import { missingDirs } from './cgroupfs';
 import { resolveCgroupDirs } from './paths';
 import { CgroupV1Manager } from './v1';
 import { CgroupV2Manager } from './v2';
@@ -38,6 +39,17 @@ export function cgroupManagerFor(host: CgroupHost, containerId: string, cgroupsP
     created: [],
   }));
   return managerFor(host.layout, records);
+}
+
+/**
+ * The record of cgroups about to be made, written down before anything is: every directory on the
+ * way that does not exist yet counts as made. Whoever finds it left by a create that was killed
+ * half-way destroys exactly those (destroy() passes over the ones never made).
+ */
+export function intendedCgroups(containerId: string, cgroupsPath: string | undefined, host: CgroupHost = detectCgroupHost()): CgroupRecord {
+  const record = cgroupManagerFor(host, containerId, cgroupsPath).toJSON();
+  for (const h of record.hierarchies) h.created = missingDirs(h.mountpoint, h.dir);
+  return record;
 }
 
 export interface CreateCgroupsOptions {

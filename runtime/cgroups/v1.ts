@@ -10,7 +10,7 @@ import type { CgroupWrite } from './resources';
 
 /**
  * A new v1 cpuset cgroup starts with no cpus and no memory nodes, and a process cannot join it
- * until both are set: give each directory made the values of its parent.
+ * until both are set: give each directory on the path that lacks them the values of its parent.
  */
 function inheritCpuset(dir: string): void {
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
@@ -29,7 +29,7 @@ export function hasV1Controller(records: CgroupDirRecord[], controller: string):
 /** Make the container's directory in every v1 hierarchy, then perform the writes in order. */
 export function applyV1(records: CgroupDirRecord[], writes: CgroupWrite[]): void {
   for (const record of records) {
-    const hooks = record.controllers.includes('cpuset') ? { afterMake: inheritCpuset } : {};
+    const hooks = record.controllers.includes('cpuset') ? { onEach: inheritCpuset } : {};
     makeCgroupDirs(record.mountpoint, record.dir, record.created, hooks);
   }
   performWrites(writes, (w) => {

@@ -98,6 +98,23 @@ describe('resources written at create, read back from the host', () => {
     expect(read(blkio, 'blkio.throttle.write_iops_device')).toBe(`${major}:${minor} 50`);
   });
 
+  (hasV1('cpuset') ? test : test.skip)('a v1 cpuset cgroup left unset by a create killed half-way is set up, not joined empty', () => {
+    const id = fx.tsrun.track(uniqueId('cpuset-left'));
+    const own = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes('cpuset'))!.split(':')[2];
+    const mount = host.hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpuset'))!.mountpoint;
+    const left = path.join(mount, own, id);
+    fs.mkdirSync(left);
+    try {
+      expect(read(left, 'cpuset.mems')).toBe('');
+      const r = fx.tsrun.cmd(['run', '-b', fx.bundle(['true']).dir, id]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(read(left, 'cpuset.mems')).toBe(read(path.dirname(left), 'cpuset.mems'));
+    } finally {
+      fs.rmdirSync(left);
+    }
+  });
+
   const hugetlbOnUnified = !hasV1('hugetlb') && v2Controllers.includes('hugetlb') && fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB');
   (hugetlbOnUnified ? test : test.skip)('hugepageLimits go to the unified hierarchy when only it has hugetlb (this hybrid host)', () => {
     const b = fx.bundle(['sleep', '60'], (c) => {
