@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { CgroupError, createCgroups, loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
+import { CgroupError, createCgroups, intendedCgroups, loadCgroupManager, type CgroupManager, type CgroupRecord } from '../../runtime/cgroups';
 import { readHostFacts } from '../../runtime/container/host-facts';
 import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
 import { signalInit } from '../../runtime/container/signal-init';
@@ -113,8 +113,12 @@ export class TaskManager {
     let cgroups: CgroupManager | null = null;
     let monitor: Monitor | null = null;
     try {
-      writeTaskRecord(dir, record);
-      cgroups = createTaskCgroups(o, (note) => this.log.warn(`task ${o.id}: ${note}`));
+      cgroups = createTaskCgroups(
+        o,
+        (note) => this.log.warn(`task ${o.id}: ${note}`),
+        // Recorded before they are made, so that a create killed half-way leaves them to recovery.
+        (intended) => writeTaskRecord(dir, { ...record, cgroups: intended }),
+      );
       record.cgroups = cgroups.toJSON();
       writeTaskRecord(dir, record);
       const ctx = planContext(o, dir, cgroups);
@@ -510,11 +514,16 @@ export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'root
   };
 }
 
+/** A flat default name: a parent shared by tasks would be nobody's to remove. */
+function taskCgroupsPath(o: TaskCreateOptions): string {
+  return o.spec.linux?.cgroupsPath || `tsrund-${o.id}`;
+}
+
 /** Resources this host's cgroups refuse (a device it lacks, a value out of range) are FAILED_PRECONDITION, as a plan that fails here. */
-function createTaskCgroups(o: TaskCreateOptions, onNotEnforced: (note: string) => void): CgroupManager {
+function createTaskCgroups(o: TaskCreateOptions, onNotEnforced: (note: string) => void, recordIntent: (intended: CgroupRecord) => void): CgroupManager {
   try {
-    // A flat default name: a parent shared by tasks would be nobody's to remove.
-    return createCgroups(o.id, o.spec.linux?.cgroupsPath || `tsrund-${o.id}`, o.spec.linux?.resources, { onNotEnforced });
+    recordIntent(intendedCgroups(o.id, taskCgroupsPath(o)));
+    return createCgroups(o.id, taskCgroupsPath(o), o.spec.linux?.resources, { onNotEnforced });
   } catch (err) {
     if (err instanceof CgroupError) throw failedPrecondition(err.message);
     throw err;
