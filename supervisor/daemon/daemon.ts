@@ -54,6 +54,9 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     server.addService(services.Images, imagesService(log, images));
     supervisor.attachImages(images);
     await bindPrivate(server, o.address);
+    // However the process ends (exit(), a fatal error), no socket file is left to look served.
+    const removeSocket = () => fs.rmSync(o.address, { force: true });
+    process.once('exit', removeSocket);
     log.info(`tsrund serving ${o.address} (root ${o.root}, state ${o.state}, ${supervisor.tasks.list().length} tasks)`);
 
     let stopping: Promise<void> | null = null;
@@ -63,7 +66,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
         subscriptions.endAll();
         await shutdown(server);
         supervisor.tasks.closeAll();
-        fs.rmSync(o.address, { force: true });
+        removeSocket();
+        process.off('exit', removeSocket);
         fs.closeSync(lockFd);
         log.info('tsrund stopped; tasks keep running under their monitors');
       })());

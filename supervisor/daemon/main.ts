@@ -30,6 +30,9 @@ async function main(argv: string[]): Promise<number> {
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     throw new ContainerError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`);
   const log = new Logger(level as LogLevel);
+  // A failure no request handler caught is a bug to log, not a reason to stop serving everyone.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+  process.on('uncaughtException', (err) => log.error(`uncaught exception: ${err.stack ?? String(err)}`));
   const daemon = await startDaemon(
     {
       address: path.resolve(flags.address as string),
@@ -47,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    process.once('SIGHUP', onSignal);
   });
   return 0;
 }

@@ -28,12 +28,16 @@ export class TestDaemon {
   private exited: Promise<DaemonExit> | null = null;
   private clientInstance: TsrundClient | null = null;
 
-  /** Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms). */
-  async start(extraArgs: string[] = []): Promise<number> {
+  /**
+   * Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms).
+   * `wrap`: a command that execs its arguments (`unshare -n`, `sh -c 'umask 0; exec "$@"' sh`).
+   */
+  async start(extraArgs: string[] = [], wrap: string[] = []): Promise<number> {
     const t0 = Date.now();
+    const argv = [...wrap, TSRUND, '--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs];
     const proc = spawn(
-      TSRUND,
-      ['--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs],
+      argv[0],
+      argv.slice(1),
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
