@@ -112,3 +112,9 @@ export function apiServices(): Record<ServiceName, ServiceDefinition> {
   }
   return services;
 }
+
+/** Bytes of `value` encoded as the API message `typeName` ("Container"), as it would cross the wire. */
+export function encodedSize(typeName: string, value: object): number {
+  const type = apiRoot().lookupType(`${API_PACKAGE}.${typeName}`);
+  return type.encode(type.fromObject(value)).finish().length;
+}

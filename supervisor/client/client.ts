@@ -32,9 +32,13 @@ import type {
 
 export { DEFAULT_ADDRESS } from '../api/load';
 export { status as GrpcStatus } from '@grpc/grpc-js';
+export { callErrorMessage } from './call-error';
 export type * from '../api/types';
 
 type Method = (req: object, ...rest: unknown[]) => unknown;
+
+/** Entries asked for per List call; tsrund sends fewer when they would not fit one message. */
+const LIST_PAGE_SIZE = 1000;
 type ServiceClient = grpc.Client & Record<string, Method>;
 
 /** A server stream: iterate it; cancel() ends the iteration without an error. */
@@ -80,9 +84,9 @@ export class TsrundClient {
     return (await this.unary<{ container: Container }>('Containers', 'get', { id })).container;
   }
 
-  /** Containers whose labels match every filter ("key=value" or "key"). */
-  async listContainers(labelFilters: string[] = []): Promise<Container[]> {
-    return (await this.unary<{ containers: Container[] }>('Containers', 'list', { labelFilters })).containers;
+  /** Containers whose labels match every filter ("key=value" or "key"), sorted by id (all pages). */
+  listContainers(labelFilters: string[] = []): Promise<Container[]> {
+    return this.allPages('Containers', 'containers', { labelFilters });
   }
 
   async deleteContainer(id: string): Promise<void> {
@@ -151,8 +155,8 @@ export class TsrundClient {
     return (await this.unary<{ task: Task }>('Tasks', 'get', { id })).task;
   }
 
-  async listTasks(): Promise<Task[]> {
-    return (await this.unary<{ tasks: Task[] }>('Tasks', 'list', {})).tasks;
+  listTasks(): Promise<Task[]> {
+    return this.allPages('Tasks', 'tasks', {});
   }
 
   /**
@@ -184,8 +188,8 @@ export class TsrundClient {
     return this.stream('Images', 'pull', { reference, platform: o.platform ?? '', labels: o.labels ?? {} });
   }
 
-  async listImages(): Promise<Image[]> {
-    return (await this.unary<{ images: Image[] }>('Images', 'list', {})).images;
+  listImages(): Promise<Image[]> {
+    return this.allPages('Images', 'images', {});
   }
 
   getImage(name: string, o: { platform?: string } = {}): Promise<GetImageResponse> {
@@ -212,6 +216,18 @@ export class TsrundClient {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Every entry of a List, a page at a time (each response stays under gRPC's message limit). */
+  private async allPages<T>(service: ServiceName, field: string, req: object): Promise<T[]> {
+    const all: T[] = [];
+    let pageToken = '';
+    do {
+      const res = await this.unary<Record<string, unknown> & { nextPageToken: string }>(service, 'list', { ...req, pageSize: LIST_PAGE_SIZE, pageToken });
+      all.push(...(res[field] as T[]));
+      pageToken = res.nextPageToken;
+    } while (pageToken !== '');
+    return all;
+  }
 
   private unary<Res>(service: ServiceName, method: string, req: object): Promise<Res> {
     return new Promise((resolve, reject) => {

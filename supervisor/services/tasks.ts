@@ -8,6 +8,8 @@ import { imageRootfs } from '../images/bundle-container';
 import { readLog } from '../tasks/log-reader';
 import type { TaskExit } from '../tasks/record';
 import { serverStream, unary, type StreamHandler, type UnaryHandler } from './handlers';
+import { pageOf, type PageRequest } from './paging';
+import { checkProcessStrings } from './request-checks';
 
 const SIGTERM = 15;
 const MAX_SIGNAL = 64;
@@ -70,6 +72,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
     wait: free('Tasks.Wait', async (req: ProcessRequest) => exitInfo(await s.tasks.wait(processRef(req)))),
     exec: locked('Tasks.Exec', async (req: ExecProcessRequest) => {
       checkId(req.execId, 'exec_id');
+      checkProcessStrings('', req);
       s.tasks.describeById(req.id);
       const c = s.containers.get(req.id);
       return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
@@ -93,7 +96,10 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       return {};
     }),
     get: free('Tasks.Get', (req: IdRequest) => ({ task: s.tasks.describeById(req.id) })),
-    list: unary(s.log, 'Tasks.List', () => ({ tasks: s.tasks.list() })),
+    list: unary(s.log, 'Tasks.List', (req: PageRequest) => {
+      const { page, next } = pageOf(s.tasks.list(), (t) => t.id, 'Task', req, 'tasks');
+      return { tasks: page, nextPageToken: next };
+    }),
     logs: serverStream(s.log, 'Tasks.Logs', async (req: ProcessRequest & { follow: boolean }, send: (e: LogEntry) => void, cancelled) => {
       checkId(req.id);
       const ref = processRef(req);
