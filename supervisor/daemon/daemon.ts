@@ -13,6 +13,7 @@ import { tasksService } from '../services/tasks';
 import { healthService, versionService } from '../services/version';
 import { ImageService } from '../images/service';
 import { imagesService } from '../images/service-api';
+import { makePrivateDir } from '../atomic-file';
 import { Supervisor } from '../supervisor';
 import type { Logger } from './logger';
 import { claimSocketPath, lockStateDir } from './socket';
@@ -36,7 +37,9 @@ export interface RunningDaemon {
 const SHUTDOWN_GRACE_MS = 2000;
 
 export async function startDaemon(o: DaemonOptions, log: Logger): Promise<RunningDaemon> {
-  for (const dir of [o.root, o.state, path.dirname(o.address)]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [o.root, o.state]) makePrivateDir(dir);
+  // The socket's directory may be shared (/run): only made when missing; the socket is 0600.
+  fs.mkdirSync(path.dirname(o.address), { recursive: true, mode: 0o700 });
   const lockFd = lockStateDir(o.state);
   try {
     await claimSocketPath(o.address);

@@ -92,7 +92,7 @@ function containerSpec(s: Supervisor, req: CreateContainerRequest, name: string,
 export function imageRootfs(s: Supervisor, c: ContainerRecord): RootfsOverlay {
   const overlay = s.snapshots.mountOf(c.id);
   if (!overlay) throw failedPrecondition(`container ${c.id}: its writable layer is gone; delete the container and create it again`);
-  fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o755 });
+  fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o700 });
   return overlay;
 }
 

@@ -25,7 +25,7 @@ import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Logger } from '../daemon/logger';
 import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../errors';
 import type { EventBus } from '../events';
-import { isDirectory } from '../atomic-file';
+import { isDirectory, makePrivateDir } from '../atomic-file';
 import { oomCount } from '../../runtime/container/events';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
@@ -85,11 +85,12 @@ export class TaskManager {
 
   async create(o: TaskCreateOptions): Promise<Task> {
     if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o711 });
+    makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
     try {
-      // 0711: an init in a user namespace must reach the exec fifo inside.
-      fs.mkdirSync(dir, { mode: 0o711 });
+      // Search-only for others when an init in a user namespace must open the exec fifo inside.
+      const userNamespace = o.spec.linux?.namespaces?.some((n) => n.type === 'user') ?? false;
+      fs.mkdirSync(dir, { mode: userNamespace ? 0o711 : 0o700 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw failedPrecondition(`task directory ${dir} exists already`);
       throw err;
