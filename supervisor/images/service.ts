@@ -150,6 +150,7 @@ export class ImageService {
     const images = names.map((n, i) => this.records.get(ImageService.normalize(`names[${i}]`, n)));
     if (!isDirectory(path.dirname(file)))
       throw invalidArgument('path', `${path.dirname(file)} is not a directory on tsrund's host: create it or write elsewhere`);
+    if (isDirectory(file)) throw invalidArgument('path', `${file} is a directory: name the tar file to write`);
     try {
       return await exportArchive(images, this.content, file);
     } catch (err) {

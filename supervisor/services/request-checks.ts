@@ -42,6 +42,13 @@ export function checkProcessStrings(prefix: string, p: ProcessStrings): void {
   });
 }
 
+/** A terminal's size in cells, as the kernel's winsize holds it (16 bits each). */
+export function checkPtySize(widthField: string, width: number, heightField: string, height: number): void {
+  for (const [field, v] of [[widthField, width], [heightField, height]] as const) {
+    if (v > 0xffff) throw invalidArgument(field, `${v} cells; a terminal has at most 65535`);
+  }
+}
+
 export function checkLabels(field: string, labels: Record<string, string>): void {
   const entries = Object.entries(labels);
   if (entries.length > MAX_LABELS) throw invalidArgument(field, `has ${entries.length} labels; the limit is ${MAX_LABELS}`);

@@ -9,7 +9,7 @@ import { readLog } from '../tasks/log-reader';
 import type { TaskExit } from '../tasks/record';
 import { serverStream, unary, type StreamHandler, type UnaryHandler } from './handlers';
 import { pageOf, type PageRequest } from './paging';
-import { checkProcessStrings } from './request-checks';
+import { checkProcessStrings, checkPtySize } from './request-checks';
 
 const SIGTERM = 15;
 const MAX_SIGNAL = 64;
@@ -73,6 +73,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
     exec: locked('Tasks.Exec', async (req: ExecProcessRequest) => {
       checkId(req.execId, 'exec_id');
       checkProcessStrings('', req);
+      checkPtySize('console_width', req.consoleWidth, 'console_height', req.consoleHeight);
       s.tasks.describeById(req.id);
       const c = s.containers.get(req.id);
       return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
@@ -82,6 +83,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
     listPids: free('Tasks.ListPids', (req: IdRequest) => ({ pids: s.tasks.pids(req.id) })),
     stats: free('Tasks.Stats', (req: IdRequest) => s.tasks.stats(req.id)),
     resizePty: free('Tasks.ResizePty', async (req: ProcessRequest & { width: number; height: number }) => {
+      checkPtySize('width', req.width, 'height', req.height);
       await s.tasks.resizePty(processRef(req), req.width, req.height);
       return {};
     }),
