@@ -88,9 +88,9 @@ export class TaskManager {
     makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
     try {
-      // Search-only for others when an init in a user namespace must open the exec fifo inside.
-      const userNamespace = o.spec.linux?.namespaces?.some((n) => n.type === 'user') ?? false;
-      fs.mkdirSync(dir, { mode: userNamespace ? 0o711 : 0o700 });
+      // 0711: the init opens the exec fifo inside (by a directory fd) after it became the
+      // container's user, in a user namespace or not; the state directory above is 0700.
+      fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw failedPrecondition(`task directory ${dir} exists already`);
       throw err;

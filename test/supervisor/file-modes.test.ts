@@ -25,6 +25,13 @@ afterAll(async () => {
 /** Paths under `top` (relative) whose content is an image's or a container's, not tsrund's. */
 const LAYER_CONTENT = [/^snapshots\/layers\/[^/]+$/, /^snapshots\/active\/[^/]+\/(upper|work)$/, /^bundles\/[^/]+\/rootfs$/];
 
+/**
+ * A task directory is 0711: its init opens the exec fifo in it after becoming the container's
+ * user (by a directory fd; the 0700 state directory keeps everyone else out).
+ */
+const searchOnlyTaskDir = (f: { file: string; mode: number }) =>
+  path.dirname(f.file) === path.join(daemon.state, 'tasks') && f.mode === 0o711;
+
 /** Every path under `top` with its mode, layer contents left out (iterative: no recursion limit). */
 function walk(top: string): { file: string; mode: number }[] {
   const out: { file: string; mode: number }[] = [];
@@ -66,12 +73,29 @@ test('under umask 000 and a 0777 --root, no file or directory tsrund writes is o
   // What the test made happened: the secret-holding config of the image container is among them.
   expect(files.map((f) => f.file)).toContain(path.join(daemon.state, 'bundles', 'modes-i', 'config.json'));
   expect(files.map((f) => f.file)).toContain(path.join(daemon.root, 'containers', 'modes-b', 'container.log'));
-  const open = files.filter((f) => (f.mode & 0o077) !== 0).map((f) => `${f.file} ${f.mode.toString(8)}`);
+  const open = files.filter((f) => (f.mode & 0o077) !== 0 && !searchOnlyTaskDir(f)).map((f) => `${f.file} ${f.mode.toString(8)}`);
   expect(open).toEqual([]);
   await c.deleteTask('modes-i', { force: true });
 }, 120_000);
 
-test("a user-namespace container still starts: only its task directory is search-only for others, to reach the exec fifo", async () => {
+test('the state directory stays 0700 and containers whose init is not root still start', async () => {
+  expect(fs.statSync(daemon.state).mode & 0o777).toBe(0o700);
+  const nobody = makeBundle(['id', '-u'], (config) => {
+    config.process.user = { uid: 65534, gid: 65534 };
+  });
+  try {
+    await daemon.client.createContainer({ id: 'modes-n', bundle: nobody.dir });
+    await daemon.client.createTask('modes-n');
+    await daemon.client.startTask('modes-n');
+    expect((await daemon.client.wait('modes-n')).exitStatus).toBe(0);
+    await daemon.client.deleteTask('modes-n');
+    await daemon.client.deleteContainer('modes-n');
+  } finally {
+    nobody.cleanup();
+  }
+}, 60_000);
+
+test('a user-namespace container still starts', async () => {
   const b = makeBundle(['true'], (config) => {
     config.linux.namespaces.push({ type: 'user' });
     config.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
@@ -83,7 +107,6 @@ test("a user-namespace container still starts: only its task directory is search
     const c = daemon.client;
     await c.createContainer({ id: 'modes-u', bundle: b.dir });
     await c.createTask('modes-u');
-    expect(fs.statSync(path.join(daemon.state, 'tasks', 'modes-u')).mode & 0o777).toBe(0o711);
     await c.startTask('modes-u');
     expect((await c.wait('modes-u')).exitStatus).toBe(0);
     await c.deleteTask('modes-u');
