@@ -14,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import { API_PACKAGE, apiRoot, apiServices, SERVICE_NAMES } from '../../supervisor/api/load';
 import { makeBundle } from '../helpers/bundle';
+import { buildBusyboxArchive } from '../helpers/oci-image';
 import { TestDaemon } from './daemon';
 import { NODE_INTERNAL_TEXT } from './messages';
 
@@ -25,6 +26,7 @@ const daemon = new TestDaemon();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrund-fuzz-'));
 const bundle = makeBundle(['sleep', '600']);
 const LIVE = 'fz-live';
+const IMAGE = 'localhost/fuzz:1';
 
 beforeAll(async () => {
   await daemon.start([], ['unshare', '--net', '--']);
@@ -33,6 +35,8 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(work, 'dir'));
   fs.mkdirSync(path.join(work, 'bad-bundle'));
   fs.writeFileSync(path.join(work, 'bad-bundle', 'config.json'), '{"ociVersion": 5, "process": null');
+  // An image and a container with a running task, for requests to name things that exist.
+  await daemon.client.importImages(buildBusyboxArchive(work, IMAGE).file);
   await daemon.client.createContainer({ id: LIVE, bundle: bundle.dir });
   await daemon.client.createTask(LIVE);
   await daemon.client.startTask(LIVE);
@@ -84,6 +88,8 @@ const strings = (): string[] => [
   'sha256:' + '0'.repeat(64),
   'sha256:xyz',
   'busybox',
+  IMAGE,
+  IMAGE,
   'docker.io/library/busybox:latest',
   '127.0.0.1:1/x/y:z',
   'linux/amd64',
