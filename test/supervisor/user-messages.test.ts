@@ -157,3 +157,23 @@ test('tsrund removes its socket however it stops (SIGHUP here)', async () => {
     await d.cleanup();
   }
 });
+
+test('an unhandled rejection or exception inside tsrund is logged, and tsrund keeps serving', async () => {
+  // Preloaded into tsrund's own process: failures no request handler sees.
+  const inject = path.join(work, 'inject.js');
+  fs.writeFileSync(
+    inject,
+    "setTimeout(() => { Promise.reject(new Error('injected rejection')); setTimeout(() => { throw new Error('injected exception'); }, 10); }, 200);\n",
+  );
+  const d = new TestDaemon();
+  try {
+    await d.start([], ['env', `NODE_OPTIONS=--require ${inject}`]);
+    for (let i = 0; i < 100 && !d.stderr.includes('injected exception'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(d.stderr).toMatch(/ error unhandled rejection: Error: injected rejection\n/);
+    expect(d.stderr).toMatch(/ error uncaught exception: Error: injected exception\n/);
+    expect(d.proc!.exitCode).toBeNull();
+    expect(await d.reconnect().health()).toBe('SERVING');
+  } finally {
+    await d.cleanup();
+  }
+});
