@@ -7,6 +7,7 @@
  * with a one-line message free of Node's internals. tsrund runs in a network namespace of its
  * own (nothing but a down loopback), so no request can reach past this machine.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,7 +16,7 @@ import type * as protobuf from 'protobufjs';
 import { API_PACKAGE, apiRoot, apiServices, SERVICE_NAMES } from '../../supervisor/api/load';
 import { makeBundle } from '../helpers/bundle';
 import { buildBusyboxArchive } from '../helpers/oci-image';
-import { TestDaemon } from './daemon';
+import { TestDaemon, TSCTL } from './daemon';
 import { NODE_INTERNAL_TEXT } from './messages';
 
 const SEED = 0x7e57;
@@ -277,3 +278,39 @@ test(`every RPC survives ${CASES_PER_METHOD} generated bad requests (seed ${SEED
   expect(bad).toEqual([]);
   expect(daemon.stderr).not.toMatch(/unhandled rejection|uncaught exception/);
 }, 600_000);
+
+/** Command names of a tsctl usage text ("   run        create and start..."). */
+const commandsOf = (usage: string): string[] => [...usage.matchAll(/^ {3}([a-z]+) {2,}\S/gm)].map((m) => m[1]);
+
+test('every tsctl command given bad arguments fails with one line of its own (no Node or gRPC text), tsrund serving', () => {
+  const tsctl = (args: string[]) => spawnSync(TSCTL, ['--address', daemon.address, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const top = commandsOf(tsctl(['--help']).stdout);
+  const images = commandsOf(tsctl(['images']).stdout + tsctl(['images']).stderr).map((s) => `images ${s}`);
+  expect(top).toEqual(expect.arrayContaining(['run', 'ls', 'exec', 'images']));
+  expect(images).toEqual(expect.arrayContaining(['images pull', 'images export']));
+  const BAD_ARGS = [[], ['--no-such-flag'], ['no-such-id', 'x'], ['x'.repeat(5000)], ['a\u0001b', '/missing/dir/x.tar']];
+  const bad: string[] = [];
+  let failures = 0;
+  for (const cmd of [...top.filter((c) => c !== 'images'), ...images, 'images no-such-subcommand']) {
+    for (const args of BAD_ARGS) {
+      // `events` with nothing wrong streams until interrupted.
+      if (cmd === 'events' && args.length === 0) continue;
+      const argv = [...cmd.split(' '), ...args];
+      // Only a loopback registry may be asked for (tsrund's netns has nothing else either).
+      if (/pull$/.test(cmd) && args.length > 0) argv.splice(cmd.split(' ').length, 1, '127.0.0.1:1/x/y:z');
+      const r = tsctl(argv);
+      const what = `tsctl ${argv.join(' ').slice(0, 80)}`;
+      if (r.error) bad.push(`${what}: ${r.error.message}`);
+      if (r.status === 0) continue;
+      failures++;
+      if (r.status !== 1) bad.push(`${what}: exit ${r.status}`);
+      // One line; rm prints one per id it could not remove.
+      const lines = r.stderr.replace(/\n$/, '').split('\n');
+      const ok = (line: string) => /^tsctl( [a-z]+)*: /.test(line) && !NODE_INTERNAL_TEXT.test(line);
+      if ((lines.length > 1 && cmd !== 'rm') || !lines.every(ok)) bad.push(`${what}: ${JSON.stringify(r.stderr.slice(0, 300))}`);
+    }
+  }
+  expect(failures).toBeGreaterThan(50);
+  expect(bad).toEqual([]);
+  expect(daemon.proc!.exitCode).toBeNull();
+}, 300_000);
