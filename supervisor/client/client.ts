@@ -2,7 +2,8 @@
  * A typed client of tsrund's API (tsrun.supervisor.v1) over grpc-js, for tsctl and for programs
  * that embed tsrund. Every method returns a promise (or, for streams, an async iterable that
  * `cancel()` ends); a failed call rejects with grpc-js's ServiceError, whose `code` is the gRPC
- * status (grpc.status.NOT_FOUND, ...) and `details` tsrund's message.
+ * status (grpc.status.NOT_FOUND, ...) and `details` tsrund's message; callErrorMessage(err, address)
+ * makes it one line for a user (tsrund's message, or why the connection failed). Lists page.
  *
  *   const c = new TsrundClient('/run/tsrund/tsrund.sock');
  *   await c.createContainer({ id: 'web', bundle: '/srv/bundles/web' });
@@ -36,10 +37,10 @@ export { callErrorMessage } from './call-error';
 export type * from '../api/types';
 
 type Method = (req: object, ...rest: unknown[]) => unknown;
+type ServiceClient = grpc.Client & Record<string, Method>;
 
 /** Entries asked for per List call; tsrund sends fewer when they would not fit one message. */
 const LIST_PAGE_SIZE = 1000;
-type ServiceClient = grpc.Client & Record<string, Method>;
 
 /** A server stream: iterate it; cancel() ends the iteration without an error. */
 export interface ResponseStream<T> extends AsyncIterable<T> {

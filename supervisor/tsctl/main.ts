@@ -8,8 +8,7 @@ import { flagHelp, FlagSpec, FlagValues, parseFlags } from '../../runtime/cli/ar
 import { ContainerError } from '../../runtime/errors';
 import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../services/version';
-import { DEFAULT_ADDRESS, TsrundClient } from '../client/client';
-import { callErrorMessage } from '../client/call-error';
+import { callErrorMessage, DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
 import { ago, bytesText, out, printJson, printTable, timeText } from './output';
 import { execCommand, runCommand } from './run';
