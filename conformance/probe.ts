@@ -7,6 +7,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { repoRoot } from '../test/helpers/tsrun';
 
 export interface MountInfo {
   mountPoint: string;
@@ -98,6 +99,10 @@ export interface ProbeReport {
   stdinTtyName: string | null;
   /** Results of the system calls asked for with `--call NAME`. */
   calls: Record<string, { ret: number; errno: string | null } | { error: string }>;
+  /** KEYCTL_DESCRIBE of the session keyring ("keyring;uid;gid;perm;name"), null when it fails. */
+  sessionKeyring: string | null;
+  /** The "user" keys asked for with `--key NAME`: found from the session keyring and read, or the errno. */
+  keys: Record<string, { payload: string } | { errno: string }>;
   /** Contents of the files asked for with `--read`, null when unreadable. */
   files: Record<string, string | null>;
 }
@@ -105,7 +110,7 @@ export interface ProbeReport {
 /** Where the probe lives inside a bundle's rootfs. */
 export const PROBE_IN_CONTAINER = '/probe';
 
-const SOURCE = path.join(__dirname, '..', '..', 'conformance', 'probe', 'probe.c');
+const SOURCE = path.join(repoRoot(), 'conformance', 'probe', 'probe.c');
 
 /** Path of the compiled probe, building it if this source version has not been built yet. */
 export function probeBinary(): string {

@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 # reference runtime. Then what the tests drive tsrun and tsrund with: podman and containerd
 # (rootful, no network, vfs storage; unshare, nsenter and script come with util-linux and
 # bsdutils), and for the image tests Debian's registry, skopeo, python3 (bcrypt for htpasswd),
-# openssl, and zstd for zstd layers (Node 20's zlib has none).
+# openssl, zstd for zstd layers (Node 20's zlib has none), and keyutils (keyctl) for the keyring tests.
 PACKAGES=(cmake g++ make pkg-config libc6-dev libseccomp-dev busybox-static runc
-  podman conmon containerd docker-registry skopeo zstd python3 openssl)
+  podman conmon containerd docker-registry skopeo zstd python3 openssl keyutils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

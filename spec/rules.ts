@@ -204,7 +204,8 @@ function checkRoot(doc: Obj, out: ConfigIssue[]): void {
 function checkUts(doc: Obj, namespaces: NamespaceMap, out: ConfigIssue[]): void {
   for (const field of ['hostname', 'domainname']) {
     const value = strAt(doc, field);
-    if (value) needsNamespace(out, [field], namespaces, 'uts', true);
+    // A joined uts namespace takes the name too (runc sets it there).
+    if (value) needsNamespace(out, [field], namespaces, 'uts', false);
   }
 }
 
@@ -235,24 +236,6 @@ function checkNamespaces(linux: Obj | undefined, namespaces: NamespaceMap, out: 
         ),
       );
     }
-  }
-  // The root filesystem is prepared with mounts; outside a mount namespace of the container's
-  // own they would land in the host's (or another container's) mount table.
-  const mount = namespaces.get('mount');
-  if (!mount) {
-    out.push(
-      issue(
-        ['linux', 'namespaces'],
-        `needs a new mount namespace to set up the root filesystem in (${addNamespace('mount')})`,
-      ),
-    );
-  } else if (mount.path !== undefined) {
-    out.push(
-      issue(
-        ['linux', 'namespaces', mount.index, 'path'],
-        'joining an existing mount namespace is not supported: the root filesystem is set up in a new one',
-      ),
-    );
   }
 }
 

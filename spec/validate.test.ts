@@ -121,19 +121,17 @@ describe('rules beyond the schema', () => {
     ]);
   });
 
-  test('hostname and domainname need a new uts namespace', () => {
+  test('hostname and domainname need a uts namespace, new or joined (runc sets them in a joined one)', () => {
     const withoutUts = config((c) => {
       c.domainname = 'example.org';
       c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'uts');
     });
     expect(lines(withoutUts)).toEqual([
-      'hostname: needs a new uts namespace (add {"type": "uts"} to linux.namespaces)',
-      'domainname: needs a new uts namespace (add {"type": "uts"} to linux.namespaces)',
+      'hostname: needs a uts namespace (add {"type": "uts"} to linux.namespaces)',
+      'domainname: needs a uts namespace (add {"type": "uts"} to linux.namespaces)',
     ]);
     const joined = config((c) => (c.linux.namespaces[3] = { type: 'uts', path: '/proc/1/ns/uts' }));
-    expect(lines(joined)).toEqual([
-      'hostname: cannot be set when joining the existing uts namespace at /proc/1/ns/uts (linux.namespaces[3].path)',
-    ]);
+    expect(lines(joined)).toEqual([]);
     expect(lines(config((c) => (c.hostname = '')))).toEqual([]);
   });
 
@@ -155,15 +153,9 @@ describe('rules beyond the schema', () => {
     expect(lines(config((c) => c.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' })))).toEqual([]);
   });
 
-  test('a new mount namespace is required', () => {
-    expect(lines(config((c) => (c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'mount'))))).toEqual(
-      [
-        'linux.namespaces: needs a new mount namespace to set up the root filesystem in (add {"type": "mount"} to linux.namespaces)',
-      ],
-    );
-    expect(lines(config((c) => (c.linux.namespaces[4] = { type: 'mount', path: '/proc/1/ns/mnt' })))).toEqual([
-      'linux.namespaces[4].path: joining an existing mount namespace is not supported: the root filesystem is set up in a new one',
-    ]);
+  test('the mount namespace may be new, joined by path or absent (the caller\'s), as the spec allows', () => {
+    expect(lines(config((c) => (c.linux.namespaces = c.linux.namespaces.filter((ns) => ns.type !== 'mount'))))).toEqual([]);
+    expect(lines(config((c) => (c.linux.namespaces[4] = { type: 'mount', path: '/proc/1/ns/mnt' })))).toEqual([]);
   });
 
   test('time offsets need a new time namespace', () => {

@@ -50,3 +50,13 @@ export function isDirectory(p: string): boolean {
     return false;
   }
 }
+
+/** fsync a directory: the entries made or renamed in it survive a power loss. */
+export function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,7 +1,9 @@
 /** What tsrund's services share: the container records, the tasks, the event bus, the per-id lock. */
+import * as path from 'path';
 import type { Logger } from './daemon/logger';
 import { ContainerStore } from './containers/store';
 import { EventBus } from './events';
+import { EventJournal } from './event-journal';
 import { KeyedLock } from './keyed-lock';
 import { TaskManager } from './tasks/manager';
 import { storedChainIds } from './images/bundle-image';
@@ -16,8 +18,11 @@ export interface SupervisorPaths {
   state: string;
 }
 
+/** How many events the journal (<root>/events) keeps for subscribers that resume, unless told. */
+export const DEFAULT_EVENT_RETENTION = 10_000;
+
 export class Supervisor {
-  readonly events = new EventBus();
+  readonly events: EventBus;
   readonly lock = new KeyedLock();
   readonly containers: ContainerStore;
   readonly tasks: TaskManager;
@@ -31,7 +36,10 @@ export class Supervisor {
   constructor(
     readonly paths: SupervisorPaths,
     readonly log: Logger,
+    eventRetention = DEFAULT_EVENT_RETENTION,
   ) {
+    const journal = EventJournal.open({ dir: path.join(paths.root, 'events'), retain: eventRetention, onRepair: (m) => log.warn(m) });
+    this.events = new EventBus(journal, log);
     this.containers = new ContainerStore(paths.root);
     this.tasks = new TaskManager(paths.state, this.events, log);
     this.snapshots = new OverlaySnapshotter(paths.root);

@@ -26,6 +26,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+/* keyctl(2) commands and special ids (linux/keyctl.h, without the kernel header's types). */
+#define KEYCTL_DESCRIBE_ID 6
+#define KEYCTL_SEARCH_ID 10
+#define KEYCTL_READ_ID 11
+#define KEY_SPEC_SESSION_ID (-3)
+
 extern char **environ;
 
 static int first_field = 1;
@@ -336,6 +342,35 @@ static void process_resources(void) {
   string_or_null(ttyname(0));
 }
 
+/* The session keyring as KEYCTL_DESCRIBE has it ("keyring;uid;gid;perm;name"), or null. */
+static void session_keyring(void) {
+  static char desc[4096];
+  long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE_ID, KEY_SPEC_SESSION_ID, desc, sizeof desc - 1, 0);
+  if (n > 0 && n < (long)sizeof desc) {
+    desc[n] = 0;
+    json_string(desc);
+  } else {
+    fputs("null", stdout);
+  }
+}
+
+/* `--key NAME`: the payload of the "user" key NAME found from the session keyring, or the errno
+ * name of the search or the read. */
+static void user_key(const char *name) {
+  static char payload[4096];
+  json_string(name);
+  long id = syscall(SYS_keyctl, KEYCTL_SEARCH_ID, KEY_SPEC_SESSION_ID, "user", name, 0);
+  long n = id < 0 ? -1 : syscall(SYS_keyctl, KEYCTL_READ_ID, id, payload, sizeof payload - 1, 0);
+  if (n < 0) {
+    printf(":{\"errno\":\"%s\"}", errno_name(errno));
+    return;
+  }
+  payload[n < (long)sizeof payload ? n : (long)sizeof payload - 1] = 0;
+  fputs(":{\"payload\":", stdout);
+  json_string(payload);
+  putchar('}');
+}
+
 /* One system call chosen by `--call NAME`, for seccomp cases: its result or errno name. */
 static void call(const char *name) {
   long ret;
@@ -454,6 +489,18 @@ int main(int argc, char **argv) {
     /* Flush first: a call the filter kills the process on must not take the report with it. */
     fflush(stdout);
     call(argv[++i]);
+  }
+  putchar('}');
+  key("sessionKeyring");
+  session_keyring();
+  /* `--key NAME` (repeatable): see user_key(). */
+  key("keys");
+  putchar('{');
+  int keys = 0;
+  for (int i = 1; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "--key") != 0) continue;
+    if (keys++) putchar(',');
+    user_key(argv[++i]);
   }
   putchar('}');
   puts("}");

@@ -48,7 +48,7 @@ export interface ProcCgroupEntry {
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeMountinfo(field: string): string {
+export function unescapeMountinfo(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 

@@ -23,12 +23,15 @@ import { readProcStat } from '../state/proc';
 import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
 import { readNetDeviceFacts } from '../net/host-interfaces';
 import { readHostFacts } from './host-facts';
+import { currentMountNamespace, describeLeft, mountIds, mountsMadeBeneath, unmountRecorded } from './rootfs-mounts';
 
 export interface CreateOptions {
   id: string;
   bundle: string;
   pidFile?: string;
   noPivot: boolean;
+  /** --no-new-keyring: keep the caller's session keyring. Missing: the container gets its own. */
+  noNewKeyring?: boolean;
   preserveFds: number;
   /** The fd of a connected console socket for process.terminal (runtime/console). */
   consoleSocket?: number;
@@ -62,9 +65,13 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     initStartTime: '',
     cgroups: null,
     resources: spec.linux?.resources,
+    ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
   };
   let cgroups: CgroupManager | null = null;
   let pid = 0;
+  // Without a mount namespace of its own, init mounts in this process's: what appears beneath
+  // the rootfs is the container's (less what the runtime-namespace hooks mount: spawn adds those).
+  const mountsBefore = spec.linux?.namespaces?.some((n) => n.type === 'mount') ? null : mountIds();
   try {
     dir.write(state);
     writeHooksRecord(dir.path, hooksRecord(spec));
@@ -81,13 +88,15 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
       stateDir: dir.path,
       withFifo: true,
       noPivot: opts.noPivot,
+      noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds,
       ...readHostFacts(),
       ...readNetDeviceFacts(spec),
       cgroup: cgroups.placement(),
       nonDirectoryBindSources: bindMountSources(spec, bundle).filter((p) => !isDirectory(p)),
     };
-    pid = spawn(spec, ctx, state);
+    pid = spawn(spec, ctx, state, mountsBefore);
+    if (mountsBefore) state.rootfsMounts = { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(rootfs, mountsBefore) };
     const stat = readProcStat(pid);
     if (!stat) throw new ContainerError('container init exited during create');
     Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime });
@@ -96,21 +105,31 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     return { state, dir };
   } catch (err) {
     if (pid > 0) killAndReap(pid);
+    if (mountsBefore) {
+      const left = unmountRecorded(mountsMadeBeneath(rootfs, mountsBefore));
+      if (left.length > 0) opts.warn(`mounts left beneath ${rootfs} after the failed create: ${describeLeft(left, rootfs)}`);
+    }
     cgroups?.destroy();
     dir.remove();
     throw err;
   }
 }
 
-function spawn(spec: Spec, ctx: PlanContext, state: StoredState): number {
+/** `notTheContainers`: mount ids that are not the container's; the mounts the hooks make join it. */
+function spawn(spec: Spec, ctx: PlanContext, state: StoredState, notTheContainers: Set<number> | null): number {
   const plan: InitPlan = buildInitPlan(spec, ctx);
   try {
     if (!plan.init.some((s) => s.op === 'parentHooks')) return spawnInit(plan).pid;
     // prestart (deprecated) runs with createRuntime, before it, as runc runs them.
     return spawnInitWithHooks(plan, (pid) => {
       const doc = stateDocument({ ...state, status: 'creating' }, pid);
-      runHooks('prestart', hookCommands(spec, 'prestart'), doc);
-      runHooks('createRuntime', hookCommands(spec, 'createRuntime'), doc);
+      const beforeHooks = notTheContainers && mountIds();
+      try {
+        runHooks('prestart', hookCommands(spec, 'prestart'), doc);
+        runHooks('createRuntime', hookCommands(spec, 'createRuntime'), doc);
+      } finally {
+        if (beforeHooks) for (const id of mountIds()) if (!beforeHooks.has(id)) notTheContainers?.add(id);
+      }
     }).pid;
   } catch (err) {
     if (err instanceof PlanExecutionError) throw new ContainerError(renderFailure(plan, err.failure, ctx));

@@ -8,8 +8,9 @@ import { ContainerError } from '../errors';
 import { readHooksRecord } from '../hooks/record';
 import { runHooksWarning } from '../hooks/run';
 import { stateDocument } from '../hooks/state';
-import type { ContainerDir, StateStore } from '../state/store';
+import type { ContainerDir, StateStore, StoredState } from '../state/store';
 import { observeStatus } from './observe';
+import { currentMountNamespace, describeLeft, unmountRecorded } from './rootfs-mounts';
 import { signalInit, waitForInitExit } from './signal-init';
 
 const SIGKILL = 9;
@@ -24,6 +25,15 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, w
   }
   try {
     const state = dir.read();
+    const namespace = state.rootfsMounts?.namespace;
+    const elsewhere = namespace !== undefined && namespace !== currentMountNamespace();
+    if (elsewhere) {
+      // Its mounts are not visible from here: deleting now would leave them (until that namespace ends).
+      const where = `container ${id} has mounts in mount namespace ${namespace}, not in this one (${currentMountNamespace()})`;
+      if (!force) throw new ContainerError(`${where}: delete it from there (or with --force, leaving them)`);
+      warn(`${where}: they are left there`);
+      state.rootfsMounts = undefined;
+    }
     const status = observeStatus(store, state);
     if ((status === 'running' || status === 'paused') && !force) {
       throw new ContainerError(`cannot delete container ${id} that is not stopped: ${status}`);
@@ -38,21 +48,27 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, w
       if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
     }
     const { poststop } = readHooksRecord(dir.path);
-    destroy(dir, state.cgroups);
+    destroy(dir, state, warn);
     if (poststop.length) runHooksWarning('poststop', poststop, stateDocument({ ...state, status: 'stopped' }, 0), warn);
   } finally {
     dir.release();
   }
 }
 
-/** Remove what a container holds on the host: its remaining processes, cgroups and state directory. */
-export function destroy(dir: ContainerDir, cgroupsRecord: unknown): void {
-  if (cgroupsRecord) {
-    const cgroups = loadCgroupManager(cgroupsRecord);
+/**
+ * Remove what a container holds on the host: its remaining processes, the mounts its set-up
+ * made in the caller's mount namespace, its cgroups and state directory.
+ */
+export function destroy(dir: ContainerDir, state: StoredState, warn: (message: string) => void): void {
+  const cgroups = state.cgroups ? loadCgroupManager(state.cgroups) : null;
+  if (cgroups) {
     cgroups.killAll(SIGKILL);
     // Killed processes in a frozen cgroup only die once it thaws.
     if (cgroups.isFrozen()) cgroups.thaw();
-    cgroups.destroy();
   }
+  // With no process of the container left, none can move a mount or a path while they go.
+  const left = unmountRecorded(state.rootfsMounts?.mounts ?? []);
+  if (left.length > 0) warn(`mounts of the container that something covered or moved since create are left beneath ${state.rootfs}: ${describeLeft(left, state.rootfs)}`);
+  cgroups?.destroy();
   dir.remove();
 }

@@ -80,6 +80,9 @@ async function execWith(state: StoredState, spec: Spec, proc: Process, channel: 
     preserveFds: opts.preserveFds,
     consoleSocket: channel?.initFd,
     namespaces: containerNamespaces(state.pid),
+    containerRoot: `/proc/${state.pid}/root`,
+    containerId: state.id,
+    noNewKeyring: state.noNewKeyring,
     cgroupProcsFiles: execCgroupProcsFiles(cgroups.placement(), opts.cgroups),
     agent: {
       state: { ociVersion: state.ociVersion, id: state.id, status: 'running', bundle: state.bundle, annotations: state.annotations },

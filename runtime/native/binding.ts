@@ -33,6 +33,7 @@ export interface NativeBinding {
   decodePlan(plan: Buffer): InitPlan;
   mkfifo(path: string, mode: number): void;
   flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean;
+  detachMount(path: string): void;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitExit(pid: number): Promise<ExitStatus>;

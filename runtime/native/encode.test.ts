@@ -66,6 +66,9 @@ const everyStep: InitPlan = {
     { op: 'mountSetattr', target: '/data', inRoot: true, attrSet: 0x200011, attrClr: 0x70 },
     { op: 'mountSetattr', target: '/dev', inRoot: false, attrSet: 0, attrClr: 0x1 },
     { op: 'setAffinity', cpus: [1] },
+    { op: 'joinSessionKeyring', name: '_ses.box', permSet: 0x80000 },
+    { op: 'joinSessionKeyring', name: null, permSet: 0 },
+    { op: 'chrootRoot' },
     {
       op: 'configureNetDevice',
       name: 'eth9',

@@ -54,6 +54,10 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   mountSetattr: 120,
   // CPU affinity (native/src/exec/affinity.c) takes codes from 130 up.
   setAffinity: 130,
+  // The session keyring (native/src/exec/keyring.c) takes codes from 140 up.
+  joinSessionKeyring: 140,
+  // The root change without a mount namespace of the container's own (native/src/exec/mount.c).
+  chrootRoot: 150,
 };
 
 const PROC_FILES = { uid_map: 1, gid_map: 2, setgroups: 3 } as const;
@@ -361,9 +365,14 @@ function writeStep(w: PlanWriter, step: AnyStep, allowed: ReadonlySet<string>, a
       });
       w.u32list(step.cpus, f('cpus'));
       break;
+    case 'joinSessionKeyring':
+      w.optstr(step.name, f('name'));
+      w.u32(step.permSet, f('permSet'));
+      break;
     case 'becomeRoot':
     case 'pivotRoot':
     case 'moveRoot':
+    case 'chrootRoot':
     case 'noNewPrivs':
     case 'parentHooks':
       break;
@@ -385,6 +394,8 @@ const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
   'configureNetDevice',
   'mountSetattr',
   'setAffinity',
+  'joinSessionKeyring',
+  'chrootRoot',
 ]);
 const START_HOOK_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['runHooks']);
 const EXEC_SECCOMP_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['seccomp']);

@@ -77,6 +77,14 @@ export function mkfifo(path: string, mode: number): void {
   native.mkfifo(path, mode);
 }
 
+/**
+ * umount2(MNT_DETACH | UMOUNT_NOFOLLOW): the mount on top at `path`, and every mount beneath
+ * it, leave this process's mount namespace. Throws an errno error (`code`).
+ */
+export function detachMount(path: string): void {
+  native.detachMount(path);
+}
+
 /** flock(2); false when `wait` is false and another holder has the lock. */
 export function flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean {
   return native.flock(fd, mode, wait);

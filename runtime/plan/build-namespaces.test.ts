@@ -2,6 +2,7 @@ import type { LinuxNamespace } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
 import { baseSpec, specWith, testContext } from './test-context';
+import { formatIssue, validateConfig } from '../../spec/validate';
 
 // Kernel values, written out so that a wrong constant in linux.ts shows up here.
 const NEWTIME = 0x80;
@@ -12,6 +13,8 @@ const NEWIPC = 0x08000000;
 const NEWUSER = 0x10000000;
 const NEWPID = 0x20000000;
 const NEWNET = 0x40000000;
+const MS_PRIVATE = 1 << 18;
+const MS_SLAVE = 1 << 19;
 
 const USER_MAPS = {
   uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
@@ -163,10 +166,6 @@ describe('invalid namespace lists', () => {
     expect(() => buildInitPlan(spec, testContext())).toThrow('linux.namespaces[6].type: unknown namespace type "bogus"');
   });
 
-  test('no mount namespace: the mounts would land in the host', () => {
-    const spec = specWith((s) => (s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'mount')));
-    expect(() => buildInitPlan(spec, testContext())).toThrow(/^linux\.namespaces: a mount namespace is required/);
-  });
 });
 
 describe('hostname and domainname', () => {
@@ -196,5 +195,43 @@ describe('parent', () => {
       { op: 'writePid', path: '/sys/fs/cgroup/a/cgroup.procs' },
       { op: 'writePid', path: '/sys/fs/cgroup/b/cgroup.procs' },
     ]);
+  });
+});
+
+describe('every namespace type × new, joined by path, absent (the spec allows each)', () => {
+  const FLAGS: Record<string, number> = { user: NEWUSER, ipc: NEWIPC, uts: NEWUTS, network: NEWNET, pid: NEWPID, mount: NEWNS, cgroup: NEWCGROUP, time: NEWTIME };
+  const MODES = ['new', 'joined', 'absent'] as const;
+  const cases = Object.keys(FLAGS).flatMap((type) => MODES.map((mode) => [type, mode] as const));
+
+  function specFor(type: string, mode: (typeof MODES)[number]) {
+    return specWith((s) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== type);
+      if (mode === 'new') s.linux.namespaces.push({ type: type as LinuxNamespace['type'] });
+      if (mode === 'joined') s.linux.namespaces.push({ type: type as LinuxNamespace['type'], path: `/run/ns/${type}` });
+      if (type === 'user' && mode === 'new') Object.assign(s.linux, USER_MAPS);
+      if (type === 'uts' && mode === 'absent') s.hostname = '';
+    });
+  }
+
+  test.each(cases)('%s %s: a valid config, and a plan that makes, joins or leaves it', (type, mode) => {
+    const spec = specFor(type, mode);
+    expect(validateConfig(spec).map(formatIssue)).toEqual([]);
+    const plan = buildInitPlan(spec, testContext());
+    const flag = FLAGS[type];
+    const cloned = (plan.cloneFlags & flag) !== 0;
+    const unshared = [...plan.stage1, ...plan.init].some((s) => s.op === 'unshare' && (s.flags & flag) !== 0);
+    const joins = plan.stage1.filter((s) => s.op === 'setns' && s.nstype === flag);
+    expect({ made: cloned || unshared, joins }).toEqual({
+      made: mode === 'new',
+      joins: mode === 'joined' ? [{ op: 'setns', nstype: flag, path: `/run/ns/${type}` }] : [],
+    });
+    if (type === 'mount') {
+      // Only in its own namespace does the container pivot and make the propagation of / private.
+      expect(plan.init.filter((s) => s.op === 'pivotRoot' || s.op === 'chrootRoot').map((s) => s.op)).toEqual([mode === 'new' ? 'pivotRoot' : 'chrootRoot']);
+      const rootChange = plan.init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'chrootRoot');
+      const propagatesRoot = plan.init.slice(0, rootChange).some((s) => s.op === 'mount' && s.target === '/' && s.source === null && (s.flags & (MS_PRIVATE | MS_SLAVE)) !== 0);
+      expect(propagatesRoot).toBe(mode === 'new');
+    }
+    if (type === 'network') expect(plan.init.some((s) => s.op === 'configureNetDevice' && s.name === 'lo')).toBe(mode === 'new');
   });
 });

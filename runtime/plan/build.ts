@@ -13,12 +13,13 @@ import {
   Namespaces,
   readNamespaces,
 } from './namespaces';
+import { keyringSearchPermission, sessionKeyringSteps } from './keyring';
 import { execLabelSteps, withMountLabel } from './lsm';
 import { memoryPolicySteps } from './mempolicy';
 import { personalitySteps } from './personality';
 import { PlanError } from './plan-error';
 import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
-import { netDeviceSteps } from './netdevices';
+import { loopbackSteps, netDeviceSteps } from './netdevices';
 import { refuseIntelRdt } from './refused';
 import { rootfsSteps } from './rootfs';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
@@ -46,7 +47,10 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
     parent: [...cgroupJoinSteps(ctx), ...idMapSteps(spec, ns), ...netDevices.parent],
     init: [
       ...namespaceInitSteps(ns),
+      // In the user namespace by now, so the keyring belongs to it (as runc).
+      ...sessionKeyringSteps(ctx, keyringSearchPermission(ns)),
       // While init still has CAP_NET_ADMIN, before anything in the container could depend on the network.
+      ...loopbackSteps(ns),
       ...netDevices.init,
       // The terminal right after the root change, so /dev/ptmx is the container's (as runc).
       ...afterRootChange(withMountLabel(spec, ctx.security, rootfsSteps(spec, ctx, ns, proc.cwd)), [

@@ -17,6 +17,7 @@ function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
       { type: 'ipc', path: '/proc/42/ns/ipc' },
     ],
     cgroupProcsFiles: ['/sys/fs/cgroup/memory/tsrun/c1/cgroup.procs', '/sys/fs/cgroup/unified/tsrun/c1/cgroup.procs'],
+    containerRoot: '/proc/42/root',
     agent: { state: { ociVersion: '1.3.0', id: 'c1', status: 'running', bundle: '/b' }, containerPid: 42 },
     ...overrides,
   };
@@ -47,13 +48,31 @@ describe('buildExecPlan', () => {
     const ops = plan.init.map((s) => s.op);
     expect(ops).not.toContain('mount');
     expect(ops).not.toContain('pivotRoot');
-    expect(ops).toEqual(['setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs']);
+    expect(ops).toEqual(['joinSessionKeyring', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs']);
     expect(plan.exec).toMatchObject({ args: ['id'], fifo: null, preserveFds: 0 });
   });
 
   test('without the container mount namespace to join there is no exec', () => {
     const ctx = context({ namespaces: [{ type: 'pid', path: '/proc/42/ns/pid' }] });
     expect(() => buildExecPlan(processOf(), defaultSpec(), ctx)).toThrow('the container has no mount namespace of its own to exec in');
+  });
+
+  test.each([
+    ['no mount namespace', undefined],
+    ['a joined mount namespace', '/run/ns/mnt'],
+  ])("a container with %s: the process chroots into the init's root first, like the init", (_what, joined) => {
+    const spec = defaultSpec();
+    spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'mount');
+    if (joined) spec.linux.namespaces.push({ type: 'mount', path: joined });
+    const namespaces = context().namespaces.filter((n) => joined || n.type !== 'mount');
+    const plan = buildExecPlan(processOf(), spec, context({ namespaces }));
+    expect(plan.init.slice(1, 3)).toEqual([{ op: 'openRoot', path: '/proc/42/root' }, { op: 'chrootRoot' }]);
+  });
+
+  test("the process joins the container's session keyring by name, adding no permission; none with --no-new-keyring", () => {
+    const keyring = (over: Partial<ExecPlanContext>) => buildExecPlan(processOf(), defaultSpec(), context(over)).init.filter((s) => s.op === 'joinSessionKeyring');
+    expect(keyring({ containerId: 'c1' })).toEqual([{ op: 'joinSessionKeyring', name: '_ses.c1', permSet: 0 }]);
+    expect(keyring({ containerId: 'c1', noNewKeyring: true })).toEqual([]);
   });
 
   test("the container's seccomp filter applies: last with no_new_privs, before the capabilities go without", () => {
@@ -68,13 +87,13 @@ describe('buildExecPlan', () => {
     expect(ops.indexOf('seccomp')).toBeLessThan(ops.indexOf('dropBounding'));
   });
 
-  test('a terminal is the first step, not bound to /dev/console; oomScoreAdj precedes the joins', () => {
+  test('a terminal is the first step after the keyring, not bound to /dev/console; oomScoreAdj precedes the joins', () => {
     const proc = processOf((p) => {
       p.terminal = true;
       p.oomScoreAdj = 100;
     });
     const plan = buildExecPlan(proc, defaultSpec(), context({ consoleSocket: 12 }));
-    expect(plan.init[0]).toEqual({ op: 'console', socketFd: 12, uid: 0, width: 0, height: 0, mountConsole: false });
+    expect(plan.init[1]).toEqual({ op: 'console', socketFd: 12, uid: 0, width: 0, height: 0, mountConsole: false });
     expect(plan.stage1[0]).toEqual({ op: 'writeFile', path: '/proc/self/oom_score_adj', data: '100' });
     expect(() => buildExecPlan(proc, defaultSpec(), context())).toThrow('process.terminal');
   });

@@ -18,24 +18,34 @@ import { execLabelSteps } from './lsm';
 import { namespaceStage1Steps } from './namespaces';
 import { PlanError } from './plan-error';
 import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
+import { sessionKeyringSteps } from './keyring';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
 import { seccompPlacement, seccompStep, type AgentState } from './seccomp';
 import * as path from 'path';
 import type { CgroupPlacement, InitPlan, PlanContext } from './types';
 
 /** What the exec plan needs besides the process and the container's config. */
-export interface ExecPlanContext extends Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'preserveFds' | 'consoleSocket' | 'security'> {
+export interface ExecPlanContext
+  extends Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'preserveFds' | 'consoleSocket' | 'security' | 'containerId' | 'noNewKeyring'> {
   /** The container's namespaces that are not the runtime's own, as paths (/proc/<init>/ns/<name>). */
   namespaces: ReadonlyArray<{ type: LinuxNamespaceType; path: string }>;
   /** cgroup.procs files the process is written to, one per hierarchy. */
   cgroupProcsFiles: readonly string[];
+  /**
+   * The container init's root (/proc/<init>/root): a container without a mount namespace of its
+   * own was chrooted there, and so is the process.
+   */
+  containerRoot: string;
   /** What a seccomp agent is told of the container (its state, with the init's pid). */
   agent: AgentState;
 }
 
 export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanContext): InitPlan {
   readProcess({ ociVersion: OCI_VERSION, process: proc });
-  if (!ctx.namespaces.some((ns) => ns.type === 'mount')) {
+  // A container without a mount namespace of its own (none, or one joined) is chrooted in one
+  // that is not its own; otherwise its namespace is joined, its root that of the namespace.
+  const chrooted = !container.linux?.namespaces?.some((ns) => ns.type === 'mount' && !ns.path);
+  if (!chrooted && !ctx.namespaces.some((ns) => ns.type === 'mount')) {
     throw new PlanError('linux.namespaces', 'the container has no mount namespace of its own to exec in');
   }
   const joined = new Map(ctx.namespaces.map((ns) => [ns.type, ns.path]));
@@ -53,6 +63,10 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
     cloneFlags: 0,
     parent: ctx.cgroupProcsFiles.map((path) => ({ op: 'writePid', path })),
     init: [
+      // The container's keyring, as its init joined it (--no-new-keyring at create: the caller's).
+      ...sessionKeyringSteps(ctx, 0),
+      // Before the terminal, so that it is the container's /dev/ptmx.
+      ...(chrooted ? [{ op: 'openRoot' as const, path: ctx.containerRoot }, { op: 'chrootRoot' as const }] : []),
       ...consoleSteps(proc, ctx.consoleSocket, false),
       ...schedulerSteps(proc.scheduler),
       ...ioPrioritySteps(proc.ioPriority),

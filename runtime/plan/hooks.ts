@@ -6,6 +6,7 @@
 import type { Hook, Hooks, Spec } from '../../spec/types';
 import { HookStateFields, stateAroundPid } from '../hooks/state';
 import { PlanError } from './plan-error';
+import { isRootChange } from './rootfs';
 import { OCI_VERSION } from '../../spec/default-config';
 import type { HookCommand, InitPlan, InitStep, ParentHooksStep, PlanContext, RunHooksStep } from './types';
 
@@ -63,10 +64,10 @@ export function startContainerHooks(spec: Spec, base: HookStateBase): RunHooksSt
   return runHooksStep(spec, 'startContainer', { ...base, status: 'created' });
 }
 
-/** `hookSteps` placed right before the root change of `init` (pivotRoot or moveRoot). */
+/** `hookSteps` placed right before the root change of `init`. */
 function beforeRootChange(init: InitStep[], hookSteps: InitStep[]): InitStep[] {
   if (hookSteps.length === 0) return init;
-  const at = init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
+  const at = init.findIndex(isRootChange);
   if (at < 0) throw new Error('hooks need a plan with a root change');
   return [...init.slice(0, at), ...hookSteps, ...init.slice(at)];
 }

@@ -54,10 +54,6 @@ export function readNamespaces(spec: Spec): Namespaces {
     if (ns.path) joined.set(ns.type, ns.path);
     else created.add(ns.type);
   });
-  if (!created.has('mount') && !joined.has('mount')) {
-    // Setting up the root filesystem mounts; outside a mount namespace that would be the host's.
-    throw new PlanError('linux.namespaces', 'a mount namespace is required (add {"type": "mount"})');
-  }
   return { created, joined };
 }
 

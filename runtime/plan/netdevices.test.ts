@@ -24,6 +24,34 @@ function plan(netDevices: Record<string, { name?: string }>, hostFacts: HostNetD
   return buildInitPlan(spec, testContext({ netDevices: hostFacts }));
 }
 
+const LOOPBACK_UP = { op: 'configureNetDevice', name: 'lo', addresses: [] };
+
+describe('loopback', () => {
+  const namespaces = (network: 'new' | 'joined' | 'absent') =>
+    buildInitPlan(
+      specWith((s) => {
+        s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'network');
+        if (network !== 'absent') s.linux.namespaces.push(network === 'new' ? { type: 'network' } : { type: 'network', path: '/run/netns/x' });
+      }),
+      testContext(),
+    ).init.filter((s) => s.op === 'configureNetDevice');
+
+  test('a new network namespace gets its loopback interface up, as runc does', () => {
+    expect(namespaces('new')).toEqual([LOOPBACK_UP]);
+  });
+
+  test.each(['joined', 'absent'] as const)('a %s network namespace is not touched', (network) => {
+    expect(namespaces(network)).toEqual([]);
+  });
+
+  test('a failure says which interface could not be set up', () => {
+    const p = buildInitPlan(specWith(() => {}), testContext());
+    const at = p.init.findIndex((s) => s.op === 'configureNetDevice');
+    const failure = { phase: 'init' as const, step: at, errno: 1, code: 'EPERM', detail: 'RTM_NEWLINK up lo' };
+    expect(renderFailure(p, failure, { rootfs: '/tmp/b/rootfs' })).toBe('set network interface lo up: RTM_NEWLINK up lo: EPERM (Operation not permitted)');
+  });
+});
+
 describe('linux.netDevices', () => {
   test('the parent moves each interface (renamed when asked) after the cgroups and id maps; init restores and sets it up first', () => {
     const p = plan({ ens4: { name: 'eth0' }, ens5: {} });
@@ -33,9 +61,10 @@ describe('linux.netDevices', () => {
     ]);
     expect(p.parent[p.parent.length - 1].op).toBe('moveNetDevice');
     const first = p.init.findIndex((s) => s.op === 'configureNetDevice');
-    // Right after the namespace steps, while init holds every capability.
-    expect(p.init.slice(0, first).map((s) => s.op)).toEqual(['unshare']);
-    expect(p.init.slice(first, first + 2)).toEqual([
+    // Right after the namespace steps, while init holds every capability; loopback first.
+    expect(p.init.slice(0, first).map((s) => s.op)).toEqual(['unshare', 'joinSessionKeyring']);
+    expect(p.init.slice(first, first + 3)).toEqual([
+      LOOPBACK_UP,
       { op: 'configureNetDevice', name: 'eth0', addresses: movingAddresses([v4, v6]), purpose: 'linux.netDevices["ens4"]' },
       { op: 'configureNetDevice', name: 'ens5', addresses: [], purpose: 'linux.netDevices["ens5"]' },
     ]);
@@ -94,7 +123,7 @@ describe('linux.netDevices', () => {
     expect(renderFailure(p, failure('parent', moveAt, 'ENODEV', 'SIOCGIFINDEX ens4'), ctx)).toBe(
       'linux.netDevices["ens4"]: move network interface ens4 into the container as eth0: SIOCGIFINDEX ens4: ENODEV (No such device)',
     );
-    const configureAt = p.init.findIndex((s) => s.op === 'configureNetDevice');
+    const configureAt = p.init.findIndex((s) => s.op === 'configureNetDevice' && s.name === 'eth0');
     expect(renderFailure(p, failure('init', configureAt, 'EEXIST', 'RTM_NEWADDR 10.0.0.2'), ctx)).toBe(
       'linux.netDevices["ens4"]: restore the addresses of network interface eth0 and set it up: RTM_NEWADDR 10.0.0.2: EEXIST (File exists)',
     );

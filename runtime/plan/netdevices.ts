@@ -59,6 +59,16 @@ export function netDeviceSteps(spec: Spec, ns: Namespaces, host: HostNetDevices 
 }
 
 /**
+ * A new network namespace starts with its loopback interface down, so nothing in the container
+ * could reach 127.0.0.1; runc sets it up (the kernel gives it 127.0.0.1/8 and ::1 as it comes
+ * up). A joined namespace is someone else's and is left as it is.
+ */
+export function loopbackSteps(ns: Namespaces): ConfigureNetDeviceStep[] {
+  if (!ns.created.has('network')) return [];
+  return [{ op: 'configureNetDevice', name: 'lo', addresses: [] }];
+}
+
+/**
  * What the spec keeps: permanent addresses (IFA_F_PERMANENT) of global scope
  * (RT_SCOPE_UNIVERSE), of any family. Link-local and learned addresses belong to the host's
  * network and are left behind.

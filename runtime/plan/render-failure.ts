@@ -40,6 +40,7 @@ import {
   MOUNT_ATTR_STRICTATIME,
 } from './mount-options';
 import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, Stage1Step } from './types';
+import { isRootChange } from './rootfs';
 
 /** glibc's strerror() text of the errnos a container set-up meets. */
 const ERRNO_TEXT: Readonly<Record<string, string>> = {
@@ -218,7 +219,7 @@ function inContainer(plan: InitPlan, failure: PlanFailure, step: AnyStep): boole
       return true;
     case 'mount':
     case 'mountSetattr': {
-      const rootChange = plan.init.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
+      const rootChange = plan.init.findIndex(isRootChange);
       return step.inRoot || (rootChange >= 0 && failure.step > rootChange);
     }
     default:
@@ -254,6 +255,8 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       return `pivot_root to ${ctx.rootfs}`;
     case 'moveRoot':
       return `move ${ctx.rootfs} onto / (no pivot_root)`;
+    case 'chrootRoot':
+      return `chroot to ${ctx.rootfs} (no mount namespace of the container's own)`;
     case 'maskPath':
       return `mask ${step.path}`;
     case 'sethostname':
@@ -295,7 +298,7 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
     case 'configureNetDevice': {
-      const what = `restore the addresses of network interface ${step.name} and set it up`;
+      const what = step.addresses.length > 0 ? `restore the addresses of network interface ${step.name} and set it up` : `set network interface ${step.name} up`;
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
     case 'mountSetattr':
@@ -304,6 +307,8 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       const what = `set the CPU affinity to CPUs ${step.cpus.join(',')}`;
       return step.purpose ? `${step.purpose}: ${what}` : what;
     }
+    case 'joinSessionKeyring':
+      return `join the container's own session keyring${step.name === null ? '' : ` ${step.name}`} (--no-new-keyring keeps the caller's)`;
   }
 }
 

@@ -42,22 +42,44 @@ function overlaySteps(rootfs: string, o: RootfsOverlay): InitStep[] {
   return [{ op: 'chdir', path: o.layersDir }, mountAt(rootfs, 0, { source: 'overlay', fstype: 'overlay', data })];
 }
 
-/** `cwd` is the process's working directory, made in the root before the root change. */
+/** The step that changes the container's root; steps before it see host paths. */
+export function isRootChange(step: InitStep): boolean {
+  return step.op === 'pivotRoot' || step.op === 'moveRoot' || step.op === 'chrootRoot';
+}
+
+/**
+ * How the root changes: pivot_root (or MS_MOVE with --no-pivot) in a mount namespace of the
+ * container's own. Without one (none: the caller's; or one joined by path) only a chroot, as
+ * runc does, leaves the namespace's other processes and its root mount as they were.
+ */
+function rootChange(ctx: PlanContext, ownMountNamespace: boolean): InitStep {
+  if (!ownMountNamespace) return { op: 'chrootRoot' };
+  return ctx.noPivot ? { op: 'moveRoot' } : { op: 'pivotRoot' };
+}
+
+/**
+ * `cwd` is the process's working directory, made in the root before the root change.
+ *
+ * In a new mount namespace, nothing may propagate to the host: until the root change everything
+ * is private, or a slave of the host when the config wants the host's mounts to reach the
+ * container. In a namespace that is not the container's own, the propagation of mounts the
+ * container did not make is left alone: every mount lands beneath the rootfs bind, and delete
+ * unmounts them (runtime/container/rootfs-mounts.ts).
+ */
 export function rootfsSteps(spec: Spec, ctx: PlanContext, ns: Namespaces, cwd: string): InitStep[] {
   const mounts = readMounts(spec, ctx.bundle);
   const propagation = rootPropagation(spec);
-  // Nothing may propagate to the host: until the root change everything is private, or a slave
-  // of the host when the config wants the host's mounts to reach the container.
+  const ownMountNamespace = ns.created.has('mount');
   const followsHost = propagation !== undefined && (propagation & (MS_SLAVE | MS_SHARED)) !== 0;
   return [
-    mountAt('/', MS_REC | (followsHost ? MS_SLAVE : MS_PRIVATE)),
+    ...(ownMountNamespace ? [mountAt('/', MS_REC | (followsHost ? MS_SLAVE : MS_PRIVATE))] : []),
     ...(ctx.rootfsMount ? overlaySteps(ctx.rootfs, ctx.rootfsMount) : []),
     mountAt(ctx.rootfs, MS_BIND | MS_REC, { source: ctx.rootfs }),
     { op: 'openRoot', path: ctx.rootfs },
     ...configMountSteps(mounts, ctx, hasNamespace(ns, 'cgroup')),
     ...devSteps(mounts, spec.linux?.devices, hasNamespace(ns, 'user'), ctx.hostHasKcore ?? false),
     { op: 'mkdir', target: cwd, mode: 0o755 },
-    ctx.noPivot ? { op: 'moveRoot' } : { op: 'pivotRoot' },
+    rootChange(ctx, ownMountNamespace),
     ...(propagation === undefined ? [] : [mountAt('/', propagation)]),
     ...delayedReadonlySteps(mounts),
     ...(spec.linux?.readonlyPaths ?? []).map(containerPath).flatMap((p) => [

@@ -5,6 +5,7 @@
  */
 import type { Spec } from '../../spec/types';
 import { PlanError } from './plan-error';
+import { isRootChange } from './rootfs';
 import type { InitStep, WriteFileStep } from './types';
 
 /**
@@ -28,11 +29,11 @@ export function sysctlSteps(spec: Spec): WriteFileStep[] {
 }
 
 /**
- * `extra` placed right after the root change of `steps` (pivotRoot or moveRoot): where the
+ * `extra` placed right after the root change of `steps`: where the
  * container's /proc is in place and /proc/sys is still writable (readonlyPaths come later).
  */
 export function afterRootChange(steps: readonly InitStep[], extra: readonly InitStep[]): InitStep[] {
-  const at = steps.findIndex((s) => s.op === 'pivotRoot' || s.op === 'moveRoot');
+  const at = steps.findIndex(isRootChange);
   if (at < 0) throw new Error('the init steps have no root change to place steps after');
   return [...steps.slice(0, at + 1), ...extra, ...steps.slice(at + 1)];
 }

@@ -212,6 +212,15 @@ export interface MoveRootStep {
 }
 
 /**
+ * No mount namespace of the container's own (none, or one joined by path): chroot into the open
+ * root. pivot_root and MS_MOVE would change the root of every process of a namespace that is
+ * not the container's.
+ */
+export interface ChrootRootStep {
+  op: 'chrootRoot';
+}
+
+/**
  * Mask `path` (after the root change): a directory gets a read-only empty tmpfs, anything else
  * gets /dev/null bound over it. A missing path is skipped.
  */
@@ -455,6 +464,18 @@ export interface ConfigureNetDeviceStep {
   purpose?: string;
 }
 
+/**
+ * keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): init leaves the caller's session keyring for one
+ * of the container's own (made when no keyring of that name is found), then adds `permSet`
+ * (KEY_*_* bits) to its permissions. A kernel without keys is no failure.
+ */
+export interface JoinSessionKeyringStep {
+  op: 'joinSessionKeyring';
+  /** The keyring's description; null: a new anonymous keyring. */
+  name: string | null;
+  permSet: number;
+}
+
 export type InitStep =
   | BecomeRootStep
   | UnshareStep
@@ -466,6 +487,7 @@ export type InitStep =
   | MkdirStep
   | PivotRootStep
   | MoveRootStep
+  | ChrootRootStep
   | MaskPathStep
   | SethostnameStep
   | SetdomainnameStep
@@ -486,7 +508,8 @@ export type InitStep =
   | ConsoleStep
   | ConfigureNetDeviceStep
   | MountSetattrStep
-  | SetAffinityStep;
+  | SetAffinityStep
+  | JoinSessionKeyringStep;
 
 // ---------------------------------------------------------------------------------------------
 // exec
@@ -553,6 +576,8 @@ export interface PlanContext {
   /** `create` waits for `start` through the exec fifo; false runs straight to execve. */
   withFifo: boolean;
   noPivot: boolean;
+  /** --no-new-keyring: the container keeps the caller's session keyring. Missing: false. */
+  noNewKeyring?: boolean;
   /** Extra fds (3 .. 3+n-1) that the container inherits (--preserve-fds). */
   preserveFds: number;
   /** /proc/sys/kernel/cap_last_cap of the host. */

@@ -30,6 +30,19 @@ export interface StoredState {
   cgroups: unknown;
   /** linux.resources as applied now: the config's, with what `update` changed since. */
   resources?: LinuxResources;
+  /**
+   * A config without a mount namespace: the mounts init made beneath the rootfs in the caller's
+   * mount namespace (`namespace`, as /proc/self/ns/mnt reads), which delete unmounts.
+   */
+  rootfsMounts?: { namespace: string; mounts: RecordedMount[] };
+  /** Created with --no-new-keyring: processes exec'd in it keep their caller's session keyring too. */
+  noNewKeyring?: boolean;
+}
+
+export interface RecordedMount {
+  /** The mount id of /proc/self/mountinfo (not reused while the mount exists). */
+  id: number;
+  mountPoint: string;
 }
 
 /** Container ids as runc accepts them: letters, digits and _ + - . ; never "." or "..". */

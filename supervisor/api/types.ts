@@ -36,6 +36,12 @@ export const EVENT_TYPES: readonly EventType[] = [
   'resume',
 ];
 
+/**
+ * The response header of Events.Subscribe, sent before any event: the sequence of the newest
+ * event when the subscription began (0: none yet), where a client that saw no event yet resumes.
+ */
+export const NEWEST_SEQUENCE_HEADER = 'tsrun-newest-sequence';
+
 /** The values of PullProgress.kind. */
 export type PullKind = 'index' | 'manifest' | 'config' | 'layer';
 /** The values of PullProgress.status. */

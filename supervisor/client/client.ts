@@ -30,6 +30,7 @@ import type {
   Image,
   PullImageResponse,
 } from '../api/types';
+import { NEWEST_SEQUENCE_HEADER } from '../api/types';
 
 export { DEFAULT_ADDRESS } from '../api/load';
 export { status as GrpcStatus } from '@grpc/grpc-js';
@@ -47,9 +48,29 @@ export interface ResponseStream<T> extends AsyncIterable<T> {
   cancel(): void;
 }
 
+/**
+ * A process's stdin as one ordered stream (Tasks.Stdin). write() resolves once the message went
+ * out (HTTP/2 flow control holds it while the process reads slowly); close() closes stdin and
+ * resolves once every byte was delivered to the process. Both reject with the call's error
+ * (FAILED_PRECONDITION: stdin is closed, nobody in the container reads it).
+ */
+export interface StdinWriter {
+  write(data: Buffer): Promise<void>;
+  close(): Promise<{ bytesWritten: number }>;
+  /** Give up without closing stdin (the caller is done with it). */
+  cancel(): void;
+}
+
 export interface CreateContainerOptions extends Partial<Omit<CreateContainerRequest, 'overrides'>> {
   id: string;
   overrides?: Partial<ProcessOverrides>;
+}
+
+const RESUBSCRIBE_DELAY_MS = 100;
+
+/** Events.Subscribe's request for `filter`, resuming after `afterSequence`. */
+function subscribeRequest(filter: Partial<SubscribeRequest>, afterSequence: number): SubscribeRequest {
+  return { types: filter.types ?? [], ids: filter.ids ?? [], afterSequence };
 }
 
 export class TsrundClient {
@@ -59,7 +80,11 @@ export class TsrundClient {
   /** `address`: the socket path (or a full "unix:///path" target). No connection is made until a call. */
   constructor(readonly address: string = DEFAULT_ADDRESS) {
     const target = address.startsWith('unix:') ? address : `unix://${address}`;
-    this.channel = new grpc.Channel(target, grpc.credentials.createInsecure(), {});
+    // A local socket: after tsrund restarts, reconnect within a second rather than grpc's up to 2 minutes.
+    this.channel = new grpc.Channel(target, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    });
     const defs = apiServices();
     this.services = {} as Record<ServiceName, ServiceClient>;
     for (const name of SERVICE_NAMES) {
@@ -152,6 +177,36 @@ export class TsrundClient {
     await this.unary('Tasks', 'writeStdin', { id, data, execId: o.execId ?? '' });
   }
 
+  /** Write to the stdin of task `id` (or its exec'd process `execId`) in order: see StdinWriter. */
+  stdin(id: string, o: { execId?: string } = {}): StdinWriter {
+    let call!: grpc.ClientWritableStream<object>;
+    const ended = new Promise<{ bytesWritten: number }>((resolve, reject) => {
+      call = this.services.Tasks.stdin((err: grpc.ServiceError | null, res: { bytesWritten: number }) =>
+        err ? reject(err) : resolve(res),
+      ) as grpc.ClientWritableStream<object>;
+    });
+    ended.catch(() => undefined); // seen by whoever writes or closes next
+    let first = true;
+    const send = (msg: { data: Buffer; close: boolean }) => {
+      const head = first ? { id, execId: o.execId ?? '' } : {};
+      first = false;
+      return Promise.race([
+        new Promise<void>((resolve, reject) => call.write({ ...head, ...msg }, (err?: Error | null) => (err ? reject(err) : resolve()))),
+        // A call that ended early (an error) never calls the write back.
+        ended.then(() => Promise.reject(new Error('Tasks.Stdin ended before the data was sent'))),
+      ]);
+    };
+    return {
+      write: (data) => send({ data, close: false }),
+      async close() {
+        await send({ data: Buffer.alloc(0), close: true });
+        call.end();
+        return ended;
+      },
+      cancel: () => call.cancel(),
+    };
+  }
+
   async getTask(id: string): Promise<Task> {
     return (await this.unary<{ task: Task }>('Tasks', 'get', { id })).task;
   }
@@ -170,8 +225,63 @@ export class TsrundClient {
 
   // Events, Version, Health -----------------------------------------------------------------
 
+  /** Events passing the filters: with `afterSequence`, the retained ones after it first. */
   subscribe(filter: Partial<SubscribeRequest> = {}): ResponseStream<Event> {
-    return this.stream('Events', 'subscribe', { types: filter.types ?? [], ids: filter.ids ?? [] });
+    return this.stream('Events', 'subscribe', subscribeRequest(filter, filter.afterSequence ?? 0));
+  }
+
+  /**
+   * subscribe() that lasts across tsrund restarts: when the stream breaks (tsrund stopped or was
+   * killed), it subscribes again after the last sequence it yielded (waiting for tsrund to come
+   * back), so every event passing the filters comes once, in sequence order. With no
+   * `afterSequence` it starts from the events new when the first subscription began. Ends on
+   * cancel(); rejects with any other failure (OUT_OF_RANGE when tsrund no longer retains the
+   * events after the last one seen).
+   */
+  subscribeResuming(filter: Partial<SubscribeRequest> = {}): ResponseStream<Event> {
+    let after: number | null = filter.afterSequence || null;
+    let call: grpc.ClientReadableStream<Event> | null = null;
+    let cancelled = false;
+    let opened = false;
+    const subscribeOnce = (resuming: boolean) => {
+      const metadata = new grpc.Metadata({ waitForReady: resuming });
+      call = this.services.Events.subscribe(subscribeRequest(filter, after ?? 0), metadata) as grpc.ClientReadableStream<Event>;
+      call.on('metadata', (m: grpc.Metadata) => {
+        opened = true;
+        // Where "new" began on the first subscription: the events after it are the ones owed.
+        if (after === null) after = Number(m.get(NEWEST_SEQUENCE_HEADER)[0] ?? 0);
+      });
+      return call;
+    };
+    return {
+      cancel() {
+        cancelled = true;
+        call?.cancel();
+      },
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (let resuming = false; !cancelled; resuming = true) {
+            // Not at once: a tsrund going away may refuse a call or two before its socket goes.
+            if (resuming) await new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAY_MS));
+            if (cancelled) return;
+            try {
+              for await (const e of subscribeOnce(resuming)) {
+                after = (e as Event).sequence;
+                yield e as Event;
+              }
+            } catch (err) {
+              const code = (err as grpc.ServiceError).code;
+              if (cancelled && code === grpc.status.CANCELLED) return;
+              // Only a tsrund that went away is waited for, not one that never answered.
+              if (code !== grpc.status.UNAVAILABLE || !opened) throw err;
+            }
+          }
+        } finally {
+          // The consumer stopped early (break): end the call too.
+          (call as grpc.ClientReadableStream<Event> | null)?.cancel();
+        }
+      },
+    };
   }
 
   version(): Promise<VersionResponse> {
@@ -242,6 +352,8 @@ export class TsrundClient {
     return {
       cancel() {
         cancelled = true;
+        // The CANCELLED status that follows is the expected end, also for a stream never iterated.
+        call.on('error', () => undefined);
         call.cancel();
       },
       async *[Symbol.asyncIterator]() {

@@ -27,6 +27,8 @@ export interface DaemonOptions {
   authFile?: string | null;
   /** Registries (host[:port]) spoken to over plain http besides localhost and 127.0.0.0/8. */
   insecureRegistries?: string[];
+  /** Events kept for Subscribe's after_sequence (default DEFAULT_EVENT_RETENTION). */
+  eventRetention?: number;
 }
 
 export interface RunningDaemon {
@@ -43,7 +45,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
   const lockFd = lockStateDir(o.state);
   try {
     await claimSocketPath(o.address);
-    const supervisor = new Supervisor({ root: o.root, state: o.state }, log);
+    const supervisor = new Supervisor({ root: o.root, state: o.state }, log, o.eventRetention);
     await supervisor.recover();
     const subscriptions = new Subscriptions();
     const server = new grpc.Server();
@@ -69,6 +71,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
         subscriptions.endAll();
         await shutdown(server);
         supervisor.tasks.closeAll();
+        supervisor.events.stop();
         removeSocket();
         process.off('exit', removeSocket);
         fs.closeSync(lockFd);

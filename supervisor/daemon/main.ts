@@ -6,6 +6,7 @@ import { flagHelp, FlagSpec, parseFlags } from '../../runtime/cli/args';
 import { ContainerError } from '../../runtime/errors';
 import { DEFAULT_ADDRESS } from '../api/load';
 import { startDaemon } from './daemon';
+import { DEFAULT_EVENT_RETENTION } from '../supervisor';
 import { Logger, LOG_LEVELS, LogLevel } from './logger';
 import { StartupError } from './socket';
 
@@ -16,6 +17,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'log-level', kind: 'string', usage: `one of ${LOG_LEVELS.join(', ')}`, default: 'info' },
   { name: 'auth-file', kind: 'string', usage: 'registry credentials, Docker config.json style ({"auths": ...})', default: '/etc/tsrund/auth.json' },
   { name: 'insecure-registry', kind: 'list', usage: 'host[:port] of a registry to pull from over plain http (repeatable)' },
+  { name: 'event-retention', kind: 'int', usage: 'events the journal keeps for subscribers that resume', default: DEFAULT_EVENT_RETENTION },
   { name: 'help', short: 'h', kind: 'bool', usage: 'show help', default: false },
 ];
 
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   const level = flags['log-level'] as string;
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     throw new ContainerError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`);
+  const retention = flags['event-retention'] as number;
+  if (!(retention >= 1)) throw new ContainerError(`--event-retention ${retention}: give at least 1`);
   const log = new Logger(level as LogLevel);
   // A failure no request handler caught is a bug to log, not a reason to stop serving everyone.
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
@@ -40,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       state: path.resolve(flags.state as string),
       authFile: path.resolve(flags['auth-file'] as string),
       insecureRegistries: (flags['insecure-registry'] as string[] | undefined) ?? [],
+      eventRetention: retention,
     },
     log,
   );

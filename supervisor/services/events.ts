@@ -1,6 +1,6 @@
 /** Events service: each subscriber gets the events passing its filters until it goes away. */
-import type { ServerWritableStream } from '@grpc/grpc-js';
-import { EVENT_TYPES, type Event, type SubscribeRequest } from '../api/types';
+import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
+import { EVENT_TYPES, NEWEST_SEQUENCE_HEADER, type Event, type SubscribeRequest } from '../api/types';
 import { invalidArgument } from '../errors';
 import type { Supervisor } from '../supervisor';
 import { serverStream, type StreamHandler } from './handlers';
@@ -31,8 +31,14 @@ export function eventsService(s: Supervisor, subscriptions: Subscriptions): Reco
             throw invalidArgument(`types[${i}]`, `unknown event type ${JSON.stringify(t.slice(0, 40))} (one of ${EVENT_TYPES.join(', ')})`);
         });
         req.ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+        if (!Number.isSafeInteger(req.afterSequence))
+          throw invalidArgument('after_sequence', `${req.afterSequence} is not a sequence tsrund gives`);
         return new Promise<void>((resolve) => {
-          const unsubscribe = s.events.subscribe(req, send);
+          // Before any event: where "from now on" starts, for a client that resumes without having seen one.
+          const metadata = new Metadata();
+          metadata.set(NEWEST_SEQUENCE_HEADER, String(s.events.newest));
+          call.sendMetadata(metadata);
+          const unsubscribe = s.events.subscribe(req, req.afterSequence, send);
           const done = () => {
             unsubscribe();
             forget();

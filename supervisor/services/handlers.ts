@@ -1,5 +1,5 @@
 /** grpc-js handler shapes for promise-returning implementations, errors mapped by ./status.ts. */
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { MalformedRequest } from '../api/load';
 import type { Logger } from '../daemon/logger';
 import { invalidArgument } from '../errors';
@@ -7,6 +7,7 @@ import { toServiceError } from './status';
 
 export type UnaryHandler = (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => void;
 export type StreamHandler = (call: ServerWritableStream<any, any>) => void;
+export type ClientStreamHandler = (call: ServerReadableStream<any, any>, callback: sendUnaryData<any>) => void;
 
 /** The request, or INVALID_ARGUMENT when its bytes did not decode (api/load.ts). */
 function decoded<Req>(request: unknown): Req {
@@ -31,20 +32,25 @@ export function unary<Req, Res>(log: Logger, method: string, fn: (req: Req) => P
 
 /**
  * A server stream fed by `fn`, which writes through `send` and returns when done; `cancelled()`
- * turns true when the client goes away (then nothing more is written). A failure, before or after
- * the first message, ends the stream with its status.
+ * turns true when the client goes away (then nothing more is written). `send` resolves once the
+ * stream can take more (a producer that awaits it goes at the client's pace). A failure, before or
+ * after the first message, ends the stream with its status.
  */
 export function serverStream<Req, Res>(
   log: Logger,
   method: string,
-  fn: (req: Req, send: (msg: Res) => void, cancelled: () => boolean, call: ServerWritableStream<Req, Res>) => Promise<void>,
+  fn: (req: Req, send: (msg: Res) => Promise<void>, cancelled: () => boolean, call: ServerWritableStream<Req, Res>) => Promise<void>,
 ): StreamHandler {
   return (call) => {
     let gone = false;
-    call.on('cancelled', () => (gone = true));
-    call.on('error', () => (gone = true));
-    const send = (msg: Res) => {
-      if (!gone) call.write(msg);
+    const drained: (() => void)[] = [];
+    const wake = () => drained.splice(0).forEach((f) => f());
+    call.on('cancelled', () => ((gone = true), wake()));
+    call.on('error', () => ((gone = true), wake()));
+    call.on('drain', wake);
+    const send = (msg: Res): Promise<void> => {
+      if (gone || call.write(msg)) return Promise.resolve();
+      return new Promise((resolve) => drained.push(resolve));
     };
     Promise.resolve()
       .then(() => fn(decoded<Req>(call.request), send, () => gone, call))
@@ -58,4 +64,36 @@ export function serverStream<Req, Res>(
       )
       .catch((err) => log.error(`${method}: ending the stream failed: ${(err as Error).message}`));
   };
+}
+
+/**
+ * A client stream: `fn` reads the messages (an async iterable that ends when the client ends the
+ * stream or goes away) and returns the one reply. A message is read only when `fn` asks for the
+ * next, so a slow `fn` holds the client back through HTTP/2 flow control.
+ */
+export function clientStream<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (requests: AsyncIterable<Req>) => Promise<Res>,
+): ClientStreamHandler {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => fn(readRequests<Req>(call)))
+      .then(
+        (res) => callback(null, res),
+        (err) => {
+          if (!call.cancelled) callback(toServiceError(err, log, method));
+        },
+      );
+  };
+}
+
+async function* readRequests<Req>(call: ServerReadableStream<Req, unknown>): AsyncGenerator<Req> {
+  try {
+    for await (const req of call) yield req as Req;
+  } catch (err) {
+    // A client that went away: grpc-js destroyed the stream, which ends the iteration early.
+    if (call.cancelled) return;
+    throw err;
+  }
 }

@@ -1,13 +1,14 @@
 /** Tasks service: the running side of containers, through the task manager (tasks/manager.ts). */
-import type { ExecProcessRequest, LogEntry } from '../api/types';
+import type { ExecProcessRequest, LogEntry, StdinRequest } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import { checkId } from '../containers/id';
 import { invalidArgument } from '../errors';
 import type { Supervisor } from '../supervisor';
 import { imageRootfs } from '../images/bundle-container';
 import { readLog } from '../tasks/log-reader';
+import type { ProcessRef } from '../tasks/manager';
 import type { TaskExit } from '../tasks/record';
-import { serverStream, unary, type StreamHandler, type UnaryHandler } from './handlers';
+import { clientStream, serverStream, unary, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './handlers';
 import { pageOf, type PageRequest } from './paging';
 import { checkProcessStrings, checkPtySize } from './request-checks';
 
@@ -30,9 +31,20 @@ const processRef = (req: ProcessRequest) => {
   return { id: req.id, execId: req.execId };
 };
 
+function checkStdinChunk(data: Buffer): void {
+  if (data.length > MAX_STDIN_CHUNK) throw invalidArgument('data', `${data.length} bytes; send at most ${MAX_STDIN_CHUNK} per message`);
+}
+
+/** The process the first message of a Stdin stream names. */
+function stdinTarget(req: StdinRequest): ProcessRef {
+  if (!req.id) throw invalidArgument('id', 'the first message of a Stdin stream must name the task');
+  checkId(req.id);
+  return processRef(req);
+}
+
 const exitInfo = (exit: TaskExit) => ({ exitStatus: exit.exitStatus, exitedAt: timestampFromRfc3339(exit.exitedAt) });
 
-export function tasksService(s: Supervisor): Record<string, UnaryHandler | StreamHandler> {
+export function tasksService(s: Supervisor): Record<string, UnaryHandler | StreamHandler | ClientStreamHandler> {
   /** An operation that changes task `id`, after its id was checked, one at a time per id. */
   const locked = <Req extends IdRequest, Res>(method: string, fn: (req: Req) => Promise<Res> | Res) =>
     unary(s.log, method, (req: Req) => {
@@ -92,17 +104,31 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       return {};
     }),
     writeStdin: free('Tasks.WriteStdin', async (req: ProcessRequest & { data: Buffer }) => {
-      if (req.data.length > MAX_STDIN_CHUNK)
-        throw invalidArgument('data', `${req.data.length} bytes; send at most ${MAX_STDIN_CHUNK} per call`);
+      checkStdinChunk(req.data);
       await s.tasks.writeStdin(processRef(req), req.data);
       return {};
+    }),
+    stdin: clientStream(s.log, 'Tasks.Stdin', async (requests: AsyncIterable<StdinRequest>) => {
+      let ref: ProcessRef | null = null;
+      let bytesWritten = 0;
+      for await (const req of requests) {
+        ref ??= stdinTarget(req);
+        if ((req.id || req.execId) && (req.id !== ref.id || req.execId !== ref.execId))
+          throw invalidArgument('id/exec_id', `every message of a Stdin stream must name ${JSON.stringify(ref)} or leave them empty`);
+        checkStdinChunk(req.data);
+        // One message at a time: the next is read once the monitor took this one.
+        if (req.data.length > 0) await s.tasks.writeStdin(ref, req.data);
+        bytesWritten += req.data.length;
+        if (req.close) await s.tasks.closeStdin(ref);
+      }
+      return { bytesWritten };
     }),
     get: free('Tasks.Get', (req: IdRequest) => ({ task: s.tasks.describeById(req.id) })),
     list: unary(s.log, 'Tasks.List', (req: PageRequest) => {
       const { page, next } = pageOf(s.tasks.list(), (t) => t.id, 'Task', req, 'tasks');
       return { tasks: page, nextPageToken: next };
     }),
-    logs: serverStream(s.log, 'Tasks.Logs', async (req: ProcessRequest & { follow: boolean }, send: (e: LogEntry) => void, cancelled) => {
+    logs: serverStream(s.log, 'Tasks.Logs', async (req: ProcessRequest & { follow: boolean }, send: (e: LogEntry) => Promise<void>, cancelled) => {
       checkId(req.id);
       const ref = processRef(req);
       s.containers.get(req.id);
@@ -110,7 +136,8 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       // No task (yet, or any more): nothing to wake the follower for.
       const exited = req.follow ? s.tasks.wait(ref).catch(() => undefined) : undefined;
       const entries = readLog(file, { follow: req.follow, isLive: () => s.tasks.isLive(ref), cancelled, exited });
-      for await (const entry of entries) send(entry);
+      // At the client's pace: a slow reader holds tsrund's reading of the log.
+      for await (const entry of entries) await send(entry);
     }),
   };
 }

@@ -239,6 +239,7 @@ function execPlan(target: ExecTarget, proc: Process): InitPlan {
       preserveFds: 0,
       consoleSocket: proc.terminal ? CONSOLE_FD : null,
       namespaces: containerNamespaces(target.initPid),
+      containerRoot: `/proc/${target.initPid}/root`,
       cgroupProcsFiles: target.cgroups.placement().procsFiles,
       agent: {
         state: { ociVersion: spec.ociVersion, id: target.id, status: 'running', bundle: target.bundle, annotations: spec.annotations ?? {} },

@@ -1,8 +1,13 @@
 /**
  * Reading a container's log as its monitor writes it (native/src/monitor/log.c): the CRI log
- * format, one record a line, `<RFC 3339 time> <stdout|stderr> <F|P> <text>`, P marking a part of
+ * format, one record a line, `<RFC 3339 time> <stdout|stderr> <F|P> <bytes>`, P marking a part of
  * a line whose end comes later. Following polls the file until the task has exited and
  * everything it wrote was read.
+ *
+ * The format is binary-safe as the monitor writes it: a record holds the process's bytes as they
+ * were, cut only at newlines (which F stands for), as containerd's CRI logs do. So the log is the
+ * one output path, attached clients included, and entries carry the record's bytes (`data`):
+ * reading it as text would turn every byte sequence that is not UTF-8 into U+FFFD.
  */
 import * as fs from 'fs';
 import type { LogEntry } from '../api/types';
@@ -10,13 +15,24 @@ import { timestampFromRfc3339 } from '../api/timestamp';
 
 const FOLLOW_POLL_MS = 100;
 const CHUNK = 64 * 1024;
+const NEWLINE = 0x0a;
+const RECORD_HEAD = /^(\S+) (stdout|stderr) ([FP]) /;
+/** Longer than any record head (time, stream, tag), so a head is always within this prefix. */
+const HEAD_MAX = 64;
 
-/** One log record -> an entry; a line not in the format comes back whole as stdout text. */
-export function parseLogLine(line: string): LogEntry {
-  const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s.exec(line);
+/** One log record (without its newline) -> an entry; a line not in the format comes back whole as stdout. */
+export function parseLogLine(line: Buffer): LogEntry {
+  const m = RECORD_HEAD.exec(line.toString('latin1', 0, Math.min(line.length, HEAD_MAX)));
   const time = m ? timestampFromRfc3339(m[1]) : null;
-  if (!m || !time) return { time: null, stream: 'stdout', text: line, partial: false };
-  return { time, stream: m[2], text: m[4], partial: m[3] === 'P' };
+  const entry = (data: Buffer, stream = 'stdout', partial = false): LogEntry => ({
+    time,
+    stream,
+    text: data.toString('utf8'),
+    partial,
+    data,
+  });
+  if (!m || !time) return entry(line);
+  return entry(line.subarray(m[0].length), m[2], m[3] === 'P');
 }
 
 export interface FollowOptions {
@@ -32,8 +48,8 @@ export interface FollowOptions {
 export async function* readLog(file: string, o: FollowOptions): AsyncGenerator<LogEntry> {
   let fd: number | null = null;
   let offset = 0;
-  let partial = '';
-  const buf = Buffer.alloc(CHUNK);
+  /** The start of a record whose newline was not read yet. */
+  let rest = Buffer.alloc(0);
   try {
     for (;;) {
       if (o.cancelled()) return;
@@ -41,11 +57,18 @@ export async function* readLog(file: string, o: FollowOptions): AsyncGenerator<L
       fd ??= openIfExists(file);
       let n = 0;
       if (fd !== null) {
+        // A new buffer each read: entries hand out views of it.
+        let buf = Buffer.allocUnsafe(CHUNK);
         while ((n = fs.readSync(fd, buf, 0, CHUNK, offset)) > 0) {
           offset += n;
-          const lines = (partial + buf.toString('utf8', 0, n)).split('\n');
-          partial = lines.pop()!;
-          for (const line of lines) yield parseLogLine(line);
+          const chunk = rest.length ? Buffer.concat([rest, buf.subarray(0, n)]) : buf.subarray(0, n);
+          let start = 0;
+          for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+            yield parseLogLine(chunk.subarray(start, nl));
+            start = nl + 1;
+          }
+          rest = Buffer.from(chunk.subarray(start));
+          buf = Buffer.allocUnsafe(CHUNK);
           if (o.cancelled()) return;
         }
       }
@@ -53,7 +76,7 @@ export async function* readLog(file: string, o: FollowOptions): AsyncGenerator<L
       if (!live) break;
       await pollDelay(o.exited);
     }
-    if (partial !== '') yield parseLogLine(partial);
+    if (rest.length > 0) yield parseLogLine(rest);
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }

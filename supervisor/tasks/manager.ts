@@ -29,7 +29,7 @@ import { isDirectory, makePrivateDir } from '../atomic-file';
 import { oomCount } from '../../runtime/container/events';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
-import { CONSOLE_FD, Monitor } from './monitor';
+import { CONSOLE_FD, Monitor, StdinClosedError } from './monitor';
 import { LOST_EXIT_STATUS, readTaskRecord, TaskExit, taskStatus, TaskRecord, whenLostProcessGone, writeTaskRecord } from './record';
 
 const SIGKILL = 9;
@@ -48,6 +48,8 @@ interface LiveTask {
   execs: Map<string, ExecProcess>;
   /** OOM events published for this task so far. */
   ooms: number;
+  /** Found again after a restart: its exit may be in the event journal already. */
+  recovered: boolean;
 }
 
 /** Which process of a task a request is about: its init ('' exec id) or one exec'd into it. */
@@ -288,17 +290,19 @@ export class TaskManager {
     await p.monitor().resizePty(cols, rows);
   }
 
+  /** Resolves once every byte written before was delivered to the process's stdin, and it is closed. */
   async closeStdin(ref: ProcessRef): Promise<void> {
     const p = this.processOf(ref);
     if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
-    await p.monitor().closeStdin();
+    await stdinRequest(p.name, p.monitor().closeStdin());
   }
 
+  /** Resolves once the process's monitor took `data`; writes are delivered in the order of the calls. */
   async writeStdin(ref: ProcessRef, data: Buffer): Promise<void> {
     const p = this.processOf(ref);
     if (!p.stdin) throw failedPrecondition(`${p.name} was created without stdin`);
     if (p.exited) throw failedPrecondition(`${p.name} has stopped`);
-    await p.monitor().writeStdin(data);
+    await stdinRequest(p.name, p.monitor().writeStdin(data));
   }
 
   /** The log of an exec'd process (a container's own log is the container store's). */
@@ -351,6 +355,7 @@ export class TaskManager {
       return;
     }
     const task = this.track(record, dir, monitor, cgroups);
+    task.recovered = true;
     const execs = await ExecProcess.recoverAll(dir, (execId, why) => this.log.error(`task ${id}: exec ${execId}: ${why}; killing it`));
     for (const e of execs) task.execs.set(e.record.execId, e);
     if (record.exit) return;
@@ -369,7 +374,7 @@ export class TaskManager {
   private track(record: TaskRecord, dir: string, monitor: Monitor | null, cgroups: CgroupManager | null): LiveTask {
     let onExit!: (exit: TaskExit) => void;
     const exited = new Promise<TaskExit>((resolve) => (onExit = resolve));
-    const task: LiveTask = { record, dir, monitor, cgroups, exited, onExit, execs: new Map(), ooms: 0 };
+    const task: LiveTask = { record, dir, monitor, cgroups, exited, onExit, execs: new Map(), ooms: 0, recovered: false };
     if (record.exit) onExit(record.exit);
     this.tasks.set(record.id, task);
     return task;
@@ -405,14 +410,26 @@ export class TaskManager {
     const kills = task.cgroups ? (oomCount(task.cgroups) ?? 0) : 0;
     while (task.ooms < kills) this.publishOom(task);
     task.record.exit = exit;
+    // Journaled before the record says so: a tsrund killed between the two finds it in the
+    // journal (and does not publish it twice); one killed before either publishes it at start-up.
+    if (!(task.recovered && this.exitJournaled(task))) this.events.publish('exit', id, { pid, exitStatus: exit.exitStatus });
     try {
       writeTaskRecord(task.dir, task.record);
     } catch (err) {
       this.log.error(`task ${id}: could not record its exit (${(err as Error).message})`);
     }
     this.log.debug(`task ${id}: exited with status ${exit.exitStatus}`);
-    this.events.publish('exit', id, { pid, exitStatus: exit.exitStatus });
     task.onExit(exit);
+  }
+
+  /** Whether the journal holds this task's exit already (published by the tsrund before this one). */
+  private exitJournaled(task: LiveTask): boolean {
+    const { id, pid, createdAt } = task.record;
+    const created = Date.parse(createdAt);
+    const found = this.events.findJournaled(
+      (e) => e.type === 'exit' && e.id === id && e.pid === pid && e.timestamp!.seconds * 1000 + e.timestamp!.nanos / 1e6 >= created,
+    );
+    return found !== null;
   }
 
   private publishOom(task: LiveTask): void {
@@ -495,6 +512,11 @@ export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'root
 
 /** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */
 function buildPlan(spec: Spec, ctx: PlanContext): InitPlan {
+  // tsrun records and unmounts what init mounts in the caller's namespace; tsrund's monitors do
+  // not, and such mounts would land in the daemon's own namespace.
+  if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
+    throw invalidArgument('spec linux.namespaces', 'tsrund runs a container only in a mount namespace of its own: add {"type": "mount"}');
+  }
   try {
     return buildInitPlan(spec, ctx);
   } catch (err) {
@@ -509,6 +531,16 @@ async function spawnMonitor(o: Parameters<typeof Monitor.spawn>[0], ctx: PlanCon
     return await Monitor.spawn(o);
   } catch (err) {
     if (err instanceof PlanExecutionError) throw failedPrecondition(renderFailure(o.plan, err.failure, ctx));
+    throw err;
+  }
+}
+
+/** Stdin that was closed (CloseIO, or no process reads it any more) is the client's to know: FAILED_PRECONDITION. */
+async function stdinRequest(name: string, request: Promise<void>): Promise<void> {
+  try {
+    await request;
+  } catch (err) {
+    if (err instanceof StdinClosedError) throw failedPrecondition(`${name}: ${err.message}`);
     throw err;
   }
 }

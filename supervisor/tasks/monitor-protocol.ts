@@ -18,6 +18,9 @@ export const REQUEST = { stdin: 0x69 /* i */, closeStdin: 0x63 /* c */, resize: 
 export const REPLY = { ok: 0x6b /* k */, error: 0x65 /* e */ } as const;
 export const EVENT = { created: 0x43 /* C */, exit: 0x58 /* X */, oom: 0x4f /* O */ } as const;
 
+/** How the monitor's error reply to stdin data begins once stdin is closed. */
+export const STDIN_CLOSED = 'stdin is closed';
+
 /** The fd a plan's console step must name under `tsrun-monitor --terminal` (PlanContext.consoleSocket). */
 export const CONSOLE_FD = 4;
 

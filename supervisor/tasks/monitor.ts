@@ -38,6 +38,7 @@ import {
   SOCKET_FILE,
   type StartReport,
   STATE_FILE,
+  STDIN_CLOSED,
   stdinFrames,
 } from './monitor-protocol';
 
@@ -56,6 +57,22 @@ export interface MonitorSpawnOptions {
   terminal: boolean;
   /** The container's memory cgroup directory: report its OOMs as they happen (onOom). */
   memoryCgroup?: string | null;
+}
+
+/** Stdin data or a close came after stdin was closed (CloseIO, or nobody in the container reads it). */
+export class StdinClosedError extends Error {
+  constructor(
+    readonly taskDir: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'StdinClosedError';
+  }
+}
+
+function monitorError(taskDir: string, reply: string): Error {
+  if (reply.startsWith(STDIN_CLOSED)) return new StdinClosedError(taskDir, reply);
+  return new Error(`tsrun-monitor (task ${taskDir}): ${reply}`);
 }
 
 export class MonitorGoneError extends Error {
@@ -89,6 +106,7 @@ export class Monitor {
   private readonly waiters: Waiter[] = [];
   private readonly oomListeners: (() => void)[] = [];
   private released = false;
+  private stdinConnection: Promise<Monitor> | null = null;
 
   private constructor(
     readonly taskDir: string,
@@ -152,14 +170,31 @@ export class Monitor {
     });
   }
 
-  /** Resolves once the monitor took the data (it buffers 64 KiB; past that this waits). */
-  async writeStdin(data: Buffer): Promise<void> {
-    await Promise.all(stdinFrames(data).map((frame) => this.request(frame)));
+  /**
+   * Resolves once the monitor took the data (it buffers 64 KiB; past that this waits until the
+   * container reads on). Calls are written in the order they are made. Rejects with
+   * StdinClosedError once stdin is closed.
+   */
+  writeStdin(data: Buffer): Promise<void> {
+    return this.stdinRequests(stdinFrames(data));
   }
 
-  /** Close the container's stdin once what was written before is delivered. */
+  /** Close the container's stdin; resolves once everything written before was delivered to it. */
   closeStdin(): Promise<void> {
-    return this.request(encodeFrame(REQUEST.closeStdin));
+    return this.stdinRequests([encodeFrame(REQUEST.closeStdin)]);
+  }
+
+  private async stdinRequests(frames: Buffer[]): Promise<void> {
+    const channel = await this.stdinChannel();
+    try {
+      await Promise.all(frames.map((frame) => channel.request(frame)));
+    } catch (err) {
+      // The monitor went (the process was deleted and its monitor released): stdin went with it.
+      if (!(err instanceof StdinClosedError) && channel.socket === null) {
+        throw new StdinClosedError(this.taskDir, `${STDIN_CLOSED}: the process's monitor went away`);
+      }
+      throw err;
+    }
   }
 
   /** Size the terminal (TIOCSWINSZ on its master); rejects when the process has none. */
@@ -191,6 +226,25 @@ export class Monitor {
   /** Disconnect, leaving the monitor and its container running (tsrund shutting down). */
   close(): void {
     this.socket?.destroy();
+    void this.stdinConnection?.then(
+      (channel) => channel.close(),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Stdin goes over a connection of its own: the monitor stops reading a connection whose stdin
+   * data finds its buffer full, which must not hold back resizes and release behind a container
+   * that does not read its input.
+   */
+  private stdinChannel(): Promise<Monitor> {
+    if (!this.socket || this.released) return Promise.reject(new Error(`task ${this.taskDir}: not connected to its monitor`));
+    if (!this.stdinConnection) {
+      const channel = new Monitor(this.taskDir, this.pid, this.monitorPid);
+      this.stdinConnection = channel.connect().then(() => channel);
+      this.stdinConnection.catch(() => (this.stdinConnection = null));
+    }
+    return this.stdinConnection;
   }
 
   private request(frame: Buffer): Promise<void> {
@@ -234,7 +288,7 @@ export class Monitor {
           this.pending.shift()?.resolve();
           break;
         case REPLY.error:
-          this.pending.shift()?.reject(new Error(`tsrun-monitor (task ${this.taskDir}): ${frame.payload.toString('utf8')}`));
+          this.pending.shift()?.reject(monitorError(this.taskDir, frame.payload.toString('utf8')));
           break;
         case EVENT.exit:
           this.exited(parseExitRecord(frame.payload.toString('utf8')));

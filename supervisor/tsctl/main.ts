@@ -10,7 +10,19 @@ import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../services/version';
 import { callErrorMessage, DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
-import { ago, bytesText, out, printJson, printTable, timeText } from './output';
+import {
+  ago,
+  bytesText,
+  flushOutput,
+  isStdoutClosed,
+  out,
+  printJson,
+  printTable,
+  STDOUT_CLOSED_EXIT,
+  timeText,
+  writeLogEntry,
+  writeOutput,
+} from './output';
 import { execCommand, runCommand } from './run';
 import { commandList, HELP_FLAG, JSON_FLAG, parseCommandLine, type CommandSpec } from './command';
 import { imagesCommand, PULL_FLAGS, pullCommand } from './images';
@@ -159,12 +171,14 @@ const COMMANDS: Command[] = [
     async run(c, f, [id]) {
       const stream = c.logs(id, { follow: f.follow as boolean });
       process.once('SIGINT', () => stream.cancel());
-      for await (const e of stream) {
-        if (json) out(JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
-        else
-          (e.stream === 'stderr' ? process.stderr : process.stdout).write(
-            `${f.timestamps ? timeText(e.time) + ' ' : ''}${e.text}${e.partial ? '' : '\n'}`,
-          );
+      try {
+        for await (const e of stream) {
+          if (json) await writeOutput('stdout', JSON.stringify({ time: timeText(e.time), stream: e.stream, text: e.text, partial: e.partial }) + '\n');
+          else await writeLogEntry(e, f.timestamps ? timeText(e.time) + ' ' : '');
+        }
+      } catch (err) {
+        stream.cancel();
+        throw err;
       }
       return 0;
     },
@@ -203,24 +217,27 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'events',
-    usage: 'print events as they happen (until interrupted)',
+    usage: 'print events as they happen (until interrupted), across tsrund restarts',
     argsUsage: '',
     flags: [
       { name: 'type', kind: 'string', usage: 'only events of this type (comma-separated list)' },
       { name: 'id', kind: 'string', usage: 'only events of these containers (comma-separated list)' },
+      { name: 'since-seq', kind: 'int', usage: 'first the retained events after this sequence (the last one seen)', default: 0 },
     ],
     args: [0, 0],
     async run(c, f) {
       const list = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',') : []);
-      const stream = c.subscribe({ types: list(f.type), ids: list(f.id) });
+      const since = f['since-seq'] as number;
+      if (since < 0) throw new ContainerError(`events: --since-seq ${since}: give a sequence tsrund printed, or 0 for new events only`);
+      const stream = c.subscribeResuming({ types: list(f.type), ids: list(f.id), afterSequence: since });
       process.once('SIGINT', () => stream.cancel());
       process.once('SIGTERM', () => stream.cancel());
       for await (const e of stream) {
-        const line = { time: timeText(e.timestamp), type: e.type, id: e.id, pid: e.pid, exitStatus: e.exitStatus };
+        const line = { sequence: e.sequence, time: timeText(e.timestamp), type: e.type, id: e.id, pid: e.pid, exitStatus: e.exitStatus };
         if (json) out(JSON.stringify(line) + '\n');
         else
           out(
-            `${line.time} ${e.type} ${e.id}${e.pid ? ` pid=${e.pid}` : ''}${e.type === 'exit' || e.type === 'delete' ? ` status=${e.exitStatus}` : ''}\n`,
+            `${line.time} #${e.sequence} ${e.type} ${e.id}${e.pid ? ` pid=${e.pid}` : ''}${e.type === 'exit' || e.type === 'delete' ? ` status=${e.exitStatus}` : ''}\n`,
           );
       }
       return 0;
@@ -335,8 +352,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
+  async (code) => {
+    await flushOutput();
+    process.exit(code);
+  },
+  async (err: unknown) => {
+    await flushOutput();
+    // The reader of stdout went away (`tsctl logs c | head`): end quietly, as a Unix tool does.
+    if (isStdoutClosed(err)) process.exit(STDOUT_CLOSED_EXIT);
     const message = messageOf(err);
     process.stderr.write(`${message.startsWith('tsctl') ? '' : 'tsctl: '}${message}\n`);
     process.exit(1);

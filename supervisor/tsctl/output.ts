@@ -1,7 +1,28 @@
-/** tsctl's output: aligned tables for people, JSON for scripts; written synchronously (tsctl exits right after). */
+/**
+ * tsctl's output: aligned tables for people, JSON for scripts, written synchronously (tsctl exits
+ * right after); a process's output (run, exec, logs) as bytes at the pace of tsctl's reader.
+ */
 import * as fs from 'fs';
-import type { Timestamp } from '../api/types';
+import type { LogEntry, Timestamp } from '../api/types';
 import { rfc3339Of } from '../api/timestamp';
+
+/**
+ * tsctl's exit status once the reader of its stdout went away (`tsctl logs c | head`): what a
+ * shell shows for a process SIGPIPE ended, which is how docker and nerdctl (Go programs) end
+ * there. Node ignores SIGPIPE, so tsctl exits with the status instead, without a message.
+ */
+export const STDOUT_CLOSED_EXIT = 128 + 13;
+
+export class StdoutClosedError extends Error {
+  constructor() {
+    super('stdout was closed by its reader');
+    this.name = 'StdoutClosedError';
+  }
+}
+
+/** Whether `err` says stdout's reader went away (an async write's error, or a sync write's EPIPE). */
+export const isStdoutClosed = (err: unknown): boolean =>
+  err instanceof StdoutClosedError || (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 
 export function out(text: string): void {
   const buf = Buffer.from(text);
@@ -49,4 +70,62 @@ export function bytesText(n: number): string {
     i++;
   }
   return i === 0 ? `${v}B` : `${v.toFixed(1)}${units[i]}`;
+}
+
+let stdoutClosed = false;
+let watching = false;
+/** Writes of writeOutput() not yet handed to the kernel, and who waits for them (flushOutput). */
+let unwritten = 0;
+const flushed: (() => void)[] = [];
+
+/** An EPIPE on stdout or stderr is an 'error' event of the stream: without a listener, a crash with a stack trace. */
+function watchOutputs(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stdoutClosed = true;
+  });
+  // Nothing can be told once stderr is gone: what goes there is lost.
+  process.stderr.on('error', () => undefined);
+}
+
+/** Write `data` to tsctl's stdout or stderr; resolves once the stream takes more (the reader's pace). */
+export function writeOutput(stream: 'stdout' | 'stderr', data: Buffer | string): Promise<void> {
+  watchOutputs();
+  const s = process[stream];
+  if (stream === 'stdout' && stdoutClosed) return Promise.reject(new StdoutClosedError());
+  // What is written until the event loop next turns goes out in one writev, not a system call a line.
+  if (!s.writableCorked) {
+    s.cork();
+    setImmediate(() => s.uncork());
+  }
+  unwritten++;
+  const written = s.write(data, () => {
+    if (--unwritten === 0) for (const f of flushed.splice(0)) f();
+  });
+  if (written) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('error', done);
+      if (stream === 'stdout' && stdoutClosed) reject(new StdoutClosedError());
+      else resolve();
+    };
+    s.on('drain', done);
+    s.on('error', done);
+  });
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** A log entry's bytes as the process wrote them, to the stream it wrote them to (`prefix` before them). */
+export function writeLogEntry(e: LogEntry, prefix = ''): Promise<void> {
+  const parts = [Buffer.from(prefix), e.data, e.partial ? Buffer.alloc(0) : NEWLINE];
+  return writeOutput(e.stream === 'stderr' ? 'stderr' : 'stdout', Buffer.concat(parts));
+}
+
+/** Resolves once what writeOutput() queued is written (process.exit would drop it), or failed to be. */
+export function flushOutput(): Promise<void> {
+  if (unwritten === 0 || stdoutClosed) return Promise.resolve();
+  return new Promise((resolve) => flushed.push(resolve));
 }

@@ -8,8 +8,9 @@
 import * as crypto from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
-import type { TsrundClient } from '../client/client';
+import type { ResponseStream, TsrundClient } from '../client/client';
 import type { LogEntry } from '../api/types';
+import { writeLogEntry } from './output';
 
 export interface RunOptions {
   id?: string;
@@ -60,6 +61,7 @@ export async function runCommand(client: TsrundClient, o: RunOptions): Promise<{
     }
     const target = { id, execId: '' };
     const output = pump(client.logs(id, { follow: true }));
+    output.catch(() => undefined); // attach() sees the failure; until then it must not crash tsctl
     // The terminal exists once the task is created: size it before the process looks.
     const size = callerSize(o.tty);
     if (size) await client.resizePty(id, size.width, size.height);
@@ -92,18 +94,24 @@ export async function execCommand(client: TsrundClient, o: ExecOptions): Promise
   if (o.detach) return { pid, exitStatus: null };
   try {
     const output = pump(client.logs(o.id, { follow: true, execId: o.execId }));
+    output.catch(() => undefined); // attach() sees the failure; until then it must not crash tsctl
     return { pid, exitStatus: await attach(client, target, output, { stdin, tty: o.tty }) };
   } finally {
     await client.deleteTask(o.id, { execId: o.execId, force: true }).catch(() => undefined);
   }
 }
 
-/** Pass signals and stdin on until the process exits and its output is printed; its exit status. */
+/**
+ * Pass signals and stdin on until the process exits and its output is printed; its exit status.
+ * Rejects with StdoutClosedError as soon as the reader of tsctl's stdout went away.
+ */
 async function attach(client: TsrundClient, t: Target, output: Promise<void>, o: { stdin: boolean; tty: boolean }): Promise<number> {
   const stopForwarding = forwardSignals(client, t);
   const stopInput = o.stdin ? forwardStdin(client, t, o.tty) : () => undefined;
+  // Only a failure of the output (its reader went away) ends the wait early.
+  const outputFailed = output.then(() => new Promise<never>(() => undefined));
   try {
-    const exit = await client.wait(t.id, { execId: t.execId });
+    const exit = await Promise.race([client.wait(t.id, { execId: t.execId }), outputFailed]);
     await output;
     return exit.exitStatus;
   } finally {
@@ -123,8 +131,14 @@ async function remove(client: TsrundClient, id: string): Promise<void> {
   await client.deleteContainer(id);
 }
 
-async function pump(entries: AsyncIterable<LogEntry>): Promise<void> {
-  for await (const e of entries) (e.stream === 'stderr' ? process.stderr : process.stdout).write(e.partial ? e.text : `${e.text}\n`);
+/** The process's output, byte for byte, at the pace of tsctl's reader. */
+async function pump(entries: ResponseStream<LogEntry>): Promise<void> {
+  try {
+    for await (const e of entries) await writeLogEntry(e);
+  } catch (err) {
+    entries.cancel();
+    throw err;
+  }
 }
 
 function forwardSignals(client: TsrundClient, t: Target): () => void {
@@ -135,6 +149,11 @@ function forwardSignals(client: TsrundClient, t: Target): () => void {
   };
 }
 
+/**
+ * Pass tsctl's stdin on through one ordered stream (Tasks.Stdin), a chunk at a time as the
+ * process takes it, and close the process's stdin at end of file once every byte was delivered.
+ * When the process stops reading (its stdin closed), input is no longer passed on, as docker does.
+ */
 function forwardStdin(client: TsrundClient, t: Target, tty: boolean): () => void {
   const input = process.stdin;
   const raw = tty && input.isTTY;
@@ -145,16 +164,24 @@ function forwardStdin(client: TsrundClient, t: Target, tty: boolean): () => void
     if (size) void client.resizePty(t.id, size.width, size.height, ref).catch(() => undefined);
   };
   if (tty) process.on('SIGWINCH', resize);
-  const onData = (data: Buffer) => void client.writeStdin(t.id, data, ref).catch(() => undefined);
-  const onEnd = () => void client.closeStdin(t.id, ref).catch(() => undefined);
-  input.on('data', onData);
-  input.on('end', onEnd);
+  const writer = client.stdin(t.id, ref);
+  let stopped = false;
+  void (async () => {
+    try {
+      for await (const chunk of input) {
+        if (stopped) return;
+        await writer.write(chunk as Buffer);
+      }
+      await writer.close();
+    } catch {
+      writer.cancel();
+    }
+  })();
   return () => {
-    input.off('data', onData);
-    input.off('end', onEnd);
+    stopped = true;
     process.off('SIGWINCH', resize);
     if (raw) input.setRawMode(false);
-    input.pause();
-    input.unref?.();
+    writer.cancel();
+    input.destroy();
   };
 }

@@ -3,11 +3,13 @@
  * the containers a test tracked), and bundles that are removed after each test.
  */
 import { Bundle, Config, makeBundle } from './bundle';
-import { Tsrun } from './tsrun';
+import { Tsrun, uniqueId } from './tsrun';
 
 export interface ContainerFixtures {
   readonly tsrun: Tsrun;
   bundle(args: string[], edit?: (c: Config) => void): Bundle;
+  /** Run `sh -c script` in a container (foreground); its stdout, or an error with tsrun's stderr. */
+  inside(script: string, edit?: (c: Config) => void): string;
 }
 
 export function containerFixtures(): ContainerFixtures {
@@ -29,6 +31,12 @@ export function containerFixtures(): ContainerFixtures {
       const b = makeBundle(args, edit);
       bundles.push(b);
       return b;
+    },
+    inside(script, edit) {
+      const b = this.bundle(['sh', '-c', script], edit);
+      const r = this.tsrun.cmd(['run', '-b', b.dir, this.tsrun.track(uniqueId('inside'))]);
+      if (r.code !== 0) throw new Error(`container exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
     },
   };
 }

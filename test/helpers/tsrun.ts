@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 /** The repository root, whether this runs from the sources (ts-jest) or from dist/ (bench). */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;

@@ -90,6 +90,14 @@ if (missing.length > 0) {
       expect(containerCgroups(id)).toEqual([]);
     });
 
+    test('run: 127.0.0.1 is reachable inside the container of a new network namespace (lo is up)', () => {
+      const r = ctrRun(['--rm'], uniqueId('ctr-lo'), ['sh', '-c', 'nc -l -p 7777 & for i in 1 2 3 4 5 6 7 8 9 10; do echo over-loopback | nc 127.0.0.1 7777 2>&1 && break; sleep 0.2; done; wait']);
+      // The listener may take a moment: a refused try or two come before it (an unreachable one never does).
+      expect(r.stdout).toContain('over-loopback\n');
+      expect(r.stdout).not.toContain('unreachable');
+      expect(r.code).toBe(0);
+    });
+
     test('a command that does not exist: create fails with the runtime\'s reason, nothing left', () => {
       const id = uniqueId('ctr-enoent');
       const r = ctrRun(['--rm'], id, ['/no/such/binary']);

@@ -77,6 +77,14 @@ if (missing.length > 0) {
       expect(cgroupsUnder(podman.cgroupParent).filter((d) => d.includes('libpod-'))).toEqual([]);
     });
 
+    test('run --network=none: 127.0.0.1 is reachable inside the container (lo is up)', () => {
+      const r = run(['--rm', '--network=none', image.ref, 'sh', '-c', 'nc -l -p 7777 & for i in 1 2 3 4 5 6 7 8 9 10; do echo over-loopback | nc 127.0.0.1 7777 2>&1 && break; sleep 0.2; done; wait']);
+      // The listener may take a moment: a refused try or two come before it (an unreachable one never does).
+      expect(r.stdout).toContain('over-loopback\n');
+      expect(r.stdout).not.toContain('unreachable');
+      expect(r.code).toBe(0);
+    });
+
     test('run of a missing command: 127 and the runtime\'s reason', () => {
       const name = uniqueId('pm-enoent');
       const r = run(['--rm', '--name', name, image.ref, '/no/such/binary']);

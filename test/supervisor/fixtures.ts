@@ -19,6 +19,24 @@ export interface DaemonFixture {
   remove(id: string): Promise<void>;
 }
 
+/**
+ * For test files whose tests start, kill and restart tsrund themselves: a new TestDaemon (not
+ * started) and a busybox bundle running `true` before each test, both torn down after it. Call
+ * at the top level; read `daemon` and `bundle` inside the tests.
+ */
+export function useDaemonPerTest(): { readonly daemon: TestDaemon; readonly bundle: Bundle } {
+  const current = {} as { daemon: TestDaemon; bundle: Bundle };
+  beforeEach(() => {
+    current.daemon = new TestDaemon();
+    current.bundle = makeBundle(['true']);
+  });
+  afterEach(async () => {
+    await current.daemon.cleanup();
+    current.bundle.cleanup();
+  });
+  return current;
+}
+
 export function useDaemon(): DaemonFixture {
   const daemon = new TestDaemon();
   const bundles: Bundle[] = [];

@@ -5,21 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { makeBundle, type Bundle } from '../helpers/bundle';
-import { TestDaemon, alive } from './daemon';
+import { alive } from './daemon';
+import { useDaemonPerTest } from './fixtures';
 
 jest.setTimeout(180_000);
 
-let daemon: TestDaemon;
-let b: Bundle;
-beforeEach(() => {
-  daemon = new TestDaemon();
-  b = makeBundle(['true']);
-});
-afterEach(async () => {
-  await daemon.cleanup();
-  b.cleanup();
-});
+const fixture = useDaemonPerTest();
 
 /** The cgroup directories of `pid`'s task as its record names them (read before removal). */
 function taskCgroupDirs(state: string, id: string): string[] {
@@ -28,6 +19,7 @@ function taskCgroupDirs(state: string, id: string): string[] {
 }
 
 test('100 containers started concurrently: all listed, every exit code right, nothing left', async () => {
+  const { daemon, bundle: b } = fixture;
   await daemon.start();
   const c = daemon.client;
   const ids = Array.from({ length: 100 }, (_, i) => `load-${i}`);
@@ -57,6 +49,7 @@ test('100 containers started concurrently: all listed, every exit code right, no
 });
 
 test('kill -9 of tsrund in use, restart: every container accounted for, no exit lost', async () => {
+  const { daemon, bundle: b } = fixture;
   await daemon.start();
   let c = daemon.client;
   // Long runners, ones that exit while tsrund is down, ones that exited before it died.
@@ -117,6 +110,7 @@ test('kill -9 of tsrund in use, restart: every container accounted for, no exit 
 });
 
 test('SIGTERM leaves running containers running; the next tsrund finds them', async () => {
+  const { daemon, bundle: b } = fixture;
   await daemon.start();
   const c = daemon.client;
   await c.createContainer({ id: 'term-1', bundle: b.dir, overrides: { args: ['sleep', '60'] } });

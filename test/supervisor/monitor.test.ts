@@ -14,7 +14,7 @@ import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { buildInitPlan } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
 import { planContext } from '../../supervisor/tasks/manager';
-import { Monitor, MonitorGoneError } from '../../supervisor/tasks/monitor';
+import { Monitor, MonitorGoneError, StdinClosedError } from '../../supervisor/tasks/monitor';
 import { makeBundle, type Bundle, type Config } from '../helpers/bundle';
 
 const isRoot = process.getuid?.() === 0;
@@ -234,6 +234,45 @@ describeAsRoot('tsrun-monitor', () => {
     await monitor.closeStdin();
     expect(await monitor.wait()).toMatchObject({ exitStatus: 0 });
     expect(streamLines(task, 'stdout').map((l) => l.trim())).toEqual(['1000000']);
+  });
+
+  test('close of stdin is answered only once every buffered byte was written to the container', async () => {
+    // The container reads nothing until /go exists.
+    const task = prepare(['sh', '-c', 'while [ ! -e /go ]; do sleep 0.05; done; exec wc -c']);
+    const monitor = await spawnMonitor(task, true);
+    releaseInit(task.fifo, monitor.pid);
+    // 64 KiB fill the pipe; the rest waits in the monitor's buffer (it holds 64 KiB).
+    await monitor.writeStdin(Buffer.alloc(100_000, 'x'));
+    let closed = false;
+    const closing = monitor.closeStdin().then(() => (closed = true));
+    // Round trips on the control connection, and a pause: the close is still not answered.
+    await expect(monitor.resizePty(80, 24)).rejects.toThrow('no terminal');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(monitor.resizePty(80, 24)).rejects.toThrow('no terminal');
+    expect(closed).toBe(false);
+    fs.writeFileSync(path.join(task.bundle.rootfs, 'go'), '');
+    await closing;
+    expect(await monitor.wait()).toMatchObject({ exitStatus: 0 });
+    expect(streamLines(task, 'stdout').map((l) => l.trim())).toEqual(['100000']);
+  });
+
+  test('stdin the container does not read holds back no other request, and release still ends it', async () => {
+    // A child the init leaves behind holds stdin open after release killed the init.
+    const task = prepare(['sh', '-c', 'sleep 600 & exec sleep 600']);
+    const monitor = await spawnMonitor(task, true);
+    releaseInit(task.fifo, monitor.pid);
+    let settled = false;
+    const writing = monitor.writeStdin(Buffer.alloc(1 << 20, 'x')).then(
+      () => ((settled = true), null),
+      (err: unknown) => ((settled = true), err),
+    );
+    await expect(monitor.resizePty(80, 24)).rejects.toThrow('no terminal');
+    expect(settled).toBe(false);
+    const exit = monitor.wait();
+    monitor.release();
+    expect(await exit).toMatchObject({ exitStatus: 137, signal: 9 });
+    // The monitor went with the stdin it held: the write ends as for a closed stdin.
+    expect(await writing).toBeInstanceOf(StdinClosedError);
   });
 
   test('without stdin the container reads /dev/null and has only fds 0-2, none of the monitor', async () => {

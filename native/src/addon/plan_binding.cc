@@ -359,6 +359,10 @@ Napi::Object StepObject(Napi::Env env, const plan_step &s) {
     o.Set("cpus", cpus);
     break;
   }
+  case OP_JOIN_SESSION_KEYRING:
+    o.Set("name", s.u.keyring.name ? Napi::Value(Napi::String::New(env, s.u.keyring.name)) : env.Null());
+    o.Set("permSet", s.u.keyring.perm_set);
+    break;
   case OP_MEMORY_POLICY: {
     o.Set("mode", s.u.mempolicy.mode);
     Napi::Array nodes = Napi::Array::New(env, s.u.mempolicy.n_nodes);

@@ -1,7 +1,8 @@
-// System calls Node lacks: mkfifo, flock, pidfds, the child subreaper flag, errno names.
+// System calls Node lacks: mkfifo, flock, umount, pidfds, the child subreaper flag, errno names.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +26,16 @@ Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   } else if (chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) {
     ErrnoError(env, errno, "chmod", path).ThrowAsJavaScriptException();
   }
+  return env.Undefined();
+}
+
+// detachMount(path: string): void — umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the mount on
+// top at `path` and everything beneath it go; a symlink as the last component is never followed.
+Napi::Value DetachMount(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (!ExpectArgs(info, 1) || !ArgString(info, 0, &path)) return env.Undefined();
+  if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0) ErrnoError(env, errno, "umount2", path).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -97,6 +108,7 @@ Napi::Value ErrnoNameOf(const Napi::CallbackInfo &info) {
 void RegisterSysBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));

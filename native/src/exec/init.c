@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "affinity.h"
+#include "keyring.h"
 #include "caps.h"
 #include "console.h"
 #include "creds.h"
@@ -81,6 +82,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_MKDIR: return inroot_mkdir(*rootfd, s->u.mkdir.target, s->u.mkdir.mode, f);
   case OP_PIVOT_ROOT: return root_pivot(rootfd, f);
   case OP_MOVE_ROOT: return root_move(rootfd, f);
+  case OP_CHROOT_ROOT: return root_chroot(rootfd, f);
   case OP_MASK_PATH: return mask_path(s->u.path.path, f);
   case OP_SETHOSTNAME: return set_name(sethostname, &s->u.name, "sethostname", f);
   case OP_SETDOMAINNAME: return set_name(setdomainname, &s->u.name, "setdomainname", f);
@@ -109,6 +111,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_CONFIGURE_NET_DEVICE: return netdev_configure(&s->u.netdev, f);
   case OP_MOUNT_SETATTR: return mount_setattr_step(&s->u.setattr, *rootfd, f);
   case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
+  case OP_JOIN_SESSION_KEYRING: return keyring_join_session(s->u.keyring.name, s->u.keyring.perm_set, f);
   default: return fail(f, EINVAL, "op not allowed in init", NULL);
   }
 }

@@ -151,6 +151,14 @@ int root_move(int *rootfd, struct tsrun_failure *f) {
   return reopen_root(rootfd, f);
 }
 
+int root_chroot(int *rootfd, struct tsrun_failure *f) {
+  if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "chrootRoot");
+  if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
+  if (chroot(".") < 0) return fail(f, errno, "chroot", ".");
+  if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
+  return reopen_root(rootfd, f);
+}
+
 int mask_path(const char *path, struct tsrun_failure *f) {
   struct stat st;
   if (stat(path, &st) < 0) {

@@ -16,6 +16,9 @@ int root_pivot(int *rootfd, struct tsrun_failure *f);
 
 /* MS_MOVE *rootfd onto "/" and chroot into it; *rootfd becomes the new "/". */
 int root_move(int *rootfd, struct tsrun_failure *f);
+/* Without a mount namespace of the container's own: chroot into the open root. Nothing is
+ * mounted or moved, so the namespace's other processes keep their root. */
+int root_chroot(int *rootfd, struct tsrun_failure *f);
 
 /* A read-only empty tmpfs over a directory, /dev/null over anything else; missing is fine. */
 int mask_path(const char *path, struct tsrun_failure *f);

@@ -76,6 +76,8 @@
  *                     in text, converted to binary by the decoder
  *  120 mountSetattr   str target, bool inRoot, u32 attrSet, u32 attrClr     init
  *  130 setAffinity    list<u32> cpus (at least one, each < 1024)           stage1, init
+ *  140 joinSessionKeyring  optstr name, u32 permSet                        init
+ *  150 chrootRoot     -                                                    init
  *
  * An op not allowed in its phase, an unknown op, a bad enum or bool value, a length running past
  * the end, trailing bytes or a wrong magic/version make the whole plan invalid.
@@ -417,6 +419,8 @@ static int op_allowed(uint8_t op, int phase) {
   case OP_CONFIGURE_NET_DEVICE: return phase == IN_INIT;
   case OP_MOUNT_SETATTR: return phase == IN_INIT;
   case OP_SET_AFFINITY: return phase == IN_STAGE1 || phase == IN_INIT;
+  case OP_JOIN_SESSION_KEYRING:
+  case OP_CHROOT_ROOT: return phase == IN_INIT;
   default: return op >= OP_BECOME_ROOT && op <= OP_SECCOMP && phase == IN_INIT;
   }
 }
@@ -534,6 +538,10 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     s->u.setattr.attr_clr = rd_u32(r, "mountSetattr attrClr");
     break;
   case OP_SET_AFFINITY: rd_affinity(r, &s->u.affinity); break;
+  case OP_JOIN_SESSION_KEYRING:
+    s->u.keyring.name = rd_optstr(r, "joinSessionKeyring name");
+    s->u.keyring.perm_set = rd_u32(r, "joinSessionKeyring permSet");
+    break;
   case OP_SCHEDULER: rd_scheduler(r, &s->u.sched); break;
   case OP_IO_PRIORITY:
     s->u.ioprio.io_class = rd_u32(r, "ioPriority ioClass");
@@ -542,7 +550,7 @@ static void rd_step(struct reader *r, struct plan_step *s, int phase) {
     if (!r->failed && s->u.ioprio.level > 7) bad(r, "ioPriority level above 7");
     break;
   case OP_MEMORY_POLICY: rd_mempolicy(r, &s->u.mempolicy.mode, &s->u.mempolicy.nodes, &s->u.mempolicy.n_nodes); break;
-  default: break; /* becomeRoot, pivotRoot, moveRoot, noNewPrivs, parentHooks: no fields */
+  default: break; /* becomeRoot, pivotRoot, moveRoot, chrootRoot, noNewPrivs, parentHooks: no fields */
   }
 }
 
@@ -666,6 +674,7 @@ const char *plan_op_name(uint8_t op) {
       [OP_CONSOLE] = "console",
       [OP_MOVE_NET_DEVICE] = "moveNetDevice", [OP_CONFIGURE_NET_DEVICE] = "configureNetDevice",
       [OP_MOUNT_SETATTR] = "mountSetattr", [OP_SET_AFFINITY] = "setAffinity",
+      [OP_JOIN_SESSION_KEYRING] = "joinSessionKeyring", [OP_CHROOT_ROOT] = "chrootRoot",
   };
   return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
 }

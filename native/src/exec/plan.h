@@ -54,6 +54,10 @@ enum plan_op {
   OP_MOUNT_SETATTR = 120,
   /* CPU affinity (affinity.c): from 130 up. */
   OP_SET_AFFINITY = 130,
+  /* The session keyring (keyring.c): from 140 up. */
+  OP_JOIN_SESSION_KEYRING = 140,
+  /* The root change without a mount namespace of the container's own (mount.c): from 150 up. */
+  OP_CHROOT_ROOT = 150,
 };
 
 /* RunHooksStep.kind */
@@ -213,6 +217,7 @@ struct plan_step {
     struct netdev_step netdev;
     struct mount_setattr_step setattr;
     struct affinity_step affinity;
+    struct { const char *name; uint32_t perm_set; } keyring; /* name NULL: an anonymous keyring */
   } u;
 };
 

@@ -51,7 +51,6 @@ static void close_stdin(struct monitor *m) {
   if (m->in_fd >= 0) close(m->in_fd);
   m->in_fd = -1;
   m->in_len = 0;
-  m->in_close_pending = 0;
 }
 
 /* Write what is buffered without blocking; the container reads at its own pace. */
@@ -67,7 +66,6 @@ static void flush_stdin(struct monitor *m) {
     memmove(m->in_buf, m->in_buf + n, m->in_len - (size_t)n);
     m->in_len -= (size_t)n;
   }
-  if (m->in_close_pending) close_stdin(m);
 }
 
 static void reply_error(struct client *c, const char *msg) { control_send(c, REPLY_ERROR, msg, strlen(msg)); }
@@ -80,7 +78,7 @@ static void kill_init(struct monitor *m) {
 int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsigned char *payload, size_t len) {
   switch (type) {
   case REQ_STDIN:
-    if (m->in_fd < 0 || m->in_close_pending) {
+    if (m->in_fd < 0) {
       reply_error(c, "stdin is closed");
       return REQUEST_DONE;
     }
@@ -92,8 +90,11 @@ int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsi
     else control_send(c, REPLY_OK, "", 0);
     return REQUEST_DONE;
   case REQ_CLOSE_STDIN:
-    m->in_close_pending = 1;
+    /* The reply says every byte accepted before is in the container's stdin: until the buffer
+     * is written the request waits like stdin data that finds the buffer full. */
     flush_stdin(m);
+    if (m->in_fd >= 0 && m->in_len > 0) return REQUEST_BLOCKED;
+    close_stdin(m);
     control_send(c, REPLY_OK, "", 0);
     return REQUEST_DONE;
   case REQ_RESIZE:

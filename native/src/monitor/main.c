@@ -60,8 +60,10 @@
  *   client -> monitor, requests; each answered in order by 'k' (ok, empty) or 'e' (error, a line):
  *     'i' stdin data     the bytes to write to the container's stdin. Buffered up to 64 KiB; past
  *                        that the monitor stops reading the client until the container reads on.
- *     'c' close stdin    once what is buffered was written (with a terminal: the monitor stops
- *                        writing to it; the terminal itself stays)
+ *     'c' close stdin    answered once what is buffered was written to the container's stdin
+ *                        and it was closed (until then the client is not read on, as for 'i'
+ *                        with a full buffer); with a terminal the monitor stops writing to it,
+ *                        the terminal itself stays. Data after it: 'e' "stdin is closed".
  *     'r' resize pty     u16 cols, u16 rows (LE): TIOCSWINSZ on the master; 'e' without --terminal
  *     'x' release        tsrund is done with the task (Delete): the monitor kills the init with
  *                        SIGKILL if it still runs, waits for its exit record, removes

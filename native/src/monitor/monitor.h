@@ -51,7 +51,6 @@ struct monitor {
   int oom_v2;
   unsigned long long oom_count; /* v2: the last "oom" figure of memory.events */
   char oom_dir[PATH_MAX];
-  int in_close_pending; /* close stdin once in_buf is written */
   size_t in_len;
   unsigned char in_buf[MON_STDIN_BUFFER];
   struct client clients[MON_MAX_CLIENTS];

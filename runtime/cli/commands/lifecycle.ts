@@ -52,6 +52,7 @@ function createOptions(id: string, flags: FlagValues, log: Logger) {
     bundle: path.resolve((flags.bundle as string) || '.'),
     pidFile: flags['pid-file'] ? path.resolve(flags['pid-file'] as string) : undefined,
     noPivot: flags['no-pivot'] as boolean,
+    noNewKeyring: flags['no-new-keyring'] as boolean,
     preserveFds: (flags['preserve-fds'] as number) + listenFds,
     warn: (message: string) => log.warn(message),
   };

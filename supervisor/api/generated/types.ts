@@ -91,6 +91,11 @@ export interface SubscribeRequest {
   types: string[];
   /** Container ids to receive events of; empty: all. */
   ids: string[];
+  /**
+   * 0: only events published from now on. N: first every retained event whose sequence is above
+   * N (the last one the client saw), then the new ones.
+   */
+  afterSequence: number;
 }
 
 export interface Event {
@@ -106,6 +111,13 @@ export interface Event {
   pid: number;
   /** exit and delete: the exit status (code, or 128+signal). */
   exitStatus: number;
+  /**
+   * The event's place in tsrund's journal: 1 for the first event, then one more for each next
+   * one, across restarts too (a number a subscriber saw is never given again; a filtered stream
+   * skips the numbers of the events it leaves out, and numbers of records found damaged when
+   * tsrund starts are skipped). What after_sequence takes.
+   */
+  sequence: number;
 }
 
 // images.proto ------------------------------------------------------------------------------------
@@ -394,6 +406,19 @@ export interface WriteStdinRequest {
 
 export interface WriteStdinResponse {}
 
+export interface StdinRequest {
+  id: string;
+  execId: string;
+  data: Buffer;
+  /** After `data`: close stdin (the process reads end of file). */
+  close: boolean;
+}
+
+export interface StdinResponse {
+  /** Bytes written to the process's stdin, or buffered for it by its monitor. */
+  bytesWritten: number;
+}
+
 export interface GetTaskRequest {
   id: string;
 }
@@ -426,13 +451,18 @@ export interface LogEntry {
   time: Timestamp | null;
   /** "stdout" or "stderr". */
   stream: string;
-  /** The text of one line, without its newline. */
+  /** `data` as UTF-8 text (a byte sequence that is not UTF-8 reads as U+FFFD): for people. */
   text: string;
   /**
-   * The text is a part of a line whose rest comes in later entries of the same stream (the
+   * The entry is a part of a line whose rest comes in later entries of the same stream (the
    * process wrote it without a newline, e.g. a prompt): print it without a line break.
    */
   partial: boolean;
+  /**
+   * The bytes of one line, without its newline, exactly as the process wrote them: `data` of
+   * every entry, each followed by a newline unless `partial`, is the stream byte for byte.
+   */
+  data: Buffer;
 }
 
 // types.proto -------------------------------------------------------------------------------------
@@ -589,8 +619,14 @@ export interface ContainersService {
 
 export interface EventsService {
   /**
-   * A stream of every event from now on that passes the filters, until the client cancels.
-   * Exits that happened while tsrund was down are published when it starts again.
+   * A stream of the events that pass the filters, until the client cancels: first the retained
+   * ones after `after_sequence` (when it is not 0), then each new one as it happens, with no event
+   * missing or repeated between the two. Every event is written to tsrund's journal before any
+   * subscriber sees it, so a client that resumes from the last sequence it saw gets every later
+   * event exactly once, across tsrund restarts too. Exits that happened while tsrund was down are
+   * published (and journaled) when it starts again. An `after_sequence` whose next events the
+   * journal no longer holds (or one beyond the newest event) is OUT_OF_RANGE; the message names
+   * the oldest and newest sequences retained.
    */
   subscribe: {
     path: '/tsrun.supervisor.v1.Events/Subscribe';
@@ -784,7 +820,11 @@ export interface TasksService {
     requestStream: false;
     responseStream: false;
   };
-  /** Close the task's stdin (the process reads end of file). FAILED_PRECONDITION without stdin. */
+  /**
+   * Close the task's stdin (the process reads end of file) once every byte accepted before (by
+   * WriteStdin or Stdin) was written to it: the reply means they were delivered.
+   * FAILED_PRECONDITION without stdin.
+   */
   closeIO: {
     path: '/tsrun.supervisor.v1.Tasks/CloseIO';
     request: CloseIORequest;
@@ -792,12 +832,35 @@ export interface TasksService {
     requestStream: false;
     responseStream: false;
   };
-  /** Write bytes to the task's stdin (created with `stdin`). */
+  /**
+   * Write bytes to the task's stdin (created with `stdin`). One call's bytes stay together and in
+   * order, and the reply means tsrund took them; calls are applied in the order tsrund receives
+   * them, so a client must wait for each reply before the next call. Stdin does that for it.
+   * FAILED_PRECONDITION once stdin is closed (CloseIO, or no process of the container reads it).
+   */
   writeStdin: {
     path: '/tsrun.supervisor.v1.Tasks/WriteStdin';
     request: WriteStdinRequest;
     response: WriteStdinResponse;
     requestStream: false;
+    responseStream: false;
+  };
+  /**
+   * Stream bytes to the stdin of the task or of an exec'd process, in order: the first message
+   * names the process, later ones may leave id and exec_id empty; a message with `close` closes
+   * stdin once every byte before it was written to the process (CloseIO). The reply comes when
+   * the client ends the stream (after the close, when it asked for one). Flow control: tsrund
+   * reads a message only once the previous one is in the monitor's buffer (64 KiB), so a process
+   * that reads slowly holds the client back (HTTP/2 flow control) rather than filling tsrund's
+   * memory. FAILED_PRECONDITION when the process has no stdin or it was closed (no process
+   * of the container reads it: as a pipe's writer gets EPIPE); INVALID_ARGUMENT for a message
+   * naming another process, or data over 1 MiB in one message.
+   */
+  stdin: {
+    path: '/tsrun.supervisor.v1.Tasks/Stdin';
+    request: StdinRequest;
+    response: StdinResponse;
+    requestStream: true;
     responseStream: false;
   };
   get: {
