@@ -6,16 +6,7 @@
 import { encodedSize } from '../../supervisor/api/load';
 import { SupervisorError } from '../../supervisor/errors';
 import { MAX_RESPONSE_BYTES, pageOf } from '../../supervisor/services/paging';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random';
 
 interface Entry {
   id: string;
@@ -25,7 +16,7 @@ interface Entry {
 const SIZES = [0, 10, 3000, 200_000, 1 << 20, MAX_RESPONSE_BYTES + 10];
 
 test.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i', (seed) => {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const count = Math.floor(rnd() * 60);
   const entries: Entry[] = Array.from({ length: count }, (_, i) => ({
     id: `c${Math.floor(rnd() * 1e6)}-${i}`,

@@ -16,6 +16,7 @@ import type * as protobuf from 'protobufjs';
 import { API_PACKAGE, apiRoot, apiServices, SERVICE_NAMES } from '../../supervisor/api/load';
 import { makeBundle } from '../helpers/bundle';
 import { buildBusyboxArchive } from '../helpers/oci-image';
+import { seededRandom } from '../helpers/seeded-random';
 import { TestDaemon, TSCTL } from './daemon';
 import { NODE_INTERNAL_TEXT } from './messages';
 
@@ -48,18 +49,6 @@ afterAll(async () => {
   bundle.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 }, 60_000);
-
-/** mulberry32: small, seeded, the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly next: () => number) {}
@@ -242,7 +231,7 @@ test(`every RPC survives ${CASES_PER_METHOD} generated bad requests (seed ${SEED
   const root = apiRoot();
   const defs = apiServices();
   const client = new grpc.Client(`unix://${daemon.address}`, grpc.credentials.createInsecure());
-  const g = new Gen(prng(SEED));
+  const g = new Gen(seededRandom(SEED));
   const bad: string[] = [];
   let methods = 0;
   try {
