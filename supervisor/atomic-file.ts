@@ -1,4 +1,4 @@
-/** File helpers of tsrund: metadata writes a crash cannot leave half done (temp file, fsync, rename, fsync the directory), reads, and a directory test. */
+/** File helpers of tsrund: owner-only directories, metadata writes a crash cannot leave half done (temp file, fsync, rename, fsync the directory), reads, and a directory test. */
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -19,6 +19,16 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   } finally {
     fs.closeSync(dirFd);
   }
+}
+
+/**
+ * Make `dir` (and its missing parents) owner-only, and an existing one too: tsrund's metadata,
+ * configs (their env holds secrets) and logs are for root alone, whatever the umask or the mode a
+ * directory was given before.
+ */
+export function makePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
 }
 
 /** JSON of `file`, or null when it does not exist. */

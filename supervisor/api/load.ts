@@ -12,6 +12,11 @@ import * as protobuf from 'protobufjs';
 export const API_PACKAGE = 'tsrun.supervisor.v1';
 /** Where tsrund serves the API unless told otherwise (--address). */
 export const DEFAULT_ADDRESS = '/run/tsrund/tsrund.sock';
+/**
+ * Trailer tsrund sets on every status it answers with, so that a client tells tsrund's own
+ * UNAVAILABLE (a registry is down) from grpc-js's (no connection to tsrund).
+ */
+export const SERVER_STATUS_TRAILER = 'tsrund-status';
 const PROTO_FILES = ['types.proto', 'containers.proto', 'tasks.proto', 'events.proto', 'version.proto', 'images.proto'];
 export const SERVICE_NAMES = ['Containers', 'Tasks', 'Events', 'Version', 'Health', 'Images'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -45,6 +50,28 @@ function codec(type: protobuf.Type): { serialize: (o: object) => Buffer; deseria
   };
 }
 
+/**
+ * A request whose bytes are not a valid message of its type. The server's deserializer returns it
+ * instead of throwing (grpc-js would answer a throw with INTERNAL) so that the handler answers
+ * INVALID_ARGUMENT (services/handlers.ts).
+ */
+export class MalformedRequest {
+  constructor(
+    readonly typeName: string,
+    readonly reason: string,
+  ) {}
+}
+
+function tolerantDeserializer(type: protobuf.Type, deserialize: (b: Buffer) => object): (b: Buffer) => object {
+  return (b) => {
+    try {
+      return deserialize(b);
+    } catch (err) {
+      return new MalformedRequest(type.name, (err as Error).message);
+    }
+  };
+}
+
 function serviceDefinition(service: protobuf.Service): ServiceDefinition {
   const def: Record<string, ServiceDefinition[string]> = {};
   for (const method of service.methodsArray) {
@@ -56,7 +83,8 @@ function serviceDefinition(service: protobuf.Service): ServiceDefinition {
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
       requestSerialize: req.serialize,
-      requestDeserialize: req.deserialize,
+      // A request stream's handler reads messages itself: there grpc-js's INTERNAL stays.
+      requestDeserialize: method.requestStream ? req.deserialize : tolerantDeserializer(method.resolvedRequestType!, req.deserialize),
       responseSerialize: res.serialize,
       responseDeserialize: res.deserialize,
       originalName: method.name,
@@ -66,14 +94,27 @@ function serviceDefinition(service: protobuf.Service): ServiceDefinition {
 }
 
 let services: Record<ServiceName, ServiceDefinition> | null = null;
+let root: protobuf.Root | null = null;
+
+/** The loaded protos, for reflection over the API (its message types, its methods). */
+export function apiRoot(): protobuf.Root {
+  root ??= loadRoot();
+  return root;
+}
 
 /** The grpc-js definition of every service, methods keyed by lowerCamel name ("listPids"). */
 export function apiServices(): Record<ServiceName, ServiceDefinition> {
   if (!services) {
-    const root = loadRoot();
+    const root = apiRoot();
     const out = {} as Record<ServiceName, ServiceDefinition>;
     for (const name of SERVICE_NAMES) out[name] = serviceDefinition(root.lookupService(`${API_PACKAGE}.${name}`));
     services = out;
   }
   return services;
+}
+
+/** Bytes of `value` encoded as the API message `typeName` ("Container"), as it would cross the wire. */
+export function encodedSize(typeName: string, value: object): number {
+  const type = apiRoot().lookupType(`${API_PACKAGE}.${typeName}`);
+  return type.encode(type.fromObject(value)).finish().length;
 }

@@ -2,7 +2,8 @@
  * A typed client of tsrund's API (tsrun.supervisor.v1) over grpc-js, for tsctl and for programs
  * that embed tsrund. Every method returns a promise (or, for streams, an async iterable that
  * `cancel()` ends); a failed call rejects with grpc-js's ServiceError, whose `code` is the gRPC
- * status (grpc.status.NOT_FOUND, ...) and `details` tsrund's message.
+ * status (grpc.status.NOT_FOUND, ...) and `details` tsrund's message; callErrorMessage(err, address)
+ * makes it one line for a user (tsrund's message, or why the connection failed). Lists page.
  *
  *   const c = new TsrundClient('/run/tsrund/tsrund.sock');
  *   await c.createContainer({ id: 'web', bundle: '/srv/bundles/web' });
@@ -33,10 +34,14 @@ import { NEWEST_SEQUENCE_HEADER } from '../api/types';
 
 export { DEFAULT_ADDRESS } from '../api/load';
 export { status as GrpcStatus } from '@grpc/grpc-js';
+export { callErrorMessage } from './call-error';
 export type * from '../api/types';
 
 type Method = (req: object, ...rest: unknown[]) => unknown;
 type ServiceClient = grpc.Client & Record<string, Method>;
+
+/** Entries asked for per List call; tsrund sends fewer when they would not fit one message. */
+const LIST_PAGE_SIZE = 1000;
 
 /** A server stream: iterate it; cancel() ends the iteration without an error. */
 export interface ResponseStream<T> extends AsyncIterable<T> {
@@ -105,9 +110,9 @@ export class TsrundClient {
     return (await this.unary<{ container: Container }>('Containers', 'get', { id })).container;
   }
 
-  /** Containers whose labels match every filter ("key=value" or "key"). */
-  async listContainers(labelFilters: string[] = []): Promise<Container[]> {
-    return (await this.unary<{ containers: Container[] }>('Containers', 'list', { labelFilters })).containers;
+  /** Containers whose labels match every filter ("key=value" or "key"), sorted by id (all pages). */
+  listContainers(labelFilters: string[] = []): Promise<Container[]> {
+    return this.allPages('Containers', 'containers', { labelFilters });
   }
 
   async deleteContainer(id: string): Promise<void> {
@@ -206,8 +211,8 @@ export class TsrundClient {
     return (await this.unary<{ task: Task }>('Tasks', 'get', { id })).task;
   }
 
-  async listTasks(): Promise<Task[]> {
-    return (await this.unary<{ tasks: Task[] }>('Tasks', 'list', {})).tasks;
+  listTasks(): Promise<Task[]> {
+    return this.allPages('Tasks', 'tasks', {});
   }
 
   /**
@@ -294,8 +299,8 @@ export class TsrundClient {
     return this.stream('Images', 'pull', { reference, platform: o.platform ?? '', labels: o.labels ?? {} });
   }
 
-  async listImages(): Promise<Image[]> {
-    return (await this.unary<{ images: Image[] }>('Images', 'list', {})).images;
+  listImages(): Promise<Image[]> {
+    return this.allPages('Images', 'images', {});
   }
 
   getImage(name: string, o: { platform?: string } = {}): Promise<GetImageResponse> {
@@ -322,6 +327,18 @@ export class TsrundClient {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Every entry of a List, a page at a time (each response stays under gRPC's message limit). */
+  private async allPages<T>(service: ServiceName, field: string, req: object): Promise<T[]> {
+    const all: T[] = [];
+    let pageToken = '';
+    do {
+      const res = await this.unary<Record<string, unknown> & { nextPageToken: string }>(service, 'list', { ...req, pageSize: LIST_PAGE_SIZE, pageToken });
+      all.push(...(res[field] as T[]));
+      pageToken = res.nextPageToken;
+    } while (pageToken !== '');
+    return all;
+  }
 
   private unary<Res>(service: ServiceName, method: string, req: object): Promise<Res> {
     return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import type { ProcessOverrides } from '../api/types';
-import { readJsonFile, writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
 import { notFound, SupervisorError } from '../errors';
 import { checkId } from './id';
 
@@ -39,7 +39,7 @@ export class ContainerStore {
    * died in between): it is removed. Returns what it removed, for the log.
    */
   load(): string[] {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makePrivateDir(this.dir);
     const dropped: string[] = [];
     for (const id of fs.readdirSync(this.dir)) {
       const record = readJsonFile<ContainerRecord>(path.join(this.dir, id, RECORD));

@@ -11,9 +11,13 @@ export class DigestError extends Error {
 const SHA256 = /^sha256:([a-f0-9]{64})$/;
 
 /** Throws unless `digest` is "sha256:<64 lowercase hex>". */
-export function parseDigest(digest: string): { algorithm: 'sha256'; hex: string } {
-  const m = SHA256.exec(digest);
-  if (!m) throw new DigestError(`digest ${JSON.stringify(digest.slice(0, 100))} is not sha256:<64 hex digits>`);
+export function parseDigest(digest: unknown): { algorithm: 'sha256'; hex: string } {
+  // A JSON document (a manifest, an index.json) may hold anything where a digest belongs.
+  const m = typeof digest === 'string' ? SHA256.exec(digest) : null;
+  if (!m) {
+    const shown = typeof digest === 'string' ? JSON.stringify(digest.slice(0, 100)) : `of type ${digest === null ? 'null' : typeof digest}`;
+    throw new DigestError(`digest ${shown} is not sha256:<64 hex digits>`);
+  }
   return { algorithm: 'sha256', hex: m[1] };
 }
 

@@ -108,11 +108,13 @@ export async function exportArchive(images: { name: string; target: Descriptor }
     manifests.push({ ...plainDescriptor(tree.target), annotations: { [REF_NAME]: img.name, [CONTAINERD_NAME]: img.name } });
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const out = fs.createWriteStream(tmp, { mode: 0o644 });
+  // Opened here so that a missing directory fails now, not as an error event nobody awaits yet.
+  const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, 'w', 0o600) });
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', resolve);
     out.on('error', reject);
   });
+  closed.catch(() => undefined);
   try {
     const w = new TarWriter(out);
     const mtime = Math.floor(Date.now() / 1000);

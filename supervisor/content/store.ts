@@ -22,6 +22,7 @@ import { children, type Descriptor } from './descriptor';
 import { digestHex, parseDigest } from './digest';
 import { KeyedLock } from '../keyed-lock';
 import { notFound } from '../errors';
+import { makePrivateDir } from '../atomic-file';
 
 export interface BlobInfo {
   digest: string;
@@ -71,10 +72,9 @@ export class ContentStore {
     this.dir = path.join(root, 'content');
     this.blobsDir = path.join(this.dir, 'blobs', 'sha256');
     this.ingestDir = path.join(this.dir, 'ingest');
-    fs.mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
-    fs.mkdirSync(this.ingestDir, { recursive: true, mode: 0o700 });
+    for (const d of [this.dir, path.dirname(this.blobsDir), this.blobsDir, this.ingestDir]) makePrivateDir(d);
     const layout = path.join(this.dir, 'oci-layout');
-    if (!fs.existsSync(layout)) fs.writeFileSync(layout, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    if (!fs.existsSync(layout)) fs.writeFileSync(layout, JSON.stringify({ imageLayoutVersion: '1.0.0' }), { mode: 0o600 });
   }
 
   path(digest: string): string {
@@ -176,9 +176,9 @@ export class ContentStore {
     if (offset === 0) {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(path.join(dir, 'ref'), ref);
-      fs.writeFileSync(path.join(dir, 'expected'), JSON.stringify(expected));
-      fs.writeFileSync(data, '');
+      fs.writeFileSync(path.join(dir, 'ref'), ref, { mode: 0o600 });
+      fs.writeFileSync(path.join(dir, 'expected'), JSON.stringify(expected), { mode: 0o600 });
+      fs.writeFileSync(data, '', { mode: 0o600 });
     }
     const source = await open(offset);
     if (source.offset !== offset) {

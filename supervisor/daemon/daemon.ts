@@ -13,6 +13,7 @@ import { tasksService } from '../services/tasks';
 import { healthService, versionService } from '../services/version';
 import { ImageService } from '../images/service';
 import { imagesService } from '../images/service-api';
+import { makePrivateDir } from '../atomic-file';
 import { Supervisor } from '../supervisor';
 import type { Logger } from './logger';
 import { claimSocketPath, lockStateDir } from './socket';
@@ -38,7 +39,9 @@ export interface RunningDaemon {
 const SHUTDOWN_GRACE_MS = 2000;
 
 export async function startDaemon(o: DaemonOptions, log: Logger): Promise<RunningDaemon> {
-  for (const dir of [o.root, o.state, path.dirname(o.address)]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [o.root, o.state]) makePrivateDir(dir);
+  // The socket's directory may be shared (/run): only made when missing; the socket is 0600.
+  fs.mkdirSync(path.dirname(o.address), { recursive: true, mode: 0o700 });
   const lockFd = lockStateDir(o.state);
   try {
     await claimSocketPath(o.address);
@@ -56,6 +59,9 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     server.addService(services.Images, imagesService(log, images));
     supervisor.attachImages(images);
     await bindPrivate(server, o.address);
+    // However the process ends (exit(), a fatal error), no socket file is left to look served.
+    const removeSocket = () => fs.rmSync(o.address, { force: true });
+    process.once('exit', removeSocket);
     log.info(`tsrund serving ${o.address} (root ${o.root}, state ${o.state}, ${supervisor.tasks.list().length} tasks)`);
 
     let stopping: Promise<void> | null = null;
@@ -66,7 +72,8 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
         await shutdown(server);
         supervisor.tasks.closeAll();
         supervisor.events.stop();
-        fs.rmSync(o.address, { force: true });
+        removeSocket();
+        process.off('exit', removeSocket);
         fs.closeSync(lockFd);
         log.info('tsrund stopped; tasks keep running under their monitors');
       })());

@@ -34,6 +34,9 @@ async function main(argv: string[]): Promise<number> {
   const retention = flags['event-retention'] as number;
   if (!(retention >= 1)) throw new ContainerError(`--event-retention ${retention}: give at least 1`);
   const log = new Logger(level as LogLevel);
+  // A failure no request handler caught is a bug to log, not a reason to stop serving everyone.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+  process.on('uncaughtException', (err) => log.error(`uncaught exception: ${err.stack ?? String(err)}`));
   const daemon = await startDaemon(
     {
       address: path.resolve(flags.address as string),
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    process.once('SIGHUP', onSignal);
   });
   return 0;
 }

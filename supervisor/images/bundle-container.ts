@@ -15,7 +15,7 @@ import type { ContainerRecord } from '../containers/store';
 import { failedPrecondition, invalidArgument, SupervisorError } from '../errors';
 import { LayerError } from '../snapshots/apply';
 import type { Supervisor } from '../supervisor';
-import { checkLabels } from '../services/request-checks';
+import { checkContainerRecord, checkLabels } from '../services/request-checks';
 import { imageUser, ImageError, readStoredImage } from './bundle-image';
 import { ImageConfigError, imageSpec, writeBundle } from './bundle';
 import { ImageService } from './service';
@@ -54,6 +54,7 @@ export async function createImageContainer(s: Supervisor, req: CreateContainerRe
     createdAt: new Date().toISOString(),
     spec,
   };
+  checkContainerRecord(record, `image ${name}'s config`);
   // No container has the id: a writable layer under it is a leftover of a create that died.
   s.snapshots.remove(req.id);
   s.snapshots.prepare(req.id, ids);
@@ -91,7 +92,7 @@ function containerSpec(s: Supervisor, req: CreateContainerRequest, name: string,
 export function imageRootfs(s: Supervisor, c: ContainerRecord): RootfsOverlay {
   const overlay = s.snapshots.mountOf(c.id);
   if (!overlay) throw failedPrecondition(`container ${c.id}: its writable layer is gone; delete the container and create it again`);
-  fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o755 });
+  fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o700 });
   return overlay;
 }
 

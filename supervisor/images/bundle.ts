@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../spec/default-config';
 import type { Spec } from '../../spec/types';
-import { writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, writeFileAtomic } from '../atomic-file';
 import type { ProcessOverrides } from '../api/types';
 import type { ResolvedUser } from './user';
 
@@ -103,6 +103,7 @@ export function imageSpec(image: ImageConfig, user: ResolvedUser, o: ProcessOver
 
 /** The bundle directory of an image container: config.json and the empty rootfs the overlay is mounted on. */
 export function writeBundle(dir: string, spec: Spec): void {
-  fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true, mode: 0o755 });
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2), 0o644);
+  makePrivateDir(path.dirname(dir));
+  fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true, mode: 0o700 });
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
 }

@@ -4,6 +4,7 @@ import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Descriptor } from '../content/descriptor';
 import type { Logger } from '../daemon/logger';
 import { serverStream, unary, type StreamHandler, type UnaryHandler } from '../services/handlers';
+import { pageOf, type PageRequest } from '../services/paging';
 import { checkAbsolutePath, checkLabels } from '../services/request-checks';
 import type { PullProgress } from '../registry/pull';
 import type { ImageService } from './service';
@@ -45,7 +46,10 @@ export function imagesService(log: Logger, images: ImageService): Record<string,
         send({ image: apiImage(images, record) });
       },
     ),
-    list: unary(log, 'Images.List', () => ({ images: images.list().map((r) => apiImage(images, r)) })),
+    list: unary(log, 'Images.List', (req: PageRequest) => {
+      const { page, next } = pageOf(images.list().map((r) => apiImage(images, r)), (i) => i.name, 'Image', req, 'images');
+      return { images: page, nextPageToken: next };
+    }),
     get: unary(log, 'Images.Get', (req: { name: string; platform: string }) => {
       const r = images.get(req.name);
       const m = images.manifestOf(r, req.platform);

@@ -14,7 +14,9 @@ import { RegistryClient, RegistryError, type RegistryOptions } from '../registry
 import { hostPlatform, parsePlatform, PlatformError, selectManifest } from '../registry/platform';
 import { PullError, pullImage, type PullProgress } from '../registry/pull';
 import { formatReference, parseReference, ReferenceError } from '../registry/reference';
-import { invalidArgument, SupervisorError } from '../errors';
+import * as path from 'path';
+import { isDirectory } from '../atomic-file';
+import { fsErrorText, invalidArgument, SupervisorError } from '../errors';
 import { KeyedLock } from '../keyed-lock';
 import { ImageStore, type ImageRecord } from './store';
 
@@ -146,6 +148,9 @@ export class ImageService {
   async export(names: string[], file: string): Promise<number> {
     if (names.length === 0) throw invalidArgument('names', 'name at least one image');
     const images = names.map((n, i) => this.records.get(ImageService.normalize(`names[${i}]`, n)));
+    if (!isDirectory(path.dirname(file)))
+      throw invalidArgument('path', `${path.dirname(file)} is not a directory on tsrund's host: create it or write elsewhere`);
+    if (isDirectory(file)) throw invalidArgument('path', `${file} is a directory: name the tar file to write`);
     try {
       return await exportArchive(images, this.content, file);
     } catch (err) {
@@ -188,12 +193,12 @@ function asSupervisorError(err: unknown, field = 'reference'): unknown {
     if (err.status >= 500 || err.status === 0) return new SupervisorError('UNAVAILABLE', message);
     return new SupervisorError('FAILED_PRECONDITION', message);
   }
-  if (err instanceof NetworkError) return new SupervisorError('UNAVAILABLE', `registry unreachable: ${message}`);
+  if (err instanceof NetworkError) return new SupervisorError('UNAVAILABLE', `registry unreachable: ${message} (is the registry up, and the reference's host right?)`);
   if (err instanceof DiskFullError) return new SupervisorError('RESOURCE_EXHAUSTED', message);
   if (err instanceof PlatformError || err instanceof PullError || err instanceof ContentError || err instanceof DigestError || err instanceof CredentialsError)
     return new SupervisorError('FAILED_PRECONDITION', message);
   if (err instanceof TarError) return invalidArgument(field, message);
-  if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES')
-    return invalidArgument(field, message);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EISDIR') return invalidArgument(field, fsErrorText(err)!);
   return err;
 }

@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Descriptor } from '../content/descriptor';
-import { readJsonFile, writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
 import { notFound } from '../errors';
 
 export interface ImageRecord {
@@ -26,7 +26,7 @@ export class ImageStore {
 
   constructor(root: string) {
     this.dir = path.join(root, 'images');
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makePrivateDir(this.dir);
     for (const file of fs.readdirSync(this.dir)) {
       if (!/^[a-f0-9]{64}\.json$/.test(file)) continue;
       const record = readJsonFile<ImageRecord>(path.join(this.dir, file));

@@ -5,6 +5,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
+import { errnoText } from '../errors';
 
 export interface HttpOptions {
   method?: 'GET' | 'HEAD';
@@ -42,7 +43,7 @@ function once(url: URL, o: HttpOptions): Promise<http.IncomingMessage> {
     const req = mod.request(url, { method: o.method ?? 'GET', headers: o.headers, timeout: IDLE_TIMEOUT_MS }, resolve);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new NetworkError(`${o.method ?? 'GET'} ${url.origin}${url.pathname}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '), err.code ?? 'ERR')),
+      reject(new NetworkError(`${o.method ?? 'GET'} ${url.origin}${url.pathname}: ${(err.code && errnoText(err.code)) || err.message}`, err.code ?? 'ERR')),
     );
     req.end();
   });

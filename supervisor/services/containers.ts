@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { loadBundleConfig } from '../../spec/load';
 import { formatIssue, validateConfig } from '../../spec/validate';
-import type { Container, CreateContainerRequest } from '../api/types';
+import type { Container, CreateContainerRequest, ListContainersRequest } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import { applyOverrides } from '../containers/overrides';
 import { checkId } from '../containers/id';
@@ -12,7 +12,8 @@ import { createImageContainer, removeImageContainerFiles } from '../images/bundl
 import { isDirectory } from '../atomic-file';
 import type { Supervisor } from '../supervisor';
 import { unary, type UnaryHandler } from './handlers';
-import { checkAbsolutePath, checkLabels, parseLabelFilter } from './request-checks';
+import { pageOf } from './paging';
+import { checkAbsolutePath, checkContainerRecord, checkLabels, checkProcessStrings, parseLabelFilter } from './request-checks';
 
 export function containersService(s: Supervisor): Record<string, UnaryHandler> {
   return {
@@ -21,12 +22,13 @@ export function containersService(s: Supervisor): Record<string, UnaryHandler> {
       return s.lock.run(req.id, async () => ({ container: toContainer(await createContainer(s, req)) }));
     }),
     get: unary(s.log, 'Containers.Get', (req: { id: string }) => ({ container: toContainer(s.containers.get(req.id)) })),
-    list: unary(s.log, 'Containers.List', (req: { labelFilters: string[] }) => {
+    list: unary(s.log, 'Containers.List', (req: ListContainersRequest) => {
       const filters = req.labelFilters.map((f, i) => parseLabelFilter(`label_filters[${i}]`, f));
       const containers = s.containers
         .list()
         .filter((c) => filters.every(({ key, value }) => key in c.labels && (value === null || c.labels[key] === value)));
-      return { containers: containers.map(toContainer) };
+      const { page, next } = pageOf(containers.map(toContainer), (c) => c.id, 'Container', req, 'containers');
+      return { containers: page, nextPageToken: next };
     }),
     delete: unary(s.log, 'Containers.Delete', (req: { id: string }) => {
       checkId(req.id);
@@ -43,6 +45,7 @@ export function containersService(s: Supervisor): Record<string, UnaryHandler> {
 }
 
 async function createContainer(s: Supervisor, req: CreateContainerRequest): Promise<ContainerRecord> {
+  if (req.overrides) checkProcessStrings('overrides', req.overrides);
   if (req.image !== '' && req.bundle !== '') throw invalidArgument('bundle', 'give a bundle or an image, not both');
   if (req.image !== '') {
     const record = await createImageContainer(s, req);
@@ -70,6 +73,7 @@ async function createContainer(s: Supervisor, req: CreateContainerRequest): Prom
     createdAt: new Date().toISOString(),
     spec,
   };
+  checkContainerRecord(record, 'bundle config.json');
   s.containers.create(record);
   s.events.publish('container-create', req.id);
   return record;

@@ -9,6 +9,8 @@ import { readLog } from '../tasks/log-reader';
 import type { ProcessRef } from '../tasks/manager';
 import type { TaskExit } from '../tasks/record';
 import { clientStream, serverStream, unary, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './handlers';
+import { pageOf, type PageRequest } from './paging';
+import { checkProcessStrings, checkPtySize } from './request-checks';
 
 const SIGTERM = 15;
 const MAX_SIGNAL = 64;
@@ -82,6 +84,8 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
     wait: free('Tasks.Wait', async (req: ProcessRequest) => exitInfo(await s.tasks.wait(processRef(req)))),
     exec: locked('Tasks.Exec', async (req: ExecProcessRequest) => {
       checkId(req.execId, 'exec_id');
+      checkProcessStrings('', req);
+      checkPtySize('console_width', req.consoleWidth, 'console_height', req.consoleHeight);
       s.tasks.describeById(req.id);
       const c = s.containers.get(req.id);
       return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
@@ -91,6 +95,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
     listPids: free('Tasks.ListPids', (req: IdRequest) => ({ pids: s.tasks.pids(req.id) })),
     stats: free('Tasks.Stats', (req: IdRequest) => s.tasks.stats(req.id)),
     resizePty: free('Tasks.ResizePty', async (req: ProcessRequest & { width: number; height: number }) => {
+      checkPtySize('width', req.width, 'height', req.height);
       await s.tasks.resizePty(processRef(req), req.width, req.height);
       return {};
     }),
@@ -119,7 +124,10 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       return { bytesWritten };
     }),
     get: free('Tasks.Get', (req: IdRequest) => ({ task: s.tasks.describeById(req.id) })),
-    list: unary(s.log, 'Tasks.List', () => ({ tasks: s.tasks.list() })),
+    list: unary(s.log, 'Tasks.List', (req: PageRequest) => {
+      const { page, next } = pageOf(s.tasks.list(), (t) => t.id, 'Task', req, 'tasks');
+      return { tasks: page, nextPageToken: next };
+    }),
     logs: serverStream(s.log, 'Tasks.Logs', async (req: ProcessRequest & { follow: boolean }, send: (e: LogEntry) => Promise<void>, cancelled) => {
       checkId(req.id);
       const ref = processRef(req);

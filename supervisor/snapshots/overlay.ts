@@ -19,7 +19,7 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 import { decompress } from '../archive/compression';
 import { digestHex } from '../content/digest';
-import { readJsonFile, writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
 import { KeyedLock } from '../keyed-lock';
 import type { RootfsOverlay } from '../../runtime/plan/types';
 import { removeTree } from '../remove-tree';
@@ -67,7 +67,7 @@ export class OverlaySnapshotter {
     this.layersDir = path.join(this.dir, 'layers');
     this.activeDir = path.join(this.dir, 'active');
     this.tmpDir = path.join(this.dir, 'tmp');
-    for (const d of [this.dir, this.layersDir, this.activeDir, this.tmpDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.dir, this.layersDir, this.activeDir, this.tmpDir]) makePrivateDir(d);
   }
 
   /**

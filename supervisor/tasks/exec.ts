@@ -20,7 +20,7 @@ import { renderFailure } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
 import { isSameLiveProcess, readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
-import { readJsonFile, writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
 import { failedPrecondition, invalidArgument } from '../errors';
 import { CONSOLE_FD, Monitor } from './monitor';
 import { whenLostProcessGone, type TaskExit } from './record';
@@ -93,7 +93,7 @@ export class ExecProcess {
    */
   static async start(taskDir: string, target: ExecTarget, req: ExecRequest): Promise<ExecProcess> {
     const plan = execPlan(target, execProcessFor(target.spec, req));
-    fs.mkdirSync(execsDir(taskDir), { recursive: true, mode: 0o700 });
+    makePrivateDir(execsDir(taskDir));
     const dir = path.join(execsDir(taskDir), req.execId);
     fs.mkdirSync(dir, { mode: 0o700 });
     let monitor: Monitor | null = null;

@@ -26,7 +26,7 @@ import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Logger } from '../daemon/logger';
 import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../errors';
 import type { EventBus } from '../events';
-import { isDirectory } from '../atomic-file';
+import { isDirectory, makePrivateDir } from '../atomic-file';
 import { oomCount } from '../../runtime/container/events';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
@@ -88,10 +88,11 @@ export class TaskManager {
 
   async create(o: TaskCreateOptions): Promise<Task> {
     if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o711 });
+    makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
     try {
-      // 0711: an init in a user namespace must reach the exec fifo inside.
+      // 0711: the init opens the exec fifo inside (by a directory fd) after it became the
+      // container's user, in a user namespace or not; the state directory above is 0700.
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw failedPrecondition(`task directory ${dir} exists already`);

@@ -195,7 +195,11 @@ function usage(): string {
 export async function imagesCommand(c: TsrundClient, args: string[], json: boolean): Promise<number> {
   const [name, ...rest] = args;
   const sub = SUBCOMMANDS.find((s) => s.name === name || (name === 'list' && s.name === 'ls') || (name === 'remove' && s.name === 'rm'));
-  if (!sub) throw new ContainerError(name ? `images: unknown command ${JSON.stringify(name)}\n${usage()}` : usage());
+  if (!name) return (out(usage()), 1);
+  if (!sub) {
+    const names = SUBCOMMANDS.map((c) => c.name).join(', ');
+    throw new ContainerError(`images: unknown command ${JSON.stringify(name.slice(0, 80))} (one of ${names}; see tsctl images)`);
+  }
   const parsed = parseCommandLine(sub, `images ${sub.name}`, rest);
   if (!parsed) return 0;
   return sub.run(c, parsed.flags, parsed.args, json || (parsed.flags.json as boolean));

@@ -8,7 +8,7 @@ import { flagHelp, FlagSpec, FlagValues, parseFlags } from '../../runtime/cli/ar
 import { ContainerError } from '../../runtime/errors';
 import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../services/version';
-import { DEFAULT_ADDRESS, TsrundClient } from '../client/client';
+import { callErrorMessage, DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
 import {
   ago,
@@ -327,13 +327,8 @@ function usage(): string {
   return `USAGE:\n   tsctl [global options] command [command options] [arguments...]\n\nCOMMANDS:\n${commandList(COMMANDS)}\n\nGLOBAL OPTIONS:\n${flagHelp(GLOBAL_FLAGS)}\n`;
 }
 
-function messageOf(err: unknown): string {
-  const e = err as Partial<ServiceError>;
-  if (typeof e.code === 'number' && typeof e.details === 'string') {
-    return e.code === 14 ? `cannot reach tsrund (${e.details})` : e.details;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
+let address = DEFAULT_ADDRESS;
+const messageOf = (err: unknown): string => callErrorMessage(err, address);
 
 async function main(argv: string[]): Promise<number> {
   const globals = parseFlags(argv, GLOBAL_FLAGS, 'tsctl');
@@ -347,7 +342,8 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(cmd, cmd.name, rest);
   if (!parsed) return 0;
   json = (globals.flags.json as boolean) || (parsed.flags.json as boolean);
-  const client = new TsrundClient(globals.flags.address as string);
+  address = globals.flags.address as string;
+  const client = new TsrundClient(address);
   try {
     return await cmd.run(client, parsed.flags, parsed.args);
   } finally {

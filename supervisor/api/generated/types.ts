@@ -30,6 +30,12 @@ export interface Container {
   specJson: string;
 }
 
+/**
+ * What a container record may hold, so that its Get and its List entry always fit in a gRPC
+ * message (4 MiB): `overrides` at most 256 KiB encoded, `labels` at most 64 KiB in all (and
+ * 4 KiB a label), the config it makes (spec_json) at most 512 KiB of JSON. Over a limit, Create
+ * answers INVALID_ARGUMENT naming the field and the limit, and creates nothing.
+ */
 export interface CreateContainerRequest {
   id: string;
   /** Exactly one of bundle (an absolute path to an OCI bundle on the daemon's host) and image. */
@@ -54,10 +60,22 @@ export interface GetContainerResponse {
 export interface ListContainersRequest {
   /** "key=value" (the label must have that value) or "key" (the label must exist). */
   labelFilters: string[];
+  /**
+   * Paging (the same for every List of this API): at most `page_size` entries, and fewer when
+   * the next would take the response past 3 MiB (gRPC's message limit is 4 MiB); the response's
+   * next_page_token, passed back as `page_token`, continues after them ("" for the first page).
+   * Entries come sorted by id. page_size 0 (what a client of the API before paging sends)
+   * returns every entry in one response when they fit in 3 MiB, else RESOURCE_EXHAUSTED: page.
+   */
+  pageSize: number;
+  /** Opaque; "" for the first page. */
+  pageToken: string;
 }
 
 export interface ListContainersResponse {
   containers: Container[];
+  /** "" on the last page; else the page_token of the next. */
+  nextPageToken: string;
 }
 
 export interface DeleteContainerRequest {
@@ -157,10 +175,17 @@ export interface PullImageResponse {
   image: Image | null;
 }
 
-export interface ListImagesRequest {}
+export interface ListImagesRequest {
+  /** Paging as containers.proto's ListContainersRequest says; entries sorted by name. */
+  pageSize: number;
+  /** Opaque; "" for the first page. */
+  pageToken: string;
+}
 
 export interface ListImagesResponse {
   images: Image[];
+  /** "" on the last page; else the page_token of the next. */
+  nextPageToken: string;
 }
 
 export interface GetImageRequest {
@@ -402,10 +427,17 @@ export interface GetTaskResponse {
   task: Task | null;
 }
 
-export interface ListTasksRequest {}
+export interface ListTasksRequest {
+  /** Paging as containers.proto's ListContainersRequest says; entries sorted by id. */
+  pageSize: number;
+  /** Opaque; "" for the first page. */
+  pageToken: string;
+}
 
 export interface ListTasksResponse {
   tasks: Task[];
+  /** "" on the last page; else the page_token of the next. */
+  nextPageToken: string;
 }
 
 export interface LogsRequest {
