@@ -76,7 +76,7 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
       ...finalAffinitySteps(proc),
       ...processSteps(proc, ctx, seccomp),
     ],
-    exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '' }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
+    exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '', inheritedNofile: ctx.inheritedNofile }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
   };
 }
 
