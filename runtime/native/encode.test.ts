@@ -111,6 +111,10 @@ const everyStep: InitPlan = {
       hooks: [{ path: '/hook', args: ['hook', 'x'], env: ['B=2'], timeout: 5 }],
       state: { before: '{"pid":', after: '}' },
     },
+    rlimits: [
+      { op: 'setrlimit', resource: 7, soft: '0', hard: '18446744073709551615', message: 'setrlimit RLIMIT_NOFILE (soft 0, hard 18446744073709551615) of process.rlimits[0]' },
+      { op: 'setrlimit', resource: 6, soft: '1', hard: '1', message: 'ü' },
+    ],
   },
 };
 
@@ -127,7 +131,7 @@ describe('encodePlan / plan_decode', () => {
       cloneFlags: 0,
       parent: [],
       init: [],
-      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null },
+      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, rlimits: [] },
     };
     expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
   });
@@ -219,6 +223,10 @@ describe('encodePlan / plan_decode', () => {
       'plan.stage1[0].op: "pivotRoot" is not a step of this phase',
     );
     expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, args: [] } })).toThrow('plan.exec.args');
+    const chdirAsLimit = { op: 'chdir', path: '/', message: '' } as never;
+    expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, rlimits: [chdirAsLimit] } })).toThrow(
+      'plan.exec.rlimits[0].op: "chdir" is not a step of this phase',
+    );
     expect(() => encodePlan({ ...everyStep, cloneFlags: 2 ** 32 })).toThrow('plan.cloneFlags');
     const seccomp = (index: number, op: number): InitPlan['init'][number] => ({
       op: 'seccomp',

@@ -400,6 +400,7 @@ const INIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>([
 ]);
 const START_HOOK_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['runHooks']);
 const EXEC_SECCOMP_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['seccomp']);
+const EXEC_RLIMIT_OPS: ReadonlySet<string> = new Set<InitStep['op']>(['setrlimit']);
 
 function writeSteps(w: PlanWriter, steps: AnyStep[], allowed: ReadonlySet<string>, phase: string): void {
   w.u32(steps.length, phase);
@@ -423,6 +424,12 @@ function writeExec(w: PlanWriter, exec: ExecSpec): void {
   }
   w.bool(startHooks !== null, 'exec.startContainerHooks');
   if (startHooks) writeStep(w, startHooks, START_HOOK_OPS, 'exec.startContainerHooks');
+  const rlimits = exec.rlimits ?? [];
+  w.u32(rlimits.length, 'exec.rlimits');
+  rlimits.forEach((r, i) => {
+    writeStep(w, r, EXEC_RLIMIT_OPS, `exec.rlimits[${i}]`);
+    w.str(r.message, `exec.rlimits[${i}].message`);
+  });
   const seccomp = exec.seccomp ?? null;
   w.bool(seccomp !== null, 'exec.seccomp');
   if (seccomp) writeStep(w, seccomp, EXEC_SECCOMP_OPS, 'exec.seccomp');

@@ -52,11 +52,19 @@ describe('capabilities', () => {
 });
 
 describe('rlimits', () => {
-  test('the config limits, as decimal strings', () => {
+  const limit = (resource: number, soft: string, hard: string, name: string, field: string) => ({
+    op: 'setrlimit',
+    resource,
+    soft,
+    hard,
+    message: `setrlimit ${name} (soft ${soft}, hard ${hard}) of ${field}`,
+  });
+
+  test('the config limits, as decimal strings, each with the message init gives when it cannot set it', () => {
     const spec = specWith((s) => s.process.rlimits.push({ type: 'RLIMIT_CORE', soft: 0, hard: 4096 }));
-    expect(stepsOf(buildInitPlan(spec, testContext()), 'setrlimit')).toEqual([
-      { op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '1024' },
-      { op: 'setrlimit', resource: RLIMIT_CORE, soft: '0', hard: '4096' },
+    expect(buildInitPlan(spec, testContext()).exec.rlimits).toEqual([
+      limit(RLIMIT_NOFILE, '1024', '1024', 'RLIMIT_NOFILE', 'process.rlimits[0]'),
+      limit(RLIMIT_CORE, '0', '4096', 'RLIMIT_CORE', 'process.rlimits[1]'),
     ]);
   });
 
@@ -64,25 +72,26 @@ describe('rlimits', () => {
     const spec = JSON.parse(
       JSON.stringify(baseSpec()).replace('"rlimits":[', '"rlimits":[{"type":"RLIMIT_NPROC","soft":18446744073709551615,"hard":18446744073709551615},'),
     );
-    const [nproc] = stepsOf(buildInitPlan(spec, testContext()), 'setrlimit');
-    expect(nproc).toEqual({ op: 'setrlimit', resource: RLIMIT_NPROC, soft: '18446744073709551615', hard: '18446744073709551615' });
+    const [nproc] = buildInitPlan(spec, testContext()).exec.rlimits ?? [];
+    expect(nproc).toMatchObject({ op: 'setrlimit', resource: RLIMIT_NPROC, soft: '18446744073709551615', hard: '18446744073709551615' });
   });
 
   test('without RLIMIT_NOFILE in the config, init gets the one tsrun was started with', () => {
     const spec = specWith((s) => (s.process.rlimits = []));
     const plan = buildInitPlan(spec, testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
-    expect(stepsOf(plan, 'setrlimit')).toEqual([{ op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '524288' }]);
+    expect(plan.exec.rlimits).toEqual([limit(RLIMIT_NOFILE, '1024', '524288', 'RLIMIT_NOFILE', 'the RLIMIT_NOFILE tsrun was started with')]);
   });
 
   test('the config RLIMIT_NOFILE wins over the inherited one', () => {
     const plan = buildInitPlan(baseSpec(), testContext({ inheritedNofile: { soft: '1024', hard: '524288' } }));
-    expect(stepsOf(plan, 'setrlimit')).toEqual([{ op: 'setrlimit', resource: RLIMIT_NOFILE, soft: '1024', hard: '1024' }]);
+    expect(plan.exec.rlimits).toEqual([limit(RLIMIT_NOFILE, '1024', '1024', 'RLIMIT_NOFILE', 'process.rlimits[0]')]);
   });
 
   test.each([
     [{ type: 'RLIMIT_FOO', soft: 1, hard: 1 }, 'process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"'],
     [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, 'process.rlimits[1].type: rlimit "RLIMIT_NOFILE" is set twice'],
     [{ type: 'RLIMIT_CORE', soft: -1, hard: 1 }, 'process.rlimits[1].soft: must be a non-negative integer, not -1'],
+    [{ type: 'RLIMIT_CORE', soft: 5, hard: 4 }, 'process.rlimits[1].soft: must not be above the hard limit (5 > 4)'],
   ])('%j is an error', (rlimit, message) => {
     const spec = specWith((s) => s.process.rlimits.push(rlimit));
     expect(() => buildInitPlan(spec, testContext())).toThrow(message);
@@ -103,9 +112,9 @@ describe('credentials and the rest of the process', () => {
     expect(stepsOf(plan, 'setUser')[0].additionalGids).toEqual([]);
   });
 
-  test('order: limits, working directory, bounding set, user, capabilities, no_new_privs last', () => {
+  test('order: working directory, bounding set, user, capabilities, no_new_privs last', () => {
     const plan = buildInitPlan(baseSpec(), testContext());
-    const order = ['setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs'].map((op) => indexOf(plan, (s) => s.op === op));
+    const order = ['chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs'].map((op) => indexOf(plan, (s) => s.op === op));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(plan.init[plan.init.length - 1]).toEqual({ op: 'noNewPrivs' });
@@ -183,6 +192,7 @@ describe('exec', () => {
       searchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       preserveFds: 2,
       fifo: { dir: '/run/tsrun/c1', name: 'exec.fifo' },
+      rlimits: [expect.objectContaining({ op: 'setrlimit', resource: RLIMIT_NOFILE })],
     });
   });
 

@@ -48,7 +48,7 @@ describe('buildExecPlan', () => {
     const ops = plan.init.map((s) => s.op);
     expect(ops).not.toContain('mount');
     expect(ops).not.toContain('pivotRoot');
-    expect(ops).toEqual(['joinSessionKeyring', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs']);
+    expect(ops).toEqual(['joinSessionKeyring', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs']);
     expect(plan.exec).toMatchObject({ args: ['id'], fifo: null, preserveFds: 0 });
   });
 

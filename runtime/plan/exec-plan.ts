@@ -7,8 +7,8 @@
  * the rule of buildInitPlan that a new mount namespace be made does not apply here; instead the
  * container's mount namespace must be among those joined, or the process would see the host's
  * files. The parent puts the process in the container's cgroups; init then sets up the terminal,
- * labels, limits, working directory, credentials, capabilities and the container's seccomp
- * filter, the same builders as the container's init.
+ * labels, working directory, credentials, capabilities, and last the limits and the container's
+ * seccomp filter, the same builders as the container's init.
  */
 import type { LinuxNamespaceType, Process, Spec, User } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
@@ -76,7 +76,7 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
       ...finalAffinitySteps(proc),
       ...processSteps(proc, ctx, seccomp),
     ],
-    exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '' }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
+    exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '', inheritedNofile: ctx.inheritedNofile }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
   };
 }
 

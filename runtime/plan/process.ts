@@ -7,7 +7,8 @@ import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/t
 import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
 import { PlanError } from './plan-error';
 import type { SeccompPlacement } from './seccomp';
-import type { ConsoleStep, ExecSpec, InitStep, PlanContext, SetrlimitStep, Stage1Step } from './types';
+import { rlimitFailureMessage } from './render-failure';
+import type { ConsoleStep, ExecRlimit, ExecSpec, InitStep, PlanContext, Stage1Step } from './types';
 
 /** runc's PATH for the lookup of args[0] when the environment has none. */
 export const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -66,19 +67,19 @@ export function oomScoreAdjSteps(proc: Process): Stage1Step[] {
 }
 
 /**
- * The last init steps, in the order they must run: limits, working directory, credentials. A
+ * The last init steps, in the order they must run: working directory, credentials (the limits
+ * come later still: ExecSpec.rlimits). A
  * filter with an agent is loaded where runc loads it (placement.init): without no_new_privs
  * before the capabilities go, since loading a filter then takes CAP_SYS_ADMIN, with it last.
  * Any other filter is loaded right before execve (ExecSpec.seccomp); without no_new_privs init
  * keeps CAP_SYS_ADMIN for it until then (SeccompPlacement.keepSysAdmin).
  */
-export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap' | 'inheritedNofile'>, placement: SeccompPlacement): InitStep[] {
+export function processSteps(proc: Process, ctx: Pick<PlanContext, 'lastCap'>, placement: SeccompPlacement): InitStep[] {
   const caps = capabilityMasks(proc.capabilities, ctx.lastCap);
   const seccomp = placement.init;
   const privilegedSeccomp = seccomp && !proc.noNewPrivileges ? [seccomp] : [];
   const untilSeccomp = placement.keepSysAdmin ? CAP_SYS_ADMIN_BIT : 0n;
   const steps: InitStep[] = [
-    ...rlimitSteps(proc.rlimits, ctx.inheritedNofile),
     // As root, so a directory the user may not search can still be the working directory (as runc).
     { op: 'chdir', path: proc.cwd },
     { op: 'umask', mask: proc.user?.umask ?? DEFAULT_UMASK },
@@ -113,10 +114,11 @@ function u64(value: number, at: string): string {
 
 /**
  * process.rlimits, plus RLIMIT_NOFILE as tsrun was started with when the config does not set
- * it (Node raised the soft limit, and init inherits tsrun's limits).
+ * it (Node raised the soft limit, and init inherits tsrun's limits). A soft limit above its
+ * hard one is refused here, where the error can still name the field and stop `create`.
  */
-export function rlimitSteps(rlimits: readonly POSIXRlimit[] | undefined, inheritedNofile: PlanContext['inheritedNofile']): SetrlimitStep[] {
-  const steps: SetrlimitStep[] = [];
+export function rlimitSteps(rlimits: readonly POSIXRlimit[] | undefined, inheritedNofile: PlanContext['inheritedNofile']): ExecRlimit[] {
+  const steps: ExecRlimit[] = [];
   const seen = new Set<string>();
   (rlimits ?? []).forEach((r, i) => {
     const at = `process.rlimits[${i}]`;
@@ -124,10 +126,15 @@ export function rlimitSteps(rlimits: readonly POSIXRlimit[] | undefined, inherit
     if (resource === undefined) throw new PlanError(`${at}.type`, `unknown rlimit "${r.type}"`);
     if (seen.has(r.type)) throw new PlanError(`${at}.type`, `rlimit "${r.type}" is set twice`);
     seen.add(r.type);
-    steps.push({ op: 'setrlimit', resource, soft: u64(r.soft, `${at}.soft`), hard: u64(r.hard, `${at}.hard`) });
+    const soft = u64(r.soft, `${at}.soft`);
+    const hard = u64(r.hard, `${at}.hard`);
+    if (BigInt(soft) > BigInt(hard)) throw new PlanError(`${at}.soft`, `must not be above the hard limit (${soft} > ${hard})`);
+    const step = { op: 'setrlimit' as const, resource, soft, hard };
+    steps.push({ ...step, message: rlimitFailureMessage(step, at) });
   });
   if (!seen.has('RLIMIT_NOFILE') && inheritedNofile) {
-    steps.push({ op: 'setrlimit', resource: RLIMITS.RLIMIT_NOFILE, soft: inheritedNofile.soft, hard: inheritedNofile.hard });
+    const step = { op: 'setrlimit' as const, resource: RLIMITS.RLIMIT_NOFILE, soft: inheritedNofile.soft, hard: inheritedNofile.hard };
+    steps.push({ ...step, message: rlimitFailureMessage(step, 'the RLIMIT_NOFILE tsrun was started with') });
   }
   return steps;
 }
@@ -170,7 +177,7 @@ function envValue(env: readonly string[], name: string): string | undefined {
   return env.filter((e) => e.startsWith(prefix)).pop()?.slice(prefix.length);
 }
 
-export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | 'withFifo' | 'stateDir'>): ExecSpec {
+export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | 'withFifo' | 'stateDir' | 'inheritedNofile'>): ExecSpec {
   const env = proc.env ?? [];
   return {
     args: proc.args as string[],
@@ -178,5 +185,6 @@ export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | '
     searchPath: envValue(env, 'PATH') ?? DEFAULT_SEARCH_PATH,
     preserveFds: ctx.preserveFds,
     fifo: ctx.withFifo ? { dir: ctx.stateDir, name: 'exec.fifo' } : null,
+    rlimits: rlimitSteps(proc.rlimits, ctx.inheritedNofile),
   };
 }

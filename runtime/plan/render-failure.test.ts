@@ -98,12 +98,18 @@ describe('renderFailure', () => {
   });
 
   test('process steps', () => {
-    const rlimit = initFailure(plan, (s) => s.op === 'setrlimit', 'EPERM', 'setrlimit 7');
-    expect(renderFailure(plan, rlimit, ctx)).toBe('setrlimit RLIMIT_NOFILE (soft 1024, hard 1024): EPERM (Operation not permitted)');
     const user = initFailure(plan, (s) => s.op === 'setUser', 'EINVAL', 'setresuid 0');
     expect(renderFailure(plan, user, ctx)).toBe('set user 0:0: setresuid 0: EINVAL (Invalid argument)');
     const chdir = initFailure(plan, (s) => s.op === 'chdir', 'ENOENT', 'chdir /');
     expect(renderFailure(plan, chdir, ctx)).toBe('chdir / (rootfs /tmp/b/rootfs): ENOENT (No such file or directory)');
+  });
+
+  test('a limit set after READY carries what init says when setrlimit fails: the limit and its config field', () => {
+    const spec = specWith((s) => s.process.rlimits.push({ type: 'RLIMIT_MEMLOCK', soft: 0, hard: 65536 }));
+    expect(buildInitPlan(spec, ctx).exec.rlimits?.map((r) => r.message)).toEqual([
+      'setrlimit RLIMIT_NOFILE (soft 1024, hard 1024) of process.rlimits[0]',
+      'setrlimit RLIMIT_MEMLOCK (soft 0, hard 65536) of process.rlimits[1]',
+    ]);
   });
 
   test('a command not found in $PATH, in runc words', () => {

@@ -39,7 +39,7 @@ import {
   MOUNT_ATTR_RDONLY,
   MOUNT_ATTR_STRICTATIME,
 } from './mount-options';
-import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, Stage1Step } from './types';
+import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, SetrlimitStep, Stage1Step } from './types';
 import { isRootChange } from './rootfs';
 
 /** glibc's strerror() text of the errnos a container set-up meets. */
@@ -264,7 +264,7 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
     case 'setdomainname':
       return `setdomainname ${JSON.stringify(step.name)}`;
     case 'setrlimit':
-      return `setrlimit ${rlimitName(step.resource)} (soft ${step.soft}, hard ${step.hard})`;
+      return describeRlimit(step);
     case 'chdir':
       return `chdir ${step.path}`;
     case 'umask':
@@ -350,6 +350,15 @@ function namespaceNames(flags: number): string {
 /** The name `value` has in a table of linux.ts, or the number itself. */
 function abiName(table: Readonly<Record<string, number>>, value: number): string {
   return Object.keys(table).find((name) => table[name] === value) ?? String(value);
+}
+
+function describeRlimit(step: SetrlimitStep): string {
+  return `setrlimit ${rlimitName(step.resource)} (soft ${step.soft}, hard ${step.hard})`;
+}
+
+/** What init says on its stderr when the limit `configField` sets cannot be set (ExecRlimit). */
+export function rlimitFailureMessage(step: SetrlimitStep, configField: string): string {
+  return `${describeRlimit(step)} of ${configField}`;
 }
 
 function rlimitName(resource: number): string {

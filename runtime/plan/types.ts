@@ -255,6 +255,16 @@ export interface SetrlimitStep {
   hard: string;
 }
 
+/**
+ * A limit of process.rlimits as ExecSpec.rlimits carries it: set after READY, where a failure
+ * cannot travel as a PlanFailure, so the step holds the line init writes on its stderr before
+ * the errno (rendered by render-failure.ts when the plan is built).
+ */
+export interface ExecRlimit extends SetrlimitStep {
+  /** E.g. "setrlimit RLIMIT_NOFILE (soft 0, hard 1024) of process.rlimits[0]". */
+  message: string;
+}
+
 export interface ChdirStep {
   op: 'chdir';
   path: string;
@@ -529,8 +539,8 @@ export type InitStep =
  * failing with ENOENT/EACCES before the fifo if there is nothing to run; then READY is reported
  * to the parent; then, when `fifo` is set, init opens `fifo.name` beneath the directory
  * `fifo.dir` (opened by the parent before any clone, so it is reachable after the root change)
- * for writing, which blocks until `tsrun start` opens it for reading, writes one byte "0";
- * and finally execve().
+ * for writing, which blocks until `tsrun start` opens it for reading; the startContainer hooks;
+ * the `rlimits`; the one byte "0" on the fifo; the seccomp filter; and finally execve().
  */
 export interface ExecSpec {
   args: string[];
@@ -545,6 +555,14 @@ export interface ExecSpec {
    * before execve (reported on its stderr: nobody listens on the sync socket after READY).
    */
   startContainerHooks?: RunHooksStep | null;
+  /**
+   * The resource limits (process.rlimits, and RLIMIT_NOFILE as tsrun was started with), set
+   * after the fifo wait and the startContainer hooks, before the start byte is written (so
+   * `start` fails when one fails) and before `seccomp`: as late as possible, so that no limit
+   * (RLIMIT_NOFILE 0, a small RLIMIT_NPROC) can break a step of the runtime's own. A failure
+   * ends init with the step's `message` on its stderr. Missing: none.
+   */
+  rlimits?: ExecRlimit[];
   /**
    * A filter loaded as the very last act before execve, after the fifo and startContainer hooks:
    * once it is loaded init makes no system call but execve, so a profile need allow nothing of

@@ -237,6 +237,8 @@ function execPlan(target: ExecTarget, proc: Process): InitPlan {
     return buildExecPlan(proc, spec, {
       ...readHostFacts(),
       preserveFds: 0,
+      // Joins the container's session keyring, _ses.<id>.
+      containerId: target.id,
       consoleSocket: proc.terminal ? CONSOLE_FD : null,
       namespaces: containerNamespaces(target.initPid),
       containerRoot: `/proc/${target.initPid}/root`,

@@ -498,9 +498,11 @@ export class TaskManager {
 }
 
 /** The context tsrund builds a task's init plan in: the task directory `dir` holds its state and exec fifo. */
-export function planContext(o: Pick<TaskCreateOptions, 'spec' | 'bundle' | 'rootfsMount'>, dir: string, cgroups: CgroupManager): PlanContext {
+export function planContext(o: Pick<TaskCreateOptions, 'id' | 'spec' | 'bundle' | 'rootfsMount'>, dir: string, cgroups: CgroupManager): PlanContext {
   return {
     bundle: o.bundle,
+    // Names the container's session keyring _ses.<id> (as runc's and tsrun's) and the hooks' state.
+    containerId: o.id,
     rootfs: path.resolve(o.bundle, o.spec.root?.path ?? 'rootfs'),
     stateDir: dir,
     withFifo: true,

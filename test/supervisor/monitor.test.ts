@@ -55,7 +55,7 @@ function prepare(args: string[], edit?: (c: Config) => void): Task {
     logPath: path.join(dir, 'container.log'),
     fifo: path.join(dir, 'exec.fifo'),
     cgroups,
-    plan: buildInitPlan(spec, planContext({ spec, bundle: bundle.dir }, dir, cgroups)),
+    plan: buildInitPlan(spec, planContext({ id, spec, bundle: bundle.dir }, dir, cgroups)),
     monitorPid: 0,
     monitor: null,
   };

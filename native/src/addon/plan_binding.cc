@@ -413,6 +413,13 @@ Napi::Value DecodePlan(const Napi::CallbackInfo &info) {
   }
   // Optional in the plan: absent when the plan has none.
   if (plan->exec.start_hooks) exec.Set("startContainerHooks", StepObject(env, *plan->exec.start_hooks));
+  Napi::Array rlimits = Napi::Array::New(env, plan->exec.n_rlimits);
+  for (uint32_t i = 0; i < plan->exec.n_rlimits; i++) {
+    Napi::Object r = StepObject(env, plan->exec.rlimits[i].step);
+    r.Set("message", plan->exec.rlimits[i].message);
+    rlimits.Set(i, r);
+  }
+  exec.Set("rlimits", rlimits);
   if (plan->exec.seccomp) exec.Set("seccomp", StepObject(env, *plan->exec.seccomp));
   o.Set("exec", exec);
   plan_free(plan);

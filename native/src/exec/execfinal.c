@@ -91,15 +91,17 @@ static int lookup(const char *file, const char *search_path, char out[PATH_MAX])
 }
 
 /* After READY nobody listens on the sync socket: say what failed on the container's stderr,
- * `why` (if any) after the errno. `err` 0: `path` says it all. */
+ * `why` (if any) after the errno. `err` 0: `path` says it all; `path` NULL: `what` does. */
 _Noreturn static void die_after_ready_because(const char *what, const char *path, int err, const char *why) {
   char msg[PATH_MAX + FAILURE_DETAIL_MAX + 128];
   char *end = msg + sizeof msg;
   const char *name = strerrorname_np(err); /* a table lookup: safe here */
   char *pos = txt_append(msg, end, "tsrun: ");
   pos = txt_append(pos, end, what);
-  pos = txt_append(pos, end, " ");
-  pos = txt_append(pos, end, path);
+  if (path) {
+    pos = txt_append(pos, end, " ");
+    pos = txt_append(pos, end, path);
+  }
   if (err) {
     pos = txt_append(pos, end, ": ");
     pos = txt_append(pos, end, name ? name : "unknown error");
@@ -139,8 +141,19 @@ static void run_start_hooks(const struct exec_spec *e, pid_t host_pid) {
   if (hooks_run(&e->start_hooks->u.hooks, host_pid, &f) < 0) die_after_ready("startContainer hook", f.detail, f.err);
 }
 
-/* Wait on the fifo until `start`, run the startContainer hooks, then write the byte `start`
- * waits for: so `start` returns after those hooks and fails when one fails (init is gone
+/* The container's resource limits, as late as can be: a limit the user chose (RLIMIT_NOFILE 0,
+ * RLIMIT_NPROC 1) must not break the fifo, the hooks or anything else of the runtime's own.
+ * Nothing after them opens an fd, forks or maps memory. */
+static void set_rlimits(const struct exec_spec *e) {
+  for (uint32_t i = 0; i < e->n_rlimits; i++) {
+    const struct exec_rlimit *r = &e->rlimits[i];
+    if (sys_prlimit((int)r->step.u.rlimit.resource, r->step.u.rlimit.soft, r->step.u.rlimit.hard) < 0)
+      die_after_ready(r->message, NULL, errno);
+  }
+}
+
+/* Wait on the fifo until `start`, run the startContainer hooks, set the limits, then write the
+ * byte `start` waits for: so `start` returns after those and fails when one fails (init is gone
  * without the byte). The handlers end at the byte: signals are blocked before it is written
  * and the defaults restored before they are unblocked, so once start has returned a signal
  * meets the container's own dispositions only. */
@@ -153,6 +166,7 @@ static void wait_for_start(const struct exec_spec *e, int fifo_dir, pid_t host_p
   uint64_t all = ~(uint64_t)0;
   sys_sigprocmask(SIG_SETMASK, &all, NULL);
   run_start_hooks(e, host_pid);
+  set_rlimits(e);
   if (write_all(fd, "0", 1) < 0) die_after_ready("write exec fifo", e->fifo_name, errno);
   close(fd);
   signals_reset_default();
@@ -173,7 +187,10 @@ _Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds
   }
   if (sync_send_type(fds->sync, MSG_READY) < 0) _exit(1);
   if (e->fifo_name) wait_for_start(e, fds->fifo_dir, host_pid);
-  else run_start_hooks(e, host_pid);
+  else {
+    run_start_hooks(e, host_pid);
+    set_rlimits(e);
+  }
   /* Nothing but execve after the filter: the profile need allow nothing else. */
   if (e->seccomp && seccomp_filter_load(&e->seccomp->u.seccomp, NULL, &f) < 0) die_after_ready("load seccomp filter:", f.detail, f.err);
   execve(path, e->args, e->env);

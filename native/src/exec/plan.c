@@ -21,6 +21,7 @@
  *     list<str> args (at least one), list<str> env, str searchPath, u32 preserveFds (<= 2^20),
  *     bool hasFifo, then when set: str fifo.dir, str fifo.name,
  *     bool hasStartContainerHooks, then when set: a runHooks step (kind startContainer),
+ *     list<rlimit>: a setrlimit step, then str message (what init says when it fails),
  *     bool hasSeccomp, then when set: a seccomp step
  *   Nothing may follow.
  *
@@ -399,7 +400,7 @@ static void rd_netdev(struct reader *r, struct netdev_step *d) {
   d->n_addresses = n;
 }
 
-enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4, IN_EXEC_HOOKS = 8, IN_EXEC_SECCOMP = 16 };
+enum phase_mask { IN_STAGE1 = 1, IN_PARENT = 2, IN_INIT = 4, IN_EXEC_HOOKS = 8, IN_EXEC_SECCOMP = 16, IN_EXEC_RLIMITS = 32 };
 
 static int op_allowed(uint8_t op, int phase) {
   switch (op) {
@@ -411,6 +412,7 @@ static int op_allowed(uint8_t op, int phase) {
   case OP_RUN_HOOKS: return phase == IN_INIT || phase == IN_EXEC_HOOKS;
   case OP_PARENT_HOOKS: return phase == IN_INIT;
   case OP_SECCOMP: return phase == IN_INIT || phase == IN_EXEC_SECCOMP;
+  case OP_SETRLIMIT: return phase == IN_INIT || phase == IN_EXEC_RLIMITS;
   case OP_PERSONALITY:
   case OP_SCHEDULER:
   case OP_IO_PRIORITY:
@@ -597,6 +599,15 @@ static void rd_exec(struct reader *r, struct exec_spec *e) {
     if (!r->failed && s->u.hooks.kind != HOOK_START_CONTAINER) bad(r, "exec startContainerHooks kind");
     e->start_hooks = s;
   }
+  uint32_t n = rd_count(r, 25, "exec rlimits");
+  struct exec_rlimit *rlimits = arena_alloc(r->arena, (size_t)n * sizeof *rlimits + 1);
+  if (!rlimits) bad(r, "out of memory");
+  for (uint32_t i = 0; i < n && !r->failed; i++) {
+    rd_step(r, &rlimits[i].step, IN_EXEC_RLIMITS);
+    rlimits[i].message = rd_str(r, "exec rlimit message");
+  }
+  e->rlimits = rlimits;
+  e->n_rlimits = n;
   if (rd_bool(r, "exec seccomp")) {
     struct plan_step *s = arena_alloc(r->arena, sizeof *s);
     if (!s) bad(r, "out of memory");

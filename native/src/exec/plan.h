@@ -222,6 +222,12 @@ struct plan_step {
   } u;
 };
 
+/* ExecRlimit: a setrlimit step set after READY, and the line init writes when it fails. */
+struct exec_rlimit {
+  struct plan_step step;
+  const char *message;
+};
+
 struct exec_spec {
   char *const *args; /* NULL-terminated, at least one entry */
   char *const *env;  /* NULL-terminated */
@@ -231,6 +237,8 @@ struct exec_spec {
   const char *fifo_dir;  /* NULL when there is no exec fifo */
   const char *fifo_name; /* NULL when there is no exec fifo */
   const struct plan_step *start_hooks; /* a runHooks step, or NULL */
+  const struct exec_rlimit *rlimits;   /* set after the start hooks, before the start byte */
+  uint32_t n_rlimits;
   const struct plan_step *seccomp;     /* a seccomp step loaded right before execve, or NULL */
 };
 
