@@ -12,7 +12,8 @@ import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { failure } from '../supervisor/daemon';
 import { useDaemon } from '../supervisor/fixtures';
-import { configText, mutateConfig, rng, schemaFields } from './config-mutator';
+import { configText, mutateConfig, schemaFields } from './config-mutator';
+import { seededRandom } from '../helpers/seeded-random';
 import { cgroupsTagged, CRASH, fuzzSettings, NAMES_WHERE } from './outcome';
 
 const { SEED, CASES, ONLY } = fuzzSettings(60);
@@ -35,7 +36,7 @@ function judged(step: string, f: { code: number; details: string }): string[] {
 
 async function runCase(i: number, dir: string, fields: ReturnType<typeof schemaFields>): Promise<{ changes: string[]; problems: string[]; said: string }> {
   const id = `fz-${tag}-${i}`;
-  const { config, changes } = mutateConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), rng(SEED * 7919 + i), fields, tag, `/tsrun-fuzz-${tag}-${i}`);
+  const { config, changes } = mutateConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), seededRandom(SEED * 7919 + i), fields, tag, `/tsrun-fuzz-${tag}-${i}`);
   fs.writeFileSync(path.join(dir, 'case.json'), configText(config));
   // The bundle's config.json is the case's: tsrund reads it at CreateContainer.
   fs.renameSync(path.join(dir, 'config.json'), path.join(dir, 'base.json'));

@@ -17,7 +17,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
 import { TSRUN } from '../helpers/tsrun';
-import { configText, mutateConfig, rng, schemaFields } from './config-mutator';
+import { configText, mutateConfig, schemaFields } from './config-mutator';
+import { seededRandom } from '../helpers/seeded-random';
 import { cgroupsTagged, CRASH, fuzzSettings, NAMES_WHERE } from './outcome';
 
 const { SEED, CASES, ONLY } = fuzzSettings(250);
@@ -63,7 +64,7 @@ function errorsOf(stderr: string): string[] {
 function runCase(i: number, fields: ReturnType<typeof schemaFields>): { changes: string[]; outcome: Outcome; problems: string[] } {
   const id = `fz-${tag}-${i}`;
   const cgroupsPath = `/tsrun-fuzz-${tag}-${i}`;
-  const { config, changes } = mutateConfig(bundle.config as never, rng(SEED * 7919 + i), fields, tag, cgroupsPath);
+  const { config, changes } = mutateConfig(bundle.config as never, seededRandom(SEED * 7919 + i), fields, tag, cgroupsPath);
   fs.writeFileSync(path.join(bundle.dir, 'config.json'), configText(config));
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', TSRUN, '--root', root, 'run', '-b', bundle.dir, id], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,8 @@ import config from '../../spec/schema/config.schema.json';
 import defs from '../../spec/schema/defs.schema.json';
 import defsLinux from '../../spec/schema/defs-linux.schema.json';
 import { defaultSpec } from '../../spec/default-config';
-import { configText, mutateConfig, rng, schemaFields } from './config-mutator';
+import { configText, mutateConfig, schemaFields } from './config-mutator';
+import { seededRandom } from '../helpers/seeded-random';
 
 test('every property of every schema definition is a field the mutator sets', () => {
   const fields = schemaFields();
@@ -20,7 +21,7 @@ test('every property of every schema definition is a field the mutator sets', ()
 test('the same seed makes the same config, and another seed another', () => {
   const fields = schemaFields();
   const base = defaultSpec() as never;
-  const text = (seed: number) => configText(mutateConfig(base, rng(seed), fields, 't', '/c').config);
+  const text = (seed: number) => configText(mutateConfig(base, seededRandom(seed), fields, 't', '/c').config);
   expect(text(42)).toBe(text(42));
   const distinct = new Set(Array.from({ length: 50 }, (_, i) => text(i)));
   expect(distinct.size).toBeGreaterThan(45);
@@ -29,7 +30,7 @@ test('the same seed makes the same config, and another seed another', () => {
 test('linux.cgroupsPath only takes forms of the case cgroup', () => {
   const fields = schemaFields();
   for (let i = 0; i < 300; i++) {
-    const { config: c } = mutateConfig(defaultSpec() as never, rng(i), fields, 't', '/case-cg');
+    const { config: c } = mutateConfig(defaultSpec() as never, seededRandom(i), fields, 't', '/case-cg');
     const p = (c.linux as Record<string, unknown> | undefined)?.cgroupsPath;
     if (typeof p === 'string' && p !== '' && p !== '/' && p !== '..') expect(p).toContain('case-cg');
   }

@@ -18,6 +18,7 @@ import { GrpcStatus } from '../../supervisor/client/client';
 import { STDOUT_CLOSED_EXIT } from '../../supervisor/tsctl/output';
 import { TSCTL, failure } from './daemon';
 import { useDaemon } from './fixtures';
+import { seededRandom } from '../helpers/seeded-random';
 
 jest.setTimeout(180_000);
 
@@ -25,17 +26,6 @@ const { daemon, c, bundle, run, remove } = useDaemon();
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
-/** A small seeded generator (mulberry32): the same seed, the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes that text handling breaks: every byte value, NULs, invalid UTF-8, CR LF, a 100 KB line. */
 const HOSTILE = Buffer.concat([
@@ -48,7 +38,7 @@ const HOSTILE = Buffer.concat([
 
 /** `size` bytes: HOSTILE, then seeded random bytes. */
 function payload(size: number, seed = 1): Buffer {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const b = Buffer.alloc(size + 3);
   for (let i = 0; i < size; i += 4) b.writeUInt32LE((rand() * 2 ** 32) >>> 0, i);
   HOSTILE.copy(b, 0, 0, Math.min(size, HOSTILE.length));
@@ -158,7 +148,7 @@ describe('stdin and output through tsctl are byte-exact', () => {
 
   // The class at tsctl's edge: whatever pieces and pace its stdin comes in, the same bytes come out.
   test.each([101, 202, 303])('seeded write sizes and pauses into `tsctl exec -i c cat` (seed %d)', async (seed) => {
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const input = payload(512 * 1024 + ((rand() * 2 * 1024 * 1024) | 0), seed);
     const r = await tsctl(['exec', '-i', 'io', 'cat'], async (stdin) => {
       for (const w of seededWrites(rand, input.length)) {
@@ -216,7 +206,7 @@ describe('Tasks.Stdin through the client', () => {
 
   // The class: any split of the stream into writes, at any pace, delivers the same bytes.
   test.each([11, 22, 33, 44, 55, 66])('seeded chunk sizes and pauses (seed %d) keep order and digest', async (seed) => {
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const execId = `fuzz-${seed}`;
     await c().exec({ id: 'st', execId, args: ['cat'], stdin: true });
     const writer = c().stdin('st', { execId });
