@@ -14,7 +14,7 @@ snapshot=$(mktemp)
 if [ -x "$leakcheck" ]; then "$leakcheck" snapshot "$snapshot"; else echo "leakcheck: $leakcheck not found, leak check skipped"; fi
 
 report=$(mktemp)
-npx jest --runInBand --json --outputFile="$report" "$@"
+npx jest --runInBand --forceExit --json --outputFile="$report" "$@"
 status=$?
 
 echo "== conformance: tsrun graded against runc =="
