@@ -7,8 +7,8 @@ import { attachTerminal } from '../console/tty-proxy';
 import type { ConsoleChannel } from '../console/channel';
 import { ContainerError } from '../errors';
 import { waitExit } from '../native';
-import type { StateStore } from '../state/store';
-import { createContainer, CreateOptions } from './create';
+import type { StateStore, StoredState } from '../state/store';
+import { createContainer, type Created, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { signalInit } from './signal-init';
 import { startContainer } from './start';
@@ -27,12 +27,36 @@ export async function runContainer(
   opts: CreateOptions,
   mode: { detach: boolean; keep: boolean; console?: ConsoleChannel | null },
 ): Promise<number> {
-  const { state, dir } = createContainer(store, opts);
+  // Forwarding begins before the create: create and start run without yielding to the event
+  // loop, so a signal sent meanwhile waits there and reaches the started process (as runc's
+  // handler, set up first too, forwards it), instead of ending tsrun with its default action and
+  // leaving a created container behind.
+  let target: StoredState | null = null;
+  const forward = (signal: NodeJS.Signals) => {
+    if (!target) return;
+    try {
+      signalInit(target, os.constants.signals[signal]);
+    } catch (err) {
+      if (!(err instanceof ContainerError)) throw err;
+    }
+  };
+  const forwarded = mode.detach ? [] : FORWARDED;
+  const stopForwarding = () => forwarded.forEach((s) => process.off(s, forward));
+  forwarded.forEach((s) => process.on(s, forward));
+  let created: Created;
+  try {
+    created = createContainer(store, opts);
+  } catch (err) {
+    stopForwarding();
+    throw err;
+  }
+  const { state, dir } = created;
   // A foreground run's terminal arrived during create (a console socket's went to its listener).
   const terminal = attachTerminal(mode.console);
   try {
     startContainer(store, dir, opts.warn);
   } catch (err) {
+    stopForwarding();
     terminal?.close();
     dir.release();
     deleteContainer(store, opts.id, true, opts.warn);
@@ -40,17 +64,10 @@ export async function runContainer(
   }
   dir.release();
   if (mode.detach) return 0;
+  target = state;
 
-  const forward = (signal: NodeJS.Signals) => {
-    try {
-      signalInit(state, os.constants.signals[signal]);
-    } catch (err) {
-      if (!(err instanceof ContainerError)) throw err;
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
   const exit = await waitExit(state.pid);
-  for (const s of FORWARDED) process.off(s, forward);
+  stopForwarding();
   await terminal?.drained(TERMINAL_DRAIN_MS);
   terminal?.close();
   if (!mode.keep) deleteContainer(store, opts.id, true, opts.warn);

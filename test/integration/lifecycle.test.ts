@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { containerFixtures } from '../helpers/fixtures';
+import { seededRandom } from '../helpers/seeded-random';
 import { processExists, sleep, uniqueId } from '../helpers/tsrun';
 
 const fx = containerFixtures();
@@ -137,6 +138,25 @@ test('a foreground run forwards SIGTERM to a container that handles it', async (
   const code = await new Promise((r) => child.on('exit', r));
   expect(out).toBe('ready\nterm\n');
   expect(code).toBe(3);
+});
+
+test('class: a SIGTERM at any moment of a foreground run (create, start, running) is forwarded and leaves no container behind', async () => {
+  const b = fx.bundle(['sh', '-c', 'trap "exit 3" TERM; echo ready; while :; do sleep 0.05; done']);
+  const seed = 20261201;
+  const random = seededRandom(seed);
+  for (let i = 0; i < 12; i++) {
+    const delay = Math.floor(random() * 250);
+    const id = fx.tsrun.track(uniqueId('sigrun'));
+    const child = fx.tsrun.background(['run', '-b', b.dir, id]);
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+    await sleep(delay);
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    // Forwarded: the trap ran (3) or the shell got it first (143). Node's own start-up, before
+    // any container exists, ends by the default action; from create on, tsrun forwards.
+    expect({ seed, delay, ended: signal === 'SIGTERM' || [3, 143].includes(code!) }).toEqual({ seed, delay, ended: true });
+    expect({ seed, delay, left: fx.tsrun.cmd(['list', '-q']).stdout }).toEqual({ seed, delay, left: '' });
+  }
 });
 
 test('two creates of one id at once: exactly one wins, the other says the id exists', async () => {
