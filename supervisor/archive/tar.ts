@@ -44,6 +44,16 @@
 import { isUtf8 } from 'buffer';
 import { Readable, type Writable } from 'stream';
 
+/** The longest entry name a message quotes whole; a longer one keeps its two ends, so the line stays readable. */
+const SHOWN_NAME_MAX = 160;
+
+/** An entry name as messages quote it: JSON, shortened in the middle when it is long. */
+export function shownName(name: string): string {
+  if (name.length <= SHOWN_NAME_MAX) return JSON.stringify(name);
+  const end = SHOWN_NAME_MAX / 4;
+  return `${JSON.stringify(name.slice(0, SHOWN_NAME_MAX - end))}…(${Buffer.byteLength(name)} bytes)…${JSON.stringify(name.slice(-end))}`;
+}
+
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 export interface TarHeader {
@@ -199,7 +209,7 @@ export async function* readTar(input: AsyncIterable<Buffer | string>): AsyncGene
       pending = { pax: null, longName: null, longLink: null };
       // Python's tarfile skips a body after files only, GNU tar after everything but directories:
       // anything else with a size would be read two ways.
-      if (type !== 'file' && header.size !== 0) throw new TarError(`tar: ${header.type} ${JSON.stringify(header.path)} at byte ${at} has a size (${header.size}): tar readers disagree on whether a body follows`);
+      if (type !== 'file' && header.size !== 0) throw new TarError(`tar: ${header.type} ${shownName(header.path)} at byte ${at} has a size (${header.size}): tar readers disagree on whether a body follows`);
       // The pax size, when there is one, says where the next header is (not the ustar field).
       current = new BodyStream(src, header.size, padding(header.size), header.path, at);
       yield { header, body: current };
@@ -215,8 +225,8 @@ function entryType(raw: RawHeader, at: number): TarEntryType {
   if (raw.typeflag === '\0' && raw.name.endsWith('/')) return 'directory';
   const type = TYPES[raw.typeflag];
   if (type) return type;
-  if (raw.typeflag === 'S') throw new TarError(`tar: entry ${JSON.stringify(raw.name)} at byte ${at} is a GNU sparse file, which is not supported: archive it without --sparse`);
-  throw new TarError(`tar: entry ${JSON.stringify(raw.name)} at byte ${at} has unsupported type ${JSON.stringify(raw.typeflag)}`);
+  if (raw.typeflag === 'S') throw new TarError(`tar: entry ${shownName(raw.name)} at byte ${at} is a GNU sparse file, which is not supported: archive it without --sparse`);
+  throw new TarError(`tar: entry ${shownName(raw.name)} at byte ${at} has unsupported type ${JSON.stringify(raw.typeflag)}`);
 }
 
 /** The body of one entry: `size` bytes from the source, then `pad` bytes skipped. */
@@ -259,7 +269,7 @@ class BodyStream extends Readable {
   }
 
   private truncated(): TarError {
-    return new TarError(`tar: input ends inside the body of ${JSON.stringify(this.entryPath)} (header at byte ${this.at})`);
+    return new TarError(`tar: input ends inside the body of ${shownName(this.entryPath)} (header at byte ${this.at})`);
   }
 
   /** Skip what the consumer did not read, and the padding; end the stream. */
@@ -403,7 +413,7 @@ function applyExtensions(raw: RawHeader, type: TarEntryType, globalPax: Record<s
   const pax = { ...globalPax, ...(pending.pax ?? {}) };
   const text: Record<string, string> = {};
   const xattrs: Record<string, Buffer> = {};
-  const shown = JSON.stringify(pending.pax?.path?.toString('utf8') ?? pending.longName ?? raw.name);
+  const shown = shownName(pending.pax?.path?.toString('utf8') ?? pending.longName ?? raw.name);
   const refuse = (why: string) => new TarError(`tar: entry ${shown} at byte ${at}: ${why}`);
   for (const [k, v] of Object.entries(pax)) {
     if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice('SCHILY.xattr.'.length)] = v;
@@ -505,10 +515,10 @@ export class TarWriter {
     const chunks: AsyncIterable<Buffer> | Buffer[] = Buffer.isBuffer(body) ? [body] : (body ?? []);
     for await (const chunk of chunks) {
       written += chunk.length;
-      if (written > size) throw new TarError(`tar: body of ${JSON.stringify(h.path)} is longer than its size ${size}`);
+      if (written > size) throw new TarError(`tar: body of ${shownName(h.path)} is longer than its size ${size}`);
       await this.write(chunk);
     }
-    if (written !== size) throw new TarError(`tar: body of ${JSON.stringify(h.path)} is ${written} bytes, its size says ${size}`);
+    if (written !== size) throw new TarError(`tar: body of ${shownName(h.path)} is ${written} bytes, its size says ${size}`);
     await this.write(Buffer.alloc(padding(size)));
   }
 

@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { readTar, TarError, type TarHeader } from '../archive/tar';
+import { readTar, shownName, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
 import { removeTree } from '../remove-tree';
 import { layeredEntry } from './merged-view';
@@ -63,7 +63,7 @@ export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: str
         const target = await applyEntry(dir, lowers, header, body);
         if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
       } catch (err) {
-        throw new LayerError(`${what}: entry ${JSON.stringify(header.path)}: ${reason(err, dir)}`);
+        throw new LayerError(`${what}: entry ${shownName(header.path)}: ${reason(err, dir)}`);
       }
     }
   } catch (err) {
@@ -181,8 +181,8 @@ function resolveDirectory(dir: string, lowers: readonly string[], parts: string[
       fs.mkdirSync(at, 0o755);
       const below = layeredEntry(lowers, parts.slice(0, i + 1));
       if (below?.st.isDirectory()) copyMetadata(below.path, at, true);
-    } else if (st.isSymbolicLink()) throw new Refusal(`its parent ${JSON.stringify(shown)} is a symlink: writing through it is refused`);
-    else if (!st.isDirectory()) throw new Refusal(`its parent ${JSON.stringify(shown)} is not a directory`);
+    } else if (st.isSymbolicLink()) throw new Refusal(`its parent ${shownName(shown)} is a symlink: writing through it is refused`);
+    else if (!st.isDirectory()) throw new Refusal(`its parent ${shownName(shown)} is not a directory`);
   }
   return at;
 }
@@ -199,9 +199,9 @@ function resolveLinkTarget(dir: string, lowers: readonly string[], linkname: str
   try {
     parts = entryComponents(linkname);
   } catch (err) {
-    throw new Refusal(`hardlink target ${JSON.stringify(linkname)}: ${(err as Error).message}`);
+    throw new Refusal(`hardlink target ${shownName(linkname)}: ${(err as Error).message}`);
   }
-  const shown = JSON.stringify(linkname);
+  const shown = shownName(linkname);
   if (parts.length === 0) throw new Refusal(`hardlink target ${shown} is the layer's root`);
   const layers = [dir, ...lowers];
   const found = layeredEntry(layers, parts);
