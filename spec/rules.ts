@@ -154,7 +154,7 @@ const C_STRING_FIELDS = ['root', 'mounts', 'process', 'hostname', 'domainname', 
  * path, an argument, an option cut short). Every string and key is checked, iteratively: a
  * document may nest deep.
  */
-function checkNulCharacters(doc: Obj, out: ConfigIssue[]): void {
+export function checkNulCharacters(doc: Obj, out: ConfigIssue[]): void {
   const pending: [PathSegment[], unknown][] = C_STRING_FIELDS.filter((f) => f in doc).map((f): [PathSegment[], unknown] => [[f], doc[f]]).reverse();
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [at, value] = next;

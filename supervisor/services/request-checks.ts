@@ -2,6 +2,8 @@
 import * as path from 'path';
 import { encodedSize } from '../api/load';
 import type { ContainerRecord } from '../containers/store';
+import type { ConfigIssue } from '../../spec/issue';
+import { checkNulCharacters } from '../../spec/rules';
 import { invalidArgument } from '../errors';
 
 const PATH_MAX = 4096;
@@ -88,8 +90,9 @@ export function checkContainerRecord(r: ContainerRecord, config: string): void {
     throw invalidArgument('overrides', `${overrides} bytes; a container record holds at most ${RECORD_LIMITS.overrides} bytes of overrides`);
   const labels = Object.entries(r.labels).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (labels > RECORD_LIMITS.labels) throw invalidArgument('labels', `${labels} bytes in all; the limit is ${RECORD_LIMITS.labels}`);
-  const nul = nulPath(r.spec, '');
-  if (nul !== null) throw invalidArgument(`${config} ${nul}`, 'contains a NUL character, which no argument, environment entry or path can hold');
+  const nuls: ConfigIssue[] = [];
+  checkNulCharacters(r.spec as unknown as Record<string, unknown>, nuls);
+  if (nuls.length > 0) throw invalidArgument(`${config} ${nuls[0].path}`, nuls[0].message);
   const spec = Buffer.byteLength(JSON.stringify(r.spec));
   if (spec > RECORD_LIMITS.specJson) {
     throw invalidArgument(
@@ -97,25 +100,6 @@ export function checkContainerRecord(r: ContainerRecord, config: string): void {
       `with the overrides it is ${spec} bytes of JSON (the largest part: ${largestPart(r.spec)}); a container record holds at most ${RECORD_LIMITS.specJson}`,
     );
   }
-}
-
-/** The JSON path of the first string under `v` that holds a NUL (a key or a value), or null. */
-function nulPath(v: unknown, at: string): string | null {
-  if (typeof v === 'string') return v.includes('\0') ? at || '(the whole)' : null;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = nulPath(v[i], `${at}[${i}]`);
-      if (p !== null) return p;
-    }
-    return null;
-  }
-  if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      const p = k.includes('\0') ? `${at}.${JSON.stringify(k)}` : nulPath(x, at ? `${at}.${k}` : k);
-      if (p !== null) return p;
-    }
-  }
-  return null;
 }
 
 /** "process.env (2200000 bytes)": the biggest member of the config or of its process. */

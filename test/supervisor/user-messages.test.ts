@@ -80,7 +80,7 @@ describe('a NUL in what becomes a C string is INVALID_ARGUMENT naming the field'
     const f = await failure(c().createContainer({ id: 'nul-b', bundle: b.dir }));
     expect(f).toEqual({
       code: GrpcStatus.INVALID_ARGUMENT,
-      details: 'bundle config.json process.env[1]: contains a NUL character, which no argument, environment entry or path can hold',
+      details: `bundle: ${b.dir}/config.json: process.env[1]: must not contain a NUL character (\\u0000): C strings end there`,
     });
   });
 
