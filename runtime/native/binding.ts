@@ -23,6 +23,7 @@ export type SpawnOutcome = { pid: number; paused?: PausedSpawn } | { failure: Pl
 
 export interface NativeBinding {
   spawnInit(plan: Buffer): { pid: number } | { failure: PlanFailure };
+  /** @throws an Error carrying the failure record as `failure`. */
   releaseInit(fifoPath: string, pid: number): void;
   /** spawnInit that stops where init waits for the runtime-namespace hooks (`paused`). */
   spawnInitStart(plan: Buffer): SpawnOutcome;

@@ -1,8 +1,10 @@
 /**
  * The C core for TypeScript: run an init plan, release a created container, and the system
  * calls Node lacks. Errors from these functions carry `.code` (the errno name, e.g. "ENOENT")
- * and `.errno` (positive), like Node's fs errors; a failed plan throws PlanExecutionError.
+ * and `.errno` (positive), like Node's fs errors; a failure of the executor (a plan step, the
+ * release of an init) throws PlanExecutionError carrying the executor's failure record.
  */
+import { describeCall, renderRecord } from '../plan/render-failure';
 import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
 import type { ExitStatus, SeccompNotification } from './binding';
@@ -11,14 +13,22 @@ import { encodePlan } from './encode';
 export type { ExitStatus, SeccompNotification } from './binding';
 export { encodePlan } from './encode';
 
-/** A plan step failed; `failure` says where and why. Nothing the plan started is left. */
+/**
+ * The executor failed: `failure` says where and why (render-failure.ts words it for users).
+ * After a failed plan nothing the plan started is left. `code` and `errno` are the record's.
+ */
 export class PlanExecutionError extends Error {
   readonly failure: PlanFailure;
+  readonly code: string;
+  readonly errno: number;
 
-  constructor(failure: PlanFailure, plan: InitPlan) {
-    super(describeFailure(failure, plan));
+  /** `plan`: the plan that failed; none for a failure outside a spawn (releaseInit). */
+  constructor(failure: PlanFailure, plan?: InitPlan) {
+    super(plan ? describeFailure(failure, plan) : renderRecord(failure));
     this.name = 'PlanExecutionError';
     this.failure = failure;
+    this.code = failure.code;
+    this.errno = failure.errno;
   }
 }
 
@@ -28,7 +38,8 @@ export function describeFailure(failure: PlanFailure, plan: InitPlan): string {
     failure.phase === 'stage1' ? plan.stage1 : failure.phase === 'parent' ? plan.parent : failure.phase === 'init' ? plan.init : [];
   const op = steps[failure.step]?.op;
   const where = op ? `${failure.phase} step ${failure.step} (${op})` : failure.phase;
-  return `${where}: ${failure.code}${failure.detail ? ` (${failure.detail})` : ''}`;
+  const call = describeCall(failure);
+  return `${where}: ${failure.code || 'no errno'}${call ? ` (${call})` : ''}`;
 }
 
 /**
@@ -66,10 +77,15 @@ export function spawnInitWithHooks(plan: InitPlan, runHooks: (pid: number) => vo
 
 /**
  * `tsrun start`: open the exec fifo and wait for the byte init writes on its way to execve.
- * @throws when init (`pid`) exits first (code ESRCH), or the fifo cannot be opened.
+ * @throws PlanExecutionError when init (`pid`) exits first (code ESRCH), or the fifo cannot be opened.
  */
 export function releaseInit(fifoPath: string, pid: number): void {
-  native.releaseInit(fifoPath, pid);
+  try {
+    native.releaseInit(fifoPath, pid);
+  } catch (err) {
+    const failure = (err as { failure?: PlanFailure }).failure;
+    throw failure ? new PlanExecutionError(failure) : err;
+  }
 }
 
 /** mkfifo(3) with exactly `mode` (the umask does not apply). */

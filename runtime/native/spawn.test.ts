@@ -282,7 +282,7 @@ describeAsRoot('spawnInit runs a container', () => {
     const plan = containerPlan(bundle.rootfs, 'true', {
       beforePivot: [mountStep({ source: 'tmpfs', target: '/escape', inRoot: true, fstype: 'tmpfs', create: 'dir' })],
     });
-    expect(spawnFailure(plan).failure).toMatchObject({ phase: 'init', code: 'ENOENT', detail: 'openat2 escape' });
+    expect(spawnFailure(plan).failure).toMatchObject({ phase: 'init', code: 'ENOENT', syscall: 'openat2', path: 'escape' });
     expect(fs.readdirSync(outside)).toEqual([]);
   });
 
@@ -453,7 +453,7 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
     });
     const err = spawnFailure(plan);
     const step = plan.init.findIndex((s) => s.op === 'mount' && s.fstype === 'nosuchfs');
-    expect(err.failure).toEqual({ phase: 'init', step, errno: 19, code: 'ENODEV', detail: 'mount /mnt' });
+    expect(err.failure).toEqual({ phase: 'init', step, errno: 19, code: 'ENODEV', syscall: 'mount', path: '/mnt' });
     expect(err.message).toBe(`init step ${step} (mount): ENODEV (mount /mnt)`);
   });
 
@@ -463,13 +463,13 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
       afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [unknownArch], flags: 0, rules: [] }],
     });
     const step = plan.init.findIndex((s) => s.op === 'seccomp');
-    expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', detail: 'seccomp_arch_add 0x00001234' });
+    expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', syscall: 'seccomp_arch_add', path: '', value: unknownArch });
   });
 
   test('a program that is not there: exec, ENOENT, before READY', () => {
     const plan = containerPlan(bundle.rootfs, '');
     plan.exec.args = ['no-such-program'];
-    expect(spawnFailure(plan).failure).toEqual({ phase: 'exec', step: 0, errno: 2, code: 'ENOENT', detail: 'exec no-such-program' });
+    expect(spawnFailure(plan).failure).toEqual({ phase: 'exec', step: 0, errno: 2, code: 'ENOENT', syscall: 'exec', path: 'no-such-program' });
   });
 
   test('a program that is not executable: exec, EACCES', () => {
@@ -481,7 +481,7 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
   test('a setns path that is not a namespace: stage1, EINVAL', () => {
     const plan = containerPlan(bundle.rootfs, 'true');
     plan.stage1 = [{ op: 'setns', nstype: CLONE_NEWNET, path: '/etc/hostname' }];
-    expect(spawnFailure(plan).failure).toEqual({ phase: 'stage1', step: 0, errno: 22, code: 'EINVAL', detail: 'setns /etc/hostname' });
+    expect(spawnFailure(plan).failure).toEqual({ phase: 'stage1', step: 0, errno: 22, code: 'EINVAL', syscall: 'setns', path: '/etc/hostname' });
   });
 
   test('a setns path that does not exist: stage1, ENOENT, before any clone', () => {
@@ -513,7 +513,7 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
     plan.parent = [{ op: 'writePid', path: pidFile }];
     const failure = spawnFailure(plan).failure;
     await killerDone;
-    expect(failure).toEqual({ phase: 'init', step: -1, errno: 32, code: 'EPIPE', detail: 'exited without reporting: killed by signal 9' });
+    expect(failure).toEqual({ phase: 'init', step: -1, errno: 32, code: 'EPIPE', syscall: '', path: '', reason: 'silentExit', signal: 9 });
   });
 
   test('an init whose parent dies before GO exits instead of waiting forever', () => {
@@ -557,7 +557,9 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
       step: 1,
       errno: 22,
       code: 'EINVAL',
-      detail: 'no openRoot step before /x',
+      syscall: '',
+      path: '/x',
+      reason: 'noOpenRoot',
     });
   });
 });

@@ -31,7 +31,7 @@ describe('session keyring', () => {
     const ctx = testContext({ containerId: 'box' });
     const plan = buildInitPlan(specWith(() => {}), ctx);
     const step = plan.init.findIndex((s) => s.op === 'joinSessionKeyring');
-    const failure = { phase: 'init' as const, step, errno: 122, code: 'EDQUOT', detail: 'keyctl(KEYCTL_JOIN_SESSION_KEYRING) _ses.box' };
+    const failure = { phase: 'init' as const, step, errno: 122, code: 'EDQUOT', syscall: 'keyctl(KEYCTL_JOIN_SESSION_KEYRING)', path: '_ses.box' };
     expect(renderFailure(plan, failure, ctx)).toContain("join the container's own session keyring _ses.box (--no-new-keyring keeps the caller's)");
     expect(renderFailure(plan, failure, ctx)).toContain('EDQUOT');
   });

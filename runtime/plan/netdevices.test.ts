@@ -47,7 +47,7 @@ describe('loopback', () => {
   test('a failure says which interface could not be set up', () => {
     const p = buildInitPlan(specWith(() => {}), testContext());
     const at = p.init.findIndex((s) => s.op === 'configureNetDevice');
-    const failure = { phase: 'init' as const, step: at, errno: 1, code: 'EPERM', detail: 'RTM_NEWLINK up lo' };
+    const failure = { phase: 'init' as const, step: at, errno: 1, code: 'EPERM', syscall: 'RTM_NEWLINK up', path: 'lo' };
     expect(renderFailure(p, failure, { rootfs: '/tmp/b/rootfs' })).toBe('set network interface lo up: RTM_NEWLINK up lo: EPERM (Operation not permitted)');
   });
 });
@@ -116,15 +116,15 @@ describe('linux.netDevices', () => {
     const p = plan({ ens4: { name: 'eth0' } });
     const moveAt = p.parent.findIndex((s) => s.op === 'moveNetDevice');
     const ctx = { rootfs: '/tmp/b/rootfs' };
-    const failure = (phase: 'parent' | 'init', step: number, code: string, detail: string) => ({ phase, step, errno: 1, code, detail });
-    expect(renderFailure(p, failure('parent', moveAt, 'EEXIST', 'RTM_NEWLINK ens4'), ctx)).toBe(
+    const failure = (phase: 'parent' | 'init', step: number, code: string, syscall: string, path: string) => ({ phase, step, errno: 1, code, syscall, path });
+    expect(renderFailure(p, failure('parent', moveAt, 'EEXIST', 'RTM_NEWLINK', 'ens4'), ctx)).toBe(
       'linux.netDevices["ens4"]: move network interface ens4 into the container as eth0: EEXIST (File exists)',
     );
-    expect(renderFailure(p, failure('parent', moveAt, 'ENODEV', 'SIOCGIFINDEX ens4'), ctx)).toBe(
+    expect(renderFailure(p, failure('parent', moveAt, 'ENODEV', 'SIOCGIFINDEX', 'ens4'), ctx)).toBe(
       'linux.netDevices["ens4"]: move network interface ens4 into the container as eth0: SIOCGIFINDEX ens4: ENODEV (No such device)',
     );
     const configureAt = p.init.findIndex((s) => s.op === 'configureNetDevice' && s.name === 'eth0');
-    expect(renderFailure(p, failure('init', configureAt, 'EEXIST', 'RTM_NEWADDR 10.0.0.2'), ctx)).toBe(
+    expect(renderFailure(p, failure('init', configureAt, 'EEXIST', 'RTM_NEWADDR', '10.0.0.2'), ctx)).toBe(
       'linux.netDevices["ens4"]: restore the addresses of network interface eth0 and set it up: RTM_NEWADDR 10.0.0.2: EEXIST (File exists)',
     );
   });

@@ -5,15 +5,24 @@ import type { InitPlan, InitStep, Phase, PlanFailure } from './types';
 
 const ctx = testContext();
 
-function failure(phase: Phase, step: number, code: string, detail: string, errno = 1): PlanFailure {
-  return { phase, step, errno, code, detail };
+/** The record C reports: `call` is the failed call ("<syscall> <path>") and any extra fields. */
+type Call = Partial<PlanFailure> | string;
+
+function failure(phase: Phase, step: number, code: string, call: Call, errno = 1): PlanFailure {
+  const fields = typeof call === 'string' ? callOf(call) : call;
+  return { phase, step, errno, code, syscall: '', path: '', ...fields };
+}
+
+function callOf(call: string): Partial<PlanFailure> {
+  const space = call.indexOf(' ');
+  return space < 0 ? { syscall: call } : { syscall: call.slice(0, space), path: call.slice(space + 1) };
 }
 
 /** The failure of the first init step matching `pred`. */
-function initFailure(plan: InitPlan, pred: (s: InitStep) => boolean, code: string, detail: string): PlanFailure {
+function initFailure(plan: InitPlan, pred: (s: InitStep) => boolean, code: string, call: Call): PlanFailure {
   const step = indexOf(plan, pred);
   expect(step).toBeGreaterThanOrEqual(0);
-  return failure('init', step, code, detail);
+  return failure('init', step, code, call);
 }
 
 describe('renderFailure', () => {
@@ -38,7 +47,7 @@ describe('renderFailure', () => {
 
   test('a tmpcopyup mount says so, and the copy names the entry it failed on', () => {
     const copyUp = buildInitPlan(specWith((s) => s.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] })), ctx);
-    const f = initFailure(copyUp, (s) => s.op === 'mount' && s.target === '/etc', 'EINVAL', 'copy-up fchownat /etc/shadow');
+    const f = initFailure(copyUp, (s) => s.op === 'mount' && s.target === '/etc', 'EINVAL', { reason: 'copyUp', syscall: 'fchownat', path: '/etc/shadow' });
     expect(renderFailure(copyUp, f, ctx)).toBe(
       'mount tmpfs on /etc with tmpcopyup (rootfs /tmp/b/rootfs): copy-up fchownat /etc/shadow: EINVAL (Invalid argument)',
     );
@@ -98,7 +107,7 @@ describe('renderFailure', () => {
   });
 
   test('process steps', () => {
-    const user = initFailure(plan, (s) => s.op === 'setUser', 'EINVAL', 'setresuid 0');
+    const user = initFailure(plan, (s) => s.op === 'setUser', 'EINVAL', { syscall: 'setresuid', value: 0 });
     expect(renderFailure(plan, user, ctx)).toBe('set user 0:0: setresuid 0: EINVAL (Invalid argument)');
     const chdir = initFailure(plan, (s) => s.op === 'chdir', 'ENOENT', 'chdir /');
     expect(renderFailure(plan, chdir, ctx)).toBe('chdir / (rootfs /tmp/b/rootfs): ENOENT (No such file or directory)');
@@ -141,7 +150,7 @@ describe('renderFailure', () => {
       }),
       ctx,
     );
-    const render = (op: InitStep['op'], code: string, detail: string) => renderFailure(extras, initFailure(extras, (s) => s.op === op, code, detail), ctx);
+    const render = (op: InitStep['op'], code: string, call: string) => renderFailure(extras, initFailure(extras, (s) => s.op === op, code, call), ctx);
     expect(render('writeFile', 'ENOENT', 'open /proc/sys/net/ipv4/nonexistent')).toBe(
       'linux.sysctl["net.ipv4.nonexistent"]: write /proc/sys/net/ipv4/nonexistent: ENOENT (No such file or directory)',
     );
@@ -176,7 +185,7 @@ describe('renderFailure', () => {
       exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null },
     };
     const detail = 'sched_setaffinity: CPU 5 is not available (the host lacks it, it is offline, or the cpuset excludes it)';
-    expect(renderFailure(plan, failure('init', 0, 'EINVAL', detail), ctx)).toBe(
+    expect(renderFailure(plan, failure('init', 0, 'EINVAL', { reason: 'cpuUnavailable', syscall: 'sched_setaffinity', value: 5 }), ctx)).toBe(
       `process.execCPUAffinity.final: set the CPU affinity to CPUs 1,5: ${detail}: EINVAL (Invalid argument)`,
     );
     expect(renderFailure(plan, failure('stage1', 0, 'EINVAL', 'sched_setaffinity'), ctx)).toBe(

@@ -3,8 +3,9 @@
  * doing and where, then the errno, e.g.
  *   mount proc on /proc (rootfs /tmp/b/rootfs): EPERM (Operation not permitted)
  *   exec: "foo": executable file not found in $PATH
- * The executor's `detail` ("<syscall> <path>") is added when it names something the step
- * description does not (a path component that could not be made, a different syscall).
+ * The failed call ("<syscall> <path>", or the executor's reason in words) is added when it names
+ * something the step description does not (a path component that could not be made, a
+ * different syscall). The record is data (failure-record.ts): every word is chosen here.
  */
 import {
   CLONE_NEWCGROUP,
@@ -39,7 +40,8 @@ import {
   MOUNT_ATTR_RDONLY,
   MOUNT_ATTR_STRICTATIME,
 } from './mount-options';
-import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, PlanFailure, RunHooksStep, SetrlimitStep, Stage1Step } from './types';
+import type { PlanFailure } from './failure-record';
+import type { InitPlan, InitStep, MountSetattrStep, MountStep, ParentStep, PlanContext, RunHooksStep, SetrlimitStep, Stage1Step } from './types';
 import { isRootChange } from './rootfs';
 
 /** glibc's strerror() text of the errnos a container set-up meets. */
@@ -108,31 +110,44 @@ type AnyStep = Stage1Step | ParentStep | InitStep;
 
 export function renderFailure(plan: InitPlan, failure: PlanFailure, ctx: Pick<PlanContext, 'rootfs'>): string {
   const errno = errnoText(failure);
-  if (failure.phase === 'exec' && plan.exec.seccomp && failure.detail.startsWith('seccomp')) {
-    return `${describe(plan.exec.seccomp, ctx)}: ${failure.detail}: ${errno}`;
+  if (failure.phase === 'monitor' || failure.phase === 'release') return renderRecord(failure);
+  if (failure.phase === 'exec' && plan.exec.seccomp && isSeccompFailure(failure)) {
+    return `${describe(plan.exec.seccomp, ctx)}: ${describeCall(failure)}: ${errno}`;
   }
   if (failure.phase === 'exec') return renderExecFailure(plan, failure, errno);
   const steps: readonly AnyStep[] = plan[failure.phase];
   const step = steps[failure.step];
-  if (!step) return `${failure.detail || failure.phase}: ${errno}`;
-  if (step.op === 'runHooks') return renderHookFailure(step, failure, errno);
+  if (!step) return `${describeCall(failure) || failure.phase}: ${errno}`;
+  if (step.op === 'runHooks') return renderHookFailure(step, failure);
   const what = describe(step, ctx) + (inContainer(plan, failure, step) ? ` (rootfs ${ctx.rootfs})` : '');
-  const detail = redundant(failure.detail, step) ? '' : `${failure.detail}: `;
-  return `${what}: ${detail}${errno}`;
+  const call = redundant(failure, step) ? '' : `${describeCall(failure)}: `;
+  return `${what}: ${call}${errno}`;
 }
 
-/**
- * The executor's detail is "#<index> <path>: <what happened>"; errno is 0 when the hook itself
- * failed (exit status, signal, timeout) rather than a system call of the runner.
- */
-function renderHookFailure(step: RunHooksStep, failure: PlanFailure, errno: string): string {
-  const match = /^#(\d+) /.exec(failure.detail);
-  const index = match ? Number(match[1]) : -1;
-  const path = step.hooks[index]?.path;
-  const prefix = `#${index} ${path}: `;
-  const what = path !== undefined && failure.detail.startsWith(prefix) ? failure.detail.slice(prefix.length) : failure.detail;
-  const where = path !== undefined ? `${step.kind} hook #${index} (${path})` : `${step.kind} hook`;
-  return `error running ${where}: ${what}${failure.errno ? `: ${errno}` : ''}`;
+/** A failure of no plan step (tsrun-monitor's start-up, the release of a created init). */
+export function renderRecord(failure: PlanFailure): string {
+  const call = describeCall(failure);
+  return failure.errno ? `${call || failure.phase}: ${errnoText(failure)}` : call || failure.phase;
+}
+
+/** How much of a failed hook's output a message quotes (as runtime/hooks/run.ts does). */
+const OUTPUT_QUOTED = 200;
+
+/** errno is 0 when the hook itself failed (exit status, signal, timeout) rather than a call of the runner. */
+function renderHookFailure(step: RunHooksStep, failure: PlanFailure): string {
+  const index = failure.hook ?? -1;
+  const hook = step.hooks[index];
+  const where = hook ? `${step.kind} hook #${index} (${hook.path})` : `${step.kind} hook`;
+  return `error running ${where}: ${hookOutcome(failure)}`;
+}
+
+function hookOutcome(failure: PlanFailure): string {
+  const text = (failure.output ?? '').trim().replace(/\s*\n\s*/g, ' ');
+  const output = text ? `, output: ${text.slice(0, OUTPUT_QUOTED)}` : '';
+  if (failure.timeout !== undefined) return `ran past its timeout of ${failure.timeout}s and was killed${output}`;
+  if (failure.signal !== undefined) return `killed by signal ${failure.signal}${output}`;
+  if (failure.exitStatus !== undefined) return `exit status ${failure.exitStatus}${output}`;
+  return `${failure.syscall}: ${errnoText(failure)}`;
 }
 
 function errnoText(failure: PlanFailure): string {
@@ -141,16 +156,106 @@ function errnoText(failure: PlanFailure): string {
   return text ? `${code} (${text})` : code;
 }
 
-/** The lookup of args[0] reports "exec <args[0]>"; anything else is the preparation before it. */
+/** The lookup of args[0] reports exec on it; anything else is the preparation before it. */
 function renderExecFailure(plan: InitPlan, failure: PlanFailure, errno: string): string {
   const file = plan.exec.args[0];
-  if (failure.detail !== `exec ${file}`) return `prepare exec of "${file}": ${failure.detail}: ${errno}`;
+  if (failure.syscall !== 'exec' || failure.path !== file) return `prepare exec of "${file}": ${describeCall(failure)}: ${errno}`;
   // runc's wording (Go's exec.LookPath), which tools match on.
   if (failure.code === 'ENOENT' && !file.includes('/')) return `exec: "${file}": executable file not found in $PATH`;
   return `exec: "${file}": ${errno}`;
 }
 
-/** The path or value a step acts on, as the executor's detail names it. */
+/** A failure of compiling or loading a seccomp filter (libseccomp's calls, seccomp(2), the filter's size). */
+function isSeccompFailure(failure: PlanFailure): boolean {
+  return failure.syscall.startsWith('seccomp') || failure.reason === 'filterTooLong' || failure.reason === 'filterSize';
+}
+
+/** What the failed call acted on: the path, or the number (a uid, a capability, an rlimit resource). */
+function callSubject(failure: PlanFailure): string {
+  if (failure.path) return failure.path;
+  if (failure.value === undefined) return '';
+  // Audit architecture numbers read in hex, as <linux/audit.h> writes them.
+  return failure.syscall === 'seccomp_arch_add' ? `0x${failure.value.toString(16).padStart(8, '0')}` : String(failure.value);
+}
+
+/** "<syscall> <subject>", e.g. "mkdirat dev/pts"; "" when the record names no call. */
+function plainCall(failure: PlanFailure): string {
+  const call = [failure.syscall, callSubject(failure)].filter(Boolean).join(' ');
+  return failure.path2 ? `${call} (from ${failure.path2})` : call;
+}
+
+/**
+ * The failed call in words: "<syscall> <path>", or what the executor's reason says happened.
+ * Also what PlanExecutionError's message names.
+ */
+export function describeCall(failure: PlanFailure): string {
+  const { path, value } = failure;
+  const call = plainCall(failure);
+  switch (failure.reason) {
+    case undefined:
+      return call;
+    case 'opNotAllowed':
+      return `op not allowed in ${failure.phase}`;
+    case 'noOpenRoot':
+      return `no openRoot step before ${path || failure.syscall}`;
+    case 'notDirectory':
+      return `must be an ordinary directory, not a symlink or a file: ${path}`;
+    case 'containerRoot':
+      return `resolves to the container's root itself: ${path}`;
+    case 'noFileName':
+      return `no file name in ${path}`;
+    case 'shortWrite':
+      return `short write to ${path}`;
+    case 'cpusUnavailable':
+      return `${failure.syscall}: none of the CPUs is available (the host lacks them, they are offline, or the cpuset excludes them)`;
+    case 'cpuUnavailable':
+      return `${failure.syscall}: CPU ${value} is not available (the host lacks it, it is offline, or the cpuset excludes it)`;
+    case 'nodeOutOfRange':
+      return `${failure.syscall}: NUMA node ${value} is above the highest node the executor can name`;
+    case 'filterTooLong':
+      return `seccomp filter of ${value} instructions, longer than BPF_MAXINSNS`;
+    case 'filterSize':
+      return `${failure.syscall} wrote ${value} bytes, no whole filter`;
+    case 'keyringPermissions':
+      return `${call}: no permissions in the key's description`;
+    case 'hooksNotRunnable':
+      return 'init stopped for runtime-namespace hooks, which this caller cannot run (spawnInitWithHooks can)';
+    case 'silentExit':
+      return `${failure.phase} exited without reporting: ${failure.signal !== undefined ? `killed by signal ${failure.signal}` : `exit status ${failure.exitStatus}`}`;
+    case 'parent':
+      return `${call} to the parent`;
+    case 'seccompAgent':
+      return `${failure.syscall} to the seccomp agent at ${path}`;
+    case 'consoleSocket':
+      return `${call} on the console socket`;
+    case 'idMappingHelper':
+      return `${call} of the id-mapping helper`;
+    case 'oldRoot':
+      return `${call} (old root)`;
+    case 'newRoot':
+      return `${call} (new root)`;
+    case 'copyUp':
+      return `copy-up ${call}`;
+    case 'copyUpTooDeep':
+      return `copy-up: too many levels of directories at ${path}`;
+    case 'copyUpPathTooLong':
+      return `copy-up: path too long under ${path}`;
+    case 'initExited':
+      return `container init (pid ${value}) exited before it was started (exec fifo ${path})`;
+    case 'initClosedFifo':
+      return `exec fifo ${path}: closed by container init (pid ${value}) without the start byte`;
+    case 'malformedPlan':
+      return `${path}: ${failure.output ?? 'malformed plan'}`;
+    case 'planPreservesFds':
+      return 'plan: exec.preserveFds must be 0 under tsrun-monitor';
+    case 'planLacksConsole':
+      return 'plan: with --terminal the plan needs a console step on fd 4';
+    case 'planHasConsole':
+      return 'plan: a console step needs --terminal';
+  }
+}
+
+/** The path or value a step acts on, as the executor's failure record names it. */
 function subject(step: AnyStep): string | undefined {
   switch (step.op) {
     case 'setns':
@@ -196,15 +301,15 @@ const OWN_SYSCALLS: Partial<Record<AnyStep['op'], readonly string[]>> = {
   mountSetattr: ['mount_setattr'],
 };
 
-/** The detail says nothing the description does not: the step's own syscall on its own subject. */
-function redundant(detail: string, step: AnyStep): boolean {
-  if (!detail) return true;
+/** The failed call says nothing the description does not: the step's own syscall on its own subject. */
+function redundant(failure: PlanFailure, step: AnyStep): boolean {
+  if (failure.reason || failure.path2) return false;
+  const called = callSubject(failure);
+  if (!failure.syscall && !called) return true;
   const own = subject(step);
-  const space = detail.indexOf(' ');
-  if (own === undefined || space < 0) return false;
+  if (own === undefined || !called) return false;
   const strip = (p: string) => p.replace(/^\/+/, '');
-  const syscall = detail.slice(0, space);
-  return (OWN_SYSCALLS[step.op] ?? []).includes(syscall) && strip(detail.slice(space + 1)) === strip(own);
+  return (OWN_SYSCALLS[step.op] ?? []).includes(failure.syscall) && strip(called) === strip(own);
 }
 
 /** The step acts on a path of the container: beneath the open root, or anywhere after the root change. */

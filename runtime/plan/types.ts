@@ -576,17 +576,8 @@ export interface ExecSpec {
   seccomp?: SeccompStep | null;
 }
 
-/** What the executor reports when a step fails. */
-export interface PlanFailure {
-  phase: Phase;
-  /** Index into the phase's step list (0 for exec). */
-  step: number;
-  errno: number;
-  /** errno's symbolic name, e.g. "EPERM". */
-  code: string;
-  /** Extra context from C, e.g. the path component that could not be resolved. */
-  detail: string;
-}
+/** What the executor reports when a step fails: runtime/plan/failure-record.ts. */
+export type { FailureReason, PlanFailure } from './failure-record';
 
 // ---------------------------------------------------------------------------------------------
 // What the plan builder needs besides config.json: facts of the host and of this invocation,

@@ -39,7 +39,8 @@ export interface CreatedRecord {
   monitorPid: number;
 }
 
-export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: string };
+/** `failure`: a plan step's; `error`: the monitor's own (phase 'monitor', no step). */
+export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: PlanFailure };
 
 export interface Frame {
   type: number;
@@ -96,7 +97,7 @@ export function parseStartReport(text: string): StartReport {
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>;
     if (typeof v.pid === 'number' && typeof v.monitorPid === 'number') return { pid: v.pid, monitorPid: v.monitorPid };
-    if (typeof v.error === 'string') return { error: v.error };
+    if (typeof v.error === 'object' && v.error !== null) return { error: v.error as PlanFailure };
     if (typeof v.failure === 'object' && v.failure !== null) return { failure: v.failure as PlanFailure };
   }
   throw new Error(`unexpected report ${JSON.stringify(text)}`);

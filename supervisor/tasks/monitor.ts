@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
+import { renderRecord } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
 import { readJsonFile } from '../atomic-file';
 import { monitorBinaryPath } from './monitor-binary';
@@ -136,7 +137,7 @@ export class Monitor {
     // The monitor removed what it made; these two stay only when it failed before reading them.
     if (!('pid' in report)) removeFiles([planFile, fifo]);
     if ('failure' in report) throw new PlanExecutionError(report.failure, o.plan);
-    if ('error' in report) throw new Error(`tsrun-monitor (task ${taskDir}): ${report.error}`);
+    if ('error' in report) throw new Error(`tsrun-monitor (task ${taskDir}): ${renderRecord(report.error)}`);
     const monitor = new Monitor(taskDir, report.pid, report.monitorPid);
     await monitor.connect();
     return monitor;

@@ -49,8 +49,10 @@ test('the reader reassembles frames split anywhere and keeps several in one chun
 
 test('the start-up report has three shapes, and nothing else passes', () => {
   expect(parseStartReport('{"pid":12,"monitorPid":11}')).toEqual({ pid: 12, monitorPid: 11 });
-  expect(parseStartReport('{"error":"chdir /x: ENOENT"}')).toEqual({ error: 'chdir /x: ENOENT' });
-  const failure = { phase: 'init', step: 3, errno: 2, code: 'ENOENT', detail: 'mount /mnt' };
+  const error = { phase: 'monitor', step: -1, errno: 2, code: 'ENOENT', syscall: 'chdir', path: '/x' };
+  expect(parseStartReport(JSON.stringify({ error }))).toEqual({ error });
+  expect(() => parseStartReport('{"error":"chdir /x: ENOENT"}')).toThrow('unexpected report');
+  const failure = { phase: 'init', step: 3, errno: 2, code: 'ENOENT', syscall: 'mount', path: '/mnt' };
   expect(parseStartReport(JSON.stringify({ failure }))).toEqual({ failure });
   expect(() => parseStartReport('{"pid":"12"}')).toThrow('unexpected report');
   expect(() => parseExitRecord('{"pid":1}')).toThrow('malformed exit record');

@@ -23,6 +23,36 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char *syscall, const std::s
   return e;
 }
 
+namespace {
+
+void SetText(void *ctx, const char *name, const char *value) {
+  Napi::Object *o = static_cast<Napi::Object *>(ctx);
+  o->Set(name, Napi::String::New(o->Env(), value));
+}
+
+void SetNumber(void *ctx, const char *name, int64_t value) {
+  Napi::Object *o = static_cast<Napi::Object *>(ctx);
+  o->Set(name, Napi::Number::New(o->Env(), static_cast<double>(value)));
+}
+
+}  // namespace
+
+Napi::Object FailureObject(Napi::Env env, const tsrun_failure &f) {
+  Napi::Object o = Napi::Object::New(env);
+  const failure_visitor visitor = {SetText, SetNumber};
+  failure_visit(&f, &visitor, &o);
+  return o;
+}
+
+Napi::Error FailureError(Napi::Env env, const tsrun_failure &f) {
+  std::string text(sizeof f.path * 3, '\0');
+  char *end = failure_format(&f, &text[0], &text[0] + text.size());
+  text.resize(static_cast<size_t>(end - &text[0]));
+  Napi::Error e = ErrnoErrorWithMessage(env, f.err, std::string(phase_name(f.phase)) + ": " + text);
+  e.Set("failure", FailureObject(env, f));
+  return e;
+}
+
 bool ExpectArgs(const Napi::CallbackInfo &info, size_t count) {
   if (info.Length() == count) return true;
   Napi::TypeError::New(info.Env(), "expected " + std::to_string(count) + " arguments").ThrowAsJavaScriptException();

@@ -23,16 +23,6 @@ tsrun_plan *DecodeArg(const Napi::CallbackInfo &info) {
   return plan;
 }
 
-Napi::Object FailureObject(Napi::Env env, const tsrun_failure &f) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("phase", phase_name(f.phase));
-  o.Set("step", f.step == FAILURE_NO_STEP ? -1.0 : static_cast<double>(f.step));
-  o.Set("errno", f.err);
-  o.Set("code", ErrnoName(f.err));
-  o.Set("detail", f.detail);
-  return o;
-}
-
 // spawnInit(plan: Buffer): { pid: number } | { failure: PlanFailure }
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -142,9 +132,8 @@ Napi::Value ReleaseInit(const Napi::CallbackInfo &info) {
   std::string fifo;
   int64_t pid;
   if (!ExpectArgs(info, 2) || !ArgString(info, 0, &fifo) || !ArgInt(info, 1, 1, INT32_MAX, &pid)) return env.Undefined();
-  char err[512];
-  if (tsrun_release(fifo.c_str(), static_cast<pid_t>(pid), err, sizeof err) < 0)
-    ErrnoErrorWithMessage(env, errno, err).ThrowAsJavaScriptException();
+  tsrun_failure failure;
+  if (tsrun_release(fifo.c_str(), static_cast<pid_t>(pid), &failure) < 0) FailureError(env, failure).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 

@@ -6,7 +6,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "text.h"
 
 /* The raw call: glibc's wrapper may not be async-signal-safe in every version. */
 static int sys_sched_setaffinity(const cpu_set_t *set) {
@@ -25,20 +24,15 @@ int affinity_set(const struct affinity_step *a, struct tsrun_failure *f) {
   if (sys_sched_setaffinity(&want) < 0) {
     /* EINVAL: the kernel found no CPU of the set it could use. */
     if (errno == EINVAL)
-      return fail(f, EINVAL, "sched_setaffinity: none of the CPUs is available (the host lacks them, they are offline, or the cpuset excludes them)", NULL);
+      return fail_because(f, EINVAL, FAILURE_CPUS_UNAVAILABLE, "sched_setaffinity", NULL);
     return fail(f, errno, "sched_setaffinity", NULL);
   }
   CPU_ZERO(&got);
   if (sys_sched_getaffinity(&got) < 0) return fail(f, errno, "sched_getaffinity", NULL);
   for (uint32_t i = 0; i < a->n_cpus; i++) {
     if (CPU_ISSET(a->cpus[i], &got)) continue;
-    char num[21];
-    char what[192];
-    char *end = what + sizeof what;
-    char *pos = txt_append(what, end, "sched_setaffinity: CPU ");
-    pos = txt_append(pos, end, txt_u64(num, a->cpus[i]));
-    txt_append(pos, end, " is not available (the host lacks it, it is offline, or the cpuset excludes it)");
-    return fail(f, EINVAL, what, NULL);
+    fail_because(f, EINVAL, FAILURE_CPU_UNAVAILABLE, "sched_setaffinity", NULL);
+    return failure_number(f, FAILURE_NUMBER_value, a->cpus[i]);
   }
   return 0;
 }

@@ -6,11 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "text.h"
 
 static int fail_cap(struct tsrun_failure *f, const char *what, uint32_t cap) {
-  char num[21];
-  return fail(f, errno, what, txt_u64(num, cap));
+  fail(f, errno, what, NULL);
+  return failure_number(f, FAILURE_NUMBER_value, cap);
 }
 
 int caps_drop_bounding(uint64_t keep, uint32_t last_cap, struct tsrun_failure *f) {

@@ -17,14 +17,14 @@
 /* SCM_RIGHTS with the name runc sends (containerd and conmon read the fd, not the name). */
 static int send_master(int sock, int master, struct tsrun_failure *f) {
   static const char name[] = PTMX;
-  if (send_with_fd(sock, name, sizeof name - 1, master) < 0) return fail(f, errno, "sendmsg to the console socket", NULL);
+  if (send_with_fd(sock, name, sizeof name - 1, master) < 0) return fail_because(f, errno, FAILURE_CONSOLE_SOCKET, "sendmsg", NULL);
   return 0;
 }
 
 /* runc binds the init's terminal onto /dev/console (made as an empty file when missing). */
 static int mount_console(const char *slave_path, struct tsrun_failure *f) {
   int fd = open(DEV_CONSOLE, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 && errno != EEXIST) return fail(f, errno, "create", DEV_CONSOLE);
+  if (fd < 0 && errno != EEXIST) return fail(f, errno, "open(O_CREAT)", DEV_CONSOLE);
   if (fd >= 0) close(fd);
   if (mount(slave_path, DEV_CONSOLE, NULL, MS_BIND, NULL) < 0) return fail(f, errno, "mount", DEV_CONSOLE);
   return 0;
@@ -39,7 +39,10 @@ static int fail_closing(struct tsrun_failure *f, int err, const char *what, cons
 /* The slave as fds 0, 1 and 2, then the controlling terminal of the new session. */
 static int slave_as_stdio(int slave, struct tsrun_failure *f) {
   for (int fd = 0; fd <= 2; fd++)
-    if (fd != slave && dup2(slave, fd) < 0) return fail_closing(f, errno, "dup2", "the terminal", slave, -1);
+    if (fd != slave && dup2(slave, fd) < 0) {
+      fail_closing(f, errno, "dup2", NULL, slave, -1);
+      return failure_number(f, FAILURE_NUMBER_value, fd);
+    }
   if (slave > 2) close(slave);
   if (ioctl(0, TIOCSCTTY, 0) < 0) return fail(f, errno, "ioctl(TIOCSCTTY)", NULL);
   return 0;

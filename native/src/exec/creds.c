@@ -4,11 +4,10 @@
 #include <sys/prctl.h>
 
 #include "sys.h"
-#include "text.h"
 
 static int fail_id(struct tsrun_failure *f, const char *what, uint32_t id) {
-  char num[21];
-  return fail(f, errno, what, txt_u64(num, id));
+  fail(f, errno, what, NULL);
+  return failure_number(f, FAILURE_NUMBER_value, id);
 }
 
 int creds_become_root(struct tsrun_failure *f) {

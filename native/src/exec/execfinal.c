@@ -93,7 +93,7 @@ static int lookup(const char *file, const char *search_path, char out[PATH_MAX])
 /* After READY nobody listens on the sync socket: say what failed on the container's stderr,
  * `why` (if any) after the errno. `err` 0: `path` says it all; `path` NULL: `what` does. */
 _Noreturn static void die_after_ready_because(const char *what, const char *path, int err, const char *why) {
-  char msg[PATH_MAX + FAILURE_DETAIL_MAX + 128];
+  char msg[3 * PATH_MAX + 512];
   char *end = msg + sizeof msg;
   const char *name = strerrorname_np(err); /* a table lookup: safe here */
   char *pos = txt_append(msg, end, "tsrun: ");
@@ -120,6 +120,12 @@ _Noreturn static void die_after_ready(const char *what, const char *path, int er
   die_after_ready_because(what, path, err, NULL);
 }
 
+_Noreturn static void die_after_ready_failure(const char *what, const struct tsrun_failure *f) {
+  char text[2 * PATH_MAX + 512];
+  failure_format(f, text, text + sizeof text);
+  die_after_ready(what, text, f->err);
+}
+
 static void exit_on_signal(int sig) { _exit(128 + sig); }
 
 /* A created container's init dies of the signals that end a process by default, as runc's does:
@@ -138,7 +144,7 @@ static void run_start_hooks(const struct exec_spec *e, pid_t host_pid) {
   if (!e->start_hooks) return;
   struct tsrun_failure f;
   memset(&f, 0, sizeof f);
-  if (hooks_run(&e->start_hooks->u.hooks, host_pid, &f) < 0) die_after_ready("startContainer hook", f.detail, f.err);
+  if (hooks_run(&e->start_hooks->u.hooks, host_pid, &f) < 0) die_after_ready_failure("startContainer hook", &f);
 }
 
 /* The container's resource limits, as late as can be: a limit the user chose (RLIMIT_NOFILE 0,
@@ -192,7 +198,7 @@ _Noreturn void exec_final(const struct exec_spec *e, const struct spawn_fds *fds
     set_rlimits(e);
   }
   /* Nothing but execve after the filter: the profile need allow nothing else. */
-  if (e->seccomp && seccomp_filter_load(&e->seccomp->u.seccomp, NULL, &f) < 0) die_after_ready("load seccomp filter:", f.detail, f.err);
+  if (e->seccomp && seccomp_filter_load(&e->seccomp->u.seccomp, NULL, &f) < 0) die_after_ready_failure("load seccomp filter:", &f);
   execve(path, e->args, e->env);
   if (!e->seccomp) die_after_ready("exec", path, errno);
   /* The message may not get out (the profile may deny write, even exit): nothing else can. */

@@ -17,12 +17,13 @@
  * fs.pipe-max-size), so the whole document is written before the hook starts and nothing
  * blocks on a hook that never reads its stdin. */
 #define PIPE_DEFAULT_SIZE 65536u
-/* How much of a failed hook's output the failure message quotes. */
+/* How much of a failed hook's output the failure record keeps. */
 #define OUTPUT_QUOTED 200u
 
 struct hook_io {
   int in[2];  /* the state: the hook reads [0] */
   int out[2]; /* the hook's stdout and stderr: we read [0] */
+  int exec_err[2]; /* close-on-exec: the errno of a failed execve, or nothing */
 };
 
 static void close_pair(int p[2]) {
@@ -43,17 +44,12 @@ static int write_state(int fd, const struct run_hooks_step *step, pid_t pid) {
 
 _Noreturn static void exec_hook(const struct hook_cmd *h, struct hook_io *io) {
   if (dup2(io->in[0], 0) < 0 || dup2(io->out[1], 1) < 0 || dup2(io->out[1], 2) < 0) _exit(127);
-  sys_close_range(3, ~0u, 0);
+  if (io->exec_err[1] != 3 && dup3(io->exec_err[1], 3, O_CLOEXEC) < 0) _exit(127);
+  sys_close_range(4, ~0u, 0);
   signals_reset_default();
   execve(h->path, h->args, h->env);
-  const char *name = strerrorname_np(errno);
-  char msg[512];
-  char *end = msg + sizeof msg;
-  char *pos = txt_append(msg, end, "exec ");
-  pos = txt_append(pos, end, h->path);
-  pos = txt_append(pos, end, ": ");
-  pos = txt_append(pos, end, name ? name : "unknown error");
-  write_all(2, msg, (size_t)(pos - msg));
+  int err = errno;
+  write_all(3, &err, sizeof err);
   _exit(127);
 }
 
@@ -104,52 +100,33 @@ static int wait_hook(pid_t pid, int pidfd, int out, uint32_t timeout, int *statu
   return in_time;
 }
 
-/* "#<index> <path>: <what>" into msg (up to end); returns where the text ends. */
-static char *hook_detail(char *msg, char *end, uint32_t index, const char *path, const char *what) {
-  char num[21];
-  char *pos = txt_append(msg, end, "#");
-  pos = txt_append(pos, end, txt_u64(num, index));
-  pos = txt_append(pos, end, " ");
-  pos = txt_append(pos, end, path);
-  pos = txt_append(pos, end, ": ");
-  return txt_append(pos, end, what);
+/* The failure of hook `index` (`path`): `syscall` of the runner, or (errno 0, syscall NULL) the
+ * hook itself, how it ended saying the rest. */
+static int hook_failed(struct tsrun_failure *f, int err, uint32_t index, const char *path, const char *syscall) {
+  fail(f, err, syscall, path);
+  return failure_number(f, FAILURE_NUMBER_hook, index);
 }
 
-static int hook_failed(struct tsrun_failure *f, uint32_t index, const char *path, const char *what, uint64_t n,
-                       const char *suffix, const char *output, size_t output_len) {
-  char num[21], msg[FAILURE_DETAIL_MAX];
-  char *end = msg + sizeof msg;
-  char *pos = hook_detail(msg, end, index, path, what);
-  pos = txt_append(pos, end, txt_u64(num, n));
-  pos = txt_append(pos, end, suffix);
-  if (output_len) {
-    char quoted[OUTPUT_QUOTED + 1];
-    size_t len = output_len;
-    while (len && (output[len - 1] == '\n' || output[len - 1] == '\r')) len--;
-    for (size_t i = 0; i < len; i++) quoted[i] = output[i] == '\n' || output[i] == '\0' ? ' ' : output[i];
-    quoted[len] = '\0';
-    pos = txt_append(pos, end, ", output: ");
-    txt_append(pos, end, quoted);
-  }
-  return fail(f, 0, msg, NULL);
+static int hook_ended(struct tsrun_failure *f, uint32_t index, const char *path, enum failure_number how, int64_t n,
+                      const char *output, size_t output_len) {
+  hook_failed(f, 0, index, path, NULL);
+  failure_number(f, how, n);
+  return failure_output(f, output, output_len);
 }
 
-static int syscall_failed(struct tsrun_failure *f, uint32_t index, const char *path, const char *what) {
-  int err = errno;
-  char msg[FAILURE_DETAIL_MAX];
-  hook_detail(msg, msg + sizeof msg, index, path, what);
-  return fail(f, err, msg, NULL);
+static int syscall_failed(struct tsrun_failure *f, uint32_t index, const char *path, const char *syscall) {
+  return hook_failed(f, errno, index, path, syscall);
 }
 
 static int run_one(const struct hook_cmd *h, uint32_t index, const struct run_hooks_step *step, pid_t pid,
                    struct tsrun_failure *f) {
-  struct hook_io io = {{-1, -1}, {-1, -1}};
-  if (pipe2(io.in, O_CLOEXEC) < 0 || pipe2(io.out, O_CLOEXEC | O_NONBLOCK) < 0) {
+  struct hook_io io = {{-1, -1}, {-1, -1}, {-1, -1}};
+  if (pipe2(io.in, O_CLOEXEC) < 0 || pipe2(io.out, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(io.exec_err, O_CLOEXEC) < 0) {
     syscall_failed(f, index, h->path, "pipe2");
     goto fail;
   }
   if (write_state(io.in[1], step, pid) < 0) {
-    syscall_failed(f, index, h->path, "write state to stdin pipe");
+    syscall_failed(f, index, h->path, "write");
     goto fail;
   }
   close(io.in[1]);
@@ -161,7 +138,8 @@ static int run_one(const struct hook_cmd *h, uint32_t index, const struct run_ho
   }
   if (child == 0) exec_hook(h, &io);
   close(io.out[1]);
-  io.out[1] = -1;
+  close(io.exec_err[1]);
+  io.out[1] = io.exec_err[1] = -1;
   int pidfd = sys_pidfd_open((pid_t)child, 0);
   if (pidfd < 0) {
     syscall_failed(f, index, h->path, "pidfd_open");
@@ -173,20 +151,24 @@ static int run_one(const struct hook_cmd *h, uint32_t index, const struct run_ho
   char output[OUTPUT_QUOTED];
   size_t output_len = 0;
   int rc = wait_hook((pid_t)child, pidfd, io.out[0], h->timeout, &status, output, &output_len);
-  int err = errno;
+  int err = errno, exec_errno = 0;
+  int exec_failed = rc > 0 && read(io.exec_err[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
   close(pidfd);
   close_pair(io.in);
   close_pair(io.out);
+  close_pair(io.exec_err);
   errno = err;
   if (rc < 0) return syscall_failed(f, index, h->path, "wait");
-  if (rc == 0) return hook_failed(f, index, h->path, "ran past its timeout of ", h->timeout, "s and was killed", output, output_len);
-  if (WIFSIGNALED(status)) return hook_failed(f, index, h->path, "killed by signal ", (uint64_t)WTERMSIG(status), "", output, output_len);
-  if (WEXITSTATUS(status) != 0) return hook_failed(f, index, h->path, "exit status ", (uint64_t)WEXITSTATUS(status), "", output, output_len);
+  if (exec_failed) return hook_failed(f, exec_errno, index, h->path, "execve");
+  if (rc == 0) return hook_ended(f, index, h->path, FAILURE_NUMBER_timeout, h->timeout, output, output_len);
+  if (WIFSIGNALED(status)) return hook_ended(f, index, h->path, FAILURE_NUMBER_signal, WTERMSIG(status), output, output_len);
+  if (WEXITSTATUS(status) != 0) return hook_ended(f, index, h->path, FAILURE_NUMBER_exitStatus, WEXITSTATUS(status), output, output_len);
   return 0;
 fail:
   err = errno;
   close_pair(io.in);
   close_pair(io.out);
+  close_pair(io.exec_err);
   errno = err;
   return -1;
 }

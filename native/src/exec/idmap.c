@@ -19,13 +19,13 @@
 
 static int write_proc(int procdir, const char *name, const char *data, struct tsrun_failure *f) {
   int fd = openat(procdir, name, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return fail(f, errno, "open helper /proc/<pid>/", name);
+  if (fd < 0) return fail_because(f, errno, FAILURE_ID_MAPPING_HELPER, "openat", name);
   size_t len = txt_len(data);
   ssize_t n = write(fd, data, len);
   int err = errno;
   close(fd);
-  if (n < 0) return fail(f, err, "write helper /proc/<pid>/", name);
-  return (size_t)n == len ? 0 : fail(f, EIO, "short write to helper /proc/<pid>/", name);
+  if (n < 0) return fail_because(f, err, FAILURE_ID_MAPPING_HELPER, "write", name);
+  return (size_t)n == len ? 0 : fail_because(f, EIO, FAILURE_SHORT_WRITE, "write", name);
 }
 
 /* A user namespace with the mapping, as an fd; -1 on failure. The child shares our fd table
@@ -34,13 +34,13 @@ static int write_proc(int procdir, const char *name, const char *data, struct ts
  * privileged over the parent namespace. */
 static int mapping_userns(const struct mount_step *m, struct tsrun_failure *f) {
   int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0) return fail(f, errno, "pipe2 for the mapping of", m->target);
+  if (pipe2(pipefd, O_CLOEXEC) < 0) return fail_because(f, errno, FAILURE_ID_MAPPING_HELPER, "pipe2", NULL);
   long pid = sys_clone_fork(CLONE_NEWUSER | CLONE_FILES | SIGCHLD);
   if (pid < 0) {
     int err = errno;
     close(pipefd[0]);
     close(pipefd[1]);
-    return fail(f, err, "clone(CLONE_NEWUSER) for the mapping of", m->target);
+    return fail_because(f, err, FAILURE_ID_MAPPING_HELPER, "clone(CLONE_NEWUSER)", NULL);
   }
   if (pid == 0) {
     int dir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -52,11 +52,11 @@ static int mapping_userns(const struct mount_step *m, struct tsrun_failure *f) {
   close(pipefd[0]);
   close(pipefd[1]);
   if (n != sizeof procdir || procdir < 0) {
-    fail(f, n < 0 ? errno : EIO, "open helper /proc/self for the mapping of", m->target);
+    fail_because(f, n < 0 ? errno : EIO, FAILURE_ID_MAPPING_HELPER, "open", "/proc/self");
   } else if (write_proc(procdir, "uid_map", m->idmap_uid_map, f) == 0 && write_proc(procdir, "setgroups", "deny", f) == 0 &&
              write_proc(procdir, "gid_map", m->idmap_gid_map, f) == 0) {
     fd = openat(procdir, "ns/user", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(f, errno, "open helper /proc/<pid>/", "ns/user");
+    if (fd < 0) fail_because(f, errno, FAILURE_ID_MAPPING_HELPER, "openat", "ns/user");
   }
   if (procdir >= 0) close(procdir);
   kill((pid_t)pid, SIGKILL);
@@ -89,5 +89,7 @@ int idmap_mount(const struct mount_step *m, int target_fd, struct tsrun_failure 
   rc = (int)syscall(SYS_move_mount, tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
   err = errno;
   close(tree);
-  return rc < 0 ? fail(f, err, "move_mount", m->target) : 0;
+  if (rc == 0) return 0;
+  fail(f, err, "move_mount", m->target);
+  return failure_path2(f, m->source);
 }

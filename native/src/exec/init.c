@@ -24,7 +24,6 @@
 #include "seccomp_compile.h"
 #include "sync.h"
 #include "sys.h"
-#include "text.h"
 
 static int open_root(const char *path, int *rootfd, struct tsrun_failure *f) {
   int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -42,14 +41,14 @@ static int set_name(int (*set)(const char *, size_t), const struct plan_str *nam
 
 static int set_rlimit(uint32_t resource, uint64_t soft, uint64_t hard, struct tsrun_failure *f) {
   if (sys_prlimit((int)resource, soft, hard) == 0) return 0;
-  char num[21];
-  return fail(f, errno, "setrlimit", txt_u64(num, resource));
+  fail(f, errno, "setrlimit", NULL);
+  return failure_number(f, FAILURE_NUMBER_value, resource);
 }
 
 /* Stop until the parent has run the runtime-namespace hooks (prestart, createRuntime): GO, or
  * the parent kills init. */
 static int await_parent_hooks(int sync, struct tsrun_failure *f) {
-  if (sync_send_type(sync, MSG_HOOKS) < 0) return fail(f, errno, "sending HOOKS to the parent", NULL);
+  if (sync_send_type(sync, MSG_HOOKS) < 0) return fail_because(f, errno, FAILURE_PARENT, "sendmsg", NULL);
   struct sync_msg msg;
   int rc = sync_recv(sync, &msg);
   if (rc == 1 && msg.type == MSG_GO) return 0;
@@ -112,7 +111,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_MOUNT_SETATTR: return mount_setattr_step(&s->u.setattr, *rootfd, f);
   case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
   case OP_JOIN_SESSION_KEYRING: return keyring_join_session(s->u.keyring.name, s->u.keyring.perm_set, f);
-  default: return fail(f, EINVAL, "op not allowed in init", NULL);
+  default: return fail_because(f, EINVAL, FAILURE_OP_NOT_ALLOWED, NULL, NULL);
   }
 }
 

@@ -19,7 +19,7 @@ static int resolve(int rootfd, const char *path, int extra_flags) {
 }
 
 static int no_root(const char *path, struct tsrun_failure *f) {
-  return fail(f, EINVAL, "no openRoot step before", path);
+  return fail_because(f, EINVAL, FAILURE_NO_OPEN_ROOT, NULL, path);
 }
 
 /* Copy `path` into `buf` as "a/b/c": no leading, trailing or repeated slashes, no "." parts.
@@ -76,7 +76,7 @@ static int walk_create(int rootfd, char *buf, int last_kind, mode_t last_mode, i
     if (fd < 0 && errno == ENOENT) {
       int kind = last ? last_kind : CREATE_DIR;
       if (make_entry(parent, component, kind, last ? last_mode : PARENT_DIR_MODE) < 0 && errno != EEXIST) {
-        fail(f, errno, kind == CREATE_FILE ? "create" : "mkdirat", buf);
+        fail(f, errno, kind == CREATE_FILE ? "openat(O_CREAT)" : "mkdirat", buf);
         break;
       }
       fd = resolve(rootfd, buf, flags);
@@ -120,7 +120,7 @@ int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure 
   int err = errno;
   close(fd);
   if (rc < 0) return fail(f, err, "fstat", path);
-  return S_ISDIR(st.st_mode) ? 0 : fail(f, ENOTDIR, "must be an ordinary directory, not a symlink or a file:", path);
+  return S_ISDIR(st.st_mode) ? 0 : fail_because(f, ENOTDIR, FAILURE_NOT_DIRECTORY, "fstat", path);
 }
 
 /* Every component of `path` is "." or "..": it names the root itself. */
@@ -141,7 +141,7 @@ int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failur
   if (fstat(rootfd, &root) < 0) return fail(f, errno, "fstat", "/");
   if (fstat(fd, &st) < 0) return fail(f, errno, "fstat", path);
   if (root.st_dev != st.st_dev || root.st_ino != st.st_ino) return 0;
-  return fail(f, ELOOP, "resolves to the container's root itself:", path);
+  return fail_because(f, ELOOP, FAILURE_CONTAINER_ROOT, "fstat", path);
 }
 
 int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f) {
@@ -164,7 +164,7 @@ static int open_parent(int rootfd, const char *path, char buf[PATH_MAX], const c
     if (*p == '/') last_slash = p;
   const char *base = last_slash ? last_slash + 1 : buf;
   if (base[0] == '\0' || (base[0] == '.' && base[1] == '.' && base[2] == '\0'))
-    return fail(f, EINVAL, "no file name in", path);
+    return fail_because(f, EINVAL, FAILURE_NO_FILE_NAME, NULL, path);
   if (!last_slash) {
     *name = base;
     int fd = resolve(rootfd, "/", O_DIRECTORY);

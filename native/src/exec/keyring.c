@@ -43,7 +43,7 @@ int keyring_join_session(const char *name, uint32_t perm_set, struct tsrun_failu
   uint32_t perm;
   /* The description may be cut off: only the fields before it are read. */
   if (describe_perm(desc, len < (long)sizeof desc ? len : (long)sizeof desc, &perm) < 0)
-    return fail(f, EINVAL, "keyctl(KEYCTL_DESCRIBE) permissions", name);
+    return fail_because(f, EINVAL, FAILURE_KEYRING_PERMISSIONS, "keyctl(KEYCTL_DESCRIBE)", name);
   if (keyctl(KEYCTL_SETPERM, (unsigned long)id, perm | perm_set, 0) < 0) return fail(f, errno, "keyctl(KEYCTL_SETPERM)", name);
   return 0;
 }

@@ -36,8 +36,7 @@ static unsigned long locked_flags(const struct statfs *st, unsigned long wanted)
 
 static int skip_missing(const struct mount_step *m, int err, struct tsrun_failure *f) {
   if (err == ENOENT && m->ignore_missing) {
-    f->err = 0;
-    f->detail[0] = '\0';
+    failure_clear(f);
     return 1;
   }
   return 0;
@@ -125,12 +124,12 @@ static int reopen_root(int *rootfd, struct tsrun_failure *f) {
 }
 
 int root_pivot(int *rootfd, struct tsrun_failure *f) {
-  if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "pivot_root");
+  if (*rootfd < 0) return fail_because(f, EINVAL, FAILURE_NO_OPEN_ROOT, "pivot_root", NULL);
   int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (oldroot < 0) return fail(f, errno, "open", "/ (old root)");
+  if (oldroot < 0) return fail_because(f, errno, FAILURE_OLD_ROOT, "open", "/");
   if (fchdir(*rootfd) < 0) {
     close(oldroot);
-    return fail(f, errno, "fchdir", "(root)");
+    return fail_because(f, errno, FAILURE_NEW_ROOT, "fchdir", NULL);
   }
   /* The old root ends up stacked on the new one at "/": make it a slave so that detaching it
    * cannot propagate an unmount anywhere, then detach it. Through the old root's own fd: "." of
@@ -142,24 +141,24 @@ int root_pivot(int *rootfd, struct tsrun_failure *f) {
     return fail(f, err, "pivot_root", ".");
   }
   close(oldroot);
-  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return fail(f, errno, "mount rslave", "(old root)");
-  if (umount2(".", MNT_DETACH) < 0) return fail(f, errno, "umount2", "(old root)");
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return fail_because(f, errno, FAILURE_OLD_ROOT, "mount(MS_SLAVE|MS_REC)", NULL);
+  if (umount2(".", MNT_DETACH) < 0) return fail_because(f, errno, FAILURE_OLD_ROOT, "umount2(MNT_DETACH)", NULL);
   if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
   return reopen_root(rootfd, f);
 }
 
 int root_move(int *rootfd, struct tsrun_failure *f) {
-  if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "moveRoot");
-  if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
-  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return fail(f, errno, "mount MS_MOVE", "/");
+  if (*rootfd < 0) return fail_because(f, EINVAL, FAILURE_NO_OPEN_ROOT, "mount(MS_MOVE)", NULL);
+  if (fchdir(*rootfd) < 0) return fail_because(f, errno, FAILURE_NEW_ROOT, "fchdir", NULL);
+  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return fail(f, errno, "mount(MS_MOVE)", "/");
   if (chroot(".") < 0) return fail(f, errno, "chroot", ".");
   if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
   return reopen_root(rootfd, f);
 }
 
 int root_chroot(int *rootfd, struct tsrun_failure *f) {
-  if (*rootfd < 0) return fail(f, EINVAL, "no openRoot step before", "chrootRoot");
-  if (fchdir(*rootfd) < 0) return fail(f, errno, "fchdir", "(root)");
+  if (*rootfd < 0) return fail_because(f, EINVAL, FAILURE_NO_OPEN_ROOT, "chroot", NULL);
+  if (fchdir(*rootfd) < 0) return fail_because(f, errno, FAILURE_NEW_ROOT, "fchdir", NULL);
   if (chroot(".") < 0) return fail(f, errno, "chroot", ".");
   if (chdir("/") < 0) return fail(f, errno, "chdir", "/");
   return reopen_root(rootfd, f);

@@ -79,7 +79,7 @@ static int ifindex_of(int fd, const char *name) {
 
 static int route_socket(struct tsrun_failure *f) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return fail(f, errno, "socket NETLINK_ROUTE", NULL);
+  if (fd < 0) return fail(f, errno, "socket", "NETLINK_ROUTE");
   return fd;
 }
 

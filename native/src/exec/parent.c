@@ -29,6 +29,6 @@ int parent_step(const struct plan_step *s, pid_t init_pid, struct tsrun_failure 
     return write_file(path, s->u.write_proc_file.data.s, s->u.write_proc_file.data.len, f);
   }
   case OP_MOVE_NET_DEVICE: return netdev_move(s->u.move_netdev.name, s->u.move_netdev.new_name, init_pid, f);
-  default: return fail(f, EINVAL, "op not allowed in parent", NULL);
+  default: return fail_because(f, EINVAL, FAILURE_OP_NOT_ALLOWED, NULL, NULL);
   }
 }

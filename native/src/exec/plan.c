@@ -272,18 +272,13 @@ static void rd_seccomp(struct reader *r, struct seccomp_step *sc) {
   if (r->failed) return;
 
   struct seccomp_bpf bpf;
-  char detail[128];
-  int err = seccomp_compile(sc, &bpf, detail, sizeof detail);
-  if (err) {
-    size_t len = strlen(detail);
-    char *copy = arena_alloc(r->arena, len + 1);
-    if (!copy) {
-      bad(r, "out of memory");
-      return;
-    }
-    memcpy(copy, detail, len);
-    sc->compile_err = err;
-    sc->compile_detail = copy;
+  struct tsrun_failure *failure = arena_alloc(r->arena, sizeof *failure);
+  if (!failure) {
+    bad(r, "out of memory");
+    return;
+  }
+  if (seccomp_compile(sc, &bpf, failure) < 0) {
+    sc->compile_failure = failure;
     return;
   }
   void *copy = arena_alloc(r->arena, bpf.size);

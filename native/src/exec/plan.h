@@ -120,6 +120,8 @@ struct seccomp_rule {
   const struct seccomp_condition *conditions;
 };
 
+struct tsrun_failure;
+
 struct seccomp_step {
   uint32_t default_action, flags, n_arches, n_rules;
   const uint32_t *arches;
@@ -127,10 +129,9 @@ struct seccomp_step {
   /* The compiled filter (struct sock_filter[], 8 bytes each); NULL when compiling failed. */
   const void *bpf;
   uint32_t bpf_len; /* instructions */
-  /* When compiling failed: the positive errno and the libseccomp call that failed. Init
-   * reports it as the failure of this step. */
-  int32_t compile_err;
-  const char *compile_detail;
+  /* When compiling failed: the failure (of a libseccomp call), which init reports as the
+   * failure of this step. */
+  const struct tsrun_failure *compile_failure;
   /* The seccomp agent (SeccompListener), NULL without one: init passes the notify fd to the
    * parent, which sends it to listener_path with the containerProcessState document, that is
    * listener_parts joined with the pid of the process that loaded the filter. */

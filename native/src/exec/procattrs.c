@@ -56,7 +56,10 @@ int procattr_memory_policy(uint32_t mode, const uint32_t *nodes, uint32_t n_node
   memset(mask, 0, sizeof mask);
   unsigned long maxnode = 0;
   for (uint32_t i = 0; i < n_nodes; i++) {
-    if (nodes[i] >= NUMA_NODES_MAX) return fail(f, EINVAL, "set_mempolicy node", NULL);
+    if (nodes[i] >= NUMA_NODES_MAX) {
+      fail_because(f, EINVAL, FAILURE_NODE_OUT_OF_RANGE, "set_mempolicy", NULL);
+      return failure_number(f, FAILURE_NUMBER_value, nodes[i]);
+    }
     mask[nodes[i] / BITS_PER_WORD] |= 1UL << (nodes[i] % BITS_PER_WORD);
     /* The kernel reads maxnode - 1 bits (an off-by-one kept in its ABI): two more than the highest node. */
     if (nodes[i] + 2u > maxnode) maxnode = nodes[i] + 2u;

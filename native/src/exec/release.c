@@ -4,16 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sys.h"
 #include "tsrun_exec.h"
 
-static int fail_errno(char *err, size_t errlen, int e, const char *what, const char *path) {
-  snprintf(err, errlen, "%s %s: %s", what, path, strerrorname_np(e));
-  errno = e;
+static int fail_at(struct tsrun_failure *f, int err, enum failure_reason reason, const char *syscall, const char *path) {
+  f->phase = PHASE_RELEASE;
+  f->step = FAILURE_NO_STEP;
+  fail_because(f, err, reason, syscall, path);
+  errno = err;
   return -1;
 }
 
@@ -29,26 +30,24 @@ static int read_start_byte(int fd) {
   return -1;
 }
 
-int tsrun_release(const char *fifo_path, pid_t pid, char *err, size_t errlen) {
+int tsrun_release(const char *fifo_path, pid_t pid, struct tsrun_failure *f) {
   int pidfd = sys_pidfd_open(pid, 0);
   if (pidfd < 0) {
-    int e = errno;
-    snprintf(err, errlen, "container init (pid %d): pidfd_open: %s", (int)pid, strerrorname_np(e));
-    errno = e;
-    return -1;
+    fail_at(f, errno, FAILURE_NONE, "pidfd_open", NULL);
+    return failure_number(f, FAILURE_NUMBER_value, pid);
   }
   int fifo = open(fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0) {
     int e = errno;
     close(pidfd);
-    return fail_errno(err, errlen, e, "open exec fifo", fifo_path);
+    return fail_at(f, e, FAILURE_NONE, "open", fifo_path);
   }
   int rc = -1;
   for (;;) {
     struct pollfd fds[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      fail_errno(err, errlen, errno, "poll exec fifo", fifo_path);
+      fail_at(f, errno, FAILURE_NONE, "poll", fifo_path);
       break;
     }
     /* The fifo first: init may write its byte, exec and exit before we look. */
@@ -59,21 +58,19 @@ int tsrun_release(const char *fifo_path, pid_t pid, char *err, size_t errlen) {
     }
     int read_errno = errno;
     if (fds[1].revents) {
-      snprintf(err, errlen, "container init (pid %d) exited before it was started (exec fifo %s)", (int)pid,
-               fifo_path);
-      errno = ESRCH;
+      fail_at(f, ESRCH, FAILURE_INIT_EXITED, NULL, fifo_path);
+      failure_number(f, FAILURE_NUMBER_value, pid);
       break;
     }
     /* Without a writer read() says EOF; that only means something once a writer has come and
      * gone (POLLHUP). */
     if (got < 0 && read_errno == EPIPE && (fds[0].revents & POLLHUP)) {
-      snprintf(err, errlen, "exec fifo %s: closed by container init (pid %d) without the start byte", fifo_path,
-               (int)pid);
-      errno = EPIPE;
+      fail_at(f, EPIPE, FAILURE_INIT_CLOSED_FIFO, NULL, fifo_path);
+      failure_number(f, FAILURE_NUMBER_value, pid);
       break;
     }
     if (got < 0 && read_errno != EPIPE) {
-      fail_errno(err, errlen, read_errno, "read exec fifo", fifo_path);
+      fail_at(f, read_errno, FAILURE_NONE, "read", fifo_path);
       break;
     }
   }

@@ -18,7 +18,7 @@ int seccomp_step_run(const struct seccomp_step *step, int sync, struct tsrun_fai
   int rc = sync_send_fd(sync, MSG_SECCOMP, notify_fd);
   int err = errno;
   close(notify_fd);
-  if (rc < 0) return fail(f, err, "sending the seccomp notify fd to the parent", NULL);
+  if (rc < 0) return fail_because(f, err, FAILURE_PARENT, "sendmsg", NULL);
   struct sync_msg msg;
   if (sync_recv(sync, &msg) == 1 && msg.type == MSG_GO) return 0;
   _exit(1);
@@ -47,7 +47,7 @@ static int connect_agent(const char *path, struct tsrun_failure *f) {
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof addr.sun_path) return fail(f, ENAMETOOLONG, "connect to the seccomp agent at", path);
+  if (strlen(path) >= sizeof addr.sun_path) return fail_because(f, ENAMETOOLONG, FAILURE_SECCOMP_AGENT, "connect", path);
   memcpy(addr.sun_path, path, strlen(path));
   int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0) return fail(f, errno, "socket", NULL);
@@ -57,7 +57,7 @@ static int connect_agent(const char *path, struct tsrun_failure *f) {
   if (rc < 0) {
     int err = errno;
     close(sock);
-    return fail(f, err, "connect to the seccomp agent at", path);
+    return fail_because(f, err, FAILURE_SECCOMP_AGENT, "connect", path);
   }
   return sock;
 }
@@ -87,6 +87,6 @@ int seccomp_agent_send(const struct seccomp_step *step, int notify_fd, pid_t pid
   int err = errno;
   free(doc);
   close(sock);
-  if (rc < 0) return fail(f, err, "send the container process state to the seccomp agent at", step->listener_path);
+  if (rc < 0) return fail_because(f, err, FAILURE_SECCOMP_AGENT, "sendmsg", step->listener_path);
   return 0;
 }

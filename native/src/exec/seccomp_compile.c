@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -11,19 +10,19 @@
 
 #include "sys.h"
 
-static int add_arches(scmp_filter_ctx ctx, const struct seccomp_step *step, char *detail, size_t detail_len) {
+static int add_arches(scmp_filter_ctx ctx, const struct seccomp_step *step, struct tsrun_failure *f) {
   for (uint32_t i = 0; i < step->n_arches; i++) {
     int rc = seccomp_arch_add(ctx, step->arches[i]);
     /* -EEXIST: the native architecture, which the filter has from the start. */
     if (rc < 0 && rc != -EEXIST) {
-      snprintf(detail, detail_len, "seccomp_arch_add 0x%08x", step->arches[i]);
-      return -rc;
+      fail(f, -rc, "seccomp_arch_add", NULL);
+      return failure_number(f, FAILURE_NUMBER_value, step->arches[i]);
     }
   }
   return 0;
 }
 
-static int add_rules(scmp_filter_ctx ctx, const struct seccomp_step *step, char *detail, size_t detail_len) {
+static int add_rules(scmp_filter_ctx ctx, const struct seccomp_step *step, struct tsrun_failure *f) {
   for (uint32_t i = 0; i < step->n_rules; i++) {
     const struct seccomp_rule *rule = &step->rules[i];
     int nr = seccomp_syscall_resolve_name(rule->syscall);
@@ -37,66 +36,65 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_step *step, char 
     }
     int rc = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_conditions, cmp);
     if (rc < 0) {
-      snprintf(detail, detail_len, "seccomp_rule_add %s", rule->syscall);
-      return -rc;
+      return fail(f, -rc, "seccomp_rule_add", rule->syscall);
     }
   }
   return 0;
 }
 
 /* libseccomp writes BPF to an fd only (2.5): a memfd, read back whole. */
-static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, char *detail, size_t detail_len) {
+static int export_bpf(scmp_filter_ctx ctx, struct seccomp_bpf *out, struct tsrun_failure *f) {
   int fd = memfd_create("tsrun-seccomp", MFD_CLOEXEC);
-  if (fd < 0) {
-    snprintf(detail, detail_len, "memfd_create");
-    return errno;
-  }
-  int err = 0;
+  if (fd < 0) return fail(f, errno, "memfd_create", NULL);
+  int rc = 0;
   struct stat st;
-  int rc = seccomp_export_bpf(ctx, fd);
-  if (rc < 0) {
-    snprintf(detail, detail_len, "seccomp_export_bpf");
-    err = -rc;
+  int exported = seccomp_export_bpf(ctx, fd);
+  if (exported < 0) {
+    rc = fail(f, -exported, "seccomp_export_bpf", NULL);
   } else if (fstat(fd, &st) < 0) {
-    snprintf(detail, detail_len, "fstat memfd");
-    err = errno;
+    rc = fail(f, errno, "fstat", "memfd");
   } else if (st.st_size <= 0 || st.st_size % SECCOMP_BPF_INSN_SIZE) {
-    snprintf(detail, detail_len, "seccomp_export_bpf wrote %lld bytes", (long long)st.st_size);
-    err = EPROTO;
+    fail_because(f, EPROTO, FAILURE_FILTER_SIZE, "seccomp_export_bpf", NULL);
+    rc = failure_number(f, FAILURE_NUMBER_value, st.st_size);
   } else if (!(out->data = malloc((size_t)st.st_size))) {
-    snprintf(detail, detail_len, "malloc");
-    err = ENOMEM;
+    rc = fail(f, ENOMEM, "malloc", NULL);
   } else if (pread(fd, out->data, (size_t)st.st_size, 0) != st.st_size) {
-    snprintf(detail, detail_len, "read memfd");
-    err = errno ? errno : EIO;
+    rc = fail(f, errno ? errno : EIO, "pread", "memfd");
     free(out->data);
     out->data = NULL;
   } else {
     out->size = (size_t)st.st_size;
   }
   close(fd);
-  return err;
+  return rc;
 }
 
-int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, char *detail, size_t detail_len) {
+int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, struct tsrun_failure *f) {
   out->data = NULL;
   out->size = 0;
   errno = 0;
   scmp_filter_ctx ctx = seccomp_init(step->default_action);
-  if (!ctx) {
-    snprintf(detail, detail_len, "seccomp_init");
-    return EINVAL;
-  }
-  int err = add_arches(ctx, step, detail, detail_len);
-  if (!err) err = add_rules(ctx, step, detail, detail_len);
-  if (!err) err = export_bpf(ctx, out, detail, detail_len);
+  if (!ctx) return fail(f, EINVAL, "seccomp_init", NULL);
+  int rc = add_arches(ctx, step, f);
+  if (rc == 0) rc = add_rules(ctx, step, f);
+  if (rc == 0) rc = export_bpf(ctx, out, f);
   seccomp_release(ctx);
-  return err;
+  return rc;
 }
 
 int seccomp_filter_check(const struct seccomp_step *step, struct tsrun_failure *f) {
-  if (!step->bpf) return fail(f, step->compile_err, step->compile_detail, NULL);
-  if (step->bpf_len > BPF_MAXINSNS) return fail(f, E2BIG, "seccomp filter longer than BPF_MAXINSNS", NULL);
+  if (!step->bpf) {
+    /* The compile's failure, at the step being checked. */
+    uint32_t phase = f->phase, at = f->step;
+    *f = *step->compile_failure;
+    f->phase = phase;
+    f->step = at;
+    return -1;
+  }
+  if (step->bpf_len > BPF_MAXINSNS) {
+    fail_because(f, E2BIG, FAILURE_FILTER_TOO_LONG, NULL, NULL);
+    return failure_number(f, FAILURE_NUMBER_value, step->bpf_len);
+  }
   return 0;
 }
 

@@ -17,9 +17,9 @@ struct seccomp_bpf {
   size_t size; /* bytes */
 };
 
-/* 0 with `out` filled, or a positive errno with the failing call and its subject in `detail`.
+/* 0 with `out` filled, or -1 with `f` filled (the failing call and its subject).
  * Rules naming a syscall libseccomp does not know are skipped. */
-int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, char *detail, size_t detail_len);
+int seccomp_compile(const struct seccomp_step *step, struct seccomp_bpf *out, struct tsrun_failure *f);
 
 /* Load the filter the decoder compiled (in init: raw syscalls only). A step that did not
  * compile fails with the compile error. 0, or -1 with `f` filled. With

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,10 +29,10 @@ struct tsrun_spawn {
   pid_t init;
 };
 
-static int fail_at(struct tsrun_spawn *s, uint32_t phase, uint32_t step, int err, const char *what, const char *path) {
+static int fail_at(struct tsrun_spawn *s, uint32_t phase, uint32_t step, int err, const char *syscall, const char *path) {
   s->f->phase = phase;
   s->f->step = step;
-  return fail(s->f, err, what, path);
+  return fail(s->f, err, syscall, path);
 }
 
 /* Keep an fd the children hold above 2 + preserveFds, where exec_final would hand it to the
@@ -96,13 +95,13 @@ static int reap(pid_t pid) {
   return status;
 }
 
-/* A child that went away without a word: say how it ended. */
+/* A child that went away without a word: how it ended (or why reading from it failed). */
 static int fail_silent_exit(struct tsrun_spawn *s, uint32_t phase, int recv_rc, int status) {
-  char why[96];
-  if (recv_rc < 0) snprintf(why, sizeof why, "reading from %s: %s", phase_name(phase), strerrorname_np(errno));
-  else if (WIFSIGNALED(status)) snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
-  else snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
-  return fail_at(s, phase, FAILURE_NO_STEP, EPIPE, "exited without reporting:", why);
+  if (recv_rc < 0) return fail_at(s, phase, FAILURE_NO_STEP, errno, "recvmsg", NULL);
+  fail_at(s, phase, FAILURE_NO_STEP, EPIPE, NULL, NULL);
+  s->f->reason = FAILURE_SILENT_EXIT;
+  if (WIFSIGNALED(status)) return failure_number(s->f, FAILURE_NUMBER_signal, WTERMSIG(status));
+  return failure_number(s->f, FAILURE_NUMBER_exitStatus, WEXITSTATUS(status));
 }
 
 /* stage1 -> parent: init's pid, or stage1's failure. stage1 is reaped either way. */
@@ -129,7 +128,7 @@ static int send_go(struct tsrun_spawn *s, uint32_t phase) {
   memset(&msg, 0, sizeof msg);
   msg.type = MSG_GO;
   msg.pid = (int32_t)s->init;
-  if (sync_send(s->sock[0], &msg) < 0) return fail_at(s, phase, FAILURE_NO_STEP, errno, "sending GO to init", NULL);
+  if (sync_send(s->sock[0], &msg) < 0) return fail_at(s, phase, FAILURE_NO_STEP, errno, "sendmsg", "init");
   return 0;
 }
 
@@ -149,7 +148,7 @@ static int pass_to_seccomp_agent(struct tsrun_spawn *s, int notify_fd) {
   uint32_t i = 0;
   while (i < p->n_init && !(p->init[i].op == OP_SECCOMP && p->init[i].u.seccomp.listener_path)) i++;
   int rc;
-  if (i == p->n_init || notify_fd < 0) rc = fail_at(s, PHASE_INIT, FAILURE_NO_STEP, EPROTO, "unexpected seccomp notify fd from init", NULL);
+  if (i == p->n_init || notify_fd < 0) rc = fail_at(s, PHASE_INIT, FAILURE_NO_STEP, EPROTO, "recvmsg", "init");
   else {
     s->f->phase = PHASE_INIT;
     s->f->step = i;
@@ -255,7 +254,7 @@ int tsrun_spawn_start(const struct tsrun_plan *plan, struct tsrun_failure *failu
   pid_t stage1 = -1;
   if (rc == 0) {
     stage1 = clone_stage1(s);
-    if (stage1 < 0) rc = fail_at(s, PHASE_STAGE1, FAILURE_NO_STEP, errno, "clone stage1", NULL);
+    if (stage1 < 0) rc = fail_at(s, PHASE_STAGE1, FAILURE_NO_STEP, errno, "clone", "stage1");
   }
   /* Only the children hold these now; the parent's copies would hide their exit (EOF). */
   close_fd(&s->sock[1]);
@@ -296,7 +295,6 @@ pid_t tsrun_spawn(const struct tsrun_plan *plan, struct tsrun_failure *failure) 
   tsrun_spawn_abort(handle);
   failure->phase = PHASE_INIT;
   failure->step = FAILURE_NO_STEP;
-  fail(failure, EINVAL, "init stopped for runtime-namespace hooks, which this caller cannot run (spawnInitWithHooks can)",
-       NULL);
+  fail_because(failure, EINVAL, FAILURE_HOOKS_NOT_RUNNABLE, NULL, NULL);
   return -1;
 }

@@ -23,7 +23,7 @@ static int run_step(const struct plan_step *s, int nsfd, struct tsrun_failure *f
   case OP_WRITE_FILE:
     return write_file(s->u.write_file.path, s->u.write_file.data.s, s->u.write_file.data.len, f);
   case OP_SET_AFFINITY: return affinity_set(&s->u.affinity, f);
-  default: return fail(f, EINVAL, "op not allowed in stage1", NULL);
+  default: return fail_because(f, EINVAL, FAILURE_OP_NOT_ALLOWED, NULL, NULL);
   }
 }
 
@@ -45,7 +45,7 @@ _Noreturn void stage1_main(const struct tsrun_plan *plan, const struct spawn_fds
   if (pid == 0) init_main(plan, fds);
   if (pid < 0) {
     f.step = FAILURE_NO_STEP;
-    fail(&f, errno, "clone init", NULL);
+    fail(&f, errno, "clone", "init");
     sync_fail_exit(fds->sync, &f);
   }
   struct sync_msg msg;

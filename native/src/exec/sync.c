@@ -16,8 +16,8 @@ static int sent_whole(ssize_t n) {
   return 0;
 }
 
-/* What a receive of one sync_msg that returned n comes to: 1 a whole message (its detail
- * terminated), 0 end of stream, -1 (errno; EPROTO for a message of another size) an error. */
+/* What a receive of one sync_msg that returned n comes to: 1 a whole message (its failure's
+ * texts terminated), 0 end of stream, -1 (errno; EPROTO for a message of another size) an error. */
 static int received_whole(ssize_t n, struct sync_msg *msg) {
   if (n < 0) return -1;
   if (n == 0) return 0;
@@ -25,7 +25,11 @@ static int received_whole(ssize_t n, struct sync_msg *msg) {
     errno = EPROTO;
     return -1;
   }
-  msg->failure.detail[sizeof msg->failure.detail - 1] = '\0';
+  struct tsrun_failure *f = &msg->failure;
+  f->syscall[sizeof f->syscall - 1] = f->path[sizeof f->path - 1] = '\0';
+#define TERMINATE_TEXT(name, size) f->name[size - 1] = '\0';
+  TSRUN_FAILURE_TEXTS(TERMINATE_TEXT)
+#undef TERMINATE_TEXT
   return 1;
 }
 

@@ -32,9 +32,9 @@ int tsrun_spawn_resume(struct tsrun_spawn *handle, struct tsrun_failure *failure
                        struct tsrun_spawn **again);
 void tsrun_spawn_abort(struct tsrun_spawn *handle);
 
-/* Let an init waiting on its exec fifo go on to execve (see release.c). 0, or -1 with errno
- * set and a one-line reason in `err`. */
-int tsrun_release(const char *fifo_path, pid_t pid, char *err, size_t errlen);
+/* Let an init waiting on its exec fifo go on to execve (see release.c). 0, or -1 with `*failure`
+ * filled (phase PHASE_RELEASE) and errno set. */
+int tsrun_release(const char *fifo_path, pid_t pid, struct tsrun_failure *failure);
 
 #ifdef __cplusplus
 }

@@ -32,8 +32,9 @@
  *      With --terminal the console step sent the master before tsrun_spawn returned.
  *   4. It writes one line to fd 3 and closes it:
  *        {"pid":N,"monitorPid":M}                        the init is created
- *        {"failure":{"phase","step","errno","code","detail"}}  a step failed (PlanFailure)
- *        {"error":"..."}                                  the monitor itself could not go on
+ *        {"failure":{"phase","step","errno","code","syscall","path",...}}  a step failed (PlanFailure)
+ *        {"error":{"phase":"monitor",...}}                the monitor itself could not go on (the
+ *                                                         same record, of no plan step)
  *      On success TASK_DIR/monitor.json holds {"pid":N,"monitorPid":M} too (written
  *      atomically). After a failure nothing the monitor made is left: no process, no socket, no
  *      plan.bin, no log file it created, no exec fifo; the monitor exits 1.
@@ -89,6 +90,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "report.h"
 #include "tsrun_exec.h"
 
 #define REPORT_FD 3
@@ -112,24 +114,29 @@ _Noreturn static void give_up(const char *json_line) {
   exit(1);
 }
 
-_Noreturn static void give_up_errno(const char *what, const char *path) {
-  char msg[PATH_MAX + 128], line[2 * sizeof msg];
-  const char *name = strerrorname_np(errno);
-  snprintf(msg, sizeof msg, "%s %s: %s", what, path ? path : "", name ? name : "EUNKNOWN");
-  memcpy(line, "{\"error\":", 9);
-  size_t n = 9 + mon_json_string(line + 9, sizeof line - 11, msg);
+/* {"<key>":<the failure record>}: "failure" for a plan step's, "error" for the monitor's own. */
+_Noreturn static void give_up_record(const char *key, const struct tsrun_failure *f) {
+  static char line[8 * (2 * PATH_MAX + 512)];
+  int n = snprintf(line, sizeof line, "{\"%s\":", key);
+  n += (int)mon_failure_json(line + n, sizeof line - (size_t)n - 1, f);
   memcpy(line + n, "}", 2);
   give_up(line);
 }
 
+_Noreturn static void give_up_because(enum failure_reason reason, const char *syscall, const char *path) {
+  static struct tsrun_failure f;
+  f.phase = PHASE_MONITOR;
+  f.step = FAILURE_NO_STEP;
+  fail_because(&f, errno, reason, syscall, path);
+  give_up_record("error", &f);
+}
+
+_Noreturn static void give_up_errno(const char *syscall, const char *path) {
+  give_up_because(FAILURE_NONE, syscall, path);
+}
+
 _Noreturn static void give_up_failure(const struct tsrun_failure *f) {
-  char detail[2 * FAILURE_DETAIL_MAX + 8], line[sizeof detail + 160];
-  mon_json_string(detail, sizeof detail, f->detail);
-  const char *code = strerrorname_np(f->err);
-  snprintf(line, sizeof line, "{\"failure\":{\"phase\":\"%s\",\"step\":%ld,\"errno\":%d,\"code\":\"%s\",\"detail\":%s}}",
-           phase_name(f->phase), f->step == FAILURE_NO_STEP ? -1L : (long)f->step, (int)f->err,
-           code ? code : "EUNKNOWN", detail);
-  give_up(line);
+  give_up_record("failure", f);
 }
 
 static void usage(void) {
@@ -195,14 +202,16 @@ static struct tsrun_plan *load_plan(void) {
   }
   close(fd);
   unlink(MON_PLAN_FILE);
-  char err[256], line[600];
+  char err[256];
   struct tsrun_plan *plan = plan_decode(buf, size, err, sizeof err);
   free(buf);
   if (!plan) {
-    memcpy(line, "{\"error\":", 9);
-    size_t n = 9 + mon_json_string(line + 9, sizeof line - 11, err);
-    memcpy(line + n, "}", 2);
-    give_up(line);
+    static struct tsrun_failure f;
+    f.phase = PHASE_MONITOR;
+    f.step = FAILURE_NO_STEP;
+    fail_because(&f, EINVAL, FAILURE_MALFORMED_PLAN, NULL, MON_PLAN_FILE);
+    failure_output(&f, err, strlen(err));
+    give_up_record("error", &f);
   }
   return plan;
 }
@@ -211,7 +220,7 @@ static void open_log(void) {
   mon.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (mon.log_fd >= 0) log_created = 1;
   else if (errno == EEXIST) mon.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (mon.log_fd < 0) give_up_errno("open log", log_path);
+  if (mon.log_fd < 0) give_up_errno("open", log_path);
 }
 
 /* SIGCHLD through a signalfd; SIGPIPE off (a client or the stdin pipe may go away). The init
@@ -242,7 +251,7 @@ static void set_stdio(int in, int out, int err) {
 static pid_t spawn_container(const struct tsrun_plan *plan, const struct options *o, int devnull) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, console[2] = {-1, -1};
   if (o->terminal) {
-    if (terminal_prepare(console) < 0) give_up_errno("socketpair", "(console)");
+    if (terminal_prepare(console) < 0) give_up_because(FAILURE_CONSOLE_SOCKET, "socketpair", NULL);
   } else {
     make_pipe(out, 0);
     make_pipe(err, 0);
@@ -270,7 +279,7 @@ static pid_t spawn_container(const struct tsrun_plan *plan, const struct options
       int e = errno;
       kill(pid, SIGKILL);
       errno = e;
-      give_up_errno("receive the terminal from", "the console socket");
+      give_up_because(FAILURE_CONSOLE_SOCKET, "recvmsg", NULL);
     }
   }
   return pid;
@@ -283,7 +292,7 @@ static void check_console(const struct tsrun_plan *plan, int terminal) {
     if (plan->init[i].op == OP_CONSOLE) fd = plan->init[i].u.console.socket_fd;
   if (terminal ? fd == MON_CONSOLE_FD : fd < 0) return;
   errno = EINVAL;
-  give_up_errno("plan:", terminal ? "with --terminal the plan needs a console step on fd 4" : "a console step needs --terminal");
+  give_up_because(terminal ? FAILURE_PLAN_LACKS_CONSOLE : FAILURE_PLAN_HAS_CONSOLE, NULL, MON_PLAN_FILE);
 }
 
 static void remember_fifo(const struct tsrun_plan *plan) {
@@ -316,14 +325,14 @@ int main(int argc, char **argv) {
   remember_fifo(plan);
   if (plan->exec.preserve_fds != 0) {
     errno = EINVAL;
-    give_up_errno("plan:", "exec.preserveFds must be 0 under tsrun-monitor");
+    give_up_because(FAILURE_PLAN_PRESERVES_FDS, NULL, MON_PLAN_FILE);
   }
   check_console(plan, o.terminal);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) give_up_errno("prctl(PR_SET_CHILD_SUBREAPER)", NULL);
   setup_signals();
   open_log();
   mon.listen_fd = control_listen();
-  if (mon.listen_fd < 0) give_up_errno("listen on", MON_SOCKET_FILE);
+  if (mon.listen_fd < 0) give_up_errno("listen", MON_SOCKET_FILE);
 
   mon.init = spawn_container(plan, &o, devnull);
   plan_free(plan);
