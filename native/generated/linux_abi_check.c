@@ -1,0 +1,151 @@
+/* Generated from runtime/plan/linux.ts and runtime/plan/mount-options.ts by
+ * native/tools/gen-linux-abi-check.js: do not edit. Change the TypeScript and run `npm run gen:types`.
+ * Every Linux ABI value the plan is written in, checked against the headers the executor compiles with. */
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/personality.h>
+#include <linux/ioprio.h>
+#include <linux/mempolicy.h>
+
+_Static_assert(CLONE_NEWTIME == 128u, "CLONE_NEWTIME in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWNS == 131072u, "CLONE_NEWNS in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWCGROUP == 33554432u, "CLONE_NEWCGROUP in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWUTS == 67108864u, "CLONE_NEWUTS in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWIPC == 134217728u, "CLONE_NEWIPC in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWUSER == 268435456u, "CLONE_NEWUSER in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWPID == 536870912u, "CLONE_NEWPID in runtime/plan differs from the headers");
+_Static_assert(CLONE_NEWNET == 1073741824u, "CLONE_NEWNET in runtime/plan differs from the headers");
+_Static_assert(MS_RDONLY == 1u, "MS_RDONLY in runtime/plan differs from the headers");
+_Static_assert(MS_NOSUID == 2u, "MS_NOSUID in runtime/plan differs from the headers");
+_Static_assert(MS_NODEV == 4u, "MS_NODEV in runtime/plan differs from the headers");
+_Static_assert(MS_NOEXEC == 8u, "MS_NOEXEC in runtime/plan differs from the headers");
+_Static_assert(MS_SYNCHRONOUS == 16u, "MS_SYNCHRONOUS in runtime/plan differs from the headers");
+_Static_assert(MS_REMOUNT == 32u, "MS_REMOUNT in runtime/plan differs from the headers");
+_Static_assert(MS_MANDLOCK == 64u, "MS_MANDLOCK in runtime/plan differs from the headers");
+_Static_assert(MS_DIRSYNC == 128u, "MS_DIRSYNC in runtime/plan differs from the headers");
+_Static_assert(MS_NOSYMFOLLOW == 256u, "MS_NOSYMFOLLOW in runtime/plan differs from the headers");
+_Static_assert(MS_NOATIME == 1024u, "MS_NOATIME in runtime/plan differs from the headers");
+_Static_assert(MS_NODIRATIME == 2048u, "MS_NODIRATIME in runtime/plan differs from the headers");
+_Static_assert(MS_BIND == 4096u, "MS_BIND in runtime/plan differs from the headers");
+_Static_assert(MS_MOVE == 8192u, "MS_MOVE in runtime/plan differs from the headers");
+_Static_assert(MS_REC == 16384u, "MS_REC in runtime/plan differs from the headers");
+_Static_assert(MS_SILENT == 32768u, "MS_SILENT in runtime/plan differs from the headers");
+_Static_assert(MS_POSIXACL == 65536u, "MS_POSIXACL in runtime/plan differs from the headers");
+_Static_assert(MS_UNBINDABLE == 131072u, "MS_UNBINDABLE in runtime/plan differs from the headers");
+_Static_assert(MS_PRIVATE == 262144u, "MS_PRIVATE in runtime/plan differs from the headers");
+_Static_assert(MS_SLAVE == 524288u, "MS_SLAVE in runtime/plan differs from the headers");
+_Static_assert(MS_SHARED == 1048576u, "MS_SHARED in runtime/plan differs from the headers");
+_Static_assert(MS_RELATIME == 2097152u, "MS_RELATIME in runtime/plan differs from the headers");
+_Static_assert(MS_I_VERSION == 8388608u, "MS_I_VERSION in runtime/plan differs from the headers");
+_Static_assert(MS_STRICTATIME == 16777216u, "MS_STRICTATIME in runtime/plan differs from the headers");
+_Static_assert(MS_LAZYTIME == 33554432u, "MS_LAZYTIME in runtime/plan differs from the headers");
+_Static_assert(CAP_CHOWN == 0u, "CAP_CHOWN in runtime/plan differs from the headers");
+_Static_assert(CAP_DAC_OVERRIDE == 1u, "CAP_DAC_OVERRIDE in runtime/plan differs from the headers");
+_Static_assert(CAP_DAC_READ_SEARCH == 2u, "CAP_DAC_READ_SEARCH in runtime/plan differs from the headers");
+_Static_assert(CAP_FOWNER == 3u, "CAP_FOWNER in runtime/plan differs from the headers");
+_Static_assert(CAP_FSETID == 4u, "CAP_FSETID in runtime/plan differs from the headers");
+_Static_assert(CAP_KILL == 5u, "CAP_KILL in runtime/plan differs from the headers");
+_Static_assert(CAP_SETGID == 6u, "CAP_SETGID in runtime/plan differs from the headers");
+_Static_assert(CAP_SETUID == 7u, "CAP_SETUID in runtime/plan differs from the headers");
+_Static_assert(CAP_SETPCAP == 8u, "CAP_SETPCAP in runtime/plan differs from the headers");
+_Static_assert(CAP_LINUX_IMMUTABLE == 9u, "CAP_LINUX_IMMUTABLE in runtime/plan differs from the headers");
+_Static_assert(CAP_NET_BIND_SERVICE == 10u, "CAP_NET_BIND_SERVICE in runtime/plan differs from the headers");
+_Static_assert(CAP_NET_BROADCAST == 11u, "CAP_NET_BROADCAST in runtime/plan differs from the headers");
+_Static_assert(CAP_NET_ADMIN == 12u, "CAP_NET_ADMIN in runtime/plan differs from the headers");
+_Static_assert(CAP_NET_RAW == 13u, "CAP_NET_RAW in runtime/plan differs from the headers");
+_Static_assert(CAP_IPC_LOCK == 14u, "CAP_IPC_LOCK in runtime/plan differs from the headers");
+_Static_assert(CAP_IPC_OWNER == 15u, "CAP_IPC_OWNER in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_MODULE == 16u, "CAP_SYS_MODULE in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_RAWIO == 17u, "CAP_SYS_RAWIO in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_CHROOT == 18u, "CAP_SYS_CHROOT in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_PTRACE == 19u, "CAP_SYS_PTRACE in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_PACCT == 20u, "CAP_SYS_PACCT in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_ADMIN == 21u, "CAP_SYS_ADMIN in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_BOOT == 22u, "CAP_SYS_BOOT in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_NICE == 23u, "CAP_SYS_NICE in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_RESOURCE == 24u, "CAP_SYS_RESOURCE in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_TIME == 25u, "CAP_SYS_TIME in runtime/plan differs from the headers");
+_Static_assert(CAP_SYS_TTY_CONFIG == 26u, "CAP_SYS_TTY_CONFIG in runtime/plan differs from the headers");
+_Static_assert(CAP_MKNOD == 27u, "CAP_MKNOD in runtime/plan differs from the headers");
+_Static_assert(CAP_LEASE == 28u, "CAP_LEASE in runtime/plan differs from the headers");
+_Static_assert(CAP_AUDIT_WRITE == 29u, "CAP_AUDIT_WRITE in runtime/plan differs from the headers");
+_Static_assert(CAP_AUDIT_CONTROL == 30u, "CAP_AUDIT_CONTROL in runtime/plan differs from the headers");
+_Static_assert(CAP_SETFCAP == 31u, "CAP_SETFCAP in runtime/plan differs from the headers");
+_Static_assert(CAP_MAC_OVERRIDE == 32u, "CAP_MAC_OVERRIDE in runtime/plan differs from the headers");
+_Static_assert(CAP_MAC_ADMIN == 33u, "CAP_MAC_ADMIN in runtime/plan differs from the headers");
+_Static_assert(CAP_SYSLOG == 34u, "CAP_SYSLOG in runtime/plan differs from the headers");
+_Static_assert(CAP_WAKE_ALARM == 35u, "CAP_WAKE_ALARM in runtime/plan differs from the headers");
+_Static_assert(CAP_BLOCK_SUSPEND == 36u, "CAP_BLOCK_SUSPEND in runtime/plan differs from the headers");
+_Static_assert(CAP_AUDIT_READ == 37u, "CAP_AUDIT_READ in runtime/plan differs from the headers");
+_Static_assert(CAP_PERFMON == 38u, "CAP_PERFMON in runtime/plan differs from the headers");
+_Static_assert(CAP_BPF == 39u, "CAP_BPF in runtime/plan differs from the headers");
+_Static_assert(CAP_CHECKPOINT_RESTORE == 40u, "CAP_CHECKPOINT_RESTORE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_CPU == 0u, "RLIMIT_CPU in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_FSIZE == 1u, "RLIMIT_FSIZE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_DATA == 2u, "RLIMIT_DATA in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_STACK == 3u, "RLIMIT_STACK in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_CORE == 4u, "RLIMIT_CORE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_RSS == 5u, "RLIMIT_RSS in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_NPROC == 6u, "RLIMIT_NPROC in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_NOFILE == 7u, "RLIMIT_NOFILE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_MEMLOCK == 8u, "RLIMIT_MEMLOCK in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_AS == 9u, "RLIMIT_AS in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_LOCKS == 10u, "RLIMIT_LOCKS in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_SIGPENDING == 11u, "RLIMIT_SIGPENDING in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_MSGQUEUE == 12u, "RLIMIT_MSGQUEUE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_NICE == 13u, "RLIMIT_NICE in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_RTPRIO == 14u, "RLIMIT_RTPRIO in runtime/plan differs from the headers");
+_Static_assert(RLIMIT_RTTIME == 15u, "RLIMIT_RTTIME in runtime/plan differs from the headers");
+_Static_assert(RLIM64_INFINITY == 18446744073709551615ull, "RLIM_INFINITY in runtime/plan differs from the headers");
+_Static_assert(S_IFMT == 61440u, "S_IFMT in runtime/plan differs from the headers");
+_Static_assert(S_IFSOCK == 49152u, "S_IFSOCK in runtime/plan differs from the headers");
+_Static_assert(S_IFLNK == 40960u, "S_IFLNK in runtime/plan differs from the headers");
+_Static_assert(S_IFREG == 32768u, "S_IFREG in runtime/plan differs from the headers");
+_Static_assert(S_IFBLK == 24576u, "S_IFBLK in runtime/plan differs from the headers");
+_Static_assert(S_IFDIR == 16384u, "S_IFDIR in runtime/plan differs from the headers");
+_Static_assert(S_IFCHR == 8192u, "S_IFCHR in runtime/plan differs from the headers");
+_Static_assert(S_IFIFO == 4096u, "S_IFIFO in runtime/plan differs from the headers");
+_Static_assert(PER_LINUX == 0u, "PER_LINUX in runtime/plan differs from the headers");
+_Static_assert(PER_LINUX32 == 8u, "PER_LINUX32 in runtime/plan differs from the headers");
+_Static_assert(SCHED_OTHER == 0u, "SCHED_OTHER in runtime/plan differs from the headers");
+_Static_assert(SCHED_FIFO == 1u, "SCHED_FIFO in runtime/plan differs from the headers");
+_Static_assert(SCHED_RR == 2u, "SCHED_RR in runtime/plan differs from the headers");
+_Static_assert(SCHED_BATCH == 3u, "SCHED_BATCH in runtime/plan differs from the headers");
+_Static_assert(SCHED_ISO == 4u, "SCHED_ISO in runtime/plan differs from the headers");
+_Static_assert(SCHED_IDLE == 5u, "SCHED_IDLE in runtime/plan differs from the headers");
+_Static_assert(SCHED_DEADLINE == 6u, "SCHED_DEADLINE in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_RESET_ON_FORK == 1u, "SCHED_FLAG_RESET_ON_FORK in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_RECLAIM == 2u, "SCHED_FLAG_RECLAIM in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_DL_OVERRUN == 4u, "SCHED_FLAG_DL_OVERRUN in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_KEEP_POLICY == 8u, "SCHED_FLAG_KEEP_POLICY in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_KEEP_PARAMS == 16u, "SCHED_FLAG_KEEP_PARAMS in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_UTIL_CLAMP_MIN == 32u, "SCHED_FLAG_UTIL_CLAMP_MIN in runtime/plan differs from the headers");
+_Static_assert(SCHED_FLAG_UTIL_CLAMP_MAX == 64u, "SCHED_FLAG_UTIL_CLAMP_MAX in runtime/plan differs from the headers");
+_Static_assert(IOPRIO_CLASS_RT == 1u, "IOPRIO_CLASS_RT in runtime/plan differs from the headers");
+_Static_assert(IOPRIO_CLASS_BE == 2u, "IOPRIO_CLASS_BE in runtime/plan differs from the headers");
+_Static_assert(IOPRIO_CLASS_IDLE == 3u, "IOPRIO_CLASS_IDLE in runtime/plan differs from the headers");
+_Static_assert(MPOL_DEFAULT == 0u, "MPOL_DEFAULT in runtime/plan differs from the headers");
+_Static_assert(MPOL_PREFERRED == 1u, "MPOL_PREFERRED in runtime/plan differs from the headers");
+_Static_assert(MPOL_BIND == 2u, "MPOL_BIND in runtime/plan differs from the headers");
+_Static_assert(MPOL_INTERLEAVE == 3u, "MPOL_INTERLEAVE in runtime/plan differs from the headers");
+_Static_assert(MPOL_LOCAL == 4u, "MPOL_LOCAL in runtime/plan differs from the headers");
+_Static_assert(MPOL_PREFERRED_MANY == 5u, "MPOL_PREFERRED_MANY in runtime/plan differs from the headers");
+_Static_assert(MPOL_F_NUMA_BALANCING == 8192u, "MPOL_F_NUMA_BALANCING in runtime/plan differs from the headers");
+_Static_assert(MPOL_F_RELATIVE_NODES == 16384u, "MPOL_F_RELATIVE_NODES in runtime/plan differs from the headers");
+_Static_assert(MPOL_F_STATIC_NODES == 32768u, "MPOL_F_STATIC_NODES in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_RDONLY == 1u, "MOUNT_ATTR_RDONLY in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NOSUID == 2u, "MOUNT_ATTR_NOSUID in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NODEV == 4u, "MOUNT_ATTR_NODEV in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NOEXEC == 8u, "MOUNT_ATTR_NOEXEC in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR__ATIME == 112u, "MOUNT_ATTR__ATIME in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_RELATIME == 0u, "MOUNT_ATTR_RELATIME in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NOATIME == 16u, "MOUNT_ATTR_NOATIME in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_STRICTATIME == 32u, "MOUNT_ATTR_STRICTATIME in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NODIRATIME == 128u, "MOUNT_ATTR_NODIRATIME in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_IDMAP == 1048576u, "MOUNT_ATTR_IDMAP in runtime/plan differs from the headers");
+_Static_assert(MOUNT_ATTR_NOSYMFOLLOW == 2097152u, "MOUNT_ATTR_NOSYMFOLLOW in runtime/plan differs from the headers");
