@@ -1,14 +1,15 @@
 import { buildInitPlan } from './build';
-import { renderFailure } from './render-failure';
+import { FAILURE_REASONS, type FailurePhase, type FailureReason } from './failure-record';
+import { renderFailure, renderRecord } from './render-failure';
 import { baseSpec, indexOf, specWith, testContext } from './test-context';
-import type { InitPlan, InitStep, Phase, PlanFailure } from './types';
+import type { InitPlan, InitStep, PlanFailure } from './types';
 
 const ctx = testContext();
 
 /** The record C reports: `call` is the failed call ("<syscall> <path>") and any extra fields. */
 type Call = Partial<PlanFailure> | string;
 
-function failure(phase: Phase, step: number, code: string, call: Call, errno = 1): PlanFailure {
+function failure(phase: FailurePhase, step: number, code: string, call: Call, errno = 1): PlanFailure {
   const fields = typeof call === 'string' ? callOf(call) : call;
   return { phase, step, errno, code, syscall: '', path: '', ...fields };
 }
@@ -196,5 +197,57 @@ describe('renderFailure', () => {
   test('an errno without a known text keeps its name', () => {
     const f = initFailure(plan, (s) => s.op === 'pivotRoot', 'ENOLINK', 'pivot_root .');
     expect(renderFailure(plan, f, ctx)).toBe('pivot_root to /tmp/b/rootfs: pivot_root .: ENOLINK');
+  });
+});
+
+describe('every failure record the executor can send renders as one line naming its call and errno', () => {
+  const plan = buildInitPlan(baseSpec(), ctx);
+  const mountAt = indexOf(plan, (s) => s.op === 'mount' && s.target === '/proc');
+  const reasons: (FailureReason | undefined)[] = [undefined, ...FAILURE_REASONS];
+  const records = reasons.flatMap((reason) =>
+    (['init', 'monitor', 'release'] as const).flatMap((phase) =>
+      // A number always: the reasons that word one (a CPU, a pid, a size) come with it from C.
+      [{}, { path2: '/from/here' }, { exitStatus: 3 }, { signal: 9 }].map((extra) => ({
+        ...failure(phase, phase === 'init' ? mountAt : -1, 'EPERM', { syscall: 'somecall', path: '/some/path', value: 7, ...extra }),
+        ...(reason ? { reason } : {}),
+      })),
+    ),
+  );
+
+  test.each(records.map((r) => [r.reason ?? 'no reason', r.phase, JSON.stringify(r), r] as const))('%s, %s: %s', (_reason, _phase, _json, record) => {
+    const line = renderFailure(plan, record, ctx);
+    expect(line).not.toMatch(/\n|undefined|NaN|\s\s|^\s|\s$/);
+    expect(line).toContain('somecall');
+    expect(line).toContain('/some/path');
+    expect(line).toContain('EPERM (Operation not permitted)');
+  });
+
+  test.each(reasons.map((reason) => [reason ?? 'no reason', reason] as const))('%s without syscall or path still says something', (_name, reason) => {
+    const line = renderRecord({ ...failure('monitor', -1, 'EINVAL', {}), ...(reason ? { reason } : {}), value: 1 });
+    expect(line).not.toMatch(/\n|undefined|NaN|\s\s|^\s|\s$|^:/);
+    expect(line).toMatch(/EINVAL \(Invalid argument\)$/);
+  });
+});
+
+describe('hook failures name the hook and how it ended', () => {
+  const plan = buildInitPlan(
+    specWith((s) => (s.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] })),
+    ctx,
+  );
+  const at = indexOf(plan, (s) => s.op === 'runHooks');
+  const hookFailure = (fields: Partial<PlanFailure>, code = '', errno = 0) => failure('init', at, code, { path: '/bin/sh', hook: 0, ...fields }, errno);
+
+  test.each([
+    [{ exitStatus: 3, output: 'broken\n' }, 'exit status 3, output: broken'],
+    [{ signal: 9 }, 'killed by signal 9'],
+    [{ timeout: 1, output: 'a\n b\n' }, 'ran past its timeout of 1s and was killed, output: a b'],
+  ] as const)('%j', (fields, how) => {
+    expect(renderFailure(plan, hookFailure(fields), ctx)).toBe(`error running createContainer hook #0 (/bin/sh): ${how}`);
+  });
+
+  test('a call of the runner, or the hook that could not be executed, says its errno', () => {
+    expect(renderFailure(plan, hookFailure({ syscall: 'execve' }, 'ENOENT', 2), ctx)).toBe(
+      'error running createContainer hook #0 (/bin/sh): execve: ENOENT (No such file or directory)',
+    );
   });
 });

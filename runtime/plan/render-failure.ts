@@ -185,47 +185,54 @@ function plainCall(failure: PlanFailure): string {
 }
 
 /**
- * The failed call in words: "<syscall> <path>", or what the executor's reason says happened.
- * Also what PlanExecutionError's message names.
+ * The failed call in words: "<syscall> <path>", or what the executor's reason says happened
+ * (naming the syscall and path too, when the record has them). Also what PlanExecutionError's
+ * message names.
  */
 export function describeCall(failure: PlanFailure): string {
-  const { path, value } = failure;
+  const { path, value, syscall } = failure;
   const call = plainCall(failure);
+  /** The syscall and path without the number, for the reasons that word the number themselves. */
+  const named = [syscall, path].filter(Boolean).join(' ');
+  const after = (text: string, before: string) => (before ? `${before}: ${text}` : text);
   switch (failure.reason) {
     case undefined:
       return call;
     case 'opNotAllowed':
-      return `op not allowed in ${failure.phase}`;
+      return after(`op not allowed in ${failure.phase}`, call);
     case 'noOpenRoot':
-      return `no openRoot step before ${path || failure.syscall}`;
+      return `no openRoot step before ${call}`;
     case 'notDirectory':
-      return `must be an ordinary directory, not a symlink or a file: ${path}`;
+      return `must be an ordinary directory, not a symlink or a file: ${call}`;
     case 'containerRoot':
-      return `resolves to the container's root itself: ${path}`;
+      return `resolves to the container's root itself: ${call}`;
     case 'noFileName':
-      return `no file name in ${path}`;
+      return `no file name in ${call}`;
     case 'shortWrite':
-      return `short write to ${path}`;
+      return `${call}: short write`;
     case 'cpusUnavailable':
-      return `${failure.syscall}: none of the CPUs is available (the host lacks them, they are offline, or the cpuset excludes them)`;
+      return after('none of the CPUs is available (the host lacks them, they are offline, or the cpuset excludes them)', named);
     case 'cpuUnavailable':
-      return `${failure.syscall}: CPU ${value} is not available (the host lacks it, it is offline, or the cpuset excludes it)`;
+      return after(`CPU ${value} is not available (the host lacks it, it is offline, or the cpuset excludes it)`, named);
     case 'nodeOutOfRange':
-      return `${failure.syscall}: NUMA node ${value} is above the highest node the executor can name`;
+      return after(`NUMA node ${value} is above the highest node the executor can name`, named);
     case 'filterTooLong':
-      return `seccomp filter of ${value} instructions, longer than BPF_MAXINSNS`;
+      return after(`seccomp filter of ${value} instructions, longer than BPF_MAXINSNS`, named);
     case 'filterSize':
-      return `${failure.syscall} wrote ${value} bytes, no whole filter`;
+      return after(`wrote ${value} bytes, no whole filter`, named);
     case 'keyringPermissions':
       return `${call}: no permissions in the key's description`;
     case 'hooksNotRunnable':
-      return 'init stopped for runtime-namespace hooks, which this caller cannot run (spawnInitWithHooks can)';
-    case 'silentExit':
-      return `${failure.phase} exited without reporting: ${failure.signal !== undefined ? `killed by signal ${failure.signal}` : `exit status ${failure.exitStatus}`}`;
+      return after('init stopped for runtime-namespace hooks, which this caller cannot run (spawnInitWithHooks can)', call);
+    case 'silentExit': {
+      const how =
+        failure.signal !== undefined ? `killed by signal ${failure.signal}` : failure.exitStatus !== undefined ? `exit status ${failure.exitStatus}` : 'no exit status';
+      return after(`${failure.phase} exited without reporting: ${how}`, call);
+    }
     case 'parent':
       return `${call} to the parent`;
     case 'seccompAgent':
-      return `${failure.syscall} to the seccomp agent at ${path}`;
+      return path ? `${syscall} to the seccomp agent at ${path}` : `${call} to the seccomp agent`;
     case 'consoleSocket':
       return `${call} on the console socket`;
     case 'idMappingHelper':
@@ -237,21 +244,21 @@ export function describeCall(failure: PlanFailure): string {
     case 'copyUp':
       return `copy-up ${call}`;
     case 'copyUpTooDeep':
-      return `copy-up: too many levels of directories at ${path}`;
+      return `copy-up: too many levels of directories at ${call}`;
     case 'copyUpPathTooLong':
-      return `copy-up: path too long under ${path}`;
+      return `copy-up: path too long under ${call}`;
     case 'initExited':
-      return `container init (pid ${value}) exited before it was started (exec fifo ${path})`;
+      return after(`container init (pid ${value}) exited before it was started (exec fifo ${path})`, syscall);
     case 'initClosedFifo':
-      return `exec fifo ${path}: closed by container init (pid ${value}) without the start byte`;
+      return after(`exec fifo ${path}: closed by container init (pid ${value}) without the start byte`, syscall);
     case 'malformedPlan':
-      return `${path}: ${failure.output ?? 'malformed plan'}`;
+      return after(failure.output ?? 'malformed plan', call);
     case 'planPreservesFds':
-      return 'plan: exec.preserveFds must be 0 under tsrun-monitor';
+      return after('exec.preserveFds must be 0 under tsrun-monitor', call);
     case 'planLacksConsole':
-      return 'plan: with --terminal the plan needs a console step on fd 4';
+      return after('with --terminal the plan needs a console step on fd 4', call);
     case 'planHasConsole':
-      return 'plan: a console step needs --terminal';
+      return after('a console step needs --terminal', call);
   }
 }
 

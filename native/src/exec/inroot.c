@@ -120,7 +120,7 @@ int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure 
   int err = errno;
   close(fd);
   if (rc < 0) return fail(f, err, "fstat", path);
-  return S_ISDIR(st.st_mode) ? 0 : fail_because(f, ENOTDIR, FAILURE_NOT_DIRECTORY, "fstat", path);
+  return S_ISDIR(st.st_mode) ? 0 : fail_because(f, ENOTDIR, FAILURE_NOT_DIRECTORY, NULL, path);
 }
 
 /* Every component of `path` is "." or "..": it names the root itself. */
@@ -141,7 +141,7 @@ int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failur
   if (fstat(rootfd, &root) < 0) return fail(f, errno, "fstat", "/");
   if (fstat(fd, &st) < 0) return fail(f, errno, "fstat", path);
   if (root.st_dev != st.st_dev || root.st_ino != st.st_ino) return 0;
-  return fail_because(f, ELOOP, FAILURE_CONTAINER_ROOT, "fstat", path);
+  return fail_because(f, ELOOP, FAILURE_CONTAINER_ROOT, NULL, path);
 }
 
 int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f) {
