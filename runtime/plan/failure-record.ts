@@ -3,7 +3,7 @@
  * native/src/exec/failure.h): which step of which phase failed, in which system call on what,
  * with which errno, and the typed facts a few failures add. C fills it and says no words;
  * render-failure.ts words it. The lists below are failure.h's, name for name
- * (runtime/native/failure-record.test.ts compares them with the header and with what the addon
+ * (test/supervisor/failure-record.test.ts compares them with the header and with what the addon
  * and tsrun-monitor report).
  */
 import type { Phase } from './types';

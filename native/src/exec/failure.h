@@ -3,11 +3,12 @@
  * errno, and the typed facts a few failures add (a hook's index and exit, a number, a second
  * path). C says what failed; the words are TypeScript's (runtime/plan/render-failure.ts).
  *
- * Besides phase, step, errno, syscall and path every field is listed once, in TSRUN_FAILURE_TEXTS, TSRUN_FAILURE_NUMBERS and
- * TSRUN_FAILURE_REASONS: the struct below, the addon's object (native/src/addon/errors.cc) and
- * the monitor's JSON report (native/src/monitor/report.c) are written from these lists, and
- * PlanFailure in runtime/plan/types.ts names the same fields (runtime/native/failure-record.test.ts
- * checks that both paths carry them alike).
+ * Besides phase, step, errno, syscall and path every field is listed once, in
+ * TSRUN_FAILURE_TEXTS, TSRUN_FAILURE_NUMBERS and TSRUN_FAILURE_REASONS: the struct below, the
+ * addon's object (native/src/addon/errors.cc) and the monitor's JSON report
+ * (native/src/monitor/report.c) are written from these lists by failure_visit, and
+ * runtime/plan/failure-record.ts names the same fields (test/supervisor/failure-record.test.ts
+ * checks the lists and that both paths carry a record alike).
  */
 #ifndef TSRUN_FAILURE_H
 #define TSRUN_FAILURE_H
