@@ -164,7 +164,9 @@ function genTsTypes() {
   for (const f of table.plan.fields.filter((x) => x.type === 'steps')) {
     out += `export type ${f.tsType} =\n${stepsIn(f.phase).map((s) => `  | ${s.ts}`).join('\n')};\n\n`;
   }
-  out += `/** Any step of any phase. */\nexport type AnyStep =\n${table.steps.map((s) => `  | ${s.ts}`).join('\n')};\n`;
+  const lists = table.plan.fields.filter((x) => x.type === 'steps');
+  const elsewhere = table.steps.filter((s) => !lists.some((f) => s.phases.includes(f.phase))).map((s) => s.ts);
+  out += `/** Any step of any phase. */\nexport type AnyStep = ${[...lists.map((f) => f.tsType), ...elsewhere].join(' | ')};\n`;
   return out;
 }
 
@@ -475,6 +477,7 @@ function cRead(field, dst, lv, what, indent) {
       return `${i}${dst} = rd_u8(r, ${cStr(what)});\n${i}if (!r->failed && ${Object.values(field.values).map((v) => `${dst} != ${v}`).join(' && ')}) plan_bad(r, ${cStr(what)});\n`;
     case 'u32': {
       const range = cRange(field, 'v', what, `${i}  `);
+      if (!range && !field.cType) return `${i}${dst} = rd_u32(r, ${cStr(what)});\n`;
       return `${i}{\n${i}  uint32_t v = rd_u32(r, ${cStr(what)});\n${range}${i}  ${dst} = ${field.cType ? `(${field.cType})` : ''}v;\n${i}}\n`;
     }
     case 'i32': return `${i}${dst} = (int32_t)rd_u32(r, ${cStr(what)});\n${cRange(field, dst, what, i)}`;
@@ -492,12 +495,12 @@ function cRead(field, dst, lv, what, indent) {
     case 'list': {
       const count = dst.replace(/([a-z_0-9]+)$/, 'n_$1');
       const item = field.item;
-      const ctype = item.type === 'str' ? 'char *' : item.type === 'record' ? `struct ${record(item.record).c}` : 'uint32_t';
+      const ctype = item.type === 'str' ? 'char *' : item.type === 'record' ? `struct ${record(item.record).c} ` : 'uint32_t ';
       const itemWhat = label(what.split(' ').slice(0, -1).join(' '), item.name ?? field.name);
       let out = `${i}{\n${i}  uint32_t n = rd_count(r, ${itemMinBytes(item)}, ${cStr(what)});\n`;
       if (field.minItems) out += `${i}  if (!r->failed && n < ${field.minItems}) plan_bad(r, ${cStr(field.minItems === 1 ? `${what} is empty` : `${what} holds fewer than ${field.minItems}`)});\n`;
       if (field.maxItems !== undefined) out += `${i}  if (!r->failed && n > ${field.maxItems}) plan_bad(r, ${cStr(`${what}: more than ${field.maxItems}`)});\n`;
-      out += `${i}  ${ctype} *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);\n`;
+      out += `${i}  ${ctype}*items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);\n`;
       out += `${i}  for (uint32_t k = 0; items && k < n && !r->failed; k++) {\n`;
       if (item.type === 'str') out += `${i}    items[k] = (char *)rd_str(r, ${cStr(itemWhat)});\n`;
       else if (item.type === 'record') out += `${i}    rd_${record(item.record).c}(r, &items[k]);\n`;

@@ -35,7 +35,7 @@ static void rd_exec_spec(struct reader *r, struct exec_spec *x) {
   {
     uint32_t n = rd_count(r, 4, "exec args");
     if (!r->failed && n < 1) plan_bad(r, "exec args is empty");
-    char * *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+    char **items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
       items[k] = (char *)rd_str(r, "exec args");
     }
@@ -44,7 +44,7 @@ static void rd_exec_spec(struct reader *r, struct exec_spec *x) {
   }
   {
     uint32_t n = rd_count(r, 4, "exec env");
-    char * *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+    char **items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
       items[k] = (char *)rd_str(r, "exec env");
     }
@@ -106,10 +106,7 @@ static void rd_exec_rlimit(struct reader *r, struct exec_rlimit *x) {
 
 static void rd_seccomp_rule(struct reader *r, struct seccomp_rule *x) {
   x->syscall = rd_str(r, "seccomp rule syscall");
-  {
-    uint32_t v = rd_u32(r, "seccomp rule action");
-    x->action = v;
-  }
+  x->action = rd_u32(r, "seccomp rule action");
   {
     uint32_t n = rd_count(r, 18, "seccomp rule conditions");
     if (!r->failed && n > 6) plan_bad(r, "seccomp rule conditions: more than 6");
@@ -136,7 +133,7 @@ static void rd_hook_cmd(struct reader *r, struct hook_cmd *x) {
   {
     uint32_t n = rd_count(r, 4, "runHooks hook args");
     if (!r->failed && n < 1) plan_bad(r, "runHooks hook args is empty");
-    char * *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+    char **items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
       items[k] = (char *)rd_str(r, "runHooks hook args");
     }
@@ -145,17 +142,14 @@ static void rd_hook_cmd(struct reader *r, struct hook_cmd *x) {
   }
   {
     uint32_t n = rd_count(r, 4, "runHooks hook env");
-    char * *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+    char **items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
       items[k] = (char *)rd_str(r, "runHooks hook env");
     }
     x->env = items;
     x->n_env = n;
   }
-  {
-    uint32_t v = rd_u32(r, "runHooks hook timeout");
-    x->timeout = v;
-  }
+  x->timeout = rd_u32(r, "runHooks hook timeout");
 }
 
 static void rd_net_address(struct reader *r, struct net_address *x) {
@@ -171,18 +165,12 @@ static void rd_net_address(struct reader *r, struct net_address *x) {
 }
 
 static void rd_setns(struct reader *r, struct setns_step *x) {
-  {
-    uint32_t v = rd_u32(r, "setns nstype");
-    x->nstype = v;
-  }
+  x->nstype = rd_u32(r, "setns nstype");
   x->path = rd_str(r, "setns path");
 }
 
 static void rd_unshare(struct reader *r, struct unshare_step *x) {
-  {
-    uint32_t v = rd_u32(r, "unshare flags");
-    x->flags = v;
-  }
+  x->flags = rd_u32(r, "unshare flags");
 }
 
 static void rd_write_file(struct reader *r, struct write_file_step *x) {
@@ -209,10 +197,7 @@ static void rd_mount(struct reader *r, struct mount_step *x) {
   x->target = rd_str(r, "mount target");
   x->in_root = rd_bool(r, "mount inRoot");
   x->fstype = rd_optstr(r, "mount fstype");
-  {
-    uint32_t v = rd_u32(r, "mount flags");
-    x->flags = v;
-  }
+  x->flags = rd_u32(r, "mount flags");
   x->data = rd_optstr(r, "mount data");
   x->create = rd_u8(r, "mount create");
   if (!r->failed && x->create != 0 && x->create != 1 && x->create != 2) plan_bad(r, "mount create");
@@ -234,26 +219,11 @@ static void rd_mount(struct reader *r, struct mount_step *x) {
 
 static void rd_mknod(struct reader *r, struct mknod_step *x) {
   x->target = rd_str(r, "mknod target");
-  {
-    uint32_t v = rd_u32(r, "mknod mode");
-    x->mode = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "mknod major");
-    x->major = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "mknod minor");
-    x->minor = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "mknod uid");
-    x->uid = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "mknod gid");
-    x->gid = v;
-  }
+  x->mode = rd_u32(r, "mknod mode");
+  x->major = rd_u32(r, "mknod major");
+  x->minor = rd_u32(r, "mknod minor");
+  x->uid = rd_u32(r, "mknod uid");
+  x->gid = rd_u32(r, "mknod gid");
 }
 
 static void rd_symlink(struct reader *r, struct symlink_step *x) {
@@ -264,10 +234,7 @@ static void rd_symlink(struct reader *r, struct symlink_step *x) {
 
 static void rd_mkdir(struct reader *r, struct mkdir_step *x) {
   x->target = rd_str(r, "mkdir target");
-  {
-    uint32_t v = rd_u32(r, "mkdir mode");
-    x->mode = v;
-  }
+  x->mode = rd_u32(r, "mkdir mode");
 }
 
 static void rd_mask_path(struct reader *r, struct path_step *x) {
@@ -283,10 +250,7 @@ static void rd_setdomainname(struct reader *r, struct name_step *x) {
 }
 
 static void rd_setrlimit(struct reader *r, struct setrlimit_step *x) {
-  {
-    uint32_t v = rd_u32(r, "setrlimit resource");
-    x->resource = v;
-  }
+  x->resource = rd_u32(r, "setrlimit resource");
   x->soft = rd_u64(r, "setrlimit soft");
   x->hard = rd_u64(r, "setrlimit hard");
 }
@@ -296,10 +260,7 @@ static void rd_chdir(struct reader *r, struct path_step *x) {
 }
 
 static void rd_umask(struct reader *r, struct umask_step *x) {
-  {
-    uint32_t v = rd_u32(r, "umask mask");
-    x->mask = v;
-  }
+  x->mask = rd_u32(r, "umask mask");
 }
 
 static void rd_drop_bounding(struct reader *r, struct drop_bounding_step *x) {
@@ -312,22 +273,13 @@ static void rd_drop_bounding(struct reader *r, struct drop_bounding_step *x) {
 }
 
 static void rd_set_user(struct reader *r, struct set_user_step *x) {
-  {
-    uint32_t v = rd_u32(r, "setUser uid");
-    x->uid = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "setUser gid");
-    x->gid = v;
-  }
+  x->uid = rd_u32(r, "setUser uid");
+  x->gid = rd_u32(r, "setUser gid");
   {
     uint32_t n = rd_count(r, 4, "setUser additionalGids");
     uint32_t *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
-      {
-        uint32_t v = rd_u32(r, "setUser gid");
-        items[k] = v;
-      }
+      items[k] = rd_u32(r, "setUser gid");
     }
     x->gids = items;
     x->n_gids = n;
@@ -343,26 +295,17 @@ static void rd_set_caps(struct reader *r, struct set_caps_step *x) {
 }
 
 static void rd_seccomp(struct reader *r, struct seccomp_step *x) {
-  {
-    uint32_t v = rd_u32(r, "seccomp defaultAction");
-    x->default_action = v;
-  }
+  x->default_action = rd_u32(r, "seccomp defaultAction");
   {
     uint32_t n = rd_count(r, 4, "seccomp architectures");
     uint32_t *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
     for (uint32_t k = 0; items && k < n && !r->failed; k++) {
-      {
-        uint32_t v = rd_u32(r, "seccomp architecture");
-        items[k] = v;
-      }
+      items[k] = rd_u32(r, "seccomp architecture");
     }
     x->arches = items;
     x->n_arches = n;
   }
-  {
-    uint32_t v = rd_u32(r, "seccomp flags");
-    x->flags = v;
-  }
+  x->flags = rd_u32(r, "seccomp flags");
   {
     uint32_t n = rd_count(r, 12, "seccomp rules");
     struct seccomp_rule *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
@@ -379,7 +322,7 @@ static void rd_seccomp(struct reader *r, struct seccomp_step *x) {
     x->listener_path = rd_str(r, "seccomp listener path");
     {
       uint32_t n = rd_count(r, 4, "seccomp listener stateParts");
-      char * *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+      char **items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
       for (uint32_t k = 0; items && k < n && !r->failed; k++) {
         items[k] = (char *)rd_str(r, "seccomp listener stateParts");
       }
@@ -419,24 +362,15 @@ static void rd_run_hooks(struct reader *r, struct run_hooks_step *x) {
 }
 
 static void rd_personality(struct reader *r, struct personality_step *x) {
-  {
-    uint32_t v = rd_u32(r, "personality persona");
-    x->persona = v;
-  }
+  x->persona = rd_u32(r, "personality persona");
 }
 
 static void rd_scheduler(struct reader *r, struct sched_step *x) {
-  {
-    uint32_t v = rd_u32(r, "scheduler policy");
-    x->policy = v;
-  }
+  x->policy = rd_u32(r, "scheduler policy");
   x->flags = rd_u64(r, "scheduler flags");
   x->nice = (int32_t)rd_u32(r, "scheduler nice");
   if (!r->failed && (x->nice < -20 || x->nice > 19)) plan_bad(r, "scheduler nice outside -20..19");
-  {
-    uint32_t v = rd_u32(r, "scheduler priority");
-    x->priority = v;
-  }
+  x->priority = rd_u32(r, "scheduler priority");
   x->runtime = rd_u64(r, "scheduler runtime");
   x->deadline = rd_u64(r, "scheduler deadline");
   x->period = rd_u64(r, "scheduler period");
@@ -456,10 +390,7 @@ static void rd_io_priority(struct reader *r, struct io_priority_step *x) {
 }
 
 static void rd_memory_policy(struct reader *r, struct memory_policy_step *x) {
-  {
-    uint32_t v = rd_u32(r, "memoryPolicy mode");
-    x->mode = v;
-  }
+  x->mode = rd_u32(r, "memoryPolicy mode");
   {
     uint32_t n = rd_count(r, 4, "memoryPolicy nodes");
     uint32_t *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
@@ -481,10 +412,7 @@ static void rd_console(struct reader *r, struct console_step *x) {
     if (!r->failed && v > 2147483647u) plan_bad(r, "console socketFd above 2147483647");
     x->socket_fd = (int32_t)v;
   }
-  {
-    uint32_t v = rd_u32(r, "console uid");
-    x->uid = v;
-  }
+  x->uid = rd_u32(r, "console uid");
   {
     uint32_t v = rd_u32(r, "console width");
     if (!r->failed && v > 65535u) plan_bad(r, "console width above 65535");
@@ -525,14 +453,8 @@ static void rd_configure_net_device(struct reader *r, struct netdev_step *x) {
 static void rd_mount_setattr(struct reader *r, struct mount_setattr_step *x) {
   x->target = rd_str(r, "mountSetattr target");
   x->in_root = rd_bool(r, "mountSetattr inRoot");
-  {
-    uint32_t v = rd_u32(r, "mountSetattr attrSet");
-    x->attr_set = v;
-  }
-  {
-    uint32_t v = rd_u32(r, "mountSetattr attrClr");
-    x->attr_clr = v;
-  }
+  x->attr_set = rd_u32(r, "mountSetattr attrSet");
+  x->attr_clr = rd_u32(r, "mountSetattr attrClr");
 }
 
 static void rd_set_affinity(struct reader *r, struct affinity_step *x) {
@@ -554,10 +476,7 @@ static void rd_set_affinity(struct reader *r, struct affinity_step *x) {
 
 static void rd_join_session_keyring(struct reader *r, struct join_session_keyring_step *x) {
   x->name = rd_optstr(r, "joinSessionKeyring name");
-  {
-    uint32_t v = rd_u32(r, "joinSessionKeyring permSet");
-    x->perm_set = v;
-  }
+  x->perm_set = rd_u32(r, "joinSessionKeyring permSet");
 }
 
 static int plan_op_allowed(uint8_t op, int phase) {
@@ -692,10 +611,7 @@ void plan_read_step(struct reader *r, struct plan_step *s, int phase) {
 
 void plan_read_plan(struct reader *r, struct tsrun_plan *x) {
   x->stage1 = plan_read_steps(r, &x->n_stage1, PLAN_IN_STAGE1);
-  {
-    uint32_t v = rd_u32(r, "cloneFlags");
-    x->clone_flags = v;
-  }
+  x->clone_flags = rd_u32(r, "cloneFlags");
   if (!r->failed && (x->clone_flags & ~2114060288u)) plan_bad(r, "cloneFlags holds flags other than CLONE_NEW* namespaces");
   x->parent = plan_read_steps(r, &x->n_parent, PLAN_IN_PARENT);
   x->init = plan_read_steps(r, &x->n_init, PLAN_IN_INIT);

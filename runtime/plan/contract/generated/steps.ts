@@ -587,41 +587,4 @@ export type InitStep =
   | ChrootRootStep;
 
 /** Any step of any phase. */
-export type AnyStep =
-  | SetnsStep
-  | UnshareStep
-  | WriteFileStep
-  | WritePidStep
-  | WriteProcFileStep
-  | BecomeRootStep
-  | OpenRootStep
-  | MountStep
-  | MknodStep
-  | SymlinkStep
-  | MkdirStep
-  | PivotRootStep
-  | MoveRootStep
-  | MaskPathStep
-  | SethostnameStep
-  | SetdomainnameStep
-  | SetrlimitStep
-  | ChdirStep
-  | UmaskStep
-  | DropBoundingStep
-  | SetUserStep
-  | SetCapsStep
-  | NoNewPrivsStep
-  | SeccompStep
-  | RunHooksStep
-  | ParentHooksStep
-  | PersonalityStep
-  | SchedulerStep
-  | IoPriorityStep
-  | MemoryPolicyStep
-  | ConsoleStep
-  | MoveNetDeviceStep
-  | ConfigureNetDeviceStep
-  | MountSetattrStep
-  | SetAffinityStep
-  | JoinSessionKeyringStep
-  | ChrootRootStep;
+export type AnyStep = Stage1Step | ParentStep | InitStep;
