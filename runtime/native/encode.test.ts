@@ -1,7 +1,13 @@
 /**
  * The wire format between encodePlan (TypeScript) and plan_decode (C): what C reads back is the
- * plan that was written, and a malformed buffer is refused, never run and never a crash.
+ * plan that was written, and a malformed buffer is refused, never run and never a crash. Both
+ * sides come from the contract (runtime/plan/contract/steps.json): for every bounded field of
+ * it, one past the bound is refused by TypeScript naming the field, and by C in the bytes.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildInitPlan } from '../plan/build';
+import { baseSpec, specWith, testContext } from '../plan/test-context';
 import type { InitPlan } from '../plan/types';
 import { native } from './binding';
 import { encodePlan, OP_CODES } from './encode';
@@ -57,6 +63,8 @@ const everyStep: InitPlan = {
         { path: '/usr/bin/hook', args: ['/usr/bin/hook'], env: ['A=1', 'EMPTY='], timeout: 4294967295 },
       ],
       state: { before: '{"ociVersion":"1.3.0","id":"ü","status":"creating","pid":', after: ',"bundle":"/b"}' },
+      killSignal: 9,
+      outputQuoted: 200,
     },
     { op: 'personality', persona: 8 },
     { op: 'scheduler', policy: 6, flags: '1', nice: -20, priority: 0, runtime: '10000000', deadline: '30000000', period: '18446744073709551615' },
@@ -84,7 +92,8 @@ const everyStep: InitPlan = {
       op: 'seccomp',
       defaultAction: 0x00050026,
       architectures: [0xc000003e, 0x40000003],
-      flags: 5,
+      // SECCOMP_FILTER_FLAG_TSYNC | _LOG | _NEW_LISTENER
+      flags: 13,
       rules: [
         { syscall: 'read', action: 0x7fff0000, conditions: [] },
         { syscall: 'no_such_syscall', action: 0x7fff0000, conditions: [] },
@@ -97,19 +106,25 @@ const everyStep: InitPlan = {
           ],
         },
       ],
+      unknownSyscalls: 'skip',
+      listener: { path: '/run/agent.sock', stateParts: ['{"pid":', ',"metadata":"ü"}'] },
     },
   ],
+  createModes: { dir: 0o755, file: 0o644 },
   exec: {
     args: ['/bin/sh', '-c', 'echo "$@"', ''],
     env: ['PATH=/bin', 'EMPTY='],
     searchPath: '/bin:/usr/bin',
     preserveFds: 2,
     fifo: { dir: '/run/tsrun/x', name: 'exec.fifo' },
+    exitSignals: [1, 15, 64],
     startContainerHooks: {
       op: 'runHooks',
       kind: 'startContainer',
       hooks: [{ path: '/hook', args: ['hook', 'x'], env: ['B=2'], timeout: 5 }],
       state: { before: '{"pid":', after: '}' },
+      killSignal: 15,
+      outputQuoted: 0,
     },
     rlimits: [
       { op: 'setrlimit', resource: 7, soft: '0', hard: '18446744073709551615', message: 'setrlimit RLIMIT_NOFILE (soft 0, hard 18446744073709551615) of process.rlimits[0]' },
@@ -131,7 +146,8 @@ describe('encodePlan / plan_decode', () => {
       cloneFlags: 0,
       parent: [],
       init: [],
-      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, rlimits: [] },
+      createModes: { dir: 0o700, file: 0 },
+      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, exitSignals: [], rlimits: [] },
     };
     expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
   });
@@ -151,7 +167,7 @@ describe('encodePlan / plan_decode', () => {
     v2.writeUInt32LE(2, 4);
     expect(() => native.decodePlan(v2)).toThrow(/unsupported version/);
 
-    const minimal = encodePlan({ stage1: [{ op: 'unshare', flags: 0 }], cloneFlags: 0, parent: [], init: [], exec: everyStep.exec });
+    const minimal = encodePlan({ ...everyStep, stage1: [{ op: 'unshare', flags: 0 }], parent: [], init: [] });
     // header (8) + stage1 count (4): the op byte of the only stage1 step
     const unknownOp = Buffer.from(minimal);
     unknownOp[12] = 99;
@@ -167,8 +183,9 @@ describe('encodePlan / plan_decode', () => {
       /cloneFlags holds flags other than CLONE_NEW\* namespaces/,
     );
     expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 32 - 1 } }))).toThrow(
-      /exec preserveFds above 1048576/,
+    // TypeScript refuses what C would refuse (it used to pass it on, for C to call the plan malformed).
+    expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 20 + 1 } })).toThrow(
+      'plan.exec.preserveFds: expected an integer in [0, 1048576], got 1048577',
     );
   });
 
@@ -234,6 +251,7 @@ describe('encodePlan / plan_decode', () => {
       architectures: [],
       flags: 0,
       rules: [{ syscall: 'read', action: 0, conditions: [{ index, op, value: '0', valueTwo: '0' }] }],
+      unknownSyscalls: 'skip',
     });
     expect(() => encodePlan(withInit(seccomp(6, 4)))).toThrow('plan.init[0].rules[0].conditions[0].index');
     expect(() => encodePlan(withInit(seccomp(0, 8)))).toThrow('plan.init[0].rules[0].conditions[0].op');
@@ -255,7 +273,7 @@ describe('encodePlan / plan_decode', () => {
 
   test('CPU affinity: an empty list or a CPU beyond a cpu_set_t is refused, by C too', () => {
     const withStage1 = (cpus: number[]): InitPlan => ({ ...everyStep, stage1: [{ op: 'setAffinity', cpus }], parent: [], init: [] });
-    expect(() => encodePlan(withStage1([]))).toThrow('plan.stage1[0].cpus: must name at least one CPU');
+    expect(() => encodePlan(withStage1([]))).toThrow('plan.stage1[0].cpus: setAffinity cpus is empty');
     expect(() => encodePlan(withStage1([0, 1024]))).toThrow('plan.stage1[0].cpus[1]: expected an integer in [0, 1023], got 1024');
     const bytes = encodePlan(withStage1([1023]));
     // header (8) + stage1 count (4) + op (1) + cpu count (4): the only CPU.
@@ -274,14 +292,14 @@ describe('encodePlan / plan_decode', () => {
   test('a seccomp rule with more than 6 conditions is refused by C too (the compiler has room for 6)', () => {
     const condition = { index: 0, op: 4, value: '0', valueTwo: '0' };
     const rule = { syscall: 'read', action: 0, conditions: Array(7).fill(condition) };
-    expect(() => encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [rule] }] })).toThrow(
+    expect(() => encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [rule], unknownSyscalls: 'skip' }] })).toThrow(
       'plan.init[0].rules[0].conditions: at most 6',
     );
-    const six = encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [{ ...rule, conditions: Array(6).fill(condition) }] }] });
+    const six = encodePlan({ ...everyStep, init: [{ op: 'seccomp', defaultAction: 0, architectures: [], flags: 0, rules: [{ ...rule, conditions: Array(6).fill(condition) }], unknownSyscalls: 'skip' }] });
     // The count of conditions follows the rule's syscall (str) and action (u32): raise it to 7 and add one.
     const at = six.indexOf(Buffer.from('read')) + 4 + 4;
     const seven = Buffer.concat([six.subarray(0, at), Buffer.from([7, 0, 0, 0]), six.subarray(at + 4, at + 4 + 18), six.subarray(at + 4)]);
-    expect(() => native.decodePlan(seven)).toThrow(/more than 6 seccomp conditions in a rule/);
+    expect(() => native.decodePlan(seven)).toThrow(/seccomp rule conditions: more than 6/);
   });
 
   test('network device steps: names the kernel could not take and addresses that are not addresses are refused', () => {
@@ -301,5 +319,195 @@ describe('encodePlan / plan_decode', () => {
   test('a plan with two seccomp steps is refused', () => {
     const seccomp = everyStep.init[everyStep.init.length - 1];
     expect(() => native.decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The contract's bounds, case by case from the table
+
+interface Field {
+  name: string;
+  type: string;
+  wire?: boolean;
+  min?: number;
+  max?: number;
+  maxBy?: { field: string; values: Record<string, number> };
+  minItems?: number;
+  maxItems?: number;
+  minBytes?: number;
+  maxBytes?: number;
+  item?: Field & { record?: string };
+  record?: string;
+  op?: string;
+}
+interface Contract {
+  plan: { fields: Field[] };
+  records: Record<string, { fields: Field[]; extendsStep?: string }>;
+  steps: { op: string; fields: Field[] }[];
+}
+
+const contract: Contract = JSON.parse(fs.readFileSync(path.join(__dirname, '../plan/contract/steps.json'), 'utf8'));
+const stepFields = (op: string) => contract.steps.find((s) => s.op === op)!.fields;
+const recordFields = (name: string): Field[] => {
+  const r = contract.records[name];
+  return [...(r.extendsStep ? stepFields(r.extendsStep) : []), ...r.fields];
+};
+
+type Key = string | number;
+/** One field of the table where the sample plan holds it. */
+interface Instance {
+  owner: string;
+  field: Field;
+  at: Key[];
+  holder: Record<string, unknown>;
+}
+
+/** Every field of the sample plan with the table entry that defines it, first occurrence first. */
+function instances(value: Record<string, unknown>, fields: Field[], at: Key[], owner: string, out: Instance[]): Instance[] {
+  for (const field of fields.filter((f) => f.wire !== false)) {
+    const v = value[field.name];
+    const here = [...at, field.name];
+    out.push({ owner, field, at: here, holder: value });
+    if (v == null) continue;
+    const walkStep = (step: Record<string, unknown>, stepAt: Key[]) => instances(step, stepFields(step.op as string), stepAt, step.op as string, out);
+    if (field.type === 'record') instances(v as Record<string, unknown>, recordFields(field.record!), here, field.record!, out);
+    if (field.type === 'step') walkStep(v as Record<string, unknown>, here);
+    if (field.type === 'steps') (v as Record<string, unknown>[]).forEach((s, i) => walkStep(s, [...here, i]));
+    if (field.type === 'list' && field.item!.type === 'record') {
+      (v as Record<string, unknown>[]).forEach((r, i) => instances(r, recordFields(field.item!.record!), [...here, i], field.item!.record!, out));
+    }
+  }
+  return out;
+}
+
+const pathText = (at: Key[]) => `plan${at.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+
+function withValue(plan: InitPlan, at: Key[], value: unknown): InitPlan {
+  const copy = structuredClone(plan) as unknown as Record<Key, unknown>;
+  let node = copy;
+  for (const k of at.slice(0, -1)) node = node[k] as Record<Key, unknown>;
+  node[at[at.length - 1]] = value;
+  return copy as unknown as InitPlan;
+}
+
+function valueAt(plan: InitPlan, at: Key[]): unknown {
+  return at.reduce<unknown>((node, k) => (node as Record<Key, unknown>)[k], plan);
+}
+
+/** Where two encodings first differ: the field that changed (a count or length for lists and strings). */
+function firstDifference(a: Buffer, b: Buffer): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+/** A numeric bound: the plan at the bound encodes, one past it is refused by TS; patched into the bytes, by C. */
+function numericCase(at: Key[], field: Field, bound: number, past: number) {
+  const atBound = encodePlan(withValue(everyStep, at, bound));
+  const beside = encodePlan(withValue(everyStep, at, bound === past - 1 ? bound - 1 : bound + 1));
+  expect(() => encodePlan(withValue(everyStep, at, past))).toThrow(`${pathText(at)}: expected an integer in [`);
+  const offset = firstDifference(atBound, beside);
+  const bytes = Buffer.from(atBound);
+  if (field.type === 'u8') bytes[offset] = past & 0xff;
+  else if (field.type === 'i32') bytes.writeInt32LE(past, offset);
+  else bytes.writeUInt32LE(past >>> 0, offset);
+  expect(() => native.decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: .*(above|outside)/);
+}
+
+/** A count bound (items of a list, bytes of a string): one unit more or less than allowed. */
+function countCase(at: Key[], unit: (n: number) => unknown, bound: number, past: number) {
+  const make = (n: number) => withValue(everyStep, at, unit(n));
+  expect(() => encodePlan(make(past))).toThrow(`${pathText(at)}: `);
+  // The encodings of `bound` and `bound ± 1` units differ first at the count; the difference in
+  // length is one unit's bytes, which past the bound go in (or come out) after the count.
+  const other = past > bound ? bound - 1 : bound + 1;
+  const a = encodePlan(make(bound));
+  const b = encodePlan(make(other));
+  const at0 = firstDifference(a, b);
+  const unitBytes = Math.abs(a.length - b.length);
+  const bytes =
+    past > bound
+      ? Buffer.concat([a.subarray(0, at0), u32(past), a.subarray(at0 + 4, at0 + 4 + unitBytes), a.subarray(at0 + 4)])
+      : Buffer.concat([a.subarray(0, at0), u32(past), a.subarray(at0 + 4 + unitBytes)]);
+  expect(() => native.decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: /);
+}
+
+const everyInstance = instances(everyStep as unknown as Record<string, unknown>, contract.plan.fields, [], 'plan', []);
+const firstOf = new Map<string, Instance>();
+for (const inst of everyInstance) {
+  const key = `${inst.owner}.${inst.field.name}`;
+  const value = valueAt(everyStep, inst.at);
+  // A list's bounds are tried on a list that has an item to repeat.
+  if (!firstOf.has(key) && !(Array.isArray(value) && value.length === 0)) firstOf.set(key, inst);
+}
+
+type Case = [string, () => void];
+const cases: Case[] = [];
+for (const [key, inst] of firstOf) {
+  const { field, at } = inst;
+  const numeric = (f: Field) => ['u8', 'u32', 'i32'].includes(f.type);
+  const numberBounds = (f: Field, holder: Record<string, unknown>): { min: number; max: number | undefined } => ({
+    min: f.min ?? 0,
+    max: f.maxBy ? f.maxBy.values[holder[f.maxBy.field] as string] : f.max,
+  });
+  if (numeric(field)) {
+    const { min, max } = numberBounds(field, inst.holder);
+    if (max !== undefined) cases.push([`${key} above ${max}`, () => numericCase(at, field, max, max + 1)]);
+    if (min !== 0) cases.push([`${key} below ${min}`, () => numericCase(at, field, min, min - 1)]);
+  }
+  if (field.type === 'list') {
+    const item = field.item!;
+    const list = valueAt(everyStep, at) as unknown[];
+    if (numeric(item) && list.length > 0) {
+      const { min, max } = numberBounds(item, {});
+      if (max !== undefined) cases.push([`${key}[] above ${max}`, () => numericCase([...at, 0], item, max, max + 1)]);
+      if (min !== 0) cases.push([`${key}[] below ${min}`, () => numericCase([...at, 0], item, min, min - 1)]);
+    }
+    const items = (n: number) => Array(n).fill(list[0]);
+    if (field.maxItems !== undefined) cases.push([`${key}: more than ${field.maxItems} items`, () => countCase(at, items, field.maxItems!, field.maxItems! + 1)]);
+    if (field.minItems) cases.push([`${key}: fewer than ${field.minItems} items`, () => countCase(at, items, field.minItems!, field.minItems! - 1)]);
+  }
+  if (field.type === 'str') {
+    const chars = (n: number) => 'x'.repeat(n);
+    if (field.maxBytes !== undefined) cases.push([`${key}: more than ${field.maxBytes} bytes`, () => countCase(at, chars, field.maxBytes!, field.maxBytes! + 1)]);
+    if (field.minBytes) cases.push([`${key}: fewer than ${field.minBytes} bytes`, () => countCase(at, chars, field.minBytes!, field.minBytes! - 1)]);
+  }
+}
+
+describe('the plan contract: one past every bound is refused by TypeScript and by C', () => {
+  test('every step kind and record of the table is in the sample plan', () => {
+    const owners = new Set([...firstOf.values()].map((i) => i.owner));
+    for (const step of contract.steps.filter((s) => s.fields.some((f) => f.wire !== false))) expect(owners).toContain(step.op);
+    for (const name of Object.keys(contract.records)) expect(owners).toContain(name);
+  });
+
+  test('the table bounds more than a handful of fields', () => {
+    expect(cases.length).toBeGreaterThan(20);
+  });
+
+  test.each(cases)('%s', (_name, run) => run());
+});
+
+describe('plans the builder makes travel to C and back unchanged', () => {
+  const hook = { path: '/bin/true', args: ['true'], timeout: 5 };
+  const plans: [string, InitPlan][] = [
+    ['the default config', buildInitPlan(baseSpec(), testContext())],
+    ['hooks of every kind', buildInitPlan(specWith((s) => (s.hooks = { prestart: [hook], createContainer: [hook], startContainer: [hook] })), testContext({ containerId: 'c1' }))],
+    [
+      'a seccomp profile',
+      buildInitPlan(
+        specWith((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'no_such_syscall'], action: 'SCMP_ACT_ALLOW' }] })),
+        testContext({ withFifo: false }),
+      ),
+    ],
+  ];
+  test.each(plans)('%s', (_name, plan) => {
+    expect(native.decodePlan(encodePlan(plan))).toEqual(JSON.parse(JSON.stringify(plan, (k, v) => (k === 'purpose' ? undefined : v))));
   });
 });

@@ -25,7 +25,7 @@ import {
   RLIMITS,
   S_IFCHR,
 } from '../plan/linux';
-import type { InitPlan } from '../plan/types';
+import type { InitPlan, InitStep } from '../plan/types';
 import { addonPath } from './binding';
 import { encodePlan, flock, mkfifo, PlanExecutionError, pidfdOpen, pidfdSendSignal, releaseInit, spawnInit } from './index';
 import { childPids, containerPlan, mountStep, SIGKILL, Started } from './test-plans';
@@ -221,6 +221,31 @@ describeAsRoot('spawnInit runs a container', () => {
     expect(out).toMatch(/^null-ok$/m);
   });
 
+  test('missing directories and file mount points are made with the modes of the plan, whatever the umask', async () => {
+    const source = path.join(bundle.dir, 'source');
+    fs.writeFileSync(source, 'bound\n');
+    const plan = containerPlan(bundle.rootfs, 'echo ok > /tmp/out', {
+      beforePivot: [
+        { op: 'umask', mask: 0o077 },
+        mountStep({ source, target: '/made/sub/file', inRoot: true, flags: MS_BIND, create: 'file' }),
+        mountStep({ source: 'tmpfs', target: '/made/dir', inRoot: true, fstype: 'tmpfs', flags: 0, create: 'dir' }),
+      ],
+    });
+    await run({ ...plan, createModes: { dir: 0o711, file: 0o604 } });
+    const mode = (p: string) => (fs.statSync(path.join(bundle.rootfs, p)).mode & 0o7777).toString(8);
+    expect(['made', 'made/sub', 'made/dir', 'made/sub/file'].map(mode)).toEqual(['711', '711', '711', '604']);
+  });
+
+  test('a hook past its timeout gets the plan\'s signal, and its failure quotes as much output as the plan says', () => {
+    const hook = { path: '/bin/sh', args: ['sh', '-c', 'trap "echo got-term; exit 0" TERM; sleep 5 & wait'], env: [], timeout: 1 };
+    const plan = containerPlan(bundle.rootfs, 'true', {
+      beforePivot: [{ op: 'runHooks', kind: 'createContainer', hooks: [hook], state: { before: '{"pid":', after: '}' }, killSignal: 15, outputQuoted: 6 }],
+    });
+    const failure = JSON.stringify(spawnFailure(plan).failure);
+    expect(failure).toContain('got-te');
+    expect(failure).not.toContain('got-term');
+  });
+
   test('maskPath hides a directory under an empty read-only tmpfs and a file under /dev/null; missing paths are skipped', async () => {
     const out = await run(
       containerPlan(bundle.rootfs, 'exec >/tmp/out 2>&1; echo etc=$(ls -A /etc | wc -l); echo version=$(wc -c < /proc/version); touch /etc/x || echo etc-ro', {
@@ -290,7 +315,7 @@ describeAsRoot('spawnInit runs a container', () => {
     const SIGSYS = 31;
     const plan = containerPlan(bundle.rootfs, 'echo not reached > /tmp/out', {
       // busybox sh calls getppid() as it starts.
-      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [{ syscall: 'getppid', action: 0x80000000, conditions: [] }] }],
+      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [], flags: 0, rules: [{ syscall: 'getppid', action: 0x80000000, conditions: [] }], unknownSyscalls: 'skip' }],
     });
     const { pid } = spawnInit(plan);
     started.add(pid);
@@ -429,6 +454,25 @@ describeAsRoot('the exec fifo', () => {
     expect(fs.readdirSync(`/proc/${pid}/fd`).map(Number).sort((x, y) => x - y)).toEqual([0, 1, 2, expect.any(Number), expect.any(Number)]);
   });
 
+  test('waiting for start, init dies of the signals the plan lists and of no other', async () => {
+    const SIGUSR1 = 10;
+    const SIGUSR2 = 12;
+    const plan = fifoPlan('true');
+    const { pid } = spawnInit({ ...plan, exec: { ...plan.exec, exitSignals: [SIGUSR1] } });
+    started.add(pid);
+    await new Promise((r) => setTimeout(r, 300));
+    const fd = pidfdOpen(pid);
+    try {
+      pidfdSendSignal(fd, SIGUSR2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fs.existsSync(`/proc/${pid}/fd`)).toBe(true);
+      pidfdSendSignal(fd, SIGUSR1);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(await started.wait(pid)).toEqual({ code: 128 + SIGUSR1, signal: null });
+  });
+
   test('releaseInit says so when init died before it was started', async () => {
     const { pid } = spawnInit(fifoPlan('true'));
     started.add(pid);
@@ -460,10 +504,25 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
   test('a seccomp filter libseccomp cannot compile: init step, with the call that refused it', () => {
     const unknownArch = 0x1234;
     const plan = containerPlan(bundle.rootfs, 'true', {
-      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [unknownArch], flags: 0, rules: [] }],
+      afterPivot: [{ op: 'seccomp', defaultAction: 0x7fff0000, architectures: [unknownArch], flags: 0, rules: [], unknownSyscalls: 'skip' }],
     });
     const step = plan.init.findIndex((s) => s.op === 'seccomp');
     expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', syscall: 'seccomp_arch_add', path: '', value: unknownArch });
+  });
+
+  test('a rule naming a syscall libseccomp does not know: skipped or a failure of the step, as the plan says', async () => {
+    const filter = (unknownSyscalls: 'skip' | 'fail'): InitStep => ({
+      op: 'seccomp',
+      defaultAction: 0x7fff0000,
+      architectures: [],
+      flags: 0,
+      rules: [{ syscall: 'no_such_syscall', action: 0x80000000, conditions: [] }],
+      unknownSyscalls,
+    });
+    expect(await run(containerPlan(bundle.rootfs, 'echo ran > /tmp/out', { afterPivot: [filter('skip')] }))).toBe('ran\n');
+    const plan = containerPlan(bundle.rootfs, 'true', { afterPivot: [filter('fail')] });
+    const step = plan.init.findIndex((s) => s.op === 'seccomp');
+    expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', syscall: 'seccomp_syscall_resolve_name', path: 'no_such_syscall' });
   });
 
   test('a program that is not there: exec, ENOENT, before READY', () => {

@@ -18,6 +18,7 @@ import {
   MS_PRIVATE,
   MS_REC,
 } from '../plan/linux';
+import { CREATE_MODES } from '../plan/rootfs';
 import { pidfdOpen, pidfdSendSignal, waitExit } from './index';
 
 export const CONTAINER_NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
@@ -69,12 +70,14 @@ export function containerPlan(rootfs: string, script: string, opts: ContainerPla
       { op: opts.rootChange ?? 'pivotRoot' },
       ...(opts.afterPivot ?? []),
     ],
+    createModes: CREATE_MODES,
     exec: {
       args: ['/bin/sh', '-c', script],
       env: ['PATH=/bin:/sbin:/usr/bin', 'HOME=/root'],
       searchPath: '/bin:/sbin:/usr/bin',
       preserveFds: 0,
       fifo: null,
+      exitSignals: [],
       ...opts.exec,
     },
   };

@@ -192,8 +192,15 @@ describe('exec', () => {
       searchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       preserveFds: 2,
       fifo: { dir: '/run/tsrun/c1', name: 'exec.fifo' },
+      // SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM: what a created
+      // container's init dies of while it waits for start (runc's), not C's choice.
+      exitSignals: [1, 2, 3, 10, 12, 13, 14, 15],
       rlimits: [expect.objectContaining({ op: 'setrlimit', resource: RLIMIT_NOFILE })],
     });
+  });
+
+  test('the modes of what the steps create beneath the root are the plan\'s: 0755 directories, 0644 files', () => {
+    expect(buildInitPlan(baseSpec(), testContext()).createModes).toEqual({ dir: 0o755, file: 0o644 });
   });
 
   test('the last PATH of env is the one used', () => {
@@ -206,7 +213,19 @@ describe('exec', () => {
     expect(buildInitPlan(spec, testContext()).exec.searchPath).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   });
 
-  test('no fifo when running straight through', () => {
-    expect(buildInitPlan(baseSpec(), testContext({ withFifo: false })).exec.fifo).toBeNull();
+  test('no fifo when running straight through, and no signals to die of while waiting on it', () => {
+    const exec = buildInitPlan(baseSpec(), testContext({ withFifo: false })).exec;
+    expect(exec.fifo).toBeNull();
+    expect(exec.exitSignals).toEqual([]);
+  });
+
+  test('in-container hooks carry the signal a hook past its timeout is killed with and how much output a failure quotes', () => {
+    const hook = { path: '/bin/true', timeout: 3 };
+    const plan = buildInitPlan(specWith((s) => (s.hooks = { createContainer: [hook], startContainer: [hook] })), testContext({ containerId: 'c1' }));
+    const steps = [...plan.init.filter((s) => s.op === 'runHooks'), plan.exec.startContainerHooks];
+    expect(steps).toEqual([
+      expect.objectContaining({ kind: 'createContainer', killSignal: 9, outputQuoted: 200 }),
+      expect.objectContaining({ kind: 'startContainer', killSignal: 9, outputQuoted: 200 }),
+    ]);
   });
 });

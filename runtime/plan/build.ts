@@ -21,7 +21,7 @@ import { PlanError } from './plan-error';
 import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } from './process';
 import { loopbackSteps, netDeviceSteps } from './netdevices';
 import { refuseIntelRdt } from './refused';
-import { rootfsSteps } from './rootfs';
+import { CREATE_MODES, rootfsSteps } from './rootfs';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
 import { seccompPlacement, seccompStep } from './seccomp';
 import { OCI_VERSION } from '../../spec/default-config';
@@ -65,6 +65,7 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
       ...execLabelSteps(proc, ctx.security),
       ...processSteps(proc, ctx, seccomp),
     ],
+    createModes: CREATE_MODES,
     exec: { ...execSpec(proc, ctx), ...lastSeccomp },
   };
   return withHooks(plan, spec, ctx);

@@ -22,6 +22,7 @@ import { consoleSteps, execSpec, oomScoreAdjSteps, processSteps, readProcess } f
 import { sessionKeyringSteps } from './keyring';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
 import { seccompPlacement, seccompStep, type AgentState } from './seccomp';
+import { CREATE_MODES } from './rootfs';
 import * as path from 'path';
 import type { CgroupPlacement, InitPlan, PlanContext } from './types';
 
@@ -76,6 +77,7 @@ export function buildExecPlan(proc: Process, container: Spec, ctx: ExecPlanConte
       ...finalAffinitySteps(proc),
       ...processSteps(proc, ctx, seccomp),
     ],
+    createModes: CREATE_MODES,
     exec: { ...execSpec(proc, { preserveFds: ctx.preserveFds, withFifo: false, stateDir: '', inheritedNofile: ctx.inheritedNofile }), ...(seccomp.exec ? { seccomp: seccomp.exec } : {}) },
   };
 }

@@ -3,6 +3,7 @@
  * checked where the spec is strict (absolute path, positive timeout). The runtime-namespace
  * kinds the parent's caller runs (runtime/hooks) use the same commands.
  */
+import { constants } from 'os';
 import type { Hook, Hooks, Spec } from '../../spec/types';
 import { HookStateFields, stateAroundPid } from '../hooks/state';
 import { PlanError } from './plan-error';
@@ -11,6 +12,11 @@ import { OCI_VERSION } from '../../spec/default-config';
 import type { HookCommand, InitPlan, InitStep, ParentHooksStep, PlanContext, RunHooksStep } from './types';
 
 export type HookKind = keyof Hooks;
+
+/** The signal a hook past its timeout is killed with (runc's). */
+export const HOOK_KILL_SIGNAL = constants.signals.SIGKILL;
+/** How many bytes of a failed hook's output its failure quotes. */
+export const HOOK_OUTPUT_QUOTED = 200;
 
 /** Every kind, in the order of the lifecycle (what `tsrun features` lists). */
 export const HOOK_KINDS: readonly HookKind[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
@@ -86,5 +92,7 @@ export function withHooks(plan: InitPlan, spec: Spec, ctx: PlanContext): InitPla
 
 function runHooksStep(spec: Spec, kind: 'createContainer' | 'startContainer', state: HookStateFields): RunHooksStep | null {
   const hooks = hookCommands(spec, kind);
-  return hooks.length ? { op: 'runHooks', kind, hooks, state: stateAroundPid(state) } : null;
+  return hooks.length
+    ? { op: 'runHooks', kind, hooks, state: stateAroundPid(state), killSignal: HOOK_KILL_SIGNAL, outputQuoted: HOOK_OUTPUT_QUOTED }
+    : null;
 }

@@ -3,6 +3,7 @@
  * directory, umask, credentials and capabilities, and the exec itself. The container's init and
  * an exec'd process (exec-plan.ts) share these.
  */
+import { constants } from 'os';
 import type { LinuxCapabilities, POSIXRlimit, Process, Spec } from '../../spec/types';
 import { capabilityNumber, RLIM_INFINITY, rlimitResource, RLIMITS } from './linux';
 import { PlanError } from './plan-error';
@@ -177,6 +178,14 @@ function envValue(env: readonly string[], name: string): string | undefined {
   return env.filter((e) => e.startsWith(prefix)).pop()?.slice(prefix.length);
 }
 
+/**
+ * The signals a created container's init dies of while it waits for `start`: those that end a
+ * process by default, as runc's init does; as pid 1 of its pid namespace it would ignore them.
+ */
+export const CREATED_EXIT_SIGNALS: readonly number[] = (['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM'] as const).map(
+  (name) => constants.signals[name],
+);
+
 export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | 'withFifo' | 'stateDir' | 'inheritedNofile'>): ExecSpec {
   const env = proc.env ?? [];
   return {
@@ -185,6 +194,7 @@ export function execSpec(proc: Process, ctx: Pick<PlanContext, 'preserveFds' | '
     searchPath: envValue(env, 'PATH') ?? DEFAULT_SEARCH_PATH,
     preserveFds: ctx.preserveFds,
     fifo: ctx.withFifo ? { dir: ctx.stateDir, name: 'exec.fifo' } : null,
+    exitSignals: ctx.withFifo ? [...CREATED_EXIT_SIGNALS] : [],
     rlimits: rlimitSteps(proc.rlimits, ctx.inheritedNofile),
   };
 }

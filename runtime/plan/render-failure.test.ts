@@ -2,6 +2,7 @@ import { buildInitPlan } from './build';
 import { FAILURE_REASONS, type FailurePhase, type FailureReason } from './failure-record';
 import { renderFailure, renderRecord } from './render-failure';
 import { baseSpec, indexOf, specWith, testContext } from './test-context';
+import { CREATE_MODES } from './rootfs';
 import type { InitPlan, InitStep, PlanFailure } from './types';
 
 const ctx = testContext();
@@ -183,7 +184,8 @@ describe('renderFailure', () => {
       cloneFlags: 0,
       parent: [],
       init: [{ op: 'setAffinity', cpus: [1, 5], purpose: 'process.execCPUAffinity.final' }],
-      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null },
+      createModes: CREATE_MODES,
+      exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, exitSignals: [] },
     };
     const detail = 'sched_setaffinity: CPU 5 is not available (the host lacks it, it is offline, or the cpuset excludes it)';
     expect(renderFailure(plan, failure('init', 0, 'EINVAL', { reason: 'cpuUnavailable', syscall: 'sched_setaffinity', value: 5 }), ctx)).toBe(

@@ -9,7 +9,10 @@ import { propagationFlags } from './mount-options';
 import { configMountSteps, containerPath, delayedReadonlySteps, readMounts } from './mounts';
 import { hasNamespace, Namespaces } from './namespaces';
 import { PlanError } from './plan-error';
-import type { InitStep, MountStep, PlanContext, RootfsOverlay } from './types';
+import type { CreateModes, InitStep, MountStep, PlanContext, RootfsOverlay } from './types';
+
+/** The modes of missing directories and of file mount points the steps create, as runc's. */
+export const CREATE_MODES: CreateModes = { dir: 0o755, file: 0o644 };
 
 /** A mount step on an absolute path (host path before the root change, container path after). */
 function mountAt(target: string, flags: number, fields: Partial<MountStep> = {}): MountStep {

@@ -213,11 +213,14 @@ function refuseDeniedExecve(seccomp: LinuxSeccomp, at: string): void {
 }
 
 /**
- * The filter to load, or null without linux.seccomp. Syscall names are not checked here: the
- * executor skips the ones libseccomp does not know, as runc does, since profiles list syscalls
- * newer than the running kernel or libseccomp. `agent`: what the state sent to a seccomp agent
+ * The filter to load, or null without linux.seccomp. A rule naming a syscall libseccomp does not
+ * know is skipped (UNKNOWN_SYSCALLS), as runc skips it, since profiles list syscalls newer than
+ * the running kernel or libseccomp. `agent`: what the state sent to a seccomp agent
  * says (a SCMP_ACT_NOTIFY rule needs it); listenerPath is ignored when no rule notifies (spec).
  */
+/** What the executor does with a rule whose syscall libseccomp does not know: runc leaves it out. */
+export const UNKNOWN_SYSCALLS = 'skip';
+
 export function seccompStep(seccomp: LinuxSeccomp | undefined, agent: AgentState): SeccompStep | null {
   if (!seccomp) return null;
   const at = 'linux.seccomp';
@@ -235,9 +238,10 @@ export function seccompStep(seccomp: LinuxSeccomp | undefined, agent: AgentState
     }
     return bits | lookup(FLAGS, name, `${at}.flags[${i}]`, 'seccomp flag');
   }, 0);
-  if (!notifies) return { op: 'seccomp', defaultAction, architectures, flags, rules };
+  const unknownSyscalls = UNKNOWN_SYSCALLS;
+  if (!notifies) return { op: 'seccomp', defaultAction, architectures, flags, rules, unknownSyscalls };
   flags |= FLAG_NEW_LISTENER | (flags & FLAG_TSYNC ? FLAG_TSYNC_ESRCH : 0);
-  return { op: 'seccomp', defaultAction, architectures, flags, rules, listener: listener(seccomp, agent, at) };
+  return { op: 'seccomp', defaultAction, architectures, flags, rules, unknownSyscalls, listener: listener(seccomp, agent, at) };
 }
 
 /** What placing a filter decided: where it is loaded, and what init must hold until then. */

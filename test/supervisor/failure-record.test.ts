@@ -10,6 +10,8 @@ import * as path from 'path';
 import { native } from '../../runtime/native/binding';
 import { encodePlan } from '../../runtime/native';
 import { CLONE_NEWNET } from '../../runtime/plan/linux';
+import { HOOK_KILL_SIGNAL, HOOK_OUTPUT_QUOTED } from '../../runtime/plan/hooks';
+import { CREATE_MODES } from '../../runtime/plan/rootfs';
 import { FAILURE_NUMBERS, FAILURE_REASONS, FAILURE_TEXTS } from '../../runtime/plan/failure-record';
 import type { HookCommand, InitPlan } from '../../runtime/plan/types';
 import { monitorBinaryPath } from '../../supervisor/tasks/monitor-binary';
@@ -33,7 +35,7 @@ test('failure.h and failure-record.ts name the same fields and reasons', () => {
   expect(reasons).toEqual(['', ...FAILURE_REASONS]);
 });
 
-const exec = { args: ['true'], env: [], searchPath: '/bin', preserveFds: 0, fifo: null };
+const exec = { args: ['true'], env: [], searchPath: '/bin', preserveFds: 0, fifo: null, exitSignals: [] };
 
 function hookPlan(hook: Partial<HookCommand>): InitPlan {
   const command: HookCommand = { path: '/bin/sh', args: ['sh'], env: [], timeout: 0, ...hook };
@@ -41,7 +43,8 @@ function hookPlan(hook: Partial<HookCommand>): InitPlan {
     stage1: [],
     cloneFlags: 0,
     parent: [],
-    init: [{ op: 'runHooks', kind: 'createContainer', hooks: [command], state: { before: '{"pid":', after: '}' } }],
+    init: [{ op: 'runHooks', kind: 'createContainer', hooks: [command], state: { before: '{"pid":', after: '}' }, killSignal: HOOK_KILL_SIGNAL, outputQuoted: HOOK_OUTPUT_QUOTED }],
+    createModes: CREATE_MODES,
     exec,
   };
 }
@@ -75,7 +78,7 @@ describeAsRoot('a failed plan reports one record through the addon and through t
   test.each([
     [
       'a system call on a path',
-      { stage1: [{ op: 'setns', nstype: CLONE_NEWNET, path: '/etc/hostname' }], cloneFlags: 0, parent: [], init: [], exec } as InitPlan,
+      { stage1: [{ op: 'setns', nstype: CLONE_NEWNET, path: '/etc/hostname' }], cloneFlags: 0, parent: [], init: [], createModes: CREATE_MODES, exec } as InitPlan,
       { phase: 'stage1', step: 0, errno: 22, code: 'EINVAL', syscall: 'setns', path: '/etc/hostname' },
     ],
     [

@@ -211,7 +211,7 @@ int copyup_into(int source, int rootfd, const char *target, struct tsrun_failure
   int rc = fstat(source, &st) < 0 ? fail_because(f, errno, FAILURE_COPY_UP, "fstat", target) : 0;
   if (rc == 0) {
     /* Resolved again from the root: the walk now ends on the new mount. */
-    int mounted = inroot_open(rootfd, target, CREATE_NONE, f);
+    int mounted = inroot_open(rootfd, target, f);
     rc = mounted < 0 ? -1 : 0;
     if (rc == 0) {
       dst = openat(mounted, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -128,15 +128,14 @@ _Noreturn static void die_after_ready_failure(const char *what, const struct tsr
 
 static void exit_on_signal(int sig) { _exit(128 + sig); }
 
-/* A created container's init dies of the signals that end a process by default, as runc's does:
- * as pid 1 of its pid namespace it would otherwise ignore `tsrun kill ID` (SIGTERM) until start.
- * glibc's sigaction supplies the restorer the kernel needs for a handler, and is safe here. */
-static void exit_on_terminating_signals(void) {
-  static const int terminating[] = {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM};
+/* A created container's init dies of the plan's exitSignals: as pid 1 of its pid namespace it
+ * would otherwise ignore `tsrun kill ID` (SIGTERM) until start. glibc's sigaction supplies the
+ * restorer the kernel needs for a handler, and is safe here. */
+static void exit_on_signals(const struct exec_spec *e) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = exit_on_signal;
-  for (size_t i = 0; i < sizeof terminating / sizeof terminating[0]; i++) sigaction(terminating[i], &sa, NULL);
+  for (uint32_t i = 0; i < e->n_exit_signals; i++) sigaction((int)e->exit_signals[i], &sa, NULL);
 }
 
 /* startContainer hooks, in the container after the root change and the credential change. */
@@ -164,7 +163,7 @@ static void set_rlimits(const struct exec_spec *e) {
  * and the defaults restored before they are unblocked, so once start has returned a signal
  * meets the container's own dispositions only. */
 static void wait_for_start(const struct exec_spec *e, int fifo_dir, pid_t host_pid) {
-  exit_on_terminating_signals();
+  exit_on_signals(e);
   int fd;
   do fd = openat(fifo_dir, e->fifo_name, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);

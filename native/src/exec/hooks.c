@@ -17,8 +17,6 @@
  * fs.pipe-max-size), so the whole document is written before the hook starts and nothing
  * blocks on a hook that never reads its stdin. */
 #define PIPE_DEFAULT_SIZE 65536u
-/* How much of a failed hook's output the failure record keeps. */
-#define OUTPUT_QUOTED 200u
 
 struct hook_io {
   int in[2];  /* the state: the hook reads [0] */
@@ -59,22 +57,24 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Keep the first OUTPUT_QUOTED bytes of the hook's output, drop the rest. */
-static void read_output(int fd, char *buf, size_t *len) {
+/* Keep the first `quota` bytes of the hook's output, drop the rest. */
+static void read_output(int fd, char *buf, size_t quota, size_t *len) {
   char chunk[512];
   ssize_t n;
   while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-    size_t room = OUTPUT_QUOTED - *len;
+    size_t room = quota - *len;
     size_t take = (size_t)n < room ? (size_t)n : room;
     memcpy(buf + *len, chunk, take);
     *len += take;
   }
 }
 
-/* Wait for `pid` (through `pidfd`) up to `timeout` seconds (0: no limit), collecting its
- * output. 1 when it exited in time (status in *status), 0 when the timeout passed (it is then
- * killed and reaped), -1 with errno. */
-static int wait_hook(pid_t pid, int pidfd, int out, uint32_t timeout, int *status, char *buf, size_t *len) {
+/* Wait for `pid` (through `pidfd`) up to the hook's timeout (0: no limit), collecting the step's
+ * quota of its output. 1 when it exited in time (status in *status), 0 when the timeout passed
+ * (it is then killed with the step's signal and reaped), -1 with errno. */
+static int wait_hook(pid_t pid, int pidfd, int out, const struct hook_cmd *h, const struct run_hooks_step *step, int *status,
+                     char *buf, size_t *len) {
+  uint32_t timeout = h->timeout;
   int64_t deadline = timeout ? now_ms() + (int64_t)timeout * 1000 : 0;
   int in_time = 1;
   for (;;) {
@@ -90,13 +90,13 @@ static int wait_hook(pid_t pid, int pidfd, int out, uint32_t timeout, int *statu
     struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = out, .events = POLLIN}};
     int rc = poll(fds, out >= 0 ? 2 : 1, wait_ms);
     if (rc < 0 && errno != EINTR) return -1;
-    if (rc > 0 && out >= 0 && fds[1].revents) read_output(out, buf, len);
+    if (rc > 0 && out >= 0 && fds[1].revents) read_output(out, buf, step->output_quoted, len);
     if (rc > 0 && fds[0].revents) break;
   }
-  if (!in_time) kill(pid, SIGKILL);
+  if (!in_time) kill(pid, (int)step->kill_signal);
   while (waitpid(pid, status, 0) < 0)
     if (errno != EINTR) return -1;
-  if (out >= 0) read_output(out, buf, len);
+  if (out >= 0) read_output(out, buf, step->output_quoted, len);
   return in_time;
 }
 
@@ -148,9 +148,9 @@ static int run_one(const struct hook_cmd *h, uint32_t index, const struct run_ho
     goto fail;
   }
   int status = 0;
-  char output[OUTPUT_QUOTED];
+  char output[PLAN_MAX_HOOK_OUTPUT_QUOTED];
   size_t output_len = 0;
-  int rc = wait_hook((pid_t)child, pidfd, io.out[0], h->timeout, &status, output, &output_len);
+  int rc = wait_hook((pid_t)child, pidfd, io.out[0], h, step, &status, output, &output_len);
   int err = errno, exec_errno = 0;
   int exec_failed = rc > 0 && read(io.exec_err[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
   close(pidfd);

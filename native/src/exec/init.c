@@ -33,9 +33,8 @@ static int open_root(const char *path, int *rootfd, struct tsrun_failure *f) {
   return 0;
 }
 
-static int set_name(int (*set)(const char *, size_t), const struct plan_str *name, const char *what,
-                    struct tsrun_failure *f) {
-  if (set(name->s, name->len) < 0) return fail(f, errno, what, name->s);
+static int set_name(int (*set)(const char *, size_t), const char *name, const char *what, struct tsrun_failure *f) {
+  if (set(name, strlen(name)) < 0) return fail(f, errno, what, name);
   return 0;
 }
 
@@ -60,6 +59,7 @@ struct init_ctx {
   int rootfd;
   int sync;
   pid_t host_pid; /* init's pid as the parent sees it (sent with GO) */
+  const struct create_modes *modes;
 };
 
 static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsrun_failure *f) {
@@ -72,19 +72,19 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
   case OP_WRITE_FILE:
     return write_file(s->u.write_file.path, s->u.write_file.data.s, s->u.write_file.data.len, f);
   case OP_OPEN_ROOT: return open_root(s->u.path.path, rootfd, f);
-  case OP_MOUNT: return mount_step(&s->u.mount, *rootfd, f);
+  case OP_MOUNT: return mount_step(&s->u.mount, *rootfd, ctx->modes, f);
   case OP_MKNOD:
     return inroot_mknod(*rootfd, s->u.mknod.target, s->u.mknod.mode, s->u.mknod.major, s->u.mknod.minor,
-                        s->u.mknod.uid, s->u.mknod.gid, f);
+                        s->u.mknod.uid, s->u.mknod.gid, ctx->modes, f);
   case OP_SYMLINK:
-    return inroot_symlink(*rootfd, s->u.symlink.target, s->u.symlink.link_to, s->u.symlink.ignore_existing, f);
-  case OP_MKDIR: return inroot_mkdir(*rootfd, s->u.mkdir.target, s->u.mkdir.mode, f);
+    return inroot_symlink(*rootfd, s->u.symlink.target, s->u.symlink.link_to, s->u.symlink.ignore_existing, ctx->modes, f);
+  case OP_MKDIR: return inroot_mkdir(*rootfd, s->u.mkdir.target, s->u.mkdir.mode, ctx->modes, f);
   case OP_PIVOT_ROOT: return root_pivot(rootfd, f);
   case OP_MOVE_ROOT: return root_move(rootfd, f);
   case OP_CHROOT_ROOT: return root_chroot(rootfd, f);
   case OP_MASK_PATH: return mask_path(s->u.path.path, f);
-  case OP_SETHOSTNAME: return set_name(sethostname, &s->u.name, "sethostname", f);
-  case OP_SETDOMAINNAME: return set_name(setdomainname, &s->u.name, "setdomainname", f);
+  case OP_SETHOSTNAME: return set_name(sethostname, s->u.name.name, "sethostname", f);
+  case OP_SETDOMAINNAME: return set_name(setdomainname, s->u.name.name, "setdomainname", f);
   case OP_SETRLIMIT: return set_rlimit(s->u.rlimit.resource, s->u.rlimit.soft, s->u.rlimit.hard, f);
   case OP_CHDIR:
     if (chdir(s->u.path.path) < 0) return fail(f, errno, "chdir", s->u.path.path);
@@ -123,7 +123,7 @@ _Noreturn void init_main(const struct tsrun_plan *plan, const struct spawn_fds *
   struct tsrun_failure f;
   memset(&f, 0, sizeof f);
   f.phase = PHASE_INIT;
-  struct init_ctx ctx = {.rootfd = -1, .sync = fds->sync, .host_pid = msg.pid};
+  struct init_ctx ctx = {.rootfd = -1, .sync = fds->sync, .host_pid = msg.pid, .modes = &plan->create_modes};
   for (uint32_t i = 0; i < plan->n_init; i++) {
     f.step = i;
     if (run_step(&plan->init[i], &ctx, &f) < 0) sync_fail_exit(fds->sync, &f);

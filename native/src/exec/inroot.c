@@ -11,8 +11,6 @@
 #include "sys.h"
 
 #define RESOLVE_BENEATH_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-#define PARENT_DIR_MODE 0755
-#define MOUNTPOINT_FILE_MODE 0644
 
 static int resolve(int rootfd, const char *path, int extra_flags) {
   return sys_openat2(rootfd, path, (uint64_t)(O_PATH | O_CLOEXEC | extra_flags), RESOLVE_BENEATH_ROOT);
@@ -56,7 +54,7 @@ static int make_entry(int dirfd, const char *name, int kind, mode_t mode) {
 /* Resolve the normalized `buf` beneath the root, creating missing components one at a time:
  * each prefix is resolved from the root again, so a symlink met on the way is followed inside
  * it. The last component is made as `last_kind` with `last_mode`. Returns an O_PATH fd. */
-static int walk_create(int rootfd, char *buf, int last_kind, mode_t last_mode, int last_flags,
+static int walk_create(int rootfd, char *buf, int last_kind, mode_t last_mode, mode_t parent_mode, int last_flags,
                        struct tsrun_failure *f) {
   if (buf[0] == '\0') {
     int fd = resolve(rootfd, "/", last_flags);
@@ -75,7 +73,7 @@ static int walk_create(int rootfd, char *buf, int last_kind, mode_t last_mode, i
     int fd = resolve(rootfd, buf, flags);
     if (fd < 0 && errno == ENOENT) {
       int kind = last ? last_kind : CREATE_DIR;
-      if (make_entry(parent, component, kind, last ? last_mode : PARENT_DIR_MODE) < 0 && errno != EEXIST) {
+      if (make_entry(parent, component, kind, last ? last_mode : parent_mode) < 0 && errno != EEXIST) {
         fail(f, errno, kind == CREATE_FILE ? "openat(O_CREAT)" : "mkdirat", buf);
         break;
       }
@@ -99,16 +97,19 @@ static int walk_create(int rootfd, char *buf, int last_kind, mode_t last_mode, i
   return -1;
 }
 
-int inroot_open(int rootfd, const char *path, int create, struct tsrun_failure *f) {
+int inroot_open(int rootfd, const char *path, struct tsrun_failure *f) {
   if (rootfd < 0) return no_root(path, f);
-  if (create == CREATE_NONE) {
-    int fd = resolve(rootfd, path, 0);
-    return fd < 0 ? fail(f, errno, "openat2", path) : fd;
-  }
+  int fd = resolve(rootfd, path, 0);
+  return fd < 0 ? fail(f, errno, "openat2", path) : fd;
+}
+
+int inroot_create(int rootfd, const char *path, int create, const struct create_modes *modes, struct tsrun_failure *f) {
+  if (create == CREATE_NONE) return inroot_open(rootfd, path, f);
+  if (rootfd < 0) return no_root(path, f);
   char buf[PATH_MAX];
   if (normalize(path, buf, f) < 0) return -1;
-  int mode = create == CREATE_FILE ? MOUNTPOINT_FILE_MODE : PARENT_DIR_MODE;
-  return walk_create(rootfd, buf, create, (mode_t)mode, 0, f);
+  uint32_t mode = create == CREATE_FILE ? modes->file : modes->dir;
+  return walk_create(rootfd, buf, create, (mode_t)mode, (mode_t)modes->dir, 0, f);
 }
 
 int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure *f) {
@@ -144,11 +145,11 @@ int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failur
   return fail_because(f, ELOOP, FAILURE_CONTAINER_ROOT, NULL, path);
 }
 
-int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f) {
+int inroot_mkdir(int rootfd, const char *path, uint32_t mode, const struct create_modes *modes, struct tsrun_failure *f) {
   if (rootfd < 0) return no_root(path, f);
   char buf[PATH_MAX];
   if (normalize(path, buf, f) < 0) return -1;
-  int fd = walk_create(rootfd, buf, CREATE_DIR, (mode_t)mode, O_DIRECTORY, f);
+  int fd = walk_create(rootfd, buf, CREATE_DIR, (mode_t)mode, (mode_t)modes->dir, O_DIRECTORY, f);
   if (fd < 0) return -1;
   close(fd);
   return 0;
@@ -156,7 +157,8 @@ int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failu
 
 /* Resolve (creating) the directory that holds `path`'s last component; that component is left
  * in `*name`, pointing into `buf`. */
-static int open_parent(int rootfd, const char *path, char buf[PATH_MAX], const char **name, struct tsrun_failure *f) {
+static int open_parent(int rootfd, const char *path, char buf[PATH_MAX], const char **name, const struct create_modes *modes,
+                       struct tsrun_failure *f) {
   if (rootfd < 0) return no_root(path, f);
   if (normalize(path, buf, f) < 0) return -1;
   char *last_slash = NULL;
@@ -172,14 +174,14 @@ static int open_parent(int rootfd, const char *path, char buf[PATH_MAX], const c
   }
   *last_slash = '\0';
   *name = base;
-  return walk_create(rootfd, buf, CREATE_DIR, PARENT_DIR_MODE, O_DIRECTORY, f);
+  return walk_create(rootfd, buf, CREATE_DIR, (mode_t)modes->dir, (mode_t)modes->dir, O_DIRECTORY, f);
 }
 
 int inroot_mknod(int rootfd, const char *path, uint32_t mode, uint32_t major, uint32_t minor, uint32_t uid,
-                 uint32_t gid, struct tsrun_failure *f) {
+                 uint32_t gid, const struct create_modes *modes, struct tsrun_failure *f) {
   char buf[PATH_MAX];
   const char *name;
-  int dir = open_parent(rootfd, path, buf, &name, f);
+  int dir = open_parent(rootfd, path, buf, &name, modes, f);
   if (dir < 0) return -1;
   mode_t old_umask = umask(0);
   int rc = mknodat(dir, name, (mode_t)mode, makedev(major, minor));
@@ -191,10 +193,11 @@ int inroot_mknod(int rootfd, const char *path, uint32_t mode, uint32_t major, ui
   return rc < 0 ? -1 : 0;
 }
 
-int inroot_symlink(int rootfd, const char *path, const char *link_to, int ignore_existing, struct tsrun_failure *f) {
+int inroot_symlink(int rootfd, const char *path, const char *link_to, int ignore_existing, const struct create_modes *modes,
+                   struct tsrun_failure *f) {
   char buf[PATH_MAX];
   const char *name;
-  int dir = open_parent(rootfd, path, buf, &name, f);
+  int dir = open_parent(rootfd, path, buf, &name, modes, f);
   if (dir < 0) return -1;
   int rc = symlinkat(link_to, dir, name);
   if (rc < 0 && errno == EEXIST && ignore_existing) rc = 0;

@@ -9,9 +9,14 @@
 
 #include "failure.h"
 
-/* Open `path` beneath `rootfd` as an O_PATH fd. `create` (enum create_kind) makes a missing
- * target first, with its missing parents (directories 0755, a file 0644). */
-int inroot_open(int rootfd, const char *path, int create, struct tsrun_failure *f);
+struct create_modes;
+
+/* Open `path` beneath `rootfd` as an O_PATH fd. */
+int inroot_open(int rootfd, const char *path, struct tsrun_failure *f);
+
+/* inroot_open, making a missing target first as `create` (enum create_kind) says, with its
+ * missing parents, in the modes of the plan. */
+int inroot_create(int rootfd, const char *path, int create, const struct create_modes *modes, struct tsrun_failure *f);
 
 /* 0 when `path` beneath the root is missing or a directory itself (not a symlink to one), else
  * ENOTDIR naming it. */
@@ -21,17 +26,18 @@ int inroot_require_directory(int rootfd, const char *path, struct tsrun_failure 
  * names something below it (a symlink to "/" or ".." on the way), else 0. */
 int inroot_refuse_root(int rootfd, int fd, const char *path, struct tsrun_failure *f);
 
-/* mkdir -p beneath the root; the last directory gets `mode`, parents 0755. An existing
+/* mkdir -p beneath the root; the last directory gets `mode`, parents modes->dir. An existing
  * directory is fine. The umask does not apply. */
-int inroot_mkdir(int rootfd, const char *path, uint32_t mode, struct tsrun_failure *f);
+int inroot_mkdir(int rootfd, const char *path, uint32_t mode, const struct create_modes *modes, struct tsrun_failure *f);
 
 /* mknod + chown beneath the root (parents created); an existing entry is EEXIST. The umask does
  * not apply. */
 int inroot_mknod(int rootfd, const char *path, uint32_t mode, uint32_t major, uint32_t minor, uint32_t uid,
-                 uint32_t gid, struct tsrun_failure *f);
+                 uint32_t gid, const struct create_modes *modes, struct tsrun_failure *f);
 
 /* symlink beneath the root (parents created); an existing entry is EEXIST unless
  * `ignore_existing`. */
-int inroot_symlink(int rootfd, const char *path, const char *link_to, int ignore_existing, struct tsrun_failure *f);
+int inroot_symlink(int rootfd, const char *path, const char *link_to, int ignore_existing, const struct create_modes *modes,
+                   struct tsrun_failure *f);
 
 #endif

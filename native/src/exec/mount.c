@@ -42,7 +42,7 @@ static int skip_missing(const struct mount_step *m, int err, struct tsrun_failur
   return 0;
 }
 
-int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) {
+int mount_step(const struct mount_step *m, int rootfd, const struct create_modes *modes, struct tsrun_failure *f) {
   const char *target = m->target;
   char fd_path[32];
   int target_fd = -1;
@@ -51,7 +51,7 @@ int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f) 
     /* A plain target to create is created beneath "/" with the same walk. */
     int base = m->in_root ? rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (base < 0 && !m->in_root) return fail(f, errno, "open", "/");
-    target_fd = inroot_open(base, m->target, m->create, f);
+    target_fd = inroot_create(base, m->target, m->create, modes, f);
     if (!m->in_root) close(base);
     if (target_fd < 0) return skip_missing(m, f->err, f) ? 0 : -1;
     /* No mount covers the container's root, whatever a symlink of the rootfs says. */
@@ -101,7 +101,7 @@ static int sys_mount_setattr(int dirfd, const char *path, unsigned flags, struct
 }
 
 int mount_setattr_step(const struct mount_setattr_step *m, int rootfd, struct tsrun_failure *f) {
-  int fd = m->in_root ? inroot_open(rootfd, m->target, CREATE_NONE, f) : open(m->target, O_PATH | O_CLOEXEC);
+  int fd = m->in_root ? inroot_open(rootfd, m->target, f) : open(m->target, O_PATH | O_CLOEXEC);
   if (fd < 0) return m->in_root ? -1 : fail(f, errno, "open", m->target);
   struct mount_attr attr;
   memset(&attr, 0, sizeof attr);

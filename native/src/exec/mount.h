@@ -6,7 +6,7 @@
 #include "plan.h"
 
 /* A MountStep. `rootfd` is the open root (-1 before openRoot). */
-int mount_step(const struct mount_step *m, int rootfd, struct tsrun_failure *f);
+int mount_step(const struct mount_step *m, int rootfd, const struct create_modes *modes, struct tsrun_failure *f);
 
 /* A MountSetattrStep: mount_setattr(2) with AT_RECURSIVE on the mount at the target. */
 int mount_setattr_step(const struct mount_setattr_step *m, int rootfd, struct tsrun_failure *f);

@@ -26,9 +26,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct seccomp_step *step, struc
   for (uint32_t i = 0; i < step->n_rules; i++) {
     const struct seccomp_rule *rule = &step->rules[i];
     int nr = seccomp_syscall_resolve_name(rule->syscall);
-    /* A syscall newer than this libseccomp (profiles list them ahead of kernels): skipped, as
-     * runc does, so that one profile serves old and new hosts alike. */
-    if (nr == __NR_SCMP_ERROR) continue;
+    /* A syscall newer than this libseccomp: the plan says whether that skips the rule. */
+    if (nr == __NR_SCMP_ERROR && step->unknown_syscalls == UNKNOWN_SYSCALLS_SKIP) continue;
+    if (nr == __NR_SCMP_ERROR) return fail(f, EINVAL, "seccomp_syscall_resolve_name", rule->syscall);
     struct scmp_arg_cmp cmp[6];
     for (uint32_t j = 0; j < rule->n_conditions; j++) {
       const struct seccomp_condition *c = &rule->conditions[j];
