@@ -20,7 +20,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
 import type { InitPlan } from '../../runtime/plan/types';
-import { readJsonFile } from '../atomic-file';
+import { readJsonFile } from '../shared/atomic-file';
 import { monitorBinaryPath } from './monitor-binary';
 import {
   encodeFrame,
