@@ -3,9 +3,9 @@
  * plan that was written, and a malformed buffer is refused, never run and never a crash.
  */
 import type { InitPlan } from '../plan/types';
-import { native } from './binding';
+import { decodePlan } from '../../test/helpers/test-native';
 import { encodePlan, OP_CODES } from './encode';
-import { mountStep } from './test-plans';
+import { mountStep } from '../../test/helpers/test-plans';
 
 const everyStep: InitPlan = {
   stage1: [
@@ -122,7 +122,7 @@ describe('encodePlan / plan_decode', () => {
   test('C reads back every step type and field as written', () => {
     const ops = new Set([...everyStep.stage1, ...everyStep.parent, ...everyStep.init].map((s) => s.op));
     expect([...ops].sort()).toEqual(Object.keys(OP_CODES).sort());
-    expect(native.decodePlan(encodePlan(everyStep))).toEqual(everyStep);
+    expect(decodePlan(encodePlan(everyStep))).toEqual(everyStep);
   });
 
   test('a plan without exec fifo and with empty lists round-trips', () => {
@@ -133,41 +133,41 @@ describe('encodePlan / plan_decode', () => {
       init: [],
       exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, rlimits: [] },
     };
-    expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
+    expect(decodePlan(encodePlan(plan))).toEqual(plan);
   });
 
   test('every truncation of a valid plan is refused with the byte offset', () => {
     const bytes = encodePlan(everyStep);
     for (let len = 0; len < bytes.length; len++) {
-      expect(() => native.decodePlan(bytes.subarray(0, len))).toThrow(/^malformed plan at byte \d+: /);
+      expect(() => decodePlan(bytes.subarray(0, len))).toThrow(/^malformed plan at byte \d+: /);
     }
   });
 
   test('trailing bytes, bad magic, an unknown version or op are refused', () => {
     const bytes = encodePlan(everyStep);
-    expect(() => native.decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
-    expect(() => native.decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
+    expect(() => decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
+    expect(() => decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
     const v2 = Buffer.from(bytes);
     v2.writeUInt32LE(2, 4);
-    expect(() => native.decodePlan(v2)).toThrow(/unsupported version/);
+    expect(() => decodePlan(v2)).toThrow(/unsupported version/);
 
     const minimal = encodePlan({ stage1: [{ op: 'unshare', flags: 0 }], cloneFlags: 0, parent: [], init: [], exec: everyStep.exec });
     // header (8) + stage1 count (4): the op byte of the only stage1 step
     const unknownOp = Buffer.from(minimal);
     unknownOp[12] = 99;
-    expect(() => native.decodePlan(unknownOp)).toThrow(/at byte 12: unknown op/);
+    expect(() => decodePlan(unknownOp)).toThrow(/at byte 12: unknown op/);
     const wrongPhase = Buffer.from(minimal);
     wrongPhase[12] = OP_CODES.mount;
-    expect(() => native.decodePlan(wrongPhase)).toThrow(/at byte 12: op not allowed in this phase/);
+    expect(() => decodePlan(wrongPhase)).toThrow(/at byte 12: op not allowed in this phase/);
   });
 
   test('clone flags other than namespaces and an absurd preserveFds are refused', () => {
     const CLONE_VM = 0x100;
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | CLONE_VM }))).toThrow(
+    expect(() => decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | CLONE_VM }))).toThrow(
       /cloneFlags holds flags other than CLONE_NEW\* namespaces/,
     );
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 32 - 1 } }))).toThrow(
+    expect(() => decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
+    expect(() => decodePlan(encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 32 - 1 } }))).toThrow(
       /exec preserveFds above 1048576/,
     );
   });
@@ -175,7 +175,7 @@ describe('encodePlan / plan_decode', () => {
   test('thrown decode errors carry code EINVAL', () => {
     let caught: unknown;
     try {
-      native.decodePlan(Buffer.from('TSRP'));
+      decodePlan(Buffer.from('TSRP'));
     } catch (err) {
       caught = err;
     }
@@ -195,7 +195,7 @@ describe('encodePlan / plan_decode', () => {
         corrupt[Math.floor(random() * corrupt.length)] = Math.floor(random() * 256);
       }
       try {
-        native.decodePlan(corrupt);
+        decodePlan(corrupt);
       } catch (err) {
         expect((err as Error).message).toMatch(/^malformed plan at byte \d+: /);
       }
@@ -205,7 +205,7 @@ describe('encodePlan / plan_decode', () => {
   test('a length field pointing far beyond the buffer is refused, not allocated', () => {
     const bytes = Buffer.from(encodePlan(everyStep));
     bytes.writeUInt32LE(0xffffffff, 8); // the stage1 step count
-    expect(() => native.decodePlan(bytes)).toThrow(/at byte 12: step count/);
+    expect(() => decodePlan(bytes)).toThrow(/at byte 12: step count/);
   });
 
   test('values the format cannot carry exactly are refused in TypeScript, with their path', () => {
@@ -250,7 +250,7 @@ describe('encodePlan / plan_decode', () => {
     const level = bytes.indexOf(Buffer.from([62, 2, 0, 0, 0, 7, 0, 0, 0]));
     expect(level).toBeGreaterThan(0);
     bytes[level + 5] = 8;
-    expect(() => native.decodePlan(bytes)).toThrow(/ioPriority level above 7/);
+    expect(() => decodePlan(bytes)).toThrow(/ioPriority level above 7/);
   });
 
   test('CPU affinity: an empty list or a CPU beyond a cpu_set_t is refused, by C too', () => {
@@ -261,14 +261,14 @@ describe('encodePlan / plan_decode', () => {
     // header (8) + stage1 count (4) + op (1) + cpu count (4): the only CPU.
     expect(bytes.readUInt32LE(17)).toBe(1023);
     bytes.writeUInt32LE(1024, 17);
-    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpu above 1023/);
+    expect(() => decodePlan(bytes)).toThrow(/setAffinity cpu above 1023/);
     bytes.writeUInt32LE(0, 13);
-    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpus is empty/);
+    expect(() => decodePlan(bytes)).toThrow(/setAffinity cpus is empty/);
   });
 
   test('a copy-up mount must resolve inside the root: C refuses copyUp without inRoot', () => {
     const plan: InitPlan = { ...everyStep, stage1: [], parent: [], init: [mountStep({ source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', copyUp: true })] };
-    expect(() => native.decodePlan(encodePlan(plan))).toThrow(/mount copyUp without inRoot/);
+    expect(() => decodePlan(encodePlan(plan))).toThrow(/mount copyUp without inRoot/);
   });
 
   test('a seccomp rule with more than 6 conditions is refused by C too (the compiler has room for 6)', () => {
@@ -281,25 +281,25 @@ describe('encodePlan / plan_decode', () => {
     // The count of conditions follows the rule's syscall (str) and action (u32): raise it to 7 and add one.
     const at = six.indexOf(Buffer.from('read')) + 4 + 4;
     const seven = Buffer.concat([six.subarray(0, at), Buffer.from([7, 0, 0, 0]), six.subarray(at + 4, at + 4 + 18), six.subarray(at + 4)]);
-    expect(() => native.decodePlan(seven)).toThrow(/more than 6 seccomp conditions in a rule/);
+    expect(() => decodePlan(seven)).toThrow(/more than 6 seccomp conditions in a rule/);
   });
 
   test('network device steps: names the kernel could not take and addresses that are not addresses are refused', () => {
     const configure = (address: Record<string, unknown>) =>
       encodePlan({ ...everyStep, init: [{ op: 'configureNetDevice', name: 'eth0', addresses: [{ family: 'inet', local: '10.0.0.1', prefixLength: 8, peer: null, broadcast: null, ...address }] }] } as InitPlan);
-    expect(() => native.decodePlan(configure({ local: '10.0.0.256' }))).toThrow(/address local/);
-    expect(() => native.decodePlan(configure({ family: 'inet6' }))).toThrow(/address local/);
-    expect(() => native.decodePlan(configure({ broadcast: 'fd00::1' }))).toThrow(/address broadcast/);
+    expect(() => decodePlan(configure({ local: '10.0.0.256' }))).toThrow(/address local/);
+    expect(() => decodePlan(configure({ family: 'inet6' }))).toThrow(/address local/);
+    expect(() => decodePlan(configure({ broadcast: 'fd00::1' }))).toThrow(/address broadcast/);
     expect(() => configure({ prefixLength: 33 })).toThrow('plan.init[0].addresses[0].prefixLength: expected an integer in [0, 32], got 33');
     expect(() => configure({ family: 'ipx' })).toThrow(/plan\.init\[0\]\.addresses\[0\]\.family: expected one of inet, inet6/);
     const move = (newName: string) => encodePlan({ ...everyStep, parent: [{ op: 'moveNetDevice', name: 'tsrv1a', newName }] });
-    expect(() => native.decodePlan(move('sixteen-bytes-ok'))).toThrow(/moveNetDevice newName/);
-    expect(() => native.decodePlan(move(''))).toThrow(/moveNetDevice newName/);
-    expect(native.decodePlan(move('fifteen-bytes-x')).parent).toEqual([{ op: 'moveNetDevice', name: 'tsrv1a', newName: 'fifteen-bytes-x' }]);
+    expect(() => decodePlan(move('sixteen-bytes-ok'))).toThrow(/moveNetDevice newName/);
+    expect(() => decodePlan(move(''))).toThrow(/moveNetDevice newName/);
+    expect(decodePlan(move('fifteen-bytes-x')).parent).toEqual([{ op: 'moveNetDevice', name: 'tsrv1a', newName: 'fifteen-bytes-x' }]);
   });
 
   test('a plan with two seccomp steps is refused', () => {
     const seccomp = everyStep.init[everyStep.init.length - 1];
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
+    expect(() => decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
   });
 });

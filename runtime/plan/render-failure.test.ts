@@ -1,6 +1,6 @@
 import { buildInitPlan } from './build';
 import { renderFailure } from './render-failure';
-import { baseSpec, indexOf, specWith, testContext } from './test-context';
+import { baseSpec, indexOf, specWith, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan, InitStep, Phase, PlanFailure } from './types';
 
 const ctx = testContext();
