@@ -46,6 +46,39 @@ export interface NativeBinding {
   lsetxattr(path: string, name: string, value: Buffer): void;
   llistxattr(path: string): string[];
   lgetxattr(path: string, name: string): Buffer;
+  netInterfaces(): NetInterfaces;
+}
+
+/** The caller's network namespace as rtnetlink dumps it: attributes as the kernel gave them. */
+export interface NetInterfaces {
+  links: NetLink[];
+  addresses: NetLinkAddress[];
+}
+
+/** RTM_NEWLINK: struct ifinfomsg and IFLA_* attributes (null: absent). */
+export interface NetLink {
+  index: number;
+  name: string | null;
+  mtu: number | null;
+  /** ifi_flags (IFF_UP, IFF_LOWER_UP, ...). */
+  flags: number;
+}
+
+/** RTM_NEWADDR: struct ifaddrmsg and IFA_* attributes (null: absent, or a family not IPv4/IPv6). */
+export interface NetLinkAddress {
+  /** The link's index (NetLink.index). */
+  index: number;
+  /** AF_INET, AF_INET6, ... */
+  family: number;
+  prefixLength: number;
+  /** ifa_scope: RT_SCOPE_UNIVERSE (0), RT_SCOPE_LINK (253), RT_SCOPE_HOST (254), ... */
+  scope: number;
+  /** IFA_FLAGS (IFA_F_PERMANENT, ...), or ifa_flags when the kernel sent none. */
+  flags: number;
+  local: string | null;
+  address: string | null;
+  broadcast: string | null;
+  label: string | null;
 }
 
 /** The addon of the package this file belongs to, from the sources or from dist/. */

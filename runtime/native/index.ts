@@ -5,10 +5,10 @@
  */
 import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
-import type { ExitStatus } from './binding';
+import type { ExitStatus, NetInterfaces } from './binding';
 import { encodePlan } from './encode';
 
-export type { ExitStatus } from './binding';
+export type { ExitStatus, NetInterfaces, NetLink, NetLinkAddress } from './binding';
 export { encodePlan } from './encode';
 
 /** A plan step failed; `failure` says where and why. Nothing the plan started is left. */
@@ -166,3 +166,7 @@ export function lgetxattr(path: string, name: string): Buffer {
   return native.lgetxattr(path, name);
 }
 
+/** The links and addresses of this process's network namespace (rtnetlink dumps). */
+export function netInterfaces(): NetInterfaces {
+  return native.netInterfaces();
+}

@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterEventfd(env, exports);
   RegisterFdPassing(env, exports);
   RegisterFsOps(env, exports);
+  RegisterNetLinks(env, exports);
   return exports;
 }
 
