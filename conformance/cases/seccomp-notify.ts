@@ -5,8 +5,8 @@
  * container's syscall returns), and a socket that cannot be reached is an error.
  */
 import type { Config } from '../../test/helpers/bundle';
-import { seccompNotifyReceive, seccompNotifyRespond } from '../../runtime/native';
-import { SeccompAgentSocket } from '../../runtime/seccomp-notify/agent-socket';
+import { seccompNotifyReceive, seccompNotifyRespond } from '../../test/helpers/test-native';
+import { SeccompAgentSocket } from '../../test/helpers/seccomp-agent-socket';
 import { Case, expect } from '../case';
 
 const WAIT_MS = 10_000;

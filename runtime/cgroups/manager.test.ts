@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../spec/default-config';
 import type { LinuxResources } from '../../spec/types';
-import { deviceFilterCount } from '../native';
+import { deviceFilterCount } from '../../test/helpers/test-native';
 import { cgroupManagerFor, createCgroups, detectCgroupHost, loadCgroupManager, type CgroupHost, type CgroupManager } from './index';
 import { HybridCgroupManager } from './hybrid';
 import { CgroupV1Manager } from './v1';

@@ -18,9 +18,8 @@ import { exec } from './commands/exec';
 import { pause, ps, resume, update } from './commands/manage';
 import { list, spec, state } from './commands/query';
 import { Logger, LogFormat } from './log';
+import { TSRUN_VERSION } from '../version';
 import { warmUp } from './warm-up';
-
-const VERSION = '0.1.0';
 
 const COMMANDS: Command[] = [create, del, events, exec, featuresCommand, kill, list, pause, ps, resume, run, spec, start, state, update];
 
@@ -60,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     if (format !== 'text' && format !== 'json') throw new ContainerError(`invalid log-format: ${format}`);
     log = new Logger(globals.flags.log as string | undefined, format as LogFormat, globals.flags.debug as boolean);
     if (globals.flags.version) {
-      printOut(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
+      printOut(`tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
       return 0;
     }
     const [name, ...rest] = globals.rest;

@@ -1,11 +1,11 @@
 /**
  * The compiled addon (native/src/addon), loaded once, with its raw interface typed. Use the API
- * of ./index.ts; this module is for it and for tests of the wire format (decodePlan).
+ * of ./index.ts. What only tests call is in the test addon (test/helpers/test-native.ts).
  */
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import type { InitPlan, PlanFailure } from '../plan/types';
+import type { PlanFailure } from '../plan/types';
 
 const ADDON_RELATIVE_PATH = path.join('build', 'native', 'Release', 'tsrun_native.node');
 
@@ -30,44 +30,56 @@ export interface NativeBinding {
   spawnInitResume(paused: PausedSpawn): SpawnOutcome;
   /** Kill and reap the paused init. */
   spawnInitAbort(paused: PausedSpawn): void;
-  /** What the C decoder read from `plan` (throws as spawnInit does on a malformed plan). */
-  decodePlan(plan: Buffer): InitPlan;
   mkfifo(path: string, mode: number): void;
   flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean;
   detachMount(path: string): void;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitExit(pid: number): Promise<ExitStatus>;
-  setChildSubreaper(): void;
   errnoName(n: number): string;
   connectUnix(path: string): number;
-  listenUnix(path: string): number;
-  acceptUnix(fd: number): number;
   socketPair(): [number, number];
   recvFd(fd: number): { fd: number; name: string };
   resizeTerminal(fd: number, width: number, height: number): void;
   attachDeviceFilter(cgroupDir: string, insns: Buffer, license: string): void;
-  deviceFilterCount(cgroupDir: string): number;
   eventfd(): number;
-  waitReadable(fd: number, timeoutMs: number): boolean;
-  seccompNotifyReceive(fd: number, timeoutMs: number): SeccompNotification | null;
-  seccompNotifyRespond(fd: number, id: string, errno: number, value: number, proceed: boolean): void;
   mknod(path: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Buffer): void;
   llistxattr(path: string): string[];
   lgetxattr(path: string, name: string): Buffer;
+  netInterfaces(): NetInterfaces;
 }
 
-/** A syscall a seccomp filter's SCMP_ACT_NOTIFY rule stopped (struct seccomp_notif). */
-export interface SeccompNotification {
-  /** The cookie the answer names (u64, decimal). */
-  id: string;
-  /** The caller's pid, as the agent's pid namespace sees it. */
-  pid: number;
-  /** The syscall's name on the native architecture. */
-  syscall: string;
-  /** Its six arguments (u64, decimal). */
-  args: string[];
+/** The caller's network namespace as rtnetlink dumps it: attributes as the kernel gave them. */
+export interface NetInterfaces {
+  links: NetLink[];
+  addresses: NetLinkAddress[];
+}
+
+/** RTM_NEWLINK: struct ifinfomsg and IFLA_* attributes (null: absent). */
+export interface NetLink {
+  index: number;
+  name: string | null;
+  mtu: number | null;
+  /** ifi_flags (IFF_UP, IFF_LOWER_UP, ...). */
+  flags: number;
+}
+
+/** RTM_NEWADDR: struct ifaddrmsg and IFA_* attributes (null: absent, or a family not IPv4/IPv6). */
+export interface NetLinkAddress {
+  /** The link's index (NetLink.index). */
+  index: number;
+  /** AF_INET, AF_INET6, ... */
+  family: number;
+  prefixLength: number;
+  /** ifa_scope: RT_SCOPE_UNIVERSE (0), RT_SCOPE_LINK (253), RT_SCOPE_HOST (254), ... */
+  scope: number;
+  /** IFA_FLAGS (IFA_F_PERMANENT, ...), or ifa_flags when the kernel sent none. */
+  flags: number;
+  local: string | null;
+  address: string | null;
+  broadcast: string | null;
+  label: string | null;
 }
 
 /** The addon of the package this file belongs to, from the sources or from dist/. */

@@ -7,11 +7,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildInitPlan } from '../plan/build';
-import { baseSpec, specWith, testContext } from '../plan/test-context';
+import { baseSpec, specWith, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan } from '../plan/types';
-import { native } from './binding';
+import { decodePlan } from '../../test/helpers/test-native';
 import { encodePlan, OP_CODES } from './encode';
-import { mountStep } from './test-plans';
+import { mountStep } from '../../test/helpers/test-plans';
 
 const everyStep: InitPlan = {
   stage1: [
@@ -137,7 +137,7 @@ describe('encodePlan / plan_decode', () => {
   test('C reads back every step type and field as written', () => {
     const ops = new Set([...everyStep.stage1, ...everyStep.parent, ...everyStep.init].map((s) => s.op));
     expect([...ops].sort()).toEqual(Object.keys(OP_CODES).sort());
-    expect(native.decodePlan(encodePlan(everyStep))).toEqual(everyStep);
+    expect(decodePlan(encodePlan(everyStep))).toEqual(everyStep);
   });
 
   test('a plan without exec fifo and with empty lists round-trips', () => {
@@ -149,40 +149,40 @@ describe('encodePlan / plan_decode', () => {
       createModes: { dir: 0o700, file: 0 },
       exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, exitSignals: [], rlimits: [] },
     };
-    expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
+    expect(decodePlan(encodePlan(plan))).toEqual(plan);
   });
 
   test('every truncation of a valid plan is refused with the byte offset', () => {
     const bytes = encodePlan(everyStep);
     for (let len = 0; len < bytes.length; len++) {
-      expect(() => native.decodePlan(bytes.subarray(0, len))).toThrow(/^malformed plan at byte \d+: /);
+      expect(() => decodePlan(bytes.subarray(0, len))).toThrow(/^malformed plan at byte \d+: /);
     }
   });
 
   test('trailing bytes, bad magic, an unknown version or op are refused', () => {
     const bytes = encodePlan(everyStep);
-    expect(() => native.decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
-    expect(() => native.decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
+    expect(() => decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
+    expect(() => decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
     const v2 = Buffer.from(bytes);
     v2.writeUInt32LE(2, 4);
-    expect(() => native.decodePlan(v2)).toThrow(/unsupported version/);
+    expect(() => decodePlan(v2)).toThrow(/unsupported version/);
 
     const minimal = encodePlan({ ...everyStep, stage1: [{ op: 'unshare', flags: 0 }], parent: [], init: [] });
     // header (8) + stage1 count (4): the op byte of the only stage1 step
     const unknownOp = Buffer.from(minimal);
     unknownOp[12] = 99;
-    expect(() => native.decodePlan(unknownOp)).toThrow(/at byte 12: unknown op/);
+    expect(() => decodePlan(unknownOp)).toThrow(/at byte 12: unknown op/);
     const wrongPhase = Buffer.from(minimal);
     wrongPhase[12] = OP_CODES.mount;
-    expect(() => native.decodePlan(wrongPhase)).toThrow(/at byte 12: op not allowed in this phase/);
+    expect(() => decodePlan(wrongPhase)).toThrow(/at byte 12: op not allowed in this phase/);
   });
 
   test('clone flags other than namespaces and an absurd preserveFds are refused', () => {
     const CLONE_VM = 0x100;
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | CLONE_VM }))).toThrow(
+    expect(() => decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | CLONE_VM }))).toThrow(
       /cloneFlags holds flags other than CLONE_NEW\* namespaces/,
     );
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
+    expect(() => decodePlan(encodePlan({ ...everyStep, cloneFlags: 0x20000 | 17 }))).toThrow(/cloneFlags/);
     // TypeScript refuses what C would refuse (it used to pass it on, for C to call the plan malformed).
     expect(() => encodePlan({ ...everyStep, exec: { ...everyStep.exec, preserveFds: 2 ** 20 + 1 } })).toThrow(
       'plan.exec.preserveFds: expected an integer in [0, 1048576], got 1048577',
@@ -192,7 +192,7 @@ describe('encodePlan / plan_decode', () => {
   test('thrown decode errors carry code EINVAL', () => {
     let caught: unknown;
     try {
-      native.decodePlan(Buffer.from('TSRP'));
+      decodePlan(Buffer.from('TSRP'));
     } catch (err) {
       caught = err;
     }
@@ -212,7 +212,7 @@ describe('encodePlan / plan_decode', () => {
         corrupt[Math.floor(random() * corrupt.length)] = Math.floor(random() * 256);
       }
       try {
-        native.decodePlan(corrupt);
+        decodePlan(corrupt);
       } catch (err) {
         expect((err as Error).message).toMatch(/^malformed plan at byte \d+: /);
       }
@@ -222,7 +222,7 @@ describe('encodePlan / plan_decode', () => {
   test('a length field pointing far beyond the buffer is refused, not allocated', () => {
     const bytes = Buffer.from(encodePlan(everyStep));
     bytes.writeUInt32LE(0xffffffff, 8); // the stage1 step count
-    expect(() => native.decodePlan(bytes)).toThrow(/at byte 12: step count/);
+    expect(() => decodePlan(bytes)).toThrow(/at byte 12: step count/);
   });
 
   test('values the format cannot carry exactly are refused in TypeScript, with their path', () => {
@@ -268,7 +268,7 @@ describe('encodePlan / plan_decode', () => {
     const level = bytes.indexOf(Buffer.from([62, 2, 0, 0, 0, 7, 0, 0, 0]));
     expect(level).toBeGreaterThan(0);
     bytes[level + 5] = 8;
-    expect(() => native.decodePlan(bytes)).toThrow(/ioPriority level above 7/);
+    expect(() => decodePlan(bytes)).toThrow(/ioPriority level above 7/);
   });
 
   test('CPU affinity: an empty list or a CPU beyond a cpu_set_t is refused, by C too', () => {
@@ -279,14 +279,14 @@ describe('encodePlan / plan_decode', () => {
     // header (8) + stage1 count (4) + op (1) + cpu count (4): the only CPU.
     expect(bytes.readUInt32LE(17)).toBe(1023);
     bytes.writeUInt32LE(1024, 17);
-    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpu above 1023/);
+    expect(() => decodePlan(bytes)).toThrow(/setAffinity cpu above 1023/);
     bytes.writeUInt32LE(0, 13);
-    expect(() => native.decodePlan(bytes)).toThrow(/setAffinity cpus is empty/);
+    expect(() => decodePlan(bytes)).toThrow(/setAffinity cpus is empty/);
   });
 
   test('a copy-up mount must resolve inside the root: C refuses copyUp without inRoot', () => {
     const plan: InitPlan = { ...everyStep, stage1: [], parent: [], init: [mountStep({ source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', copyUp: true })] };
-    expect(() => native.decodePlan(encodePlan(plan))).toThrow(/mount copyUp without inRoot/);
+    expect(() => decodePlan(encodePlan(plan))).toThrow(/mount copyUp without inRoot/);
   });
 
   test('a seccomp rule with more than 6 conditions is refused by C too (the compiler has room for 6)', () => {
@@ -299,26 +299,26 @@ describe('encodePlan / plan_decode', () => {
     // The count of conditions follows the rule's syscall (str) and action (u32): raise it to 7 and add one.
     const at = six.indexOf(Buffer.from('read')) + 4 + 4;
     const seven = Buffer.concat([six.subarray(0, at), Buffer.from([7, 0, 0, 0]), six.subarray(at + 4, at + 4 + 18), six.subarray(at + 4)]);
-    expect(() => native.decodePlan(seven)).toThrow(/seccomp rule conditions: more than 6/);
+    expect(() => decodePlan(seven)).toThrow(/seccomp rule conditions: more than 6/);
   });
 
   test('network device steps: names the kernel could not take and addresses that are not addresses are refused', () => {
     const configure = (address: Record<string, unknown>) =>
       encodePlan({ ...everyStep, init: [{ op: 'configureNetDevice', name: 'eth0', addresses: [{ family: 'inet', local: '10.0.0.1', prefixLength: 8, peer: null, broadcast: null, ...address }] }] } as InitPlan);
-    expect(() => native.decodePlan(configure({ local: '10.0.0.256' }))).toThrow(/address local/);
-    expect(() => native.decodePlan(configure({ family: 'inet6' }))).toThrow(/address local/);
-    expect(() => native.decodePlan(configure({ broadcast: 'fd00::1' }))).toThrow(/address broadcast/);
+    expect(() => decodePlan(configure({ local: '10.0.0.256' }))).toThrow(/address local/);
+    expect(() => decodePlan(configure({ family: 'inet6' }))).toThrow(/address local/);
+    expect(() => decodePlan(configure({ broadcast: 'fd00::1' }))).toThrow(/address broadcast/);
     expect(() => configure({ prefixLength: 33 })).toThrow('plan.init[0].addresses[0].prefixLength: expected an integer in [0, 32], got 33');
     expect(() => configure({ family: 'ipx' })).toThrow(/plan\.init\[0\]\.addresses\[0\]\.family: expected one of inet, inet6/);
     const move = (newName: string) => encodePlan({ ...everyStep, parent: [{ op: 'moveNetDevice', name: 'tsrv1a', newName }] });
-    expect(() => native.decodePlan(move('sixteen-bytes-ok'))).toThrow(/moveNetDevice newName/);
-    expect(() => native.decodePlan(move(''))).toThrow(/moveNetDevice newName/);
-    expect(native.decodePlan(move('fifteen-bytes-x')).parent).toEqual([{ op: 'moveNetDevice', name: 'tsrv1a', newName: 'fifteen-bytes-x' }]);
+    expect(() => decodePlan(move('sixteen-bytes-ok'))).toThrow(/moveNetDevice newName/);
+    expect(() => decodePlan(move(''))).toThrow(/moveNetDevice newName/);
+    expect(decodePlan(move('fifteen-bytes-x')).parent).toEqual([{ op: 'moveNetDevice', name: 'tsrv1a', newName: 'fifteen-bytes-x' }]);
   });
 
   test('a plan with two seccomp steps is refused', () => {
     const seccomp = everyStep.init[everyStep.init.length - 1];
-    expect(() => native.decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
+    expect(() => decodePlan(encodePlan({ ...everyStep, init: [seccomp, seccomp] }))).toThrow(/more than one seccomp step/);
   });
 });
 
@@ -417,7 +417,7 @@ function numericCase(at: Key[], field: Field, bound: number, past: number) {
   if (field.type === 'u8') bytes[offset] = past & 0xff;
   else if (field.type === 'i32') bytes.writeInt32LE(past, offset);
   else bytes.writeUInt32LE(past >>> 0, offset);
-  expect(() => native.decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: .*(above|outside)/);
+  expect(() => decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: .*(above|outside)/);
 }
 
 /** A count bound (items of a list, bytes of a string): one unit more or less than allowed. */
@@ -435,7 +435,7 @@ function countCase(at: Key[], unit: (n: number) => unknown, bound: number, past:
     past > bound
       ? Buffer.concat([a.subarray(0, at0), u32(past), a.subarray(at0 + 4, at0 + 4 + unitBytes), a.subarray(at0 + 4)])
       : Buffer.concat([a.subarray(0, at0), u32(past), a.subarray(at0 + 4 + unitBytes)]);
-  expect(() => native.decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: /);
+  expect(() => decodePlan(bytes)).toThrow(/^malformed plan at byte \d+: /);
 }
 
 const everyInstance = instances(everyStep as unknown as Record<string, unknown>, contract.plan.fields, [], 'plan', []);
@@ -508,6 +508,6 @@ describe('plans the builder makes travel to C and back unchanged', () => {
     ],
   ];
   test.each(plans)('%s', (_name, plan) => {
-    expect(native.decodePlan(encodePlan(plan))).toEqual(JSON.parse(JSON.stringify(plan, (k, v) => (k === 'purpose' ? undefined : v))));
+    expect(decodePlan(encodePlan(plan))).toEqual(JSON.parse(JSON.stringify(plan, (k, v) => (k === 'purpose' ? undefined : v))));
   });
 });

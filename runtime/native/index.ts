@@ -7,10 +7,10 @@
 import { describeCall, renderRecord } from '../plan/render-failure';
 import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
-import type { ExitStatus, SeccompNotification } from './binding';
+import type { ExitStatus, NetInterfaces } from './binding';
 import { encodePlan } from './encode';
 
-export type { ExitStatus, SeccompNotification } from './binding';
+export type { ExitStatus, NetInterfaces, NetLink, NetLinkAddress } from './binding';
 export { encodePlan } from './encode';
 
 /**
@@ -120,11 +120,6 @@ export function waitExit(pid: number): Promise<ExitStatus> {
   return native.waitExit(pid);
 }
 
-/** PR_SET_CHILD_SUBREAPER: orphaned descendants become this process's children. */
-export function setChildSubreaper(): void {
-  native.setChildSubreaper();
-}
-
 /** "ENOENT" for 2; "EUNKNOWN" for a number libc does not know. */
 export function errnoName(n: number): string {
   return native.errnoName(n);
@@ -138,11 +133,6 @@ export function attachDeviceFilter(cgroupDir: string, insns: Buffer, license: st
   native.attachDeviceFilter(cgroupDir, insns, license);
 }
 
-/** How many device programs are attached to the v2 cgroup `cgroupDir`. */
-export function deviceFilterCount(cgroupDir: string): number {
-  return native.deviceFilterCount(cgroupDir);
-}
-
 /** A blocking, close-on-exec eventfd (read its 8-byte counter with fs.read; close with fs.closeSync). */
 export function eventfd(): number {
   return native.eventfd();
@@ -151,16 +141,6 @@ export function eventfd(): number {
 /** A close-on-exec AF_UNIX stream socket connected to `path` (a console socket). */
 export function connectUnix(path: string): number {
   return native.connectUnix(path);
-}
-
-/** A close-on-exec AF_UNIX stream socket listening on `path` (a console socket's receiving side). */
-export function listenUnix(path: string): number {
-  return native.listenUnix(path);
-}
-
-/** The next connection on a listening socket (blocks). */
-export function acceptUnix(fd: number): number {
-  return native.acceptUnix(fd);
 }
 
 /** A connected, close-on-exec AF_UNIX stream socket pair. */
@@ -202,24 +182,7 @@ export function lgetxattr(path: string, name: string): Buffer {
   return native.lgetxattr(path, name);
 }
 
-/** poll(2) for input on `fd` (a connection, data, a seccomp notification); false on timeout. */
-export function waitReadable(fd: number, timeoutMs: number): boolean {
-  return native.waitReadable(fd, timeoutMs);
-}
-
-/**
- * A seccomp agent's wait for the next notification on a notify fd (SECCOMP_IOCTL_NOTIF_RECV);
- * null when none came within `timeoutMs`.
- */
-export function seccompNotifyReceive(notifyFd: number, timeoutMs: number): SeccompNotification | null {
-  return native.seccompNotifyReceive(notifyFd, timeoutMs);
-}
-
-/**
- * Answer notification `id` (SECCOMP_IOCTL_NOTIF_SEND): the syscall fails with `answer.errno`,
- * returns `answer.value`, or runs as if never stopped (`proceed`).
- * @throws code ENOENT when the caller is gone (killed, or its wait interrupted).
- */
-export function seccompNotifyRespond(notifyFd: number, id: string, answer: { errno?: number; value?: number; proceed?: boolean }): void {
-  native.seccompNotifyRespond(notifyFd, id, answer.errno ?? 0, answer.value ?? 0, answer.proceed ?? false);
+/** The links and addresses of this process's network namespace (rtnetlink dumps). */
+export function netInterfaces(): NetInterfaces {
+  return native.netInterfaces();
 }

@@ -28,7 +28,8 @@ import {
 import type { InitPlan, InitStep } from '../plan/types';
 import { addonPath } from './binding';
 import { encodePlan, flock, mkfifo, PlanExecutionError, pidfdOpen, pidfdSendSignal, releaseInit, spawnInit } from './index';
-import { childPids, containerPlan, mountStep, SIGKILL, Started } from './test-plans';
+import { testAddonPath } from '../../test/helpers/test-native';
+import { childPids, containerPlan, mountStep, SIGKILL, Started } from '../../test/helpers/test-plans';
 
 const isRoot = process.getuid?.() === 0;
 const describeAsRoot = isRoot ? describe : describe.skip;
@@ -590,7 +591,7 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
     const reaperScript = `
       const fs = require('fs');
       const native = require(${JSON.stringify(addonPath)});
-      native.setChildSubreaper();
+      require(${JSON.stringify(testAddonPath)}).setChildSubreaper();
       const parent = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(parentScript)}], { stdio: 'inherit' });
       const initPid = Number(fs.readFileSync(${JSON.stringify(pidFifo)}, 'utf8'));
       fs.writeSync(2, String(initPid));

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { addonPath } from './binding';
+import { testAddonPath } from '../../test/helpers/test-native';
 import { errnoName, flock, mkfifo, pidfdOpen, pidfdSendSignal, waitExit } from './index';
 
 let dir: string;
@@ -97,8 +97,7 @@ describe('setChildSubreaper', () => {
   test('orphaned grandchildren become children of the process that set it', () => {
     // In a separate node process: the flag would outlive this test in the jest worker.
     const script = `
-      const native = require(${JSON.stringify(addonPath)});
-      native.setChildSubreaper();
+      require(${JSON.stringify(testAddonPath)}).setChildSubreaper();
       const { execFileSync } = require('child_process');
       const orphan = execFileSync('sh', ['-c', 'sleep 5 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' }).trim();
       const ppid = require('fs').readFileSync('/proc/' + orphan + '/status', 'utf8').match(/^PPid:\\s*(\\d+)/m)[1];

@@ -2,7 +2,7 @@ import { buildInitPlan } from './build';
 import { parseNodeList } from './mempolicy';
 import { PlanError } from './plan-error';
 import { sysctlComponents } from './sysctl';
-import { indexOf, specWith, stepsOf, testContext } from './test-context';
+import { indexOf, specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan, InitStep, SecurityFacts } from './types';
 
 type EditableSpec = Parameters<Parameters<typeof specWith>[0]>[0];

@@ -1,7 +1,7 @@
 import type { LinuxNamespace } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
-import { baseSpec, specWith, testContext } from './test-context';
+import { baseSpec, specWith, testContext } from '../../test/helpers/plan-context';
 import { formatIssue, validateConfig } from '../../spec/validate';
 
 // Kernel values, written out so that a wrong constant in linux.ts shows up here.

@@ -1,7 +1,7 @@
 import type { DefaultSpec } from '../../spec/default-config';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
-import { baseSpec, indexOf, specWith, stepsOf, testContext } from './test-context';
+import { baseSpec, indexOf, specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 
 const RLIMIT_NOFILE = 7;
 const RLIMIT_CORE = 4;

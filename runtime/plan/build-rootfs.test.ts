@@ -1,7 +1,7 @@
 import type { LinuxDevice, RootfsPropagation } from '../../spec/types';
 import { bindMountSources, buildInitPlan } from './build';
 import type { InitPlan, InitStep } from './types';
-import { baseSpec, indexOf, mountsOn, specWith, stepsOf, testContext, V2_HIERARCHIES } from './test-context';
+import { baseSpec, indexOf, mountsOn, specWith, stepsOf, testContext, V2_HIERARCHIES } from '../../test/helpers/plan-context';
 
 // Kernel values, written out so that a wrong constant in linux.ts shows up here.
 const RDONLY = 1;

@@ -1,10 +1,10 @@
 import type { LinuxSeccomp } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
-import { native } from '../native/binding';
+import { decodePlan } from '../../test/helpers/test-native';
 import { encodePlan } from '../native/encode';
 import { processStateParts } from './seccomp';
-import { specWith, stepsOf, testContext } from './test-context';
+import { specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan, SeccompStep } from './types';
 
 const ALLOW = 0x7fff0000;
@@ -289,12 +289,12 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
 
   test('the listener travels to the C decoder intact; on exec\'s filter (after READY) the decoder refuses it', () => {
     const plan = planWith(notify({ listenerMetadata: 'm' }), true);
-    expect(native.decodePlan(encodePlan(plan))).toEqual(plan);
+    expect(decodePlan(encodePlan(plan))).toEqual(plan);
     const [step] = loadedFilters(plan);
     const late: InitPlan = { ...plan, init: plan.init.filter((s) => s.op !== 'seccomp'), exec: { ...plan.exec, seccomp: step } };
-    expect(() => native.decodePlan(encodePlan(late))).toThrow(/exec seccomp with a listener/);
+    expect(() => decodePlan(encodePlan(late))).toThrow(/exec seccomp with a listener/);
     const flagless: InitPlan = { ...plan, init: plan.init.map((s) => (s.op === 'seccomp' ? { ...s, flags: 0 } : s)) };
-    expect(() => native.decodePlan(encodePlan(flagless))).toThrow(/without SECCOMP_FILTER_FLAG_NEW_LISTENER/);
+    expect(() => decodePlan(encodePlan(flagless))).toThrow(/without SECCOMP_FILTER_FLAG_NEW_LISTENER/);
   });
 
   test('a process of tsrun exec reports the container init\'s pid in its state, its own at the top', () => {

@@ -3,7 +3,7 @@ import type { Process } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { buildExecPlan, execCgroupProcsFiles, execProcess, ExecOverrides, ExecPlanContext } from './exec-plan';
 import { CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER } from './linux';
-import { HYBRID_HIERARCHIES, testContext } from './test-context';
+import { HYBRID_HIERARCHIES, testContext } from '../../test/helpers/plan-context';
 
 function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
   return {

@@ -1,7 +1,7 @@
 /** The container's own session keyring: a step of init unless --no-new-keyring. */
 import { buildInitPlan } from './build';
 import { renderFailure } from './render-failure';
-import { specWith, stepsOf, testContext } from './test-context';
+import { specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 
 const USER_MAPS = { uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] };
 

@@ -6,7 +6,7 @@
 import type { Mount } from '../../spec/types';
 import { buildInitPlan } from './build';
 import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SHARED } from './linux';
-import { indexOf, specWith, stepsOf, testContext } from './test-context';
+import { indexOf, specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan, InitStep } from './types';
 
 /** MOUNT_ATTR_* of linux/mount.h. */

@@ -2,7 +2,7 @@
 import { buildInitPlan, PlanError } from './build';
 import { movingAddresses } from './netdevices';
 import { renderFailure } from './render-failure';
-import { specWith, testContext } from './test-context';
+import { specWith, testContext } from '../../test/helpers/plan-context';
 import type { HostAddress, HostNetDevices, InitPlan } from './types';
 
 const v4: HostAddress = { family: 'inet', local: '10.0.0.2', prefixLength: 24, peer: null, broadcast: '10.0.0.255', scope: 'global', permanent: true };

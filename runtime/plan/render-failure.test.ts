@@ -1,7 +1,7 @@
 import { buildInitPlan } from './build';
 import { FAILURE_REASONS, type FailurePhase, type FailureReason } from './failure-record';
 import { renderFailure, renderRecord } from './render-failure';
-import { baseSpec, indexOf, specWith, testContext } from './test-context';
+import { baseSpec, indexOf, specWith, testContext } from '../../test/helpers/plan-context';
 import { CREATE_MODES } from './rootfs';
 import type { InitPlan, InitStep, PlanFailure } from './types';
 

@@ -11,7 +11,7 @@ import { SeededRandom } from '../../test/helpers/seeded-choices';
 import { buildInitPlan } from './build';
 import { buildExecPlan, type ExecPlanContext } from './exec-plan';
 import { RLIMITS } from './linux';
-import { specWith, testContext } from './test-context';
+import { specWith, testContext } from '../../test/helpers/plan-context';
 import type { DefaultSpec } from '../../spec/default-config';
 
 const CASES = 200;

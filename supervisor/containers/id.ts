@@ -5,7 +5,7 @@
  * `_ . + -`, the first a letter, digit or `_`. That excludes '/', "..", ".", a leading '-',
  * spaces and every control character.
  */
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../shared/errors';
 
 export const MAX_ID_LENGTH = 76;
 const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;

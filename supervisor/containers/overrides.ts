@@ -4,7 +4,7 @@
  */
 import { NO_ID } from '../../spec/rules';
 import type { Spec } from '../../spec/types';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../shared/errors';
 import type { ProcessOverrides } from '../api/types';
 
 const ENV_NAME = /^[^=\0]+$/;

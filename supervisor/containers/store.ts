@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import type { ProcessOverrides } from '../api/types';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
-import { notFound, SupervisorError } from '../errors';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { notFound, SupervisorError } from '../shared/errors';
 import { checkId } from './id';
 
 export interface ContainerRecord {

@@ -20,9 +20,9 @@ import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { children, type Descriptor } from './descriptor';
 import { digestHex, parseDigest } from './digest';
-import { KeyedLock } from '../keyed-lock';
-import { notFound } from '../errors';
-import { makePrivateDir } from '../atomic-file';
+import { KeyedLock } from '../shared/keyed-lock';
+import { notFound } from '../shared/errors';
+import { makePrivateDir } from '../shared/atomic-file';
 
 export interface BlobInfo {
   digest: string;

@@ -12,10 +12,10 @@ import { eventsService, Subscriptions } from '../services/events';
 import { tasksService } from '../services/tasks';
 import { healthService, versionService } from '../services/version';
 import { ImageService } from '../images/service';
-import { imagesService } from '../images/service-api';
-import { makePrivateDir } from '../atomic-file';
-import { Supervisor } from '../supervisor';
-import type { Logger } from './logger';
+import { imagesService } from '../services/images';
+import { makePrivateDir } from '../shared/atomic-file';
+import { Supervisor } from '../services/supervisor';
+import type { Logger } from '../shared/logger';
 import { claimSocketPath, lockStateDir } from './socket';
 
 export interface DaemonOptions {

@@ -1,8 +1,10 @@
 /** tsrund's log: one line per entry on stderr, `time level message`, below --log-level dropped. */
+import type { Logger } from '../shared/logger';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export class Logger {
+export class LineLogger implements Logger {
   private readonly min: number;
 
   constructor(

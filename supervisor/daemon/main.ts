@@ -6,8 +6,8 @@ import { flagHelp, FlagSpec, parseFlags } from '../../runtime/cli/args';
 import { ContainerError } from '../../runtime/errors';
 import { DEFAULT_ADDRESS } from '../api/load';
 import { startDaemon } from './daemon';
-import { DEFAULT_EVENT_RETENTION } from '../supervisor';
-import { Logger, LOG_LEVELS, LogLevel } from './logger';
+import { DEFAULT_EVENT_RETENTION } from '../services/supervisor';
+import { LineLogger, LOG_LEVELS, LogLevel } from './logger';
 import { StartupError } from './socket';
 
 const FLAGS: FlagSpec[] = [
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     throw new ContainerError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`);
   const retention = flags['event-retention'] as number;
   if (!(retention >= 1)) throw new ContainerError(`--event-retention ${retention}: give at least 1`);
-  const log = new Logger(level as LogLevel);
+  const log = new LineLogger(level as LogLevel);
   // A failure no request handler caught is a bug to log, not a reason to stop serving everyone.
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
   process.on('uncaughtException', (err) => log.error(`uncaught exception: ${err.stack ?? String(err)}`));

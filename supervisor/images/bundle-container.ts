@@ -11,21 +11,29 @@ import type { RootfsOverlay } from '../../runtime/plan/types';
 import { formatIssue, validateConfig } from '../../spec/validate';
 import type { CreateContainerRequest } from '../api/types';
 import { applyOverrides } from '../containers/overrides';
-import type { ContainerRecord } from '../containers/store';
-import { failedPrecondition, invalidArgument, SupervisorError } from '../errors';
+import { checkContainerRecord, checkLabels } from '../containers/record-checks';
+import type { ContainerRecord, ContainerStore } from '../containers/store';
+import { failedPrecondition, invalidArgument, SupervisorError } from '../shared/errors';
 import { LayerError } from '../snapshots/apply';
-import type { Supervisor } from '../supervisor';
-import { checkContainerRecord, checkLabels } from '../services/request-checks';
+import type { OverlaySnapshotter } from '../snapshots/overlay';
 import { imageUser, ImageError, readStoredImage } from './bundle-image';
 import { ImageConfigError, imageSpec, writeBundle } from './bundle';
 import { ImageService } from './service';
 import { UserError } from './user';
 
-export function imageBundleDir(s: Supervisor, id: string): string {
+/** What an image container is made of: the image, its layers, its record, and where bundles go (--state). */
+export interface ImageContainerStores {
+  readonly images: ImageService | null;
+  readonly snapshots: OverlaySnapshotter;
+  readonly containers: ContainerStore;
+  readonly paths: { readonly state: string };
+}
+
+export function imageBundleDir(s: ImageContainerStores, id: string): string {
   return path.join(s.paths.state, 'bundles', id);
 }
 
-export async function createImageContainer(s: Supervisor, req: CreateContainerRequest): Promise<ContainerRecord> {
+export async function createImageContainer(s: ImageContainerStores, req: CreateContainerRequest): Promise<ContainerRecord> {
   const images = s.images;
   if (!images) throw new SupervisorError('UNAVAILABLE', 'image: this tsrund has no image store');
   checkLabels('labels', req.labels);
@@ -68,7 +76,7 @@ export async function createImageContainer(s: Supervisor, req: CreateContainerRe
   return record;
 }
 
-function containerSpec(s: Supervisor, req: CreateContainerRequest, name: string, config: Parameters<typeof imageSpec>[0], ids: string[]) {
+function containerSpec(s: ImageContainerStores, req: CreateContainerRequest, name: string, config: Parameters<typeof imageSpec>[0], ids: string[]) {
   const userField = req.overrides?.user ? 'overrides.user' : 'image';
   try {
     const user = imageUser(s.snapshots, ids, req.overrides?.user || config.config?.User || '');
@@ -89,7 +97,7 @@ function containerSpec(s: Supervisor, req: CreateContainerRequest, name: string,
  * missing (the state directory may have been emptied by a reboot; the writable layer is kept
  * under --root).
  */
-export function imageRootfs(s: Supervisor, c: ContainerRecord): RootfsOverlay {
+export function imageRootfs(s: ImageContainerStores, c: ContainerRecord): RootfsOverlay {
   const overlay = s.snapshots.mountOf(c.id);
   if (!overlay) throw failedPrecondition(`container ${c.id}: its writable layer is gone; delete the container and create it again`);
   fs.mkdirSync(path.resolve(c.bundle, c.spec.root?.path ?? 'rootfs'), { recursive: true, mode: 0o700 });
@@ -97,7 +105,7 @@ export function imageRootfs(s: Supervisor, c: ContainerRecord): RootfsOverlay {
 }
 
 /** The container's writable layer and bundle directory (its record is the container store's). */
-export function removeImageContainerFiles(s: Supervisor, id: string): void {
+export function removeImageContainerFiles(s: ImageContainerStores, id: string): void {
   s.snapshots.remove(id);
   fs.rmSync(imageBundleDir(s, id), { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../spec/default-config';
 import type { Spec } from '../../spec/types';
-import { makePrivateDir, writeFileAtomic } from '../atomic-file';
+import { makePrivateDir, writeFileAtomic } from '../shared/atomic-file';
 import type { ProcessOverrides } from '../api/types';
 import type { ResolvedUser } from './user';
 

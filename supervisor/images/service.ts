@@ -15,9 +15,9 @@ import { hostPlatform, parsePlatform, PlatformError, selectManifest } from '../r
 import { PullError, pullImage, type PullProgress } from '../registry/pull';
 import { formatReference, parseReference, ReferenceError } from '../registry/reference';
 import * as path from 'path';
-import { isDirectory } from '../atomic-file';
-import { fsErrorText, invalidArgument, SupervisorError } from '../errors';
-import { KeyedLock } from '../keyed-lock';
+import { isDirectory } from '../shared/atomic-file';
+import { fsErrorText, invalidArgument, SupervisorError } from '../shared/errors';
+import { KeyedLock } from '../shared/keyed-lock';
 import { ImageStore, type ImageRecord } from './store';
 
 export interface ImageServiceOptions extends RegistryOptions {

@@ -8,8 +8,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Descriptor } from '../content/descriptor';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
-import { notFound } from '../errors';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { notFound } from '../shared/errors';
 
 export interface ImageRecord {
   name: string;

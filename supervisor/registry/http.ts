@@ -5,7 +5,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
-import { errnoText } from '../errors';
+import { errnoText } from '../shared/errors';
 
 export interface HttpOptions {
   method?: 'GET' | 'HEAD';

@@ -6,14 +6,15 @@ import type { Container, CreateContainerRequest, ListContainersRequest } from '.
 import { timestampFromRfc3339 } from '../api/timestamp';
 import { applyOverrides } from '../containers/overrides';
 import { checkId } from '../containers/id';
+import { checkContainerRecord, checkLabels } from '../containers/record-checks';
 import type { ContainerRecord } from '../containers/store';
-import { failedPrecondition, invalidArgument } from '../errors';
+import { failedPrecondition, invalidArgument } from '../shared/errors';
 import { createImageContainer, removeImageContainerFiles } from '../images/bundle-container';
-import { isDirectory } from '../atomic-file';
-import type { Supervisor } from '../supervisor';
+import { isDirectory } from '../shared/atomic-file';
+import type { Supervisor } from './supervisor';
 import { unary, type UnaryHandler } from './handlers';
 import { pageOf } from './paging';
-import { checkAbsolutePath, checkContainerRecord, checkLabels, checkProcessStrings, parseLabelFilter } from './request-checks';
+import { checkAbsolutePath, checkProcessStrings, parseLabelFilter } from './request-checks';
 
 export function containersService(s: Supervisor): Record<string, UnaryHandler> {
   return {

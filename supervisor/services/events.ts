@@ -1,8 +1,8 @@
 /** Events service: each subscriber gets the events passing its filters until it goes away. */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import { EVENT_TYPES, NEWEST_SEQUENCE_HEADER, type Event, type SubscribeRequest } from '../api/types';
-import { invalidArgument } from '../errors';
-import type { Supervisor } from '../supervisor';
+import { invalidArgument } from '../shared/errors';
+import type { Supervisor } from './supervisor';
 import { serverStream, type StreamHandler } from './handlers';
 import { checkId } from '../containers/id';
 

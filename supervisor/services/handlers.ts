@@ -1,8 +1,8 @@
 /** grpc-js handler shapes for promise-returning implementations, errors mapped by ./status.ts. */
 import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { MalformedRequest } from '../api/load';
-import type { Logger } from '../daemon/logger';
-import { invalidArgument } from '../errors';
+import type { Logger } from '../shared/logger';
+import { invalidArgument } from '../shared/errors';
 import { toServiceError } from './status';
 
 export type UnaryHandler = (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => void;

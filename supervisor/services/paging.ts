@@ -3,7 +3,7 @@
  * most page_size entries and never more bytes than one response may carry.
  */
 import { encodedSize } from '../api/load';
-import { SupervisorError } from '../errors';
+import { SupervisorError } from '../shared/errors';
 
 /** Below gRPC's 4 MiB message limit, with room for the response's other fields. */
 export const MAX_RESPONSE_BYTES = 3 << 20;

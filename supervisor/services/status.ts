@@ -6,8 +6,8 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ConfigError } from '../../spec/load';
 import { SERVER_STATUS_TRAILER } from '../api/load';
-import type { Logger } from '../daemon/logger';
-import { fsErrorText, SupervisorError, type ErrorKind } from '../errors';
+import type { Logger } from '../shared/logger';
+import { fsErrorText, SupervisorError, type ErrorKind } from '../shared/errors';
 
 const CODES: Record<ErrorKind, status> = {
   NOT_FOUND: status.NOT_FOUND,

@@ -2,8 +2,8 @@
 import type { ExecProcessRequest, LogEntry, StdinRequest } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import { checkId } from '../containers/id';
-import { invalidArgument } from '../errors';
-import type { Supervisor } from '../supervisor';
+import { invalidArgument } from '../shared/errors';
+import type { Supervisor } from './supervisor';
 import { imageRootfs } from '../images/bundle-container';
 import { readLog } from '../tasks/log-reader';
 import type { ProcessRef } from '../tasks/manager';

@@ -1,9 +1,8 @@
 /** Version and Health services. */
+import { TSRUN_VERSION } from '../../runtime/version';
 import { API_PACKAGE } from '../api/load';
-import type { Supervisor } from '../supervisor';
+import type { Supervisor } from './supervisor';
 import { unary, type UnaryHandler } from './handlers';
-
-export const TSRUN_VERSION = '0.1.0';
 
 export function versionService(s: Supervisor): Record<string, UnaryHandler> {
   return {

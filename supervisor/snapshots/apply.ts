@@ -25,7 +25,7 @@ import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { readTar, shownName, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
-import { removeTree } from '../remove-tree';
+import { removeTree } from '../shared/remove-tree';
 import { layeredEntry } from './merged-view';
 
 export class LayerError extends Error {

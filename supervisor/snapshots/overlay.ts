@@ -19,10 +19,10 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 import { decompress } from '../archive/compression';
 import { digestHex } from '../content/digest';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
-import { KeyedLock } from '../keyed-lock';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { KeyedLock } from '../shared/keyed-lock';
 import type { RootfsOverlay } from '../../runtime/plan/types';
-import { removeTree } from '../remove-tree';
+import { removeTree } from '../shared/remove-tree';
 import { applyLayer, LayerError } from './apply';
 
 /** One layer of an image: its blob (compressed or not) and the digest of its uncompressed tar. */

@@ -20,8 +20,8 @@ import { renderFailure } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
 import { isSameLiveProcess, readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../atomic-file';
-import { failedPrecondition, invalidArgument } from '../errors';
+import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { failedPrecondition, invalidArgument } from '../shared/errors';
 import { CONSOLE_FD, Monitor } from './monitor';
 import { whenLostProcessGone, type TaskExit } from './record';
 

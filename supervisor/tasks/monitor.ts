@@ -21,7 +21,7 @@ import * as path from 'path';
 import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
-import { readJsonFile } from '../atomic-file';
+import { readJsonFile } from '../shared/atomic-file';
 import { monitorBinaryPath } from './monitor-binary';
 import {
   encodeFrame,

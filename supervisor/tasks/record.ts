@@ -8,7 +8,7 @@ import type { CgroupRecord } from '../../runtime/cgroups';
 import type { InitNamespaces } from '../../runtime/state/own-processes';
 import { isSameLiveProcess } from '../../runtime/state/proc';
 import type { TaskStatus } from '../api/types';
-import { readJsonFile, writeFileAtomic } from '../atomic-file';
+import { readJsonFile, writeFileAtomic } from '../shared/atomic-file';
 
 export const TASK_RECORD = 'task.json';
 

@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import { flagHelp, FlagSpec, FlagValues, parseFlags } from '../../runtime/cli/args';
 import { ContainerError } from '../../runtime/errors';
 import { parseSignal } from '../../runtime/signals';
-import { TSRUN_VERSION } from '../services/version';
+import { TSRUN_VERSION } from '../../runtime/version';
 import { callErrorMessage, DEFAULT_ADDRESS, TsrundClient } from '../client/client';
 import type { Container, Task } from '../api/types';
 import {

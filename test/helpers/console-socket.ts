@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as tty from 'tty';
-import { acceptUnix, listenUnix, recvFd } from '../../runtime/native';
+import { recvFd } from '../../runtime/native';
+import { acceptUnix, listenUnix } from './test-native';
 
 export interface ConsoleServer {
   path: string;

@@ -10,8 +10,8 @@ import * as path from 'path';
 import type { Config } from '../helpers/bundle';
 import { containerFixtures } from '../helpers/fixtures';
 import { uniqueId } from '../helpers/tsrun';
-import { listenUnix, seccompNotifyReceive, seccompNotifyRespond } from '../../runtime/native';
-import { SeccompAgentSocket } from '../../runtime/seccomp-notify/agent-socket';
+import { listenUnix, seccompNotifyReceive, seccompNotifyRespond } from '../helpers/test-native';
+import { SeccompAgentSocket } from '../helpers/seccomp-agent-socket';
 
 const fx = containerFixtures();
 const WAIT_MS = 10_000;

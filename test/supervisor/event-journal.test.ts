@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Event } from '../../supervisor/api/types';
-import { EventJournal } from '../../supervisor/event-journal';
-import { EventBus } from '../../supervisor/events';
-import { Logger } from '../../supervisor/daemon/logger';
+import { EventJournal } from '../../supervisor/events/journal';
+import { EventBus } from '../../supervisor/events/bus';
+import { LineLogger } from '../../supervisor/daemon/logger';
 import { seededRandom } from '../helpers/seeded-random';
 
 let dir: string;
@@ -187,7 +187,7 @@ test('the bus delivers an event only once the journal holds it: a failed write h
   const journalDir = path.join(dir, 'events');
   const journal = EventJournal.open({ dir: journalDir, retain: 8, onRepair: () => undefined }); // a new segment per event
   const logged: string[] = [];
-  const bus = new EventBus(journal, new Logger('debug', (l) => logged.push(l)));
+  const bus = new EventBus(journal, new LineLogger('debug', (l) => logged.push(l)));
   const delivered: string[] = [];
   bus.subscribe({ types: [], ids: [] }, 0, (e) => delivered.push(`${e.sequence} ${e.id}`));
   bus.publish('start', 'a');

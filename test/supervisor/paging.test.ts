@@ -4,7 +4,7 @@
  * budget unless it is a single entry; page_size 0 is everything or RESOURCE_EXHAUSTED.
  */
 import { encodedSize } from '../../supervisor/api/load';
-import { SupervisorError } from '../../supervisor/errors';
+import { SupervisorError } from '../../supervisor/shared/errors';
 import { MAX_RESPONSE_BYTES, pageOf } from '../../supervisor/services/paging';
 import { seededRandom } from '../helpers/seeded-random';
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import { apiServices } from '../../supervisor/api/load';
 import { GrpcStatus } from '../../supervisor/client/client';
-import { RECORD_LIMITS } from '../../supervisor/services/request-checks';
+import { RECORD_LIMITS } from '../../supervisor/containers/record-checks';
 import { buildBusyboxArchive } from '../helpers/oci-image';
 import { failure, TSCTL } from './daemon';
 import { useDaemon } from './fixtures';

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { removeTree } from '../../supervisor/remove-tree';
+import { removeTree } from '../../supervisor/shared/remove-tree';
 
 const DIST_REMOVE_TREE = path.resolve(__dirname, '../../dist/supervisor/remove-tree.js');
 

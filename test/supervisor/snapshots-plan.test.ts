@@ -5,7 +5,7 @@
  */
 import { buildInitPlan } from '../../runtime/plan/build';
 import { PlanError } from '../../runtime/plan/plan-error';
-import { baseSpec, indexOf, testContext } from '../../runtime/plan/test-context';
+import { baseSpec, indexOf, testContext } from '../helpers/plan-context';
 import type { RootfsOverlay } from '../../runtime/plan/types';
 
 const PRIVATE = 1 << 18;

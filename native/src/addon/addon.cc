@@ -7,8 +7,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterBpfDevices(env, exports);
   RegisterEventfd(env, exports);
   RegisterFdPassing(env, exports);
-  RegisterSeccompNotify(env, exports);
   RegisterFsOps(env, exports);
+  RegisterNetLinks(env, exports);
   return exports;
 }
 

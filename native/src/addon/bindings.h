@@ -10,7 +10,14 @@ void RegisterWaitExit(Napi::Env env, Napi::Object exports);
 void RegisterBpfDevices(Napi::Env env, Napi::Object exports);
 void RegisterEventfd(Napi::Env env, Napi::Object exports);
 void RegisterFdPassing(Napi::Env env, Napi::Object exports);
-void RegisterSeccompNotify(Napi::Env env, Napi::Object exports);
 void RegisterFsOps(Napi::Env env, Napi::Object exports);
+void RegisterNetLinks(Napi::Env env, Napi::Object exports);
+
+// Functions only tests call, beside the helpers they share with the ones above: the test addon
+// (native/test/addon, tsrun_test_native.node) registers them, the shipped addon never does (and
+// its link drops their code).
+void RegisterPlanTestBindings(Napi::Env env, Napi::Object exports);
+void RegisterFdPassingTestBindings(Napi::Env env, Napi::Object exports);
+void RegisterBpfDevicesTestBindings(Napi::Env env, Napi::Object exports);
 
 #endif

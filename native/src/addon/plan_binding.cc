@@ -161,5 +161,8 @@ void RegisterPlanBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInitStart", Napi::Function::New(env, SpawnInitStart, "spawnInitStart"));
   exports.Set("spawnInitResume", Napi::Function::New(env, SpawnInitResume, "spawnInitResume"));
   exports.Set("spawnInitAbort", Napi::Function::New(env, SpawnInitAbort, "spawnInitAbort"));
+}
+
+void RegisterPlanTestBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("decodePlan", Napi::Function::New(env, DecodePlan, "decodePlan"));
 }

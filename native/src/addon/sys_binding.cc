@@ -1,9 +1,8 @@
-// System calls Node lacks: mkfifo, flock, umount, pidfds, the child subreaper flag, errno names.
+// System calls Node lacks: mkfifo, flock, umount, pidfds, errno names.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,15 +85,6 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
-// setChildSubreaper(): void
-Napi::Value SetChildSubreaper(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (!ExpectArgs(info, 0)) return env.Undefined();
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    ErrnoError(env, errno, "prctl(PR_SET_CHILD_SUBREAPER)").ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
 // errnoName(n: number): string — "ENOENT"; "EUNKNOWN" for a number libc does not know.
 Napi::Value ErrnoNameOf(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -111,6 +101,5 @@ void RegisterSysBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
-  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameOf, "errnoName"));
 }

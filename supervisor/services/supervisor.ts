@@ -1,15 +1,15 @@
-/** What tsrund's services share: the container records, the tasks, the event bus, the per-id lock. */
+/** What tsrund's services share: the container records, the tasks, the event bus, the per-id lock, and the recovery across them. */
 import * as path from 'path';
-import type { Logger } from './daemon/logger';
-import { ContainerStore } from './containers/store';
-import { EventBus } from './events';
-import { EventJournal } from './event-journal';
-import { KeyedLock } from './keyed-lock';
-import { TaskManager } from './tasks/manager';
-import { storedChainIds } from './images/bundle-image';
-import { removeImageContainerFiles } from './images/bundle-container';
-import type { ImageService } from './images/service';
-import { OverlaySnapshotter } from './snapshots/overlay';
+import type { Logger } from '../shared/logger';
+import { ContainerStore } from '../containers/store';
+import { EventBus } from '../events/bus';
+import { EventJournal } from '../events/journal';
+import { KeyedLock } from '../shared/keyed-lock';
+import { TaskManager } from '../tasks/manager';
+import { storedChainIds } from '../images/bundle-image';
+import { removeImageContainerFiles } from '../images/bundle-container';
+import type { ImageService } from '../images/service';
+import { OverlaySnapshotter } from '../snapshots/overlay';
 
 export interface SupervisorPaths {
   /** Persistent metadata (--root). */

@@ -2,15 +2,16 @@
 import type { Image, ImageDescriptor } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Descriptor } from '../content/descriptor';
-import type { Logger } from '../daemon/logger';
-import { serverStream, unary, type StreamHandler, type UnaryHandler } from '../services/handlers';
-import { pageOf, type PageRequest } from '../services/paging';
-import { checkAbsolutePath, checkLabels } from '../services/request-checks';
+import type { Logger } from '../shared/logger';
+import { serverStream, unary, type StreamHandler, type UnaryHandler } from './handlers';
+import { pageOf, type PageRequest } from './paging';
+import { checkLabels } from '../containers/record-checks';
+import { checkAbsolutePath } from './request-checks';
 import type { PullProgress } from '../registry/pull';
-import type { ImageService } from './service';
-import type { ImageRecord } from './store';
+import type { ImageService } from '../images/service';
+import type { ImageRecord } from '../images/store';
 
-export function apiDescriptor(d: Descriptor): ImageDescriptor {
+function apiDescriptor(d: Descriptor): ImageDescriptor {
   return {
     mediaType: d.mediaType,
     digest: d.digest,

@@ -1,13 +1,13 @@
 /**
  * The event bus behind Events.Subscribe: publish once, every matching subscriber gets it. Each
- * event is numbered and written to the journal (./event-journal.ts) before anyone sees it, so
+ * event is numbered and written to the journal (./journal.ts) before anyone sees it, so
  * that a subscriber can ask for the retained events after the last one it saw, then the live ones.
  */
-import type { Event, EventType } from './api/types';
-import { timestampNow } from './api/timestamp';
-import type { Logger } from './daemon/logger';
-import { SupervisorError } from './errors';
-import type { EventJournal } from './event-journal';
+import type { Event, EventType } from '../api/types';
+import { timestampNow } from '../api/timestamp';
+import type { Logger } from '../shared/logger';
+import { SupervisorError } from '../shared/errors';
+import type { EventJournal } from './journal';
 
 export interface EventFilter {
   types: readonly string[];

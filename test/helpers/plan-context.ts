@@ -1,6 +1,6 @@
 /** Fixtures of the plan builder's unit tests: a context like the development machine's, spec edits, step finders. */
 import { defaultSpec, DefaultSpec } from '../../spec/default-config';
-import type { CgroupHierarchy, InitPlan, InitStep, MountStep, PlanContext } from './types';
+import type { CgroupHierarchy, InitPlan, InitStep, MountStep, PlanContext } from '../../runtime/plan/types';
 
 export const HYBRID_HIERARCHIES: CgroupHierarchy[] = [
   { version: 1, mountpoint: '/sys/fs/cgroup/memory', controllers: 'memory', path: '/tsrun/c1' },

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <string>
 
-#include "bindings.h"
 #include "errors.h"
+#include "test_bindings.h"
 
 namespace {
 

@@ -3,12 +3,13 @@
  * socket on which the runtime sends, per connection, one containerProcessState document with the
  * notify fd attached (runtime-spec config-linux.md § Seccomp, runtime.md). Every wait is bounded,
  * so a caller on Node's thread never hangs on a runtime that does not send. Used by the tests and
- * the conformance suite, which answer the notifications with runtime/native's seccompNotify*.
+ * the conformance suite, which answer the notifications with ./test-native.ts's seccompNotify*.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { acceptUnix, listenUnix, recvFd, waitReadable } from '../native';
+import { recvFd } from '../../runtime/native';
+import { acceptUnix, listenUnix, waitReadable } from './test-native';
 
 export interface AgentDelivery {
   /** The notify fd received (close-on-exec); the socket closes it in close(). */

@@ -23,8 +23,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import type { Event } from './api/types';
-import { syncDirectory } from './atomic-file';
+import type { Event } from '../api/types';
+import { syncDirectory } from '../shared/atomic-file';
 
 const SEGMENT_NAME = /^(\d{20})\.jsonl$/;
 const SEQUENCE_DIGITS = 20;

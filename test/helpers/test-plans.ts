@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { InitPlan, InitStep, MountStep } from '../plan/types';
+import type { InitPlan, InitStep, MountStep } from '../../runtime/plan/types';
 import {
   CLONE_NEWIPC,
   CLONE_NEWNET,
@@ -17,9 +17,9 @@ import {
   MS_NOSUID,
   MS_PRIVATE,
   MS_REC,
-} from '../plan/linux';
-import { CREATE_MODES } from '../plan/rootfs';
-import { pidfdOpen, pidfdSendSignal, waitExit } from './index';
+} from '../../runtime/plan/linux';
+import { CREATE_MODES } from '../../runtime/plan/rootfs';
+import { pidfdOpen, pidfdSendSignal, waitExit } from '../../runtime/native/index';
 
 export const CONTAINER_NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
 export const SIGKILL = 9;
