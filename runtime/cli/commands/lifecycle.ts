@@ -2,11 +2,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConsoleChannel, openConsoleChannel } from '../../console/channel';
-import { createContainer } from '../../container/create';
-import { deleteContainer } from '../../container/delete';
-import { killContainer } from '../../container/kill';
-import { runContainer } from '../../container/run';
-import { startContainer } from '../../container/start';
+import { createContainer } from '../../lifecycle/create';
+import { deleteContainer } from '../../lifecycle/delete';
+import { killContainer } from '../../lifecycle/kill';
+import { runContainer } from '../../lifecycle/run';
+import { startContainer } from '../../lifecycle/start';
 import { ContainerError } from '../../errors';
 import { parseSignal } from '../../signals';
 import type { FlagSpec, FlagValues } from '../args';
