@@ -22,7 +22,7 @@ import { renderFailure } from '../plan/render-failure';
 import type { InitPlan } from '../plan/types';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore, StoredState } from '../state/store';
-import { writePidFile } from '../lifecycle/create';
+import { writePidFile } from '../lifecycle/stored';
 import { readHostFacts } from '../lifecycle/host-facts';
 import { observeStatus } from '../lifecycle/observe';
 import { FORWARDED } from '../lifecycle/run';
