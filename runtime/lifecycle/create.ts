@@ -18,7 +18,7 @@ import { readProcStat } from '../state/proc';
 import type { StoredState } from '../state/store';
 import { destroyCgroups } from './cgroup-waits';
 import { planContext, type PlanChoices, type PlanSubject } from './context';
-import { recordLaterHooks, runtimeHooks, type HookSubject } from './hooks';
+import { recordLaterHooks, runtimeHooks, type HookRunner, type HookSubject } from './hooks';
 import { currentMountNamespace, describeLeft, mountIds, mountsMadeBeneath, unmountRecorded } from './rootfs-mounts';
 import type { Spawned, Spawner } from './spawner';
 
@@ -45,6 +45,9 @@ export interface CreateFront<S extends Spawned> {
   planRefused(err: PlanError): Error;
   /** A plan step failed on this host; `message` renders the failure record. */
   spawnFailed(message: string): Error;
+  /** A prestart or createRuntime hook failed. */
+  hookFailed(err: ContainerError): Error;
+  hookRunner: HookRunner;
   /** What the host cannot enforce, and what a failed create left. */
   warn(message: string): void;
 }
@@ -111,11 +114,13 @@ function buildPlan<S extends Spawned>(spec: Spec, ctx: PlanContext, front: Creat
 
 /** `notTheContainers`: mount ids that are not the container's; the mounts the hooks make join it. */
 async function spawn<S extends Spawned>(spawner: Spawner<S>, plan: InitPlan, ctx: PlanContext, c: NewContainer, cgroups: CgroupManager, notTheContainers: Set<number> | null, front: CreateFront<S>): Promise<S> {
-  const hooks = runtimeHooks(c.spec, plan, c.hookSubject);
+  const hooks = runtimeHooks(c.spec, plan, c.hookSubject, front.hookRunner);
   const onRuntimeHooks = hooks && (async (pid: number) => {
     const beforeHooks = notTheContainers && mountIds();
     try {
       await hooks(pid);
+    } catch (err) {
+      throw err instanceof ContainerError ? front.hookFailed(err) : err;
     } finally {
       if (beforeHooks) for (const id of mountIds()) if (!beforeHooks.has(id)) notTheContainers?.add(id);
     }

@@ -10,7 +10,7 @@ import type { CgroupManager } from '../cgroups';
 import { isContainers, strangers, strangersMessage, type InitNamespaces } from '../state/own-processes';
 import type { RecordedMount } from '../state/store';
 import { destroyCgroups, killAllAndThaw } from './cgroup-waits';
-import { poststopHooks } from './hooks';
+import { poststopHooks, type HookRunner } from './hooks';
 import { describeLeft, unmountRecorded } from './rootfs-mounts';
 
 /** How long the init has to die of SIGKILL. */
@@ -33,14 +33,15 @@ export interface DeleteFront {
   strangersLeft(message: string): Error;
   /** With the container's processes gone, before its cgroups go. */
   beforeCgroupsGo?(): Promise<void>;
-  /** Remove the front end's record and the state directory. */
+  /** Remove the front end's record and the state directory (the poststop hooks run after). */
   removeState(): void;
+  hookRunner: HookRunner;
   warn(message: string): void;
 }
 
 /** `initAlive`: the init has not been seen to exit (it is killed and waited for first). */
 export async function removeContainer(c: ContainerToDelete, initAlive: boolean, front: DeleteFront): Promise<void> {
-  const runPoststop = poststopHooks(c.stateDir, front.warn);
+  const runPoststop = poststopHooks(c.stateDir, front.hookRunner, front.warn);
   const ours = isContainers(c.initNamespaces);
   if (initAlive) {
     if (c.cgroups) await killAllAndThaw(c.cgroups, ours);
@@ -61,5 +62,5 @@ export async function removeContainer(c: ContainerToDelete, initAlive: boolean, 
   }
   if (c.cgroups) await destroyCgroups(c.cgroups);
   front.removeState();
-  runPoststop();
+  await runPoststop();
 }

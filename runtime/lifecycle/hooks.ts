@@ -8,8 +8,24 @@ import type { Spec } from '../../spec/types';
 import { hooksRecord, readHooksRecord, writeHooksRecord } from '../hooks/record';
 import { runHooks, runHooksWarning } from '../hooks/run';
 import { stateDocument, type HookStateFields } from '../hooks/state';
-import { hookCommands } from '../plan/hooks';
-import type { InitPlan } from '../plan/types';
+import { hookCommands, type HookKind } from '../plan/hooks';
+import type { HookCommand, InitPlan } from '../plan/types';
+
+/**
+ * How the hook programs run: the front end's choice. tsrun's block (its create and start must
+ * not yield to the event loop: ./run.ts); a daemon's must not.
+ */
+export interface HookRunner {
+  /** In order; the first failure rejects (a ContainerError naming the hook). */
+  run(kind: HookKind, hooks: readonly HookCommand[], state: string): Promise<void>;
+  /** All of them, each failure passed to `warn`. */
+  runWarning(kind: HookKind, hooks: readonly HookCommand[], state: string, warn: (message: string) => void): Promise<void>;
+}
+
+export const blockingHookRunner: HookRunner = {
+  run: async (kind, hooks, state) => runHooks(kind, hooks, state),
+  runWarning: async (kind, hooks, state, warn) => runHooksWarning(kind, hooks, state, warn),
+};
 
 /** The fields of the hooks' state document the container fixes at create (the status is the hook point's). */
 export type HookSubject = Omit<HookStateFields, 'status'>;
@@ -23,25 +39,25 @@ export function recordLaterHooks(stateDir: string, spec: Spec, subject: HookSubj
  * The runtime-namespace hooks for a plan that pauses for them (a parentHooks step), else
  * undefined. prestart (deprecated) runs with createRuntime, before it, as runc runs them.
  */
-export function runtimeHooks(spec: Spec, plan: InitPlan, subject: HookSubject): ((pid: number) => Promise<void>) | undefined {
+export function runtimeHooks(spec: Spec, plan: InitPlan, subject: HookSubject, runner: HookRunner): ((pid: number) => Promise<void>) | undefined {
   if (!plan.init.some((s) => s.op === 'parentHooks')) return undefined;
   return async (pid) => {
     const doc = stateDocument({ ...subject, status: 'creating' }, pid);
-    runHooks('prestart', hookCommands(spec, 'prestart'), doc);
-    runHooks('createRuntime', hookCommands(spec, 'createRuntime'), doc);
+    await runner.run('prestart', hookCommands(spec, 'prestart'), doc);
+    await runner.run('createRuntime', hookCommands(spec, 'createRuntime'), doc);
   };
 }
 
 /** After the start; failures are warnings. */
-export function runPoststartHooks(stateDir: string, pid: number, warn: (message: string) => void): void {
+export async function runPoststartHooks(stateDir: string, pid: number, runner: HookRunner, warn: (message: string) => void): Promise<void> {
   const record = readHooksRecord(stateDir);
-  if (record?.poststart.length) runHooksWarning('poststart', record.poststart, stateDocument({ ...record.state, status: 'running' }, pid), warn);
+  if (record?.poststart.length) await runner.runWarning('poststart', record.poststart, stateDocument({ ...record.state, status: 'running' }, pid), warn);
 }
 
 /** Read before the state directory goes; the function returned runs them once everything is gone (failures are warnings). */
-export function poststopHooks(stateDir: string, warn: (message: string) => void): () => void {
+export function poststopHooks(stateDir: string, runner: HookRunner, warn: (message: string) => void): () => Promise<void> {
   const record = readHooksRecord(stateDir);
-  return () => {
-    if (record?.poststop.length) runHooksWarning('poststop', record.poststop, stateDocument({ ...record.state, status: 'stopped' }, 0), warn);
+  return async () => {
+    if (record?.poststop.length) await runner.runWarning('poststop', record.poststop, stateDocument({ ...record.state, status: 'stopped' }, 0), warn);
   };
 }

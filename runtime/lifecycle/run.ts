@@ -52,7 +52,7 @@ export async function runContainer(
   // A foreground run's terminal arrived during create (a console socket's went to its listener).
   const terminal = attachTerminal(mode.console);
   try {
-    startContainer(store, dir, opts.warn);
+    await startContainer(store, dir, opts.warn);
   } catch (err) {
     stopForwarding();
     terminal?.close();

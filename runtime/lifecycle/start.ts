@@ -7,15 +7,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { releaseInit } from '../native';
 import { EXEC_FIFO } from './create';
-import { runPoststartHooks } from './hooks';
+import { runPoststartHooks, type HookRunner } from './hooks';
 
 export interface StartFront {
   /** Init left without the start byte (a startContainer hook failed, or the process could not be run). */
   initGone(): Error;
+  /** The init runs the process now: recorded before the poststart hooks run. */
+  released?(): void;
+  hookRunner: HookRunner;
   warn(message: string): void;
 }
 
-export function startInit(stateDir: string, pid: number, front: StartFront): void {
+export async function startInit(stateDir: string, pid: number, front: StartFront): Promise<void> {
   const fifo = path.join(stateDir, EXEC_FIFO);
   try {
     releaseInit(fifo, pid);
@@ -25,5 +28,6 @@ export function startInit(stateDir: string, pid: number, front: StartFront): voi
     throw err;
   }
   fs.rmSync(fifo, { force: true });
-  runPoststartHooks(stateDir, pid, front.warn);
+  front.released?.();
+  await runPoststartHooks(stateDir, pid, front.hookRunner, front.warn);
 }

@@ -14,6 +14,7 @@ import { checkHookPrograms } from '../hooks/check';
 import { checkId, type ContainerDir, type StateStore, type StoredState } from '../state/store';
 import { addonSpawner } from './addon-spawner';
 import { isDirectory } from './context';
+import { blockingHookRunner } from './hooks';
 import { createInit } from './create';
 import { removeContainer } from './delete';
 import { signalContainer } from './kill';
@@ -97,6 +98,8 @@ export async function createContainer(store: StateStore, opts: CreateOptions): P
         cgroupsRefused: (err) => err,
         planRefused: (err) => err,
         spawnFailed: (message) => new ContainerError(message),
+        hookFailed: (err) => err,
+        hookRunner: blockingHookRunner,
         warn: opts.warn,
       },
     );
@@ -114,7 +117,7 @@ export function writePidFile(file: string, pid: number): void {
   fs.renameSync(tmp, file);
 }
 
-export function startContainer(store: StateStore, dir: ContainerDir, warn: (message: string) => void): void {
+export async function startContainer(store: StateStore, dir: ContainerDir, warn: (message: string) => void): Promise<void> {
   const state = dir.read();
   const status = observeStatus(store, state);
   switch (status) {
@@ -127,9 +130,10 @@ export function startContainer(store: StateStore, dir: ContainerDir, warn: (mess
     default:
       throw new ContainerError(`cannot start a container in the ${status} state`);
   }
-  startInit(dir.path, state.pid, {
+  await startInit(dir.path, state.pid, {
     initGone: () =>
       new ContainerError(`container init (pid ${state.pid}) exited before running the process: a startContainer hook failed or the process could not be run (see the container's stderr)`),
+    hookRunner: blockingHookRunner,
     warn,
   });
 }
@@ -176,6 +180,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
         notGone: () => new ContainerError(`container ${id} did not die after SIGKILL`),
         strangersLeft: (message) => new ContainerError(message),
         removeState: () => dir.remove(),
+        hookRunner: blockingHookRunner,
         warn,
       },
     );

@@ -78,11 +78,11 @@ export const start: Command = {
   argsUsage: '<container-id>',
   flags: [],
   args: 1,
-  run(_flags, [id], { store, log }) {
+  async run(_flags, [id], { store, log }) {
     const dir = store.open(id);
     if (!dir) throw new ContainerError('container does not exist');
     try {
-      startContainer(store, dir, (message) => log.warn(message));
+      await startContainer(store, dir, (message) => log.warn(message));
     } finally {
       dir.release();
     }
