@@ -60,7 +60,6 @@ export interface CreatedInit<S extends Spawned> {
   initNamespaces: InitNamespaces;
   /** Mounts init made in this process's mount namespace (a container without one of its own). */
   rootfsMounts?: StoredState['rootfsMounts'];
-  plan: InitPlan;
 }
 
 export async function createInit<S extends Spawned>(c: NewContainer, spawner: Spawner<S>, front: CreateFront<S>): Promise<CreatedInit<S>> {
@@ -80,7 +79,7 @@ export async function createInit<S extends Spawned>(c: NewContainer, spawner: Sp
     const rootfsMounts = mountsBefore ? { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(c.rootfs, mountsBefore) } : undefined;
     const stat = readProcStat(spawned.pid);
     if (!stat) throw new ContainerError('container init exited during create');
-    const init = { spawned, cgroups, pid: spawned.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned.pid), rootfsMounts, plan };
+    const init = { spawned, cgroups, pid: spawned.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned.pid), rootfsMounts };
     front.initCreated(init);
     return init;
   } catch (err) {
