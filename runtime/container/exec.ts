@@ -22,10 +22,10 @@ import { renderFailure } from '../plan/render-failure';
 import type { InitPlan } from '../plan/types';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore, StoredState } from '../state/store';
-import { writePidFile } from './create';
-import { readHostFacts } from './host-facts';
-import { observeStatus } from './observe';
-import { FORWARDED } from './run';
+import { writePidFile } from '../lifecycle/stored';
+import { readHostFacts } from '../lifecycle/host-facts';
+import { observeStatus } from '../lifecycle/observe';
+import { FORWARDED } from '../lifecycle/run';
 
 export interface ExecOptions {
   id: string;

@@ -67,7 +67,7 @@ function rootChange(ctx: PlanContext, ownMountNamespace: boolean): InitStep {
  * is private, or a slave of the host when the config wants the host's mounts to reach the
  * container. In a namespace that is not the container's own, the propagation of mounts the
  * container did not make is left alone: every mount lands beneath the rootfs bind, and delete
- * unmounts them (runtime/container/rootfs-mounts.ts).
+ * unmounts them (runtime/lifecycle/rootfs-mounts.ts).
  */
 export function rootfsSteps(spec: Spec, ctx: PlanContext, ns: Namespaces, cwd: string): InitStep[] {
   const mounts = readMounts(spec, ctx.bundle);

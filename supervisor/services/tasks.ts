@@ -72,9 +72,9 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       return { id: task.id, pid: task.pid };
     }),
     start: locked('Tasks.Start', async (req: IdRequest) => ({ pid: (await s.tasks.start(req.id)).pid })),
-    kill: locked('Tasks.Kill', (req: ProcessRequest & { signal: number; all: boolean }) => {
+    kill: locked('Tasks.Kill', async (req: ProcessRequest & { signal: number; all: boolean }) => {
       if (req.signal > MAX_SIGNAL) throw invalidArgument('signal', `${req.signal} is not a signal number (1..${MAX_SIGNAL})`);
-      s.tasks.kill(processRef(req), req.signal === 0 ? SIGTERM : req.signal, req.all);
+      await s.tasks.kill(processRef(req), req.signal === 0 ? SIGTERM : req.signal, req.all);
       return {};
     }),
     delete: locked('Tasks.Delete', async (req: ProcessRequest & { force: boolean }) => {
@@ -90,8 +90,8 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       const c = s.containers.get(req.id);
       return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
     }),
-    pause: locked('Tasks.Pause', (req: IdRequest) => (s.tasks.pause(req.id), {})),
-    resume: locked('Tasks.Resume', (req: IdRequest) => (s.tasks.resume(req.id), {})),
+    pause: locked('Tasks.Pause', async (req: IdRequest) => (await s.tasks.pause(req.id), {})),
+    resume: locked('Tasks.Resume', async (req: IdRequest) => (await s.tasks.resume(req.id), {})),
     listPids: free('Tasks.ListPids', (req: IdRequest) => ({ pids: s.tasks.pids(req.id) })),
     stats: free('Tasks.Stats', (req: IdRequest) => s.tasks.stats(req.id)),
     resizePty: free('Tasks.ResizePty', async (req: ProcessRequest & { width: number; height: number }) => {

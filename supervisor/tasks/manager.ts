@@ -1,7 +1,9 @@
 /**
- * The tasks tsrund runs: one per container, each under its own monitor process (./monitor.ts),
- * built from the runtime's own modules (cgroups, plan builder, exec fifo release): nothing here
- * shells out to tsrun. Every change is written to the task's record before it is reported, so a
+ * The tasks tsrund runs: one per container, each under its own monitor process (./monitor.ts).
+ * The container work is the runtime's lifecycle (runtime/lifecycle: create, start, kill, delete,
+ * pause and resume, with a monitor as the spawner); this keeps the task bookkeeping (records,
+ * monitors, events, recovery) and words the failures as gRPC statuses. Nothing here shells out to
+ * tsrun. Every change is written to the task's record before it is reported, so a
  * restarted tsrund (recover()) knows every task and reports each exit exactly once. Processes
  * exec'd into a task run under monitors of their own (./exec.ts); a task's OOMs are published as
  * its monitor reports them.
@@ -9,34 +11,31 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { CgroupError, createCgroups, intendedCgroups, loadCgroupManager, type CgroupManager, type CgroupRecord } from '../../runtime/cgroups';
-import { readHostFacts } from '../../runtime/container/host-facts';
-import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
-import { signalInit } from '../../runtime/container/signal-init';
+import { OCI_VERSION } from '../../spec/default-config';
+import { loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
 import { ContainerError } from '../../runtime/errors';
-import { PlanExecutionError, releaseInit } from '../../runtime/native';
-import { bindMountSources, buildInitPlan, PlanError } from '../../runtime/plan/build';
-import { renderFailure } from '../../runtime/plan/render-failure';
-import type { InitPlan, PlanContext, RootfsOverlay } from '../../runtime/plan/types';
-import { isContainers, readInitNamespaces, strangers, strangersMessage } from '../../runtime/state/own-processes';
-import { readProcStat } from '../../runtime/state/proc';
-import type { StoredState } from '../../runtime/state/store';
+import { destroyCgroups, killAllAndThaw, SIGKILL } from '../../runtime/lifecycle/cgroup-waits';
+import { createInit, hasMountNamespace, type CreatedInit } from '../../runtime/lifecycle/create';
+import { KILL_TIMEOUT_MS, removeContainer } from '../../runtime/lifecycle/delete';
+import { blockingHookRunner } from '../../runtime/lifecycle/hooks';
+import { oomCount } from '../../runtime/lifecycle/events';
+import { signalContainer } from '../../runtime/lifecycle/kill';
+import { freezeContainer, thawContainer } from '../../runtime/lifecycle/pause';
+import type { Spawned, Spawner } from '../../runtime/lifecycle/spawner';
+import { startInit } from '../../runtime/lifecycle/start';
+import type { RootfsOverlay } from '../../runtime/plan/types';
+import { isContainers, readInitNamespaces } from '../../runtime/state/own-processes';
 import type { StatsResponse, Task } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Logger } from '../shared/logger';
 import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../shared/errors';
 import type { EventBus } from '../events/bus';
-import { isDirectory, makePrivateDir } from '../shared/atomic-file';
-import { oomCount } from '../../runtime/container/events';
+import { makePrivateDir } from '../shared/atomic-file';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
 import { CONSOLE_FD, Monitor, StdinClosedError } from './monitor';
 import { LOST_EXIT_STATUS, readTaskRecord, TaskExit, taskStatus, TaskRecord, whenLostProcessGone, writeTaskRecord } from './record';
 
-const SIGKILL = 9;
-/** How long Delete waits for a killed task to be reported gone by its monitor. */
-const KILL_WAIT_MS = 10_000;
-const FIFO = 'exec.fifo';
 
 interface LiveTask {
   record: TaskRecord;
@@ -52,6 +51,9 @@ interface LiveTask {
   /** Found again after a restart: its exit may be in the event journal already. */
   recovered: boolean;
 }
+
+/** A task's init, spawned under its monitor. */
+type TaskSpawned = Spawned & { monitor: Monitor };
 
 /** Which process of a task a request is about: its init ('' exec id) or one exec'd into it. */
 export interface ProcessRef {
@@ -111,84 +113,112 @@ export class TaskManager {
       started: false,
       exit: null,
     };
-    let cgroups: CgroupManager | null = null;
-    let monitor: Monitor | null = null;
+    let init: CreatedInit<TaskSpawned>;
     try {
-      cgroups = createTaskCgroups(
-        o,
-        (note) => this.log.warn(`task ${o.id}: ${note}`),
-        // Recorded before they are made, so that a create killed half-way leaves them to recovery.
-        (intended) => writeTaskRecord(dir, { ...record, cgroups: intended }),
+      // tsrun records and unmounts what init mounts in the caller's namespace; tsrund's monitors do
+      // not, and such mounts would land in the daemon's own namespace.
+      if (!hasMountNamespace(o.spec)) {
+        throw invalidArgument('spec linux.namespaces', 'tsrund runs a container only in a mount namespace of its own: add {"type": "mount"}');
+      }
+      init = await createInit(
+        {
+          id: o.id,
+          spec: o.spec,
+          bundle: o.bundle,
+          rootfs: path.resolve(o.bundle, o.spec.root?.path ?? 'rootfs'),
+          stateDir: dir,
+          // A flat default name: a parent shared by tasks would be nobody's to remove.
+          cgroupsPath: o.spec.linux?.cgroupsPath || `tsrund-${o.id}`,
+          choices: { consoleSocket: terminal ? CONSOLE_FD : null, rootfsMount: o.rootfsMount },
+          hookSubject: { ociVersion: OCI_VERSION, id: o.id, bundle: o.bundle, annotations: o.spec.annotations },
+        },
+        this.monitorSpawner(o, dir, terminal),
+        {
+          // Recorded before they are made, so that a create killed half-way leaves them to recovery.
+          cgroupsIntended: (intended) => writeTaskRecord(dir, { ...record, cgroups: intended }),
+          cgroupsMade: (made) => {
+            record.cgroups = made;
+            writeTaskRecord(dir, record);
+          },
+          initCreated: ({ pid, spawned, initStartTime, initNamespaces }) => {
+            Object.assign(record, { pid, monitorPid: spawned.monitor.monitorPid, initStartTime, initNamespaces });
+            writeTaskRecord(dir, record);
+          },
+          // Resources this host's cgroups refuse (a device it lacks, a value out of range) are FAILED_PRECONDITION, as a plan that fails here.
+          cgroupsRefused: (err) => failedPrecondition(err.message),
+          // A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it.
+          planRefused: (err) => invalidArgument(`spec ${err.path}`, err.reason),
+          // A plan that fails on this host (a missing binary, EPERM on a mount) is FAILED_PRECONDITION.
+          spawnFailed: (message) => failedPrecondition(message),
+          // A hook of the config that fails on this host is too.
+          hookFailed: (err) => failedPrecondition(err.message),
+          hookRunner: blockingHookRunner,
+          warn: (note) => this.log.warn(`task ${o.id}: ${note}`),
+        },
       );
-      record.cgroups = cgroups.toJSON();
-      writeTaskRecord(dir, record);
-      const ctx = planContext(o, dir, cgroups);
-      const plan = buildPlan(o.spec, ctx);
-      const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
-      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
-      const stat = readProcStat(monitor.pid);
-      Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '', initNamespaces: readInitNamespaces(monitor.pid) });
-      writeTaskRecord(dir, record);
     } catch (err) {
-      await this.undoCreate(dir, cgroups, monitor);
+      fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+    const { spawned: { monitor }, cgroups } = init;
     const task = this.track(record, dir, monitor, cgroups);
     this.watch(task);
     this.events.publish('create', o.id, { pid: record.pid });
     return this.describe(task);
   }
 
-  /** A failed create leaves nothing: no init, no monitor, no cgroup, no directory. */
+  /** The lifecycle's spawner for a task: its init runs under a monitor that stays with it. */
+  private monitorSpawner(o: TaskCreateOptions, taskDir: string, terminal: boolean): Spawner<TaskSpawned> {
+    return {
+      async spawn(plan, _ctx, { cgroups }) {
+        const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
+        const monitor = await Monitor.spawn({ taskDir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup });
+        return { pid: monitor.pid, monitor, discard: () => killAndRelease(monitor, cgroups) };
+      },
+    };
+  }
+
+  /** A create that did not finish before tsrund stopped leaves nothing: no init, no monitor, no cgroup, no directory. */
   private async undoCreate(dir: string, cgroups: CgroupManager | null, monitor: Monitor | null): Promise<void> {
     try {
-      if (monitor) await this.killAndRelease(monitor, cgroups);
-      cgroups?.destroy();
+      if (monitor) await killAndRelease(monitor, cgroups);
+      if (cgroups) await destroyCgroups(cgroups);
     } catch (err) {
       this.log.error(`undoing a failed create in ${dir}: ${(err as Error).message}`);
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  private async killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): Promise<void> {
-    cgroups?.killAll(SIGKILL, isContainers(readInitNamespaces(monitor.pid)));
-    if (cgroups?.isFrozen()) cgroups.thaw();
-    await withTimeout(monitor.wait(), KILL_WAIT_MS);
-    monitor.release();
-  }
-
   async start(id: string): Promise<Task> {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not created: it cannot be started`);
-    try {
-      releaseInit(path.join(task.dir, FIFO), task.record.pid);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw failedPrecondition(`task ${id}: the init exited before start`);
-      throw err;
-    }
-    fs.rmSync(path.join(task.dir, FIFO), { force: true });
-    task.record.started = true;
-    writeTaskRecord(task.dir, task.record);
-    this.events.publish('start', id, { pid: task.record.pid });
+    await startInit(task.dir, task.record.pid, {
+      initGone: () => failedPrecondition(`task ${id}: the init exited before start`),
+      released: () => {
+        task.record.started = true;
+        writeTaskRecord(task.dir, task.record);
+        this.events.publish('start', id, { pid: task.record.pid });
+      },
+      hookRunner: blockingHookRunner,
+      warn: (message) => this.log.warn(`task ${id}: ${message}`),
+    });
     return this.describe(task);
   }
 
-  kill(ref: ProcessRef, signal: number, all: boolean): void {
+  async kill(ref: ProcessRef, signal: number, all: boolean): Promise<void> {
     const { id } = ref;
     const task = this.get(id);
     if (ref.execId) return this.execOf(task, ref.execId).signal(signal);
     const status = this.statusOf(task);
     if (status === 'STOPPED') throw failedPrecondition(`task ${id} is not running`);
+    const { pid, initStartTime, initNamespaces } = task.record;
     try {
-      if (all) this.cgroupsOf(task).killAll(signal, isContainers(task.record.initNamespaces));
-      else signalInit({ pid: task.record.pid, initStartTime: task.record.initStartTime } as StoredState, signal);
+      await signalContainer({ pid, initStartTime, initNamespaces, cgroups: () => this.cgroupsOf(task) }, signal, all, status === 'PAUSED');
     } catch (err) {
       if (err instanceof ContainerError) throw failedPrecondition(`task ${id}: ${err.message}`);
       throw err;
     }
-    // As runc: a frozen process only dies of SIGKILL once thawed.
-    if (status === 'PAUSED' && signal === SIGKILL) this.cgroupsOf(task).thaw();
   }
 
   async delete(ref: ProcessRef, force: boolean): Promise<{ pid: number; exit: TaskExit }> {
@@ -199,25 +229,23 @@ export class TaskManager {
     if ((status === 'RUNNING' || status === 'PAUSED') && !force) {
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: kill it first, or delete with force`);
     }
-    const cgroups = task.cgroups;
-    const ours = isContainers(task.record.initNamespaces);
-    if (!task.record.exit) {
-      cgroups?.killAll(SIGKILL, ours);
-      if (cgroups?.isFrozen()) cgroups.thaw();
-      if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`);
-    }
-    // Processes left behind by an init without its own pid namespace go with the cgroup.
-    cgroups?.killAll(SIGKILL, ours);
-    if (cgroups?.isFrozen()) cgroups.thaw();
-    const left = cgroups ? strangers(cgroups.pids(), task.record.initNamespaces) : [];
-    if (left.length > 0) throw failedPrecondition(`task ${id}: ${strangersMessage(cgroups!.placement().procsFiles[0], left)}`);
-    // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
-    await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
-    for (const e of task.execs.values()) e.remove();
-    cgroups?.destroy();
-    task.monitor?.release();
-    fs.rmSync(task.dir, { recursive: true, force: true });
-    this.tasks.delete(id);
+    await removeContainer({ stateDir: task.dir, initNamespaces: task.record.initNamespaces, cgroups: task.cgroups }, !task.record.exit, {
+      initExited: async (timeoutMs) => (await withTimeout(task.exited, timeoutMs)) !== undefined,
+      notGone: () => new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`),
+      strangersLeft: (message) => failedPrecondition(`task ${id}: ${message}`),
+      // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
+      beforeCgroupsGo: async () => {
+        await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_TIMEOUT_MS)));
+        for (const e of task.execs.values()) e.remove();
+      },
+      removeState: () => {
+        task.monitor?.release();
+        fs.rmSync(task.dir, { recursive: true, force: true });
+        this.tasks.delete(id);
+      },
+      hookRunner: blockingHookRunner,
+      warn: (message) => this.log.warn(`task ${id}: ${message}`),
+    });
     const exit = task.record.exit!;
     this.events.publish('delete', id, { pid: task.record.pid, exitStatus: exit.exitStatus });
     return { pid: task.record.pid, exit };
@@ -255,27 +283,27 @@ export class TaskManager {
     if (!exec.record.exit) {
       if (!force) throw failedPrecondition(`exec ${execId} is running: kill it first, or delete with force`);
       exec.signal(SIGKILL);
-      if (!(await withTimeout(exec.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `exec ${execId} did not exit after SIGKILL`);
+      if (!(await withTimeout(exec.exited, KILL_TIMEOUT_MS))) throw new SupervisorError('INTERNAL', `exec ${execId} did not exit after SIGKILL`);
     }
     exec.remove();
     task.execs.delete(execId);
     return { pid: exec.record.pid, exit: exec.record.exit! };
   }
 
-  pause(id: string): void {
+  async pause(id: string): Promise<void> {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'RUNNING' && status !== 'CREATED')
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: only a running task can be paused`);
-    this.cgroupsOf(task).freeze();
+    await freezeContainer(this.cgroupsOf(task));
     this.events.publish('pause', id, { pid: task.record.pid });
   }
 
-  resume(id: string): void {
+  async resume(id: string): Promise<void> {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'PAUSED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not paused`);
-    this.cgroupsOf(task).thaw();
+    await thawContainer(this.cgroupsOf(task));
     this.events.publish('resume', id, { pid: task.record.pid });
   }
 
@@ -399,12 +427,8 @@ export class TaskManager {
    */
   private lost(task: LiveTask, why: string): void {
     this.log.error(`task ${task.record.id}: ${why}; killing it, its exit status will read ${LOST_EXIT_STATUS}`);
-    try {
-      task.cgroups?.killAll(SIGKILL, isContainers(task.record.initNamespaces));
-      if (task.cgroups?.isFrozen()) task.cgroups.thaw();
-    } catch (err) {
-      this.log.error(`task ${task.record.id}: ${(err as Error).message}`);
-    }
+    const killed = task.cgroups ? killAllAndThaw(task.cgroups, isContainers(task.record.initNamespaces)) : Promise.resolve();
+    killed.catch((err: Error) => this.log.error(`task ${task.record.id}: ${err.message}`));
     whenLostProcessGone(task.record.pid, task.record.initStartTime, (exit) => this.recordExit(task, exit));
   }
 
@@ -497,67 +521,6 @@ export class TaskManager {
   }
 }
 
-/** The context tsrund builds a task's init plan in: the task directory `dir` holds its state and exec fifo. */
-export function planContext(o: Pick<TaskCreateOptions, 'id' | 'spec' | 'bundle' | 'rootfsMount'>, dir: string, cgroups: CgroupManager): PlanContext {
-  return {
-    bundle: o.bundle,
-    // Names the container's session keyring _ses.<id> (as runc's and tsrun's) and the hooks' state.
-    containerId: o.id,
-    rootfs: path.resolve(o.bundle, o.spec.root?.path ?? 'rootfs'),
-    stateDir: dir,
-    withFifo: true,
-    noPivot: false,
-    preserveFds: 0,
-    ...readHostFacts(),
-    ...readNetDeviceFacts(o.spec),
-    cgroup: cgroups.placement(),
-    nonDirectoryBindSources: bindMountSources(o.spec, o.bundle).filter((p) => !isDirectory(p)),
-    rootfsMount: o.rootfsMount ?? null,
-    consoleSocket: o.spec.process?.terminal ? CONSOLE_FD : null,
-  };
-}
-
-/** A flat default name: a parent shared by tasks would be nobody's to remove. */
-function taskCgroupsPath(o: TaskCreateOptions): string {
-  return o.spec.linux?.cgroupsPath || `tsrund-${o.id}`;
-}
-
-/** Resources this host's cgroups refuse (a device it lacks, a value out of range) are FAILED_PRECONDITION, as a plan that fails here. */
-function createTaskCgroups(o: TaskCreateOptions, onNotEnforced: (note: string) => void, recordIntent: (intended: CgroupRecord) => void): CgroupManager {
-  try {
-    recordIntent(intendedCgroups(o.id, taskCgroupsPath(o)));
-    return createCgroups(o.id, taskCgroupsPath(o), o.spec.linux?.resources, { onNotEnforced });
-  } catch (err) {
-    if (err instanceof CgroupError) throw failedPrecondition(err.message);
-    throw err;
-  }
-}
-
-/** A config value the plan cannot express is the client's to fix: INVALID_ARGUMENT naming it. */
-function buildPlan(spec: Spec, ctx: PlanContext): InitPlan {
-  // tsrun records and unmounts what init mounts in the caller's namespace; tsrund's monitors do
-  // not, and such mounts would land in the daemon's own namespace.
-  if (!spec.linux?.namespaces?.some((n) => n.type === 'mount')) {
-    throw invalidArgument('spec linux.namespaces', 'tsrund runs a container only in a mount namespace of its own: add {"type": "mount"}');
-  }
-  try {
-    return buildInitPlan(spec, ctx);
-  } catch (err) {
-    if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
-    throw err;
-  }
-}
-
-/** A plan that fails on this host (a missing binary, EPERM on a mount) is FAILED_PRECONDITION. */
-async function spawnMonitor(o: Parameters<typeof Monitor.spawn>[0], ctx: PlanContext): Promise<Monitor> {
-  try {
-    return await Monitor.spawn(o);
-  } catch (err) {
-    if (err instanceof PlanExecutionError) throw failedPrecondition(renderFailure(o.plan, err.failure, ctx));
-    throw err;
-  }
-}
-
 /** Stdin that was closed (CloseIO, or no process reads it any more) is the client's to know: FAILED_PRECONDITION. */
 async function stdinRequest(name: string, request: Promise<void>): Promise<void> {
   try {
@@ -566,6 +529,13 @@ async function stdinRequest(name: string, request: Promise<void>): Promise<void>
     if (err instanceof StdinClosedError) throw failedPrecondition(`${name}: ${err.message}`);
     throw err;
   }
+}
+
+/** Kill the task's processes, wait for its monitor to see the init gone, and let the monitor go. */
+async function killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): Promise<void> {
+  if (cgroups) await killAllAndThaw(cgroups, isContainers(readInitNamespaces(monitor.pid)));
+  await withTimeout(monitor.wait(), KILL_TIMEOUT_MS);
+  monitor.release();
 }
 
 /** `p`'s value, or undefined when `ms` pass first. */

@@ -13,8 +13,8 @@ import { createCgroups, type CgroupManager } from '../../runtime/cgroups';
 import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { buildInitPlan } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
-import { planContext } from '../../supervisor/tasks/manager';
-import { Monitor, MonitorGoneError, StdinClosedError } from '../../supervisor/tasks/monitor';
+import { planContext } from '../../runtime/lifecycle/context';
+import { CONSOLE_FD, Monitor, MonitorGoneError, StdinClosedError } from '../../supervisor/tasks/monitor';
 import { makeBundle, type Bundle, type Config } from '../helpers/bundle';
 
 const isRoot = process.getuid?.() === 0;
@@ -55,7 +55,12 @@ function prepare(args: string[], edit?: (c: Config) => void): Task {
     logPath: path.join(dir, 'container.log'),
     fifo: path.join(dir, 'exec.fifo'),
     cgroups,
-    plan: buildInitPlan(spec, planContext({ id, spec, bundle: bundle.dir }, dir, cgroups)),
+    plan: buildInitPlan(
+      spec,
+      planContext({ id, spec, bundle: bundle.dir, rootfs: path.resolve(bundle.dir, spec.root?.path ?? 'rootfs'), stateDir: dir }, cgroups, {
+        consoleSocket: spec.process?.terminal ? CONSOLE_FD : null,
+      }),
+    ),
     monitorPid: 0,
     monitor: null,
   };

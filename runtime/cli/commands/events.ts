@@ -1,5 +1,5 @@
 /** events: a container's stats and OOM notifications, as `runc events`. */
-import { containerStats, parseGoDuration, watchContainer, type ContainerEvent } from '../../container/events';
+import { containerStats, parseGoDuration, watchContainer, type ContainerEvent } from '../../lifecycle/events';
 import { ContainerError } from '../../errors';
 import type { Command } from '../command';
 import { printOut } from '../command';

@@ -2,11 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConsoleChannel, openConsoleChannel } from '../../console/channel';
-import { createContainer } from '../../container/create';
-import { deleteContainer } from '../../container/delete';
-import { killContainer } from '../../container/kill';
-import { runContainer } from '../../container/run';
-import { startContainer } from '../../container/start';
+import { runContainer } from '../../lifecycle/run';
+import { createContainer, deleteContainer, killContainer, startContainer } from '../../lifecycle/stored';
 import { ContainerError } from '../../errors';
 import { parseSignal } from '../../signals';
 import type { FlagSpec, FlagValues } from '../args';
@@ -64,10 +61,10 @@ export const create: Command = {
   argsUsage: '<container-id>',
   flags: createFlags,
   args: 1,
-  run(flags, [id], { store, log }) {
+  async run(flags, [id], { store, log }) {
     const channel = consoleChannel(flags, true);
     try {
-      createContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd }).dir.release();
+      (await createContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd })).dir.release();
     } finally {
       channel?.close();
     }
@@ -81,11 +78,11 @@ export const start: Command = {
   argsUsage: '<container-id>',
   flags: [],
   args: 1,
-  run(_flags, [id], { store, log }) {
+  async run(_flags, [id], { store, log }) {
     const dir = store.open(id);
     if (!dir) throw new ContainerError('container does not exist');
     try {
-      startContainer(store, dir, (message) => log.warn(message));
+      await startContainer(store, dir, (message) => log.warn(message));
     } finally {
       dir.release();
     }
@@ -120,8 +117,8 @@ export const kill: Command = {
   argsUsage: '<container-id> [signal]',
   flags: [{ name: 'all', short: 'a', kind: 'bool', usage: 'send the specified signal to all processes inside the container', default: false }],
   args: [1, 2],
-  run(flags, [id, signal], { store }) {
-    killContainer(store, id, parseSignal(signal ?? 'SIGTERM'), flags.all as boolean);
+  async run(flags, [id, signal], { store }) {
+    await killContainer(store, id, parseSignal(signal ?? 'SIGTERM'), flags.all as boolean);
     return 0;
   },
 };
@@ -132,8 +129,8 @@ export const del: Command = {
   argsUsage: '<container-id>',
   flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Forcibly deletes the container if it is still running (uses SIGKILL)', default: false }],
   args: 1,
-  run(flags, [id], { store, log }) {
-    deleteContainer(store, id, flags.force as boolean, (message) => log.warn(message));
+  async run(flags, [id], { store, log }) {
+    await deleteContainer(store, id, flags.force as boolean, (message) => log.warn(message));
     return 0;
   },
 };

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../../spec/default-config';
-import { observeStatus, ownerOf, stateOutput, StateOutput } from '../../container/observe';
+import { observeStatus, ownerOf, stateOutput, StateOutput } from '../../lifecycle/observe';
 import { ContainerError } from '../../errors';
 import type { Command } from '../command';
 import { printOut } from '../command';
