@@ -1,169 +1,146 @@
 /**
- * `create`: validate, make the state directory and the cgroups, build the init plan, have the
- * executor clone the init, record it. On any failure everything made so far is undone, so a
- * failed create leaves no cgroup, state directory or process behind.
+ * Create, for either front end: the container's cgroups, its exec fifo, the init plan built in
+ * the one plan context (./context.ts), the spawn (with the runtime-namespace hooks while init
+ * waits), and what the init is once it waits on the fifo. On any failure everything made so far
+ * is undone, so a failed create leaves no cgroup or process behind (the front end removes its
+ * own record and directory).
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { loadBundleConfig } from '../../spec/load';
 import type { Spec } from '../../spec/types';
-import { OCI_VERSION } from '../../spec/default-config';
-import { createCgroups, CgroupManager } from '../cgroups';
+import { CgroupError, createCgroups, intendedCgroups, type CgroupManager, type CgroupRecord } from '../cgroups';
 import { ContainerError } from '../errors';
-import { checkHookPrograms } from '../hooks/check';
-import { hooksRecord, writeHooksRecord } from '../hooks/record';
-import { runHooks } from '../hooks/run';
-import { stateDocument } from '../hooks/state';
-import { mkfifo, pidfdOpen, pidfdSendSignal, spawnInit, spawnInitWithHooks, PlanExecutionError, waitExit } from '../native';
-import { bindMountSources, buildInitPlan } from '../plan/build';
-import { hookCommands } from '../plan/hooks';
+import { mkfifo, PlanExecutionError } from '../native';
+import { buildInitPlan, PlanError } from '../plan/build';
 import { renderFailure } from '../plan/render-failure';
 import type { InitPlan, PlanContext } from '../plan/types';
-import { readInitNamespaces } from '../state/own-processes';
+import { readInitNamespaces, type InitNamespaces } from '../state/own-processes';
 import { readProcStat } from '../state/proc';
-import { checkId, ContainerDir, StateStore, StoredState } from '../state/store';
-import { readNetDeviceFacts } from '../net/host-interfaces';
-import { readHostFacts } from './host-facts';
+import type { StoredState } from '../state/store';
+import { destroyCgroups } from './cgroup-waits';
+import { planContext, type PlanChoices, type PlanSubject } from './context';
+import { recordLaterHooks, runtimeHooks, type HookSubject } from './hooks';
 import { currentMountNamespace, describeLeft, mountIds, mountsMadeBeneath, unmountRecorded } from './rootfs-mounts';
+import type { Spawned, Spawner } from './spawner';
 
-export interface CreateOptions {
-  id: string;
-  bundle: string;
-  pidFile?: string;
-  noPivot: boolean;
-  /** --no-new-keyring: keep the caller's session keyring. Missing: the container gets its own. */
-  noNewKeyring?: boolean;
-  preserveFds: number;
-  /** The fd of a connected console socket for process.terminal (runtime/console). */
-  consoleSocket?: number;
-  /** Where to say what the host cannot enforce (e.g. device rules on a cgroup v2 host). */
-  warn: (message: string) => void;
+export const EXEC_FIFO = 'exec.fifo';
+
+export interface NewContainer extends PlanSubject {
+  /** linux.cgroupsPath, or the front end's default when the config names none. */
+  cgroupsPath: string | undefined;
+  choices: PlanChoices;
+  /** The hooks' state document (from the config: its ociVersion, annotations). */
+  hookSubject: HookSubject;
 }
 
-export interface Created {
-  state: StoredState;
-  dir: ContainerDir;
+/** How the front end records the steps and words the failures that are the config's or the host's. */
+export interface CreateFront<S extends Spawned> {
+  /** The cgroups about to be made (tsrund: so that a create killed half-way leaves them to recovery). */
+  cgroupsIntended?(record: CgroupRecord): void;
+  cgroupsMade(record: CgroupRecord): void;
+  /** The init waits on the exec fifo; a throw here undoes the create too. */
+  initCreated(init: CreatedInit<S>): void;
+  /** The host's cgroups refused the resources. */
+  cgroupsRefused(err: CgroupError): Error;
+  /** A config value the plan cannot express. */
+  planRefused(err: PlanError): Error;
+  /** A plan step failed on this host; `message` renders the failure record. */
+  spawnFailed(message: string): Error;
+  /** What the host cannot enforce, and what a failed create left. */
+  warn(message: string): void;
 }
 
-/** Create the container; the returned directory is still locked (the caller releases it). */
-export function createContainer(store: StateStore, opts: CreateOptions): Created {
-  checkId(opts.id);
-  const { spec, bundle } = loadBundleConfig(opts.bundle);
-  const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
-  // runc's words, after the field they are about.
-  if (!isDirectory(rootfs)) throw new ContainerError(`root.path: rootfs (${rootfs}) does not exist`);
-  checkHookPrograms(spec);
+export interface CreatedInit<S extends Spawned> {
+  spawned: S;
+  cgroups: CgroupManager;
+  pid: number;
+  initStartTime: string;
+  initNamespaces: InitNamespaces;
+  /** Mounts init made in this process's mount namespace (a container without one of its own). */
+  rootfsMounts?: StoredState['rootfsMounts'];
+  plan: InitPlan;
+}
 
-  const dir = store.create(opts.id);
-  const state: StoredState = {
-    ociVersion: OCI_VERSION,
-    id: opts.id,
-    pid: 0,
-    status: 'creating',
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    annotations: spec.annotations,
-    initStartTime: '',
-    cgroups: null,
-    resources: spec.linux?.resources,
-    ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
-  };
+export async function createInit<S extends Spawned>(c: NewContainer, spawner: Spawner<S>, front: CreateFront<S>): Promise<CreatedInit<S>> {
   let cgroups: CgroupManager | null = null;
-  let pid = 0;
+  let spawned: S | null = null;
   // Without a mount namespace of its own, init mounts in this process's: what appears beneath
   // the rootfs is the container's (less what the runtime-namespace hooks mount: spawn adds those).
-  const mountsBefore = spec.linux?.namespaces?.some((n) => n.type === 'mount') ? null : mountIds();
+  const mountsBefore = hasMountNamespace(c.spec) ? null : mountIds();
   try {
-    dir.write(state);
-    writeHooksRecord(dir.path, hooksRecord(spec));
-    cgroups = createCgroups(opts.id, spec.linux?.cgroupsPath, spec.linux?.resources, { onNotEnforced: opts.warn });
-    state.cgroups = cgroups.toJSON();
-    dir.write(state);
-    mkfifo(dir.fifoPath, 0o622);
-
-    const ctx: PlanContext = {
-      bundle,
-      containerId: opts.id,
-      consoleSocket: opts.consoleSocket,
-      rootfs,
-      stateDir: dir.path,
-      withFifo: true,
-      noPivot: opts.noPivot,
-      noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds,
-      ...readHostFacts(),
-      ...readNetDeviceFacts(spec),
-      cgroup: cgroups.placement(),
-      nonDirectoryBindSources: bindMountSources(spec, bundle).filter((p) => !isDirectory(p)),
-    };
-    pid = spawn(spec, ctx, state, mountsBefore);
-    if (mountsBefore) state.rootfsMounts = { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(rootfs, mountsBefore) };
-    const stat = readProcStat(pid);
+    recordLaterHooks(c.stateDir, c.spec, c.hookSubject);
+    cgroups = makeCgroups(c, front);
+    front.cgroupsMade(cgroups.toJSON());
+    mkfifo(path.join(c.stateDir, EXEC_FIFO), 0o622);
+    const ctx = planContext(c, cgroups, c.choices);
+    const plan = buildPlan(c.spec, ctx, front);
+    spawned = await spawn(spawner, plan, ctx, c, cgroups, mountsBefore, front);
+    const rootfsMounts = mountsBefore ? { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(c.rootfs, mountsBefore) } : undefined;
+    const stat = readProcStat(spawned.pid);
     if (!stat) throw new ContainerError('container init exited during create');
-    Object.assign(state, { pid, status: 'created', initStartTime: stat.startTime, initNamespaces: readInitNamespaces(pid) });
-    dir.write(state);
-    if (opts.pidFile) writePidFile(opts.pidFile, pid);
-    return { state, dir };
+    const init = { spawned, cgroups, pid: spawned.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned.pid), rootfsMounts, plan };
+    front.initCreated(init);
+    return init;
   } catch (err) {
-    if (pid > 0) killAndReap(pid);
-    if (mountsBefore) {
-      const left = unmountRecorded(mountsMadeBeneath(rootfs, mountsBefore));
-      if (left.length > 0) opts.warn(`mounts left beneath ${rootfs} after the failed create: ${describeLeft(left, rootfs)}`);
-    }
-    cgroups?.destroy();
-    dir.remove();
+    await undo(c, spawned, cgroups, mountsBefore, front.warn);
+    throw err;
+  }
+}
+
+export function hasMountNamespace(spec: Spec): boolean {
+  return spec.linux?.namespaces?.some((n) => n.type === 'mount') === true;
+}
+
+function makeCgroups<S extends Spawned>(c: NewContainer, front: CreateFront<S>): CgroupManager {
+  try {
+    front.cgroupsIntended?.(intendedCgroups(c.id, c.cgroupsPath));
+    return createCgroups(c.id, c.cgroupsPath, c.spec.linux?.resources, { onNotEnforced: front.warn });
+  } catch (err) {
+    if (err instanceof CgroupError) throw front.cgroupsRefused(err);
+    throw err;
+  }
+}
+
+function buildPlan<S extends Spawned>(spec: Spec, ctx: PlanContext, front: CreateFront<S>): InitPlan {
+  try {
+    return buildInitPlan(spec, ctx);
+  } catch (err) {
+    if (err instanceof PlanError) throw front.planRefused(err);
     throw err;
   }
 }
 
 /** `notTheContainers`: mount ids that are not the container's; the mounts the hooks make join it. */
-function spawn(spec: Spec, ctx: PlanContext, state: StoredState, notTheContainers: Set<number> | null): number {
-  const plan: InitPlan = buildInitPlan(spec, ctx);
+async function spawn<S extends Spawned>(spawner: Spawner<S>, plan: InitPlan, ctx: PlanContext, c: NewContainer, cgroups: CgroupManager, notTheContainers: Set<number> | null, front: CreateFront<S>): Promise<S> {
+  const hooks = runtimeHooks(c.spec, plan, c.hookSubject);
+  const onRuntimeHooks = hooks && (async (pid: number) => {
+    const beforeHooks = notTheContainers && mountIds();
+    try {
+      await hooks(pid);
+    } finally {
+      if (beforeHooks) for (const id of mountIds()) if (!beforeHooks.has(id)) notTheContainers?.add(id);
+    }
+  });
   try {
-    if (!plan.init.some((s) => s.op === 'parentHooks')) return spawnInit(plan).pid;
-    // prestart (deprecated) runs with createRuntime, before it, as runc runs them.
-    return spawnInitWithHooks(plan, (pid) => {
-      const doc = stateDocument({ ...state, status: 'creating' }, pid);
-      const beforeHooks = notTheContainers && mountIds();
-      try {
-        runHooks('prestart', hookCommands(spec, 'prestart'), doc);
-        runHooks('createRuntime', hookCommands(spec, 'createRuntime'), doc);
-      } finally {
-        if (beforeHooks) for (const id of mountIds()) if (!beforeHooks.has(id)) notTheContainers?.add(id);
-      }
-    }).pid;
+    return await spawner.spawn(plan, ctx, { cgroups, onRuntimeHooks });
   } catch (err) {
-    if (err instanceof PlanExecutionError) throw new ContainerError(renderFailure(plan, err.failure, ctx));
+    if (err instanceof PlanExecutionError) throw front.spawnFailed(renderFailure(plan, err.failure, ctx));
     throw err;
   }
 }
 
-/**
- * The init is this process's child (CLONE_PARENT). tsrun exits right after a failed create, and
- * the zombie's new parent reaps it; the wait below only covers a longer-lived caller.
- */
-function killAndReap(pid: number): void {
-  const fd = pidfdOpen(pid);
-  try {
-    pidfdSendSignal(fd, 9);
-  } finally {
-    fs.closeSync(fd);
+/** Each step is tried even when one before fails; what could not be undone is said. */
+async function undo(c: NewContainer, spawned: Spawned | null, cgroups: CgroupManager | null, mountsBefore: Set<number> | null, warn: (message: string) => void): Promise<void> {
+  const attempt = async (what: string, step: () => Promise<void> | void) => {
+    try {
+      await step();
+    } catch (err) {
+      warn(`undoing the failed create of ${c.id}: ${what}: ${(err as Error).message}`);
+    }
+  };
+  if (spawned) await attempt('killing its init', () => spawned.discard());
+  if (mountsBefore) {
+    const left = unmountRecorded(mountsMadeBeneath(c.rootfs, mountsBefore));
+    if (left.length > 0) warn(`mounts left beneath ${c.rootfs} after the failed create: ${describeLeft(left, c.rootfs)}`);
   }
-  waitExit(pid).catch(() => undefined);
-}
-
-/** Written atomically, as runc does, so a reader never sees a partial pid. */
-export function writePidFile(file: string, pid: number): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-  fs.renameSync(tmp, file);
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+  if (cgroups) await attempt('removing its cgroups', () => destroyCgroups(cgroups));
 }

@@ -1,80 +1,65 @@
 /**
- * `delete`: remove a stopped (or still created) container's cgroups and state; with --force a
- * running or paused one is killed first. Processes of the container left in the cgroup (one without
- * its own pid namespace) are killed too, so nothing of it outlives the delete.
+ * Delete: kill a container's init if it still lives and wait until it is gone, then remove what
+ * the container holds on the host: its remaining processes, the mounts its set-up made in this
+ * mount namespace, its cgroups and (through the front end) its state; then the poststop hooks,
+ * whose failures are warnings (runtime.md § Lifecycle). A process moved into the cgroup from
+ * outside is not killed: the cgroup cannot go then, and the state stays for a delete once it is
+ * moved out. The front end checks the status (and force) first.
  */
-import { loadCgroupManager } from '../cgroups';
-import { ContainerError } from '../errors';
-import { readHooksRecord } from '../hooks/record';
-import { runHooksWarning } from '../hooks/run';
-import { stateDocument } from '../hooks/state';
-import type { ContainerDir, StateStore, StoredState } from '../state/store';
-import { observeStatus } from './observe';
-import { currentMountNamespace, describeLeft, unmountRecorded } from './rootfs-mounts';
-import { isContainers, strangers, strangersMessage } from '../state/own-processes';
-import { signalInit, waitForInitExit } from './signal-init';
+import type { CgroupManager } from '../cgroups';
+import { isContainers, strangers, strangersMessage, type InitNamespaces } from '../state/own-processes';
+import type { RecordedMount } from '../state/store';
+import { destroyCgroups, killAllAndThaw } from './cgroup-waits';
+import { poststopHooks } from './hooks';
+import { describeLeft, unmountRecorded } from './rootfs-mounts';
 
-const SIGKILL = 9;
-const KILL_TIMEOUT_MS = 10_000;
+/** How long the init has to die of SIGKILL. */
+export const KILL_TIMEOUT_MS = 10_000;
 
-/** The poststop hooks run once everything is gone; their failures are warnings (runtime.md § Lifecycle). */
-export function deleteContainer(store: StateStore, id: string, force: boolean, warn: (message: string) => void): void {
-  const dir = store.open(id);
-  if (!dir) {
-    if (force) return;
-    throw new ContainerError('container does not exist');
-  }
-  try {
-    const state = dir.read();
-    const namespace = state.rootfsMounts?.namespace;
-    const elsewhere = namespace !== undefined && namespace !== currentMountNamespace();
-    if (elsewhere) {
-      // Its mounts are not visible from here: deleting now would leave them (until that namespace ends).
-      const where = `container ${id} has mounts in mount namespace ${namespace}, not in this one (${currentMountNamespace()})`;
-      if (!force) throw new ContainerError(`${where}: delete it from there (or with --force, leaving them)`);
-      warn(`${where}: they are left there`);
-      state.rootfsMounts = undefined;
-    }
-    const status = observeStatus(store, state);
-    if ((status === 'running' || status === 'paused') && !force) {
-      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${status}`);
-    }
-    if (status !== 'stopped') {
-      try {
-        signalInit(state, SIGKILL);
-      } catch (err) {
-        if (!(err instanceof ContainerError)) throw err;
-      }
-      if (status === 'paused') loadCgroupManager(state.cgroups).thaw();
-      if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
-    }
-    const { poststop } = readHooksRecord(dir.path);
-    destroy(dir, state, warn);
-    if (poststop.length) runHooksWarning('poststop', poststop, stateDocument({ ...state, status: 'stopped' }, 0), warn);
-  } finally {
-    dir.release();
-  }
+export interface ContainerToDelete {
+  stateDir: string;
+  /** The mounts create recorded beneath the rootfs in this mount namespace (a container without one of its own). */
+  rootfsMounts?: { rootfs: string; mounts: readonly RecordedMount[] };
+  initNamespaces?: InitNamespaces;
+  cgroups: CgroupManager | null;
 }
 
-/**
-/**
- * Remove what a container holds on the host: its remaining processes, the mounts its set-up
- * made in the caller's mount namespace, its cgroups and state directory. A process moved into
- * the cgroup from outside is not killed: the cgroup cannot go then, and the state stays for a
- * delete once it is moved out.
- */
-export function destroy(dir: ContainerDir, state: StoredState, warn: (message: string) => void): void {
-  const cgroups = state.cgroups ? loadCgroupManager(state.cgroups) : null;
-  if (cgroups) {
-    cgroups.killAll(SIGKILL, isContainers(state.initNamespaces));
-    // Killed processes in a frozen cgroup only die once it thaws.
-    if (cgroups.isFrozen()) cgroups.thaw();
-    const strays = strangers(cgroups.pids(), state.initNamespaces);
-    if (strays.length > 0) throw new ContainerError(strangersMessage(cgroups.placement().procsFiles[0], strays));
+export interface DeleteFront {
+  /** Resolves true once the init is gone, false when `timeoutMs` pass first. */
+  initExited(timeoutMs: number): Promise<boolean>;
+  /** The init did not die of SIGKILL in time. */
+  notGone(): Error;
+  /** Processes that are not the container's are in its cgroup. */
+  strangersLeft(message: string): Error;
+  /** With the container's processes gone, before its cgroups go. */
+  beforeCgroupsGo?(): Promise<void>;
+  /** Remove the front end's record and the state directory. */
+  removeState(): void;
+  warn(message: string): void;
+}
+
+/** `initAlive`: the init has not been seen to exit (it is killed and waited for first). */
+export async function removeContainer(c: ContainerToDelete, initAlive: boolean, front: DeleteFront): Promise<void> {
+  const runPoststop = poststopHooks(c.stateDir, front.warn);
+  const ours = isContainers(c.initNamespaces);
+  if (initAlive) {
+    if (c.cgroups) await killAllAndThaw(c.cgroups, ours);
+    if (!(await front.initExited(KILL_TIMEOUT_MS))) throw front.notGone();
   }
+  if (c.cgroups) {
+    // Processes left behind by an init without its own pid namespace go with the cgroup.
+    await killAllAndThaw(c.cgroups, ours);
+    const left = strangers(c.cgroups.pids(), c.initNamespaces);
+    if (left.length > 0) throw front.strangersLeft(strangersMessage(c.cgroups.placement().procsFiles[0], left));
+  }
+  await front.beforeCgroupsGo?.();
   // With no process of the container left, none can move a mount or a path while they go.
-  const left = unmountRecorded(state.rootfsMounts?.mounts ?? []);
-  if (left.length > 0) warn(`mounts of the container that something covered or moved since create are left beneath ${state.rootfs}: ${describeLeft(left, state.rootfs)}`);
-  cgroups?.destroy();
-  dir.remove();
+  if (c.rootfsMounts) {
+    const { rootfs, mounts } = c.rootfsMounts;
+    const left = unmountRecorded(mounts);
+    if (left.length > 0) front.warn(`mounts of the container that something covered or moved since create are left beneath ${rootfs}: ${describeLeft(left, rootfs)}`);
+  }
+  if (c.cgroups) await destroyCgroups(c.cgroups);
+  front.removeState();
+  runPoststop();
 }

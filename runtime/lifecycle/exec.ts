@@ -31,7 +31,7 @@ import { agentState } from '../plan/seccomp';
 import type { InitPlan } from '../plan/types';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore } from '../state/store';
-import { writePidFile } from './create';
+import { writePidFile } from './stored';
 import { readHostFacts } from './host-facts';
 import { observeStatus } from './observe';
 import { FORWARDED } from './run';

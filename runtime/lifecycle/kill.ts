@@ -1,23 +1,19 @@
-/** `kill`: send a signal to the init, or with --all to every process of the container's (own-processes.ts) in its cgroup. */
-import { loadCgroupManager } from '../cgroups';
-import { ContainerError } from '../errors';
-import type { StateStore } from '../state/store';
-import { observeStatus } from './observe';
-import { isContainers } from '../state/own-processes';
-import { signalInit } from './signal-init';
+/** Kill: a signal to the init, or (all) to every process of the container's (own-processes.ts) in its cgroups. */
+import type { CgroupManager } from '../cgroups';
+import { isContainers, type InitNamespaces } from '../state/own-processes';
+import { SIGKILL, thawCgroups } from './cgroup-waits';
+import { signalInit, type InitProcess } from './signal-init';
 
-const SIGKILL = 9;
+export interface LiveContainer extends InitProcess {
+  initNamespaces?: InitNamespaces;
+  /** Looked up only when needed (a front end may refuse a container without them). */
+  cgroups(): CgroupManager;
+}
 
-export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
-  const state = store.read(id);
-  if (!state) throw new ContainerError('container does not exist');
-  const status = observeStatus(store, state);
-  if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
-  if (all) {
-    loadCgroupManager(state.cgroups).killAll(signal, isContainers(state.initNamespaces));
-  } else {
-    signalInit(state, signal);
-  }
+/** `paused`: the container's cgroup is frozen. The front end checks that it runs at all. */
+export async function signalContainer(c: LiveContainer, signal: number, all: boolean, paused: boolean): Promise<void> {
+  if (all) c.cgroups().killAll(signal, isContainers(c.initNamespaces));
+  else signalInit(c, signal);
   // As runc: a frozen process dies of SIGKILL only once thawed; other signals wait for resume.
-  if (status === 'paused' && signal === SIGKILL) loadCgroupManager(state.cgroups).thaw();
+  if (paused && signal === SIGKILL) await thawCgroups(c.cgroups());
 }

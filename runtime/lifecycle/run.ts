@@ -1,5 +1,5 @@
 /**
- * `run`: create and start; in the foreground, forward signals to the init, wait for it, delete
+ * `run` (tsrun's): create and start; in the foreground, forward signals to the init, wait for it, delete
  * the container (unless --keep) and exit with its status (128+N when killed by signal N).
  */
 import * as os from 'os';
@@ -8,10 +8,8 @@ import type { ConsoleChannel } from '../console/channel';
 import { ContainerError } from '../errors';
 import { waitExit } from '../native';
 import type { StateStore, StoredState } from '../state/store';
-import { createContainer, type Created, type CreateOptions } from './create';
-import { deleteContainer } from './delete';
 import { signalInit } from './signal-init';
-import { startContainer } from './start';
+import { createContainer, deleteContainer, startContainer, type Created, type CreateOptions } from './stored';
 
 /** Signals a foreground `run` passes on to the container (those Node lets a program handle). */
 export const FORWARDED: NodeJS.Signals[] = [
@@ -28,7 +26,7 @@ export async function runContainer(
   mode: { detach: boolean; keep: boolean; console?: ConsoleChannel | null },
 ): Promise<number> {
   // Forwarding begins before the create: create and start run without yielding to the event
-  // loop, so a signal sent meanwhile waits there and reaches the started process (as runc's
+  // loop (tsrun's spawner and hooks are synchronous within), so a signal sent meanwhile waits there and reaches the started process (as runc's
   // handler, set up first too, forwards it), instead of ending tsrun with its default action and
   // leaving a created container behind.
   let target: StoredState | null = null;
@@ -45,7 +43,7 @@ export async function runContainer(
   forwarded.forEach((s) => process.on(s, forward));
   let created: Created;
   try {
-    created = createContainer(store, opts);
+    created = await createContainer(store, opts);
   } catch (err) {
     stopForwarding();
     throw err;
@@ -59,7 +57,7 @@ export async function runContainer(
     stopForwarding();
     terminal?.close();
     dir.release();
-    deleteContainer(store, opts.id, true, opts.warn);
+    await deleteContainer(store, opts.id, true, opts.warn);
     throw err;
   }
   dir.release();
@@ -70,6 +68,6 @@ export async function runContainer(
   stopForwarding();
   await terminal?.drained(TERMINAL_DRAIN_MS);
   terminal?.close();
-  if (!mode.keep) deleteContainer(store, opts.id, true, opts.warn);
+  if (!mode.keep) await deleteContainer(store, opts.id, true, opts.warn);
   return exit.signal !== null ? 128 + exit.signal : (exit.code ?? 0);
 }

@@ -2,33 +2,39 @@
 import * as fs from 'fs';
 import { ContainerError } from '../errors';
 import { pidfdOpen, pidfdSendSignal } from '../native';
-import { sleepSync } from '../sleep-sync';
 import { isSameLiveProcess } from '../state/proc';
-import type { StoredState } from '../state/store';
 
-export function signalInit(state: StoredState, signal: number): void {
+/** The init as recorded at create: its pid and /proc start time (a recycled pid is never signalled). */
+export interface InitProcess {
+  pid: number;
+  initStartTime: string;
+}
+
+export function signalInit(init: InitProcess, signal: number): void {
   let fd: number;
   try {
-    fd = pidfdOpen(state.pid);
+    fd = pidfdOpen(init.pid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw new ContainerError('container not running');
     throw err;
   }
   try {
     // The pidfd pins the process: if the start time matches now, the signal reaches that process.
-    if (!isSameLiveProcess(state.pid, state.initStartTime)) throw new ContainerError('container not running');
+    if (!isSameLiveProcess(init.pid, init.initStartTime)) throw new ContainerError('container not running');
     pidfdSendSignal(fd, signal);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** Block until the init is gone (a zombie counts as gone) or `timeoutMs` passes; true when gone. */
-export function waitForInitExit(state: StoredState, timeoutMs: number): boolean {
+const POLL_MS = 5;
+
+/** Resolves true once the init is gone (a zombie counts as gone), false when `timeoutMs` pass first. */
+export async function waitForInitExit(init: InitProcess, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isSameLiveProcess(state.pid, state.initStartTime)) {
+  while (isSameLiveProcess(init.pid, init.initStartTime)) {
     if (Date.now() > deadline) return false;
-    sleepSync(5);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return true;
 }

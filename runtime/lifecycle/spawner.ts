@@ -4,9 +4,12 @@
  * tsrund hands it to a monitor process that stays with the container (supervisor/tasks). The
  * lifecycle modules build the plan and run the hooks; a spawner only executes the plan.
  */
+import type { CgroupManager } from '../cgroups';
 import type { InitPlan, PlanContext } from '../plan/types';
 
 export interface SpawnOptions {
+  /** The container's cgroups, made already (tsrund's monitor watches the memory cgroup's OOMs; a discard kills what is in them). */
+  cgroups: CgroupManager;
   /**
    * The runtime-namespace hooks (prestart, createRuntime), for a plan with a parentHooks step:
    * run with the init's pid while init waits at that step. Init goes on once the promise
@@ -21,7 +24,7 @@ export interface Spawned {
   readonly pid: number;
   /**
    * Undo the spawn: kill what it made and wait until it is gone (a create failing after the
-   * spawn). Never throws.
+   * spawn).
    */
   discard(): Promise<void>;
 }

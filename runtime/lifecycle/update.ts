@@ -1,14 +1,12 @@
 /**
- * `update`: change a live container's resources (runc 1.1's set: memory, cpu and cpuset, realtime
+ * Update: change a live container's resources (runc 1.1's set: memory, cpu and cpuset, realtime
  * cpu, blkio weight, pids, unified; plus the runtime-spec 1.3 fields cpu.burst and cpu.idle and
  * memory.checkBeforeUpdate). As runc, a field left out (or 0, or "") keeps its value; the merged
  * resources are applied to the cgroups in runc's order and recorded.
  */
 import type { LinuxResources } from '../../spec/types';
-import { loadCgroupManager } from '../cgroups';
+import type { CgroupManager } from '../cgroups';
 import { ContainerError } from '../errors';
-import type { StateStore } from '../state/store';
-import { observeStatus } from './observe';
 
 /** The fields `update` can change, per group of linux.resources. */
 const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
@@ -59,20 +57,9 @@ export function mergeResourceUpdate(current: LinuxResources | undefined, change:
   return merged as LinuxResources;
 }
 
-/** Apply `change`; returns warnings (settings ignored, as runc 1.1 ignores them). */
-export function updateContainer(store: StateStore, id: string, change: LinuxResources): string[] {
-  const dir = store.open(id);
-  if (!dir) throw new ContainerError('container does not exist');
-  try {
-    const state = dir.read();
-    const status = observeStatus(store, state);
-    if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
-    const resources = mergeResourceUpdate(state.resources, change);
-    loadCgroupManager(state.cgroups).update(resources);
-    state.resources = resources;
-    dir.write(state);
-    return ignoredUpdates(change);
-  } finally {
-    dir.release();
-  }
+/** Apply `change` to the cgroups: the merged resources (for the front end to record) and the warnings (settings ignored, as runc 1.1 ignores them). */
+export function updateResources(cgroups: CgroupManager, current: LinuxResources | undefined, change: LinuxResources): { resources: LinuxResources; warnings: string[] } {
+  const resources = mergeResourceUpdate(current, change);
+  cgroups.update(resources);
+  return { resources, warnings: ignoredUpdates(change) };
 }

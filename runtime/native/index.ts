@@ -45,15 +45,15 @@ export function spawnInit(plan: InitPlan): { pid: number } {
 /**
  * spawnInit for a plan with a parentHooks step: at that step `runHooks(pid)` runs the
  * runtime-namespace hooks (prestart, createRuntime) while init waits; init goes on when it
- * returns, and is killed and reaped when it throws (the error is rethrown).
+ * resolves, and is killed and reaped when it rejects (the error is rethrown).
  * @throws PlanExecutionError when a step fails.
  */
-export function spawnInitWithHooks(plan: InitPlan, runHooks: (pid: number) => void): { pid: number } {
+export async function spawnInitWithHooks(plan: InitPlan, runHooks: (pid: number) => Promise<void>): Promise<{ pid: number }> {
   let outcome = native.spawnInitStart(encodePlan(plan));
   while (!('failure' in outcome) && outcome.paused) {
     const paused = outcome.paused;
     try {
-      runHooks(outcome.pid);
+      await runHooks(outcome.pid);
     } catch (err) {
       native.spawnInitAbort(paused);
       throw err;

@@ -2,11 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConsoleChannel, openConsoleChannel } from '../../console/channel';
-import { createContainer } from '../../lifecycle/create';
-import { deleteContainer } from '../../lifecycle/delete';
-import { killContainer } from '../../lifecycle/kill';
 import { runContainer } from '../../lifecycle/run';
-import { startContainer } from '../../lifecycle/start';
+import { createContainer, deleteContainer, killContainer, startContainer } from '../../lifecycle/stored';
 import { ContainerError } from '../../errors';
 import { parseSignal } from '../../signals';
 import type { FlagSpec, FlagValues } from '../args';
@@ -64,10 +61,10 @@ export const create: Command = {
   argsUsage: '<container-id>',
   flags: createFlags,
   args: 1,
-  run(flags, [id], { store, log }) {
+  async run(flags, [id], { store, log }) {
     const channel = consoleChannel(flags, true);
     try {
-      createContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd }).dir.release();
+      (await createContainer(store, { ...createOptions(id, flags, log), consoleSocket: channel?.initFd })).dir.release();
     } finally {
       channel?.close();
     }
@@ -120,8 +117,8 @@ export const kill: Command = {
   argsUsage: '<container-id> [signal]',
   flags: [{ name: 'all', short: 'a', kind: 'bool', usage: 'send the specified signal to all processes inside the container', default: false }],
   args: [1, 2],
-  run(flags, [id, signal], { store }) {
-    killContainer(store, id, parseSignal(signal ?? 'SIGTERM'), flags.all as boolean);
+  async run(flags, [id, signal], { store }) {
+    await killContainer(store, id, parseSignal(signal ?? 'SIGTERM'), flags.all as boolean);
     return 0;
   },
 };
@@ -132,8 +129,8 @@ export const del: Command = {
   argsUsage: '<container-id>',
   flags: [{ name: 'force', short: 'f', kind: 'bool', usage: 'Forcibly deletes the container if it is still running (uses SIGKILL)', default: false }],
   args: 1,
-  run(flags, [id], { store, log }) {
-    deleteContainer(store, id, flags.force as boolean, (message) => log.warn(message));
+  async run(flags, [id], { store, log }) {
+    await deleteContainer(store, id, flags.force as boolean, (message) => log.warn(message));
     return 0;
   },
 };

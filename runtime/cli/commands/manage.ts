@@ -3,8 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import type { LinuxResources } from '../../../spec/types';
 import { loadCgroupManager } from '../../cgroups';
-import { pauseContainer, resumeContainer } from '../../lifecycle/pause';
-import { updateContainer } from '../../lifecycle/update';
+import { pauseContainer, resumeContainer, updateContainer } from '../../lifecycle/stored';
 import { ContainerError } from '../../errors';
 import type { FlagSpec, FlagValues } from '../args';
 import type { Command } from '../command';
@@ -16,8 +15,8 @@ export const pause: Command = {
   argsUsage: '<container-id>',
   flags: [],
   args: 1,
-  run(_flags, [id], { store }) {
-    pauseContainer(store, id);
+  async run(_flags, [id], { store }) {
+    await pauseContainer(store, id);
     return 0;
   },
 };
@@ -28,8 +27,8 @@ export const resume: Command = {
   argsUsage: '<container-id>',
   flags: [],
   args: 1,
-  run(_flags, [id], { store }) {
-    resumeContainer(store, id);
+  async run(_flags, [id], { store }) {
+    await resumeContainer(store, id);
     return 0;
   },
 };
@@ -175,10 +174,10 @@ export const update: Command = {
   argsUsage: '<container-id>',
   flags: updateFlags,
   args: 1,
-  run(flags, [id], { store, log }) {
+  async run(flags, [id], { store, log }) {
     // As runc: with -r every other flag is ignored.
     const file = flags.resources as string | undefined;
-    for (const warning of updateContainer(store, id, file ? readResourcesFile(file) : resourcesFromFlags(flags))) log.warn(warning);
+    for (const warning of await updateContainer(store, id, file ? readResourcesFile(file) : resourcesFromFlags(flags))) log.warn(warning);
     return 0;
   },
 };

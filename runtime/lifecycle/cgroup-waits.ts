@@ -1,0 +1,26 @@
+/**
+ * The cgroup operations that wait for the kernel (a freeze to take, killed processes to leave
+ * before the directories go). Every lifecycle module calls them here, so that making them
+ * asynchronous in runtime/cgroups is an edit of this module alone.
+ */
+import type { CgroupManager } from '../cgroups';
+
+export async function freezeCgroups(cgroups: CgroupManager): Promise<void> {
+  cgroups.freeze();
+}
+
+export async function thawCgroups(cgroups: CgroupManager): Promise<void> {
+  cgroups.thaw();
+}
+
+export async function destroyCgroups(cgroups: CgroupManager): Promise<void> {
+  cgroups.destroy();
+}
+
+/** SIGKILL every process of the container's in `cgroups`; a frozen cgroup is thawed, as killed processes die only then. */
+export async function killAllAndThaw(cgroups: CgroupManager, isContainers: (pid: number) => boolean): Promise<void> {
+  cgroups.killAll(SIGKILL, isContainers);
+  if (cgroups.isFrozen()) await thawCgroups(cgroups);
+}
+
+export const SIGKILL = 9;
