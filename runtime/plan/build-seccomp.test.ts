@@ -3,7 +3,7 @@ import { buildInitPlan } from './build';
 import { PlanError } from './plan-error';
 import { decodePlan } from '../../test/helpers/test-native';
 import { encodePlan } from '../native/encode';
-import { processStateParts } from './seccomp';
+import { agentState, processStateParts } from './seccomp';
 import { specWith, stepsOf, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan, SeccompStep } from './types';
 
@@ -308,5 +308,23 @@ describe('SCMP_ACT_NOTIFY: a seccomp agent at linux.seccomp.listenerPath', () =>
       pid: 200,
       state: { ociVersion: '1.3.0', id: 'c1', status: 'running', pid: 100, bundle: '/b' },
     });
+  });
+
+  test("the agent's view of a container (init and exec alike): this runtime's spec version, not the config's; annotations only when there are some", () => {
+    const container = { id: 'c1', bundle: '/b', status: 'created' as const };
+    expect(agentState({ ...container, annotations: {} }, 100)).toEqual({
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'created', bundle: '/b' },
+      containerPid: 100,
+    });
+    expect(agentState({ ...container, annotations: { a: 'b' } })).toEqual({
+      state: { ociVersion: '1.3.0', id: 'c1', status: 'created', bundle: '/b', annotations: { a: 'b' } },
+    });
+    const spec = specWith((s) => {
+      s.ociVersion = '1.0.2';
+      s.linux.seccomp = notify();
+      s.annotations = {};
+    });
+    const plan = buildInitPlan(spec, testContext({ containerId: 'c1' }));
+    expect(agentDoc(plan, 7).state).toEqual({ ociVersion: '1.3.0', id: 'c1', status: 'creating', pid: 7, bundle: '/tmp/b' });
   });
 });

@@ -23,8 +23,7 @@ import { loopbackSteps, netDeviceSteps } from './netdevices';
 import { refuseIntelRdt } from './refused';
 import { CREATE_MODES, rootfsSteps } from './rootfs';
 import { ioPrioritySteps, schedulerSteps } from './scheduler';
-import { seccompPlacement, seccompStep } from './seccomp';
-import { OCI_VERSION } from '../../spec/default-config';
+import { agentState, seccompPlacement, seccompStep } from './seccomp';
 import { withHooks } from './hooks';
 import { afterRootChange, sysctlSteps } from './sysctl';
 import type { InitPlan, InitStep, ParentStep, PlanContext } from './types';
@@ -37,8 +36,8 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
   const ns = readNamespaces(spec);
   const netDevices = netDeviceSteps(spec, ns, ctx.netDevices);
   refuseIntelRdt(spec, ctx.security);
-  const agentState = { ociVersion: OCI_VERSION, id: ctx.containerId ?? '', status: 'creating' as const, bundle: ctx.bundle, annotations: spec.annotations };
-  const seccomp = seccompPlacement(seccompStep(spec.linux?.seccomp, { state: agentState }), proc.noNewPrivileges);
+  const agent = agentState({ id: ctx.containerId ?? '', status: 'creating', bundle: ctx.bundle, annotations: spec.annotations });
+  const seccomp = seccompPlacement(seccompStep(spec.linux?.seccomp, agent), proc.noNewPrivileges);
   // Loaded last of all, right before execve (ExecSpec.seccomp), unless an agent needs it earlier.
   const lastSeccomp = seccomp.exec ? { seccomp: seccomp.exec } : {};
   const plan: InitPlan = {

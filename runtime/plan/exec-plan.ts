@@ -1,5 +1,6 @@
 /**
- * `tsrun exec`: a new process in a running container, as a plan for the same executor.
+ * An exec'd process (`tsrun exec`, tsrund's Tasks.Exec: runtime/lifecycle/exec.ts): a new process
+ * in a created or running container, as a plan for the same executor.
  *
  * Unlike the container's init, the process makes no namespace and no mount: stage1 joins the
  * container's namespaces by path (the user namespace first, as runc), the clone takes no

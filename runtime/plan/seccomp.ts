@@ -4,7 +4,7 @@
  */
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
-import { HookStateFields, stateAroundPid } from '../hooks/state';
+import { stateAroundPid, type HookStateFields, type HookStatus } from '../hooks/state';
 import { PlanError } from './plan-error';
 import type { SeccompCondition, SeccompListener, SeccompRule, SeccompStep } from './types';
 
@@ -169,6 +169,26 @@ export function seccompFeatures() {
 export interface AgentState {
   state: HookStateFields;
   containerPid?: number;
+}
+
+/** The container a seccomp agent is told of, and the status it is in when the filter is loaded. */
+export interface AgentContainer {
+  id: string;
+  bundle: string;
+  status: HookStatus;
+  annotations?: Record<string, string>;
+}
+
+/**
+ * The one builder of the agent's view of a container, for the init and for an exec'd process
+ * (of tsrun and of tsrund alike): its state as `state` reports it, that is this runtime's spec
+ * version (not the config's), annotations only when there are any (omitted when empty, as runc).
+ * `containerPid`: the container's init, when the filter's process is another (an exec).
+ */
+export function agentState(c: AgentContainer, containerPid?: number): AgentState {
+  const annotations = c.annotations && Object.keys(c.annotations).length > 0 ? { annotations: c.annotations } : {};
+  const state: HookStateFields = { ociVersion: OCI_VERSION, id: c.id, status: c.status, bundle: c.bundle, ...annotations };
+  return containerPid === undefined ? { state } : { state, containerPid };
 }
 
 /**

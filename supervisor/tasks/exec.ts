@@ -1,26 +1,23 @@
 /**
- * Processes exec'd into a task (Tasks.Exec), as `tsrun exec` runs them: the container's process
- * with the request's changes (runtime/plan/exec-plan.ts execProcess), an exec plan that joins the
- * container's namespaces and cgroups, run by a tsrun-monitor of its own, so no Node process
+ * Processes exec'd into a task (Tasks.Exec), set up as `tsrun exec` sets them up
+ * (runtime/lifecycle/exec.ts startExec): the container's process with the request's changes
+ * (../containers/process-request.ts, as Containers.Create applies its overrides), an exec plan that
+ * joins the container's namespaces and cgroups, run by a tsrun-monitor of its own, so no Node process
  * starts per exec and the process outlives a tsrund restart like the init. Each lives in
  * <task dir>/execs/<exec id>/: the monitor's files, its output log, and exec.json.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Process, Spec } from '../../spec/types';
-import type { CgroupManager } from '../../runtime/cgroups';
-import { containerNamespaces } from '../../runtime/container/exec';
-import { readHostFacts } from '../../runtime/lifecycle/host-facts';
+import { ExecStartError, startExec, type ExecTarget as LifecycleExecTarget } from '../../runtime/lifecycle/exec';
 import { signalInit } from '../../runtime/lifecycle/signal-init';
 import { ContainerError } from '../../runtime/errors';
-import { PlanExecutionError } from '../../runtime/native';
-import { buildExecPlan, execProcess } from '../../runtime/plan/exec-plan';
 import { PlanError } from '../../runtime/plan/build';
-import { renderFailure } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
-import { isSameLiveProcess, readProcStat } from '../../runtime/state/proc';
+import { readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
 import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { applyProcessRequest } from '../containers/process-request';
 import { failedPrecondition, invalidArgument } from '../shared/errors';
 import { CONSOLE_FD, Monitor } from './monitor';
 import { whenLostProcessGone, type TaskExit } from './record';
@@ -34,7 +31,7 @@ export interface ExecRequest {
   args: string[];
   env: string[];
   cwd: string;
-  /** "uid" or "uid:gid"; empty: the container's. */
+  /** "uid" or "uid:gid" (../containers/process-request.ts); empty: the container's. */
   user: string;
   terminal: boolean;
   /** The terminal's size from the start; 0: the kernel's. */
@@ -55,15 +52,8 @@ export interface ExecRecord {
   exit: TaskExit | null;
 }
 
-/** The task an exec joins. */
-export interface ExecTarget {
-  id: string;
-  spec: Spec;
-  bundle: string;
-  initPid: number;
-  initStartTime: string;
-  cgroups: CgroupManager;
-}
+/** The task an exec joins (its rootfs is the bundle's root.path). */
+export type ExecTarget = Omit<LifecycleExecTarget, 'rootfs' | 'noNewKeyring'>;
 
 /** The directory of a task's execs. */
 export const execsDir = (taskDir: string): string => path.join(taskDir, 'execs');
@@ -92,18 +82,13 @@ export class ExecProcess {
    * start leaves nothing (no process, no monitor, no directory).
    */
   static async start(taskDir: string, target: ExecTarget, req: ExecRequest): Promise<ExecProcess> {
-    const plan = execPlan(target, execProcessFor(target.spec, req));
+    const proc = execProcessFor(target.spec, req);
     makePrivateDir(execsDir(taskDir));
     const dir = path.join(execsDir(taskDir), req.execId);
     fs.mkdirSync(dir, { mode: 0o700 });
     let monitor: Monitor | null = null;
     try {
-      monitor = await spawnExecMonitor(dir, plan, req, target);
-      // The namespaces were opened by the init's pid: had it died and its pid been reused, the
-      // process would be in a stranger's namespaces (as tsrun exec checks).
-      if (!isSameLiveProcess(target.initPid, target.initStartTime)) {
-        throw failedPrecondition(`task ${target.id} has stopped: cannot exec in it`);
-      }
+      monitor = await startExecMonitor(dir, target, proc, req);
       const record: ExecRecord = {
         execId: req.execId,
         pid: monitor.pid,
@@ -209,57 +194,31 @@ export class ExecProcess {
 function execProcessFor(spec: Spec, req: ExecRequest): Process {
   if (req.args.length === 0) throw invalidArgument('args', 'must name the program to run');
   if (!spec.process) throw failedPrecondition("the container's config has no process to exec from");
-  req.env.forEach((e, i) => {
-    if (!e.includes('=') || e.startsWith('=')) throw invalidArgument(`env[${i}]`, `${JSON.stringify(e.slice(0, 80))} is not NAME=VALUE`);
-  });
-  let proc: Process;
-  try {
-    proc = execProcess(spec.process, {
-      args: req.args,
-      env: req.env,
-      cwd: req.cwd || undefined,
-      user: req.user || undefined,
-      tty: req.terminal,
-      additionalGids: [],
-      caps: [],
-    });
-  } catch (err) {
-    if (err instanceof ContainerError) throw invalidArgument('user', err.message);
-    throw err;
-  }
+  const proc = applyProcessRequest(spec.process, req, '');
+  // As `tsrun exec`: no terminal unless asked for.
+  proc.terminal = req.terminal;
   if (req.terminal && req.consoleWidth > 0 && req.consoleHeight > 0) proc.consoleSize = { width: req.consoleWidth, height: req.consoleHeight };
   return proc;
 }
 
-function execPlan(target: ExecTarget, proc: Process): InitPlan {
-  const spec = target.spec;
+/**
+ * The exec's set-up is tsrun exec's (runtime/lifecycle/exec.ts); only the spawn differs: a
+ * monitor of the exec's own runs the plan. A failed start leaves no process and no monitor.
+ */
+async function startExecMonitor(dir: string, target: ExecTarget, proc: Process, req: ExecRequest): Promise<Monitor> {
+  const rootfs = path.resolve(target.bundle, target.spec.root?.path ?? 'rootfs');
+  const spawn = async (plan: InitPlan) => {
+    const monitor = await Monitor.spawn({ taskDir: dir, plan, logPath: path.join(dir, EXEC_LOG), stdin: req.stdin, terminal: req.terminal });
+    // The monitor kills the process and goes.
+    return { monitor, pid: monitor.pid, discard: async () => monitor.release() };
+  };
   try {
-    return buildExecPlan(proc, spec, {
-      ...readHostFacts(),
-      preserveFds: 0,
-      // Joins the container's session keyring, _ses.<id>.
-      containerId: target.id,
-      consoleSocket: proc.terminal ? CONSOLE_FD : null,
-      namespaces: containerNamespaces(target.initPid),
-      containerRoot: `/proc/${target.initPid}/root`,
-      cgroupProcsFiles: target.cgroups.placement().procsFiles,
-      agent: {
-        state: { ociVersion: spec.ociVersion, id: target.id, status: 'running', bundle: target.bundle, annotations: spec.annotations ?? {} },
-        containerPid: target.initPid,
-      },
-    });
+    const setup = { process: proc, preserveFds: 0, consoleSocket: proc.terminal ? CONSOLE_FD : null, subCgroups: [] };
+    return (await startExec({ ...target, rootfs }, setup, spawn)).monitor;
   } catch (err) {
     if (err instanceof PlanError) throw invalidArgument(err.path.replace(/^process\./, ''), err.reason);
-    throw err;
-  }
-}
-
-async function spawnExecMonitor(dir: string, plan: InitPlan, req: ExecRequest, target: ExecTarget): Promise<Monitor> {
-  try {
-    return await Monitor.spawn({ taskDir: dir, plan, logPath: path.join(dir, EXEC_LOG), stdin: req.stdin, terminal: req.terminal });
-  } catch (err) {
-    if (err instanceof PlanExecutionError) {
-      throw failedPrecondition(`exec ${req.execId}: ${renderFailure(plan, err.failure, { rootfs: path.resolve(target.bundle, target.spec.root?.path ?? 'rootfs') })}`);
+    if (err instanceof ExecStartError) {
+      throw failedPrecondition(err.stopped ? `task ${target.id} has stopped: cannot exec in it` : `exec ${req.execId}: ${err.detail}`);
     }
     throw err;
   }

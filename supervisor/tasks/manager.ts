@@ -270,6 +270,7 @@ export class TaskManager {
       bundle,
       initPid: task.record.pid,
       initStartTime: task.record.initStartTime,
+      status: status === 'CREATED' ? 'created' : 'running',
       cgroups: this.cgroupsOf(task),
     }, req);
     task.execs.set(req.execId, exec);

@@ -1,6 +1,6 @@
 /** `exec`: a new process in a running container, with runc 1.1's flags, messages and exit codes. */
 import * as path from 'path';
-import { execInContainer } from '../../container/exec';
+import { execInContainer } from '../../lifecycle/exec';
 import { ContainerError } from '../../errors';
 import type { FlagValues } from '../args';
 import type { Command } from '../command';
