@@ -111,7 +111,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
       const left = unmountRecorded(mountsMadeBeneath(rootfs, mountsBefore));
       if (left.length > 0) opts.warn(`mounts left beneath ${rootfs} after the failed create: ${describeLeft(left, rootfs)}`);
     }
-    cgroups?.destroy();
+    cgroups?.destroySync();
     dir.remove();
     throw err;
   }

@@ -12,7 +12,7 @@ import type { ContainerDir, StateStore, StoredState } from '../state/store';
 import { observeStatus } from './observe';
 import { currentMountNamespace, describeLeft, unmountRecorded } from './rootfs-mounts';
 import { isContainers, strangers, strangersMessage } from '../state/own-processes';
-import { signalInit, waitForInitExit } from './signal-init';
+import { signalInit, waitForInitExitSync } from './signal-init';
 
 const SIGKILL = 9;
 const KILL_TIMEOUT_MS = 10_000;
@@ -46,7 +46,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, w
         if (!(err instanceof ContainerError)) throw err;
       }
       if (status === 'paused') loadCgroupManager(state.cgroups).thaw();
-      if (!waitForInitExit(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
+      if (!waitForInitExitSync(state, KILL_TIMEOUT_MS)) throw new ContainerError(`container ${id} did not die after SIGKILL`);
     }
     const { poststop } = readHooksRecord(dir.path);
     destroy(dir, state, warn);
@@ -75,6 +75,6 @@ export function destroy(dir: ContainerDir, state: StoredState, warn: (message: s
   // With no process of the container left, none can move a mount or a path while they go.
   const left = unmountRecorded(state.rootfsMounts?.mounts ?? []);
   if (left.length > 0) warn(`mounts of the container that something covered or moved since create are left beneath ${state.rootfs}: ${describeLeft(left, state.rootfs)}`);
-  cgroups?.destroy();
+  cgroups?.destroySync();
   dir.remove();
 }

@@ -20,7 +20,7 @@ export function pauseContainer(store: StateStore, id: string): void {
     const state = dir.read();
     const status = observeStatus(store, state);
     if (status !== 'running' && status !== 'created') throw new ContainerError('container not running');
-    loadCgroupManager(state.cgroups).freeze();
+    loadCgroupManager(state.cgroups).freezeSync();
   });
 }
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { ContainerError } from '../errors';
 import { pidfdOpen, pidfdSendSignal } from '../native';
-import { sleepSync } from '../sleep-sync';
+import { runPoll, runPollSync, type Poll } from '../poll-wait';
 import { isSameLiveProcess } from '../state/proc';
 import type { StoredState } from '../state/store';
 
@@ -23,12 +23,21 @@ export function signalInit(state: StoredState, signal: number): void {
   }
 }
 
-/** Block until the init is gone (a zombie counts as gone) or `timeoutMs` passes; true when gone. */
-export function waitForInitExit(state: StoredState, timeoutMs: number): boolean {
+function* initExiting(state: StoredState, timeoutMs: number): Poll<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isSameLiveProcess(state.pid, state.initStartTime)) {
     if (Date.now() > deadline) return false;
-    sleepSync(5);
+    yield 5;
   }
   return true;
+}
+
+/** Resolves true once the init is gone (a zombie counts as gone), false when `timeoutMs` pass first. */
+export function waitForInitExit(state: StoredState, timeoutMs: number): Promise<boolean> {
+  return runPoll(initExiting(state, timeoutMs));
+}
+
+/** waitForInitExit(), blocking the thread meanwhile (tsrun). */
+export function waitForInitExitSync(state: StoredState, timeoutMs: number): boolean {
+  return runPollSync(initExiting(state, timeoutMs));
 }

@@ -90,7 +90,7 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       const c = s.containers.get(req.id);
       return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
     }),
-    pause: locked('Tasks.Pause', (req: IdRequest) => (s.tasks.pause(req.id), {})),
+    pause: locked('Tasks.Pause', async (req: IdRequest) => (await s.tasks.pause(req.id), {})),
     resume: locked('Tasks.Resume', (req: IdRequest) => (s.tasks.resume(req.id), {})),
     listPids: free('Tasks.ListPids', (req: IdRequest) => ({ pids: s.tasks.pids(req.id) })),
     stats: free('Tasks.Stats', (req: IdRequest) => s.tasks.stats(req.id)),

@@ -143,7 +143,7 @@ export class TaskManager {
   private async undoCreate(dir: string, cgroups: CgroupManager | null, monitor: Monitor | null): Promise<void> {
     try {
       if (monitor) await this.killAndRelease(monitor, cgroups);
-      cgroups?.destroy();
+      await cgroups?.destroy();
     } catch (err) {
       this.log.error(`undoing a failed create in ${dir}: ${(err as Error).message}`);
     }
@@ -214,7 +214,7 @@ export class TaskManager {
     // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
     await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
     for (const e of task.execs.values()) e.remove();
-    cgroups?.destroy();
+    await cgroups?.destroy();
     task.monitor?.release();
     fs.rmSync(task.dir, { recursive: true, force: true });
     this.tasks.delete(id);
@@ -262,12 +262,12 @@ export class TaskManager {
     return { pid: exec.record.pid, exit: exec.record.exit! };
   }
 
-  pause(id: string): void {
+  async pause(id: string): Promise<void> {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'RUNNING' && status !== 'CREATED')
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: only a running task can be paused`);
-    this.cgroupsOf(task).freeze();
+    await this.cgroupsOf(task).freeze();
     this.events.publish('pause', id, { pid: task.record.pid });
   }
 
