@@ -47,7 +47,8 @@ export interface NativeBinding {
   resizeTerminal(fd: number, width: number, height: number): void;
   attachDeviceFilter(cgroupDir: string, insns: Buffer, license: string): void;
   deviceFilterCount(cgroupDir: string): number;
-  eventfd(): number;
+  oomWatchOpen(kind: number, dir: string): { fd: number; count: number };
+  oomWatchWait(kind: number, dir: string, fd: number, count: number, timeoutMs: number): Promise<{ fd: number; count: number; ooms: number }>;
   waitReadable(fd: number, timeoutMs: number): boolean;
   seccompNotifyReceive(fd: number, timeoutMs: number): SeccompNotification | null;
   seccompNotifyRespond(fd: number, id: string, errno: number, value: number, proceed: boolean): void;

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { CgroupError, createCgroups, intendedCgroups, loadCgroupManager, type CgroupManager, type CgroupRecord } from '../../runtime/cgroups';
+import { CgroupError, createCgroups, intendedCgroups, loadCgroupManager, oomCount, oomWatchOf, type CgroupManager, type CgroupRecord } from '../../runtime/cgroups';
 import { readHostFacts } from '../../runtime/container/host-facts';
 import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
 import { signalInit } from '../../runtime/container/signal-init';
@@ -27,7 +27,6 @@ import type { Logger } from '../daemon/logger';
 import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../errors';
 import type { EventBus } from '../events';
 import { isDirectory, makePrivateDir } from '../atomic-file';
-import { oomCount } from '../../runtime/container/events';
 import { readStats } from './cgroup-stats';
 import { ExecProcess, type ExecRequest } from './exec';
 import { CONSOLE_FD, Monitor, StdinClosedError } from './monitor';
@@ -124,8 +123,7 @@ export class TaskManager {
       writeTaskRecord(dir, record);
       const ctx = planContext(o, dir, cgroups);
       const plan = buildPlan(o.spec, ctx);
-      const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
-      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
+      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, oomWatch: oomWatchOf(cgroups) }, ctx);
       const stat = readProcStat(monitor.pid);
       Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '', initNamespaces: readInitNamespaces(monitor.pid) });
       writeTaskRecord(dir, record);
