@@ -1,13 +1,16 @@
 /**
- * A cgroup that cannot freeze at once does not stall tsrund: while Tasks.Pause waits for the
- * freezer (up to its 5 s timeout), other RPCs are answered.
+ * A slow cgroup does not stall tsrund: while Tasks.Pause waits for a freezer (up to its 5 s
+ * timeout), or Tasks.Delete for a cgroup to empty (up to 3 s), other RPCs are answered.
  *
- * The slow cgroup is real: inside the container a FUSE file system is mounted whose server never
- * answers (nobody reads /dev/fuse), so a `stat` in it waits for the connection's INIT and holds
- * the root directory's lock shared, and a `mkdir` there waits for that lock exclusively, in an
- * uninterruptible sleep that no freezer can interrupt: the freezer stays FREEZING. SIGKILL ends
- * the `stat`, then the `mkdir`, and the FUSE connection goes with its last fd.
+ * The slow cgroups are real: inside the container a FUSE file system is mounted whose server
+ * never answers (nobody reads /dev/fuse), so a `stat` in it waits for the connection's INIT
+ * holding the root directory's lock shared, and a `mkdir` there waits for that lock exclusively,
+ * in an uninterruptible sleep that neither a freezer nor SIGKILL interrupts. Pause: both are in
+ * the container, the freezer stays FREEZING; SIGKILL ends the `stat`, then the `mkdir`. Delete:
+ * the `stat` is the test's own (nsenter'd into the container's mount namespace only), so the
+ * `mkdir` outlives the init and keeps the cgroup busy until the test kills its `stat`.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { failure } from './daemon';
@@ -27,21 +30,40 @@ const SCRIPT = [
   'exec sleep 600',
 ].join('\n');
 
-const wchan = (pid: number) => fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
+const wchan = (pid: number) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return ''; // gone meanwhile
+  }
+};
+
+async function until(what: string, holds: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await holds()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 /** The process of the task that sleeps uninterruptibly on the directory lock. */
 async function stuckProcess(id: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    for (const pid of await c().listPids(id)) {
-      try {
-        if (wchan(pid) === 'filename_create') return pid;
-      } catch {
-        continue; // gone meanwhile
-      }
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no process of ${id} got stuck on the FUSE directory lock`);
+  let stuck = 0;
+  await until(`a process of ${id} stuck on the FUSE directory lock`, async () => {
+    stuck = (await c().listPids(id)).find((pid) => wchan(pid) === 'filename_create') ?? 0;
+    return stuck !== 0;
+  });
+  return stuck;
+}
+
+/** A bundle running `script` with /dev/fuse and the capability to mount it. */
+function fuseBundle(script: string) {
+  const b = bundle(['sh', '-c', script]);
+  const caps = b.config.process.capabilities;
+  for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), 'CAP_SYS_ADMIN'];
+  b.config.linux.devices = [{ path: '/dev/fuse', type: 'c', ...FUSE, fileMode: 0o600, uid: 0, gid: 0 }];
+  b.config.linux.resources.devices!.push({ allow: true, type: 'c', ...FUSE, access: 'rwm' });
+  return b;
 }
 
 /** True while `pid`'s freezer is asked to freeze and has not frozen (v1 FREEZING; v2 cgroup.freeze 1, frozen 0). */
@@ -55,11 +77,7 @@ function freezing(pid: number): boolean {
 }
 
 test('Version and Tasks.List are answered while Tasks.Pause waits for a cgroup that cannot freeze', async () => {
-  const b = bundle(['sh', '-c', SCRIPT]);
-  const caps = b.config.process.capabilities;
-  for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), 'CAP_SYS_ADMIN'];
-  b.config.linux.devices = [{ path: '/dev/fuse', type: 'c', ...FUSE, fileMode: 0o600, uid: 0, gid: 0 }];
-  b.config.linux.resources.devices!.push({ allow: true, type: 'c', ...FUSE, access: 'rwm' });
+  const b = fuseBundle(SCRIPT);
   b.save();
   await c().createContainer({ id: 'slow-freeze', bundle: b.dir });
   await c().createTask('slow-freeze');
@@ -69,7 +87,7 @@ test('Version and Tasks.List are answered while Tasks.Pause waits for a cgroup t
 
     const answered: string[] = [];
     const pause = failure(c().pause('slow-freeze')).finally(() => answered.push('Tasks.Pause'));
-    while (!freezing(stuck)) await new Promise((r) => setTimeout(r, 10));
+    await until('the freezer to be FREEZING', () => freezing(stuck));
     // The Pause is in flight now, waiting for the freezer.
     await c().version().then(() => answered.push('Version'));
     const listed = await c().listTasks();
@@ -84,5 +102,49 @@ test('Version and Tasks.List are answered while Tasks.Pause waits for a cgroup t
   } finally {
     await c().deleteTask('slow-freeze', { force: true });
     await c().deleteContainer('slow-freeze');
+  }
+});
+
+test('Version and Tasks.List are answered while Tasks.Delete waits for a cgroup a process cannot leave', async () => {
+  // No pid namespace: the init can exit (and be reported) while the mkdir still sleeps in the cgroup.
+  const b = fuseBundle(
+    [
+      'exec 3<>/dev/fuse',
+      'mount -t fuse -o fd=3,rootmode=40000,user_id=0,group_id=0 slow /tmp',
+      'until [ -e /dev/shm/go ]; do sleep 0.05; done',
+      'mkdir /tmp/d &',
+      'exec sleep 600',
+    ].join('\n'),
+  );
+  b.config.linux.namespaces = b.config.linux.namespaces.filter((n) => n.type !== 'pid');
+  b.save();
+  await c().createContainer({ id: 'slow-delete', bundle: b.dir });
+  const init = (await c().createTask('slow-delete')).pid;
+  await c().startTask('slow-delete');
+  const holder = spawn('nsenter', ['-t', String(init), '-m', 'stat', '/tmp/x'], { stdio: 'ignore' });
+  const holderGone = new Promise((resolve) => holder.once('exit', resolve));
+  try {
+    await until('the FUSE mount', () => fs.readFileSync(`/proc/${init}/mountinfo`, 'utf8').includes(' /tmp rw'));
+    await until("the test's stat to wait on the FUSE connection", () => wchan(holder.pid!) === 'fuse_get_req');
+    fs.writeFileSync(`/proc/${init}/root/dev/shm/go`, '');
+    await stuckProcess('slow-delete');
+
+    const answered: string[] = [];
+    const deleting = failure(c().deleteTask('slow-delete', { force: true })).finally(() => answered.push('Tasks.Delete'));
+    await until('the init to be gone', async () => (await c().getTask('slow-delete')).status === 'STOPPED');
+    // The Delete is in flight now, waiting for the mkdir to leave the cgroup.
+    await c().version().then(() => answered.push('Version'));
+    const listed = await c().listTasks();
+    answered.push('Tasks.List');
+    expect(listed.map((t) => t.id)).toContain('slow-delete');
+
+    // It gave up at its timeout (tsrund's log says "could not remove ... EBUSY").
+    expect(await deleting).not.toBeNull();
+    expect(answered).toEqual(['Version', 'Tasks.List', 'Tasks.Delete']);
+  } finally {
+    holder.kill('SIGKILL');
+    await holderGone;
+    await until('the delete to succeed', () => c().deleteTask('slow-delete', { force: true }).then(() => true, () => false));
+    await c().deleteContainer('slow-delete');
   }
 });

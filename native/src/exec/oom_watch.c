@@ -11,6 +11,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 static int path_in(char *out, const char *dir, const char *file) {
   if ((size_t)snprintf(out, PATH_MAX, "%s/%s", dir, file) < PATH_MAX) return 0;
   errno = ENAMETOOLONG;
@@ -33,17 +35,6 @@ static unsigned long long events_oom_count(const char *dir) {
   return 0;
 }
 
-static int write_line(int fd, const char *line, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, line, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    line += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 static int open_control(struct oom_watch *w) {
   char file[PATH_MAX], line[32];
   if (path_in(file, w->dir, "memory.oom_control") < 0) return -1;
@@ -52,7 +43,7 @@ static int open_control(struct oom_watch *w) {
   int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   int ctl = efd >= 0 && path_in(file, w->dir, "cgroup.event_control") == 0 ? open(file, O_WRONLY | O_CLOEXEC) : -1;
   int len = snprintf(line, sizeof line, "%d %d", efd, ocfd);
-  int ok = ctl >= 0 && write_line(ctl, line, (size_t)len) == 0;
+  int ok = ctl >= 0 && write_all(ctl, line, (size_t)len) == 0;
   int err = errno;
   if (ctl >= 0) close(ctl);
   /* The registration holds its own reference to memory.oom_control. */
