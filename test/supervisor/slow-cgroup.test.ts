@@ -76,6 +76,24 @@ function freezing(pid: number): boolean {
   return asked && /^frozen 0$/m.test(fs.readFileSync(path.join(v2, 'cgroup.events'), 'utf8'));
 }
 
+/**
+ * Send `slow` (named `name`), wait until `inFlight` shows tsrund is waiting on the cgroup, then
+ * send Version and Tasks.List: their answers come before the slow call's. Resolves with how the
+ * slow call failed (null: it succeeded).
+ */
+async function answeredMeanwhile(name: string, slow: () => Promise<unknown>, inFlight: () => boolean | Promise<boolean>, id: string) {
+  const answered: string[] = [];
+  const outcome = failure(slow()).finally(() => answered.push(name));
+  await until(`${name} to wait on the cgroup`, inFlight);
+  await c().version().then(() => answered.push('Version'));
+  const listed = await c().listTasks();
+  answered.push('Tasks.List');
+  expect(listed.map((t) => t.id)).toContain(id);
+  const result = await outcome;
+  expect(answered).toEqual(['Version', 'Tasks.List', name]);
+  return result;
+}
+
 test('Version and Tasks.List are answered while Tasks.Pause waits for a cgroup that cannot freeze', async () => {
   const b = fuseBundle(SCRIPT);
   b.save();
@@ -85,18 +103,9 @@ test('Version and Tasks.List are answered while Tasks.Pause waits for a cgroup t
   try {
     const stuck = await stuckProcess('slow-freeze');
 
-    const answered: string[] = [];
-    const pause = failure(c().pause('slow-freeze')).finally(() => answered.push('Tasks.Pause'));
-    await until('the freezer to be FREEZING', () => freezing(stuck));
-    // The Pause is in flight now, waiting for the freezer.
-    await c().version().then(() => answered.push('Version'));
-    const listed = await c().listTasks();
-    answered.push('Tasks.List');
-    expect(listed.map((t) => t.id)).toContain('slow-freeze');
-
-    // It gave up at its timeout (tsrund's log says "did not freeze within 5000 ms").
-    expect(await pause).not.toBeNull();
-    expect(answered).toEqual(['Version', 'Tasks.List', 'Tasks.Pause']);
+    // In flight once the freezer is FREEZING; it gives up at its timeout (tsrund's log says "did not freeze within 5000 ms").
+    const paused = await answeredMeanwhile('Tasks.Pause', () => c().pause('slow-freeze'), () => freezing(stuck), 'slow-freeze');
+    expect(paused).not.toBeNull();
     // The timed-out freeze thawed the cgroup again.
     expect((await c().getTask('slow-freeze')).status).toBe('RUNNING');
   } finally {
@@ -129,18 +138,15 @@ test('Version and Tasks.List are answered while Tasks.Delete waits for a cgroup 
     fs.writeFileSync(`/proc/${init}/root/dev/shm/go`, '');
     await stuckProcess('slow-delete');
 
-    const answered: string[] = [];
-    const deleting = failure(c().deleteTask('slow-delete', { force: true })).finally(() => answered.push('Tasks.Delete'));
-    await until('the init to be gone', async () => (await c().getTask('slow-delete')).status === 'STOPPED');
-    // The Delete is in flight now, waiting for the mkdir to leave the cgroup.
-    await c().version().then(() => answered.push('Version'));
-    const listed = await c().listTasks();
-    answered.push('Tasks.List');
-    expect(listed.map((t) => t.id)).toContain('slow-delete');
-
-    // It gave up at its timeout (tsrund's log says "could not remove ... EBUSY").
-    expect(await deleting).not.toBeNull();
-    expect(answered).toEqual(['Version', 'Tasks.List', 'Tasks.Delete']);
+    // In flight once the init is gone, waiting for the mkdir to leave the cgroup; it gives up at
+    // its timeout (tsrund's log says "could not remove ... EBUSY").
+    const deleted = await answeredMeanwhile(
+      'Tasks.Delete',
+      () => c().deleteTask('slow-delete', { force: true }),
+      async () => (await c().getTask('slow-delete')).status === 'STOPPED',
+      'slow-delete',
+    );
+    expect(deleted).not.toBeNull();
   } finally {
     holder.kill('SIGKILL');
     await holderGone;
