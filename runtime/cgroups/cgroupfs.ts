@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CgroupError, errnoName } from './errors';
-import { sleepSync } from '../sleep-sync';
+import type { Poll } from '../poll-wait';
 import type { CgroupWrite } from './resources';
 
 export interface MakeHooks {
@@ -147,7 +147,7 @@ export function readProcsTree(dir: string, into: Set<number> = new Set()): Set<n
  * killed leave the cgroup a moment after the signal. Returns the errno name of the last failure,
  * or null when the directory is gone (ENOENT counts as gone).
  */
-function rmdirRetrying(dir: string, deadline: number): string | null {
+function* rmdirRetrying(dir: string, deadline: number): Poll<string | null> {
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
       fs.rmdirSync(dir);
@@ -156,18 +156,18 @@ function rmdirRetrying(dir: string, deadline: number): string | null {
       const code = errnoName(err);
       if (code === 'ENOENT') return null;
       if (code !== 'EBUSY' || Date.now() >= deadline) return code;
-      sleepSync(delay);
+      yield delay;
     }
   }
 }
 
 /** Remove the cgroup at `dir` with every cgroup the container made beneath it, deepest first. */
-export function removeCgroupTree(dir: string, deadline: number): string | null {
+export function* removeCgroupTree(dir: string, deadline: number): Poll<string | null> {
   for (const sub of subdirectories(dir)) {
-    const failed = removeCgroupTree(sub, deadline);
+    const failed = yield* removeCgroupTree(sub, deadline);
     if (failed) return failed;
   }
-  const code = rmdirRetrying(dir, deadline);
+  const code = yield* rmdirRetrying(dir, deadline);
   return code === null ? null : `rmdir ${dir}: ${code}`;
 }
 

@@ -44,7 +44,7 @@ async function freezeAndThawABusyProcess(version: 1 | 2, mountpoint: string): Pr
   fs.writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(child.pid));
   expect(isFrozen(cg)).toBe(false);
 
-  freeze(cg);
+  await freeze(cg);
   expect(isFrozen(cg)).toBe(true);
   const frozenTicks = cpuTicks(child.pid!);
   await sleep(300);

@@ -5,7 +5,7 @@
 import { readCgroupFile, writeCgroupFile } from './cgroupfs';
 import { CgroupError } from './errors';
 import type { CgroupDirRecord } from './manager';
-import { sleepSync } from '../sleep-sync';
+import { runPoll, type Poll } from '../poll-wait';
 
 /** The cgroup whose freezer holds the container: v1's freezer hierarchy, else the unified one. */
 export interface FreezerCgroup {
@@ -35,8 +35,8 @@ function requestFreeze(cg: FreezerCgroup, frozen: boolean): void {
   else writeCgroupFile(cg.dir, 'cgroup.freeze', frozen ? '1' : '0', 'cgroup: cgroup.freeze');
 }
 
-/** Freeze and wait until the kernel reports every task frozen; thaw again and throw on timeout. */
-export function freeze(cg: FreezerCgroup): void {
+/** Freeze and look until the kernel reports every task frozen; thaw again and throw on timeout. */
+function* freezing(cg: FreezerCgroup): Poll<void> {
   const deadline = Date.now() + FREEZE_TIMEOUT_MS;
   let lastWrite = 0;
   while (true) {
@@ -49,8 +49,13 @@ export function freeze(cg: FreezerCgroup): void {
       requestFreeze(cg, false);
       throw new CgroupError(`cgroup: ${cg.dir} did not freeze within ${FREEZE_TIMEOUT_MS} ms`);
     }
-    sleepSync(1);
+    yield 1;
   }
+}
+
+/** Resolves once every task of the cgroup is frozen; rejects (thawed again) after FREEZE_TIMEOUT_MS. */
+export function freeze(cg: FreezerCgroup): Promise<void> {
+  return runPoll(freezing(cg));
 }
 
 export function thaw(cg: FreezerCgroup): void {

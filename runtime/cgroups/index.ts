@@ -19,6 +19,7 @@ export { CgroupError } from './errors';
 export { detectCgroupHost } from './host';
 export { hostHugePageSizes } from './manager';
 export { readCgroupStats, type Stats } from './stats';
+export { oomCount, oomWatchOf, OomWatcher, type OomWatch } from './oom';
 
 function managerFor(layout: CgroupHost['layout'], records: CgroupDirRecord[]): CgroupManager {
   const v1 = records.filter((r) => r.version === 1);

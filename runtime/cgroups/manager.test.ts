@@ -89,7 +89,7 @@ afterEach(async () => {
   }
   for (const m of managers.splice(0)) {
     try {
-      m.destroy();
+      await m.destroy();
     } catch {
       // the sweep below reports nothing; leakcheck would
     }
@@ -116,7 +116,7 @@ describe('on this host', () => {
     expect(m).toBeInstanceOf(expected);
   });
 
-  test('a relative path goes beneath our own cgroup in each hierarchy, and resources read back', () => {
+  test('a relative path goes beneath our own cgroup in each hierarchy, and resources read back', async () => {
     const name = unique('rel');
     const m = track(createCgroups(name, name, resources, { host }));
     for (const h of host.hierarchies) {
@@ -135,16 +135,16 @@ describe('on this host', () => {
     expect(read(dir('cpu'), 'cpu.cfs_quota_us')).toBe('50000');
     expect(read(dir('cpuset'), 'cpuset.cpus')).toBe('0');
     expect(read(dir('cpuset'), 'cpuset.mems')).toBe('0');
-    m.destroy();
+    await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
   });
 
-  test('an absolute path goes from the top of each hierarchy, whatever our own cgroup', () => {
+  test('an absolute path goes from the top of each hierarchy, whatever our own cgroup', async () => {
     const name = unique('abs');
     const m = track(createCgroups(name, `/${name}`, { pids: { limit: 5 } }, { host }));
     expect(dirsOf(m)).toEqual(host.hierarchies.map((h) => path.join(h.mountpoint, name)));
     expect(read(path.join(byController('pids')!.mountpoint, name), 'pids.max')).toBe('5');
-    m.destroy();
+    await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
   });
 
@@ -193,7 +193,7 @@ describe('on this host', () => {
     expect(child.exitCode === null && child.signalCode === null && m.pids().includes(child.pid!)).toBe(true);
     m.killAll(9, (pid) => pid === child.pid);
     expect(await exited(child)).toBe('SIGKILL');
-    m.destroy();
+    await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
   });
 
@@ -218,21 +218,21 @@ describe('on this host', () => {
 
     const started = Date.now();
     m.killAll('SIGTERM', () => true);
-    m.destroy();
+    await m.destroy();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
     sh.stdout!.destroy();
   });
 
-  test('cgroups the container made beneath its own are removed with it', () => {
+  test('cgroups the container made beneath its own are removed with it', async () => {
     const name = unique('nested');
     const m = track(createCgroups(name, name, undefined, { host }));
     for (const d of dirsOf(m)) fs.mkdirSync(path.join(d, 'inner', 'deeper'), { recursive: true });
-    m.destroy();
+    await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
   });
 
-  test('only directories create() made are removed; a parent another container shares is left alone', () => {
+  test('only directories create() made are removed; a parent another container shares is left alone', async () => {
     const parent = unique('shared');
     const a = track(createCgroups('a', `${parent}/a`, undefined, { host }));
     const b = track(createCgroups('b', `${parent}/b`, undefined, { host }));
@@ -240,11 +240,11 @@ describe('on this host', () => {
     expect(a.toJSON().hierarchies.every((h) => h.created.length === 2)).toBe(true);
     expect(b.toJSON().hierarchies.map((h) => h.created)).toEqual(dirsOf(b).map((d) => [d]));
 
-    a.destroy();
+    await a.destroy();
     for (const d of dirsOf(a)) expect(fs.existsSync(d)).toBe(false);
     for (const d of [...parentDirs, ...dirsOf(b)]) expect(fs.existsSync(d)).toBe(true);
 
-    b.destroy();
+    await b.destroy();
     for (const d of dirsOf(b)) expect(fs.existsSync(d)).toBe(false);
     // b did not make the parent, so b leaves it; the test's cleanup removes it.
     for (const d of parentDirs) expect(fs.existsSync(d)).toBe(true);
@@ -292,7 +292,7 @@ describe('on this host', () => {
     expect(loaded.isMember(child.pid!)).toBe(true);
     loaded.killAll('SIGKILL', () => true);
     expect(await exited(child)).toBe('SIGKILL');
-    loaded.destroy();
+    await loaded.destroy();
     for (const d of dirsOf(m)) {
       expect(fs.existsSync(d)).toBe(false);
       expect(fs.existsSync(path.dirname(d))).toBe(false);
@@ -381,7 +381,7 @@ describe('device access on this host', () => {
 
 describe('the v1 manager on this host', () => {
   const v1Host: CgroupHost = { layout: 'v1', hierarchies: v1Hierarchies };
-  (v1Hierarchies.length > 0 ? test : test.skip)('joins only the v1 hierarchies and copies cpuset values into new cpuset cgroups', () => {
+  (v1Hierarchies.length > 0 ? test : test.skip)('joins only the v1 hierarchies and copies cpuset values into new cpuset cgroups', async () => {
     const name = unique('v1');
     const m = track(createCgroups(name, `${name}/inner`, { pids: { limit: 7 } }, { host: v1Host }));
     expect(m).toBeInstanceOf(CgroupV1Manager);
@@ -394,7 +394,7 @@ describe('the v1 manager on this host', () => {
         expect(read(d, 'cpuset.mems')).toBe(read(top, 'cpuset.mems'));
       }
     }
-    m.destroy();
+    await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(path.dirname(d))).toBe(false);
   });
 });
@@ -414,7 +414,7 @@ describe('the v2 manager', () => {
     expect(m.isMember(child.pid!)).toBe(true);
     child.kill('SIGKILL');
     await exited(child);
-    m.destroy();
+    await m.destroy();
     expect(fs.existsSync(dirsOf(m)[0])).toBe(false);
 
     if (!available.includes('memory')) {
@@ -467,7 +467,7 @@ describe('the v2 manager', () => {
   const canApplyV2 = host.layout === 'v2' && ['memory', 'pids', 'cpu'].every((c) => available.includes(c));
   (canApplyV2 ? test : test.skip)(
     'v2 resources (needs a v2-only host whose top cgroup offers memory, pids and cpu; this one is ' + host.layout + ')',
-    () => {
+    async () => {
       const name = unique('v2res');
       const m = track(
         createCgroups(
@@ -485,7 +485,7 @@ describe('the v2 manager', () => {
       expect(read(dir, 'pids.max')).toBe('9');
       expect(read(dir, 'cpu.weight')).toBe('100');
       expect(read(dir, 'cpu.max')).toBe('20000 100000');
-      m.destroy();
+      await m.destroy();
       expect(fs.existsSync(path.dirname(dir))).toBe(false);
     },
   );

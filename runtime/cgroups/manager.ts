@@ -11,6 +11,7 @@ import type { LinuxResources } from '../../spec/types';
 import type { CgroupPlacement } from '../plan/types';
 import { attachDeviceFilter, pidfdOpen, pidfdSendSignal } from '../native';
 import { readCgroupFile, removeCgroupTree, removeSharedParent, readProcsTree } from './cgroupfs';
+import { runPoll, type Poll } from '../poll-wait';
 import { DEVICE_FILTER_LICENSE } from './device-filter';
 import { CgroupError, errnoName } from './errors';
 import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
@@ -55,12 +56,15 @@ export interface CgroupManager {
    * including ones forked meanwhile. Others may have been moved in from outside: never signalled.
    */
   killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): void;
-  /** Remove the directories create() made, deepest first; throws naming any it could not remove. */
-  destroy(): void;
+  /**
+   * Remove the directories create() made, deepest first, waiting a moment for processes just
+   * killed to leave; rejects naming any it could not remove.
+   */
+  destroy(): Promise<void>;
   /** True when `pid` is in the container's cgroup (or beneath it) in every hierarchy. */
   isMember(pid: number): boolean;
-  /** Stop every process of the container (`pause`); returns once the kernel reports them frozen. */
-  freeze(): void;
+  /** Stop every process of the container (`pause`); resolves once the kernel reports them frozen. */
+  freeze(): Promise<void>;
   /** Let frozen processes run again (`resume`). */
   thaw(): void;
   isFrozen(): boolean;
@@ -237,14 +241,18 @@ export abstract class CgroupManagerBase implements CgroupManager {
     }
   }
 
-  destroy(): void {
+  destroy(): Promise<void> {
+    return runPoll(this.destroying());
+  }
+
+  private *destroying(): Poll<void> {
     const deadline = Date.now() + DESTROY_WAIT_MS;
     const failures: string[] = [];
     for (const record of this.records) {
       const remaining = [...record.created];
       while (remaining.length > 0) {
         const dir = remaining[remaining.length - 1];
-        const failed = dir === record.dir ? removeCgroupTree(dir, deadline) : removeSharedParent(dir);
+        const failed = dir === record.dir ? yield* removeCgroupTree(dir, deadline) : removeSharedParent(dir);
         if (failed) {
           failures.push(failed);
           break;
@@ -256,8 +264,8 @@ export abstract class CgroupManagerBase implements CgroupManager {
     if (failures.length > 0) throw new CgroupError(`cgroup: could not remove ${failures.join('; ')}`);
   }
 
-  freeze(): void {
-    freeze(this.freezer());
+  freeze(): Promise<void> {
+    return freeze(this.freezer());
   }
 
   thaw(): void {

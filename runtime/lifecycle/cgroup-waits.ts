@@ -1,12 +1,12 @@
 /**
  * The cgroup operations that wait for the kernel (a freeze to take, killed processes to leave
- * before the directories go). Every lifecycle module calls them here, so that making them
- * asynchronous in runtime/cgroups is an edit of this module alone.
+ * before the directories go), on timers: every lifecycle module calls them here, and none
+ * blocks the event loop of the process (tsrund) that runs them.
  */
 import type { CgroupManager } from '../cgroups';
 
 export async function freezeCgroups(cgroups: CgroupManager): Promise<void> {
-  cgroups.freeze();
+  await cgroups.freeze();
 }
 
 export async function thawCgroups(cgroups: CgroupManager): Promise<void> {
@@ -14,7 +14,7 @@ export async function thawCgroups(cgroups: CgroupManager): Promise<void> {
 }
 
 export async function destroyCgroups(cgroups: CgroupManager): Promise<void> {
-  cgroups.destroy();
+  await cgroups.destroy();
 }
 
 /** SIGKILL every process of the container's in `cgroups`; a frozen cgroup is thawed, as killed processes die only then. */

@@ -1,14 +1,12 @@
 /**
  * `events`: a live container's resource usage, once or every interval, and its OOM kills, as
  * `runc events` prints them ({"type":"stats"|"oom","id":...,"data":...}, one JSON per line).
- * OOM notifications: v1 through an eventfd registered in cgroup.event_control for
- * memory.oom_control; v2 by watching the oom counter of memory.events.
+ * OOM notifications through the memory cgroup's OOM watch (cgroups/oom.ts), the one tsrund's
+ * monitors run too.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { hostHugePageSizes, loadCgroupManager, readCgroupStats, type CgroupManager, type Stats } from '../cgroups';
+import { setTimeout as sleep } from 'timers/promises';
+import { hostHugePageSizes, loadCgroupManager, oomCount, oomWatchOf, OomWatcher, readCgroupStats, type CgroupManager, type Stats } from '../cgroups';
 import { ContainerError } from '../errors';
-import { eventfd } from '../native';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore, StoredState } from '../state/store';
 import { observeStatus } from './observe';
@@ -54,88 +52,45 @@ export function containerStats(store: StateStore, id: string): ContainerEvent {
   return statsEvent(id, cgroups, hostHugePageSizes());
 }
 
-/** The number the kernel counts OOM events with, or null when the container has no memory cgroup. */
-export function oomCount(cgroups: CgroupManager): number | null {
-  const memory = cgroups.controllerDir('memory');
-  if (!memory) return null;
-  const file = path.posix.join(memory.dir, memory.version === 1 ? 'memory.oom_control' : 'memory.events');
+/** The OOM watch of the container's memory cgroup, or null when it has none. */
+function openOomWatch(cgroups: CgroupManager): OomWatcher | null {
+  const watch = oomWatchOf(cgroups);
   try {
-    const m = (memory.version === 1 ? /^oom_kill (\d+)$/m : /^oom (\d+)$/m).exec(fs.readFileSync(file, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * v1: an eventfd the kernel signals on each OOM of the memory cgroup (and once more when the
- * cgroup goes away). Calls `onOom` per notification; returns a function that stops listening.
- */
-function listenV1Oom(dir: string, onOom: () => void): () => void {
-  const efd = eventfd();
-  const ocfd = fs.openSync(path.posix.join(dir, 'memory.oom_control'), 'r');
-  let stopped = false;
-  try {
-    fs.writeFileSync(path.posix.join(dir, 'cgroup.event_control'), `${efd} ${ocfd}`);
+    return watch && OomWatcher.open(watch);
   } catch (err) {
-    fs.closeSync(efd);
-    fs.closeSync(ocfd);
-    throw new ContainerError(`events: register for OOM notifications in ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new ContainerError(`events: ${(err as Error).message}`);
   }
-  const buf = Buffer.alloc(8);
-  const next = () =>
-    fs.read(efd, buf, 0, 8, null, (err) => {
-      if (stopped || err) {
-        fs.closeSync(efd);
-        return;
-      }
-      // The kernel also signals when the cgroup is removed: that is no OOM.
-      if (!fs.existsSync(path.posix.join(dir, 'cgroup.event_control'))) return;
-      onOom();
-      next();
-    });
-  next();
-  return () => {
-    stopped = true;
-    fs.closeSync(ocfd);
-    // The pending read holds a threadpool thread, and Node's exit waits for it: wake it up.
-    const one = Buffer.alloc(8);
-    one.writeBigUInt64LE(1n);
-    fs.writeSync(efd, one);
-  };
 }
 
 /**
  * Stream events until the container stops: stats every `intervalMs`, an oom event per OOM kill.
  * Resolves once the container's init is gone.
  */
-export function watchContainer(store: StateStore, id: string, intervalMs: number, emit: (e: ContainerEvent) => void): Promise<void> {
+export async function watchContainer(store: StateStore, id: string, intervalMs: number, emit: (e: ContainerEvent) => void): Promise<void> {
   const { state, cgroups } = liveContainer(store, id);
   const sizes = hostHugePageSizes();
-  const memory = cgroups.controllerDir('memory');
   const before = oomCount(cgroups) ?? 0;
   let emitted = 0;
   const oom = () => {
     emitted++;
     emit({ type: 'oom', id });
   };
-  // v1 notifications arrive by eventfd; the counter also catches one the eventfd had not
-  // delivered yet when the container died (v2 relies on the counter alone).
-  const stopV1 = memory?.version === 1 ? listenV1Oom(memory.dir, oom) : null;
-  const catchUpOoms = () => {
-    const now = oomCount(cgroups);
-    while (now !== null && before + emitted < now) oom();
-  };
-  return new Promise((resolve) => {
-    const stats = setInterval(() => emit(statsEvent(id, cgroups, sizes)), intervalMs);
-    const alive = setInterval(() => {
-      if (!stopV1) catchUpOoms();
-      if (isSameLiveProcess(state.pid, state.initStartTime)) return;
-      catchUpOoms();
-      clearInterval(stats);
-      clearInterval(alive);
-      stopV1?.();
-      resolve();
-    }, LIVENESS_POLL_MS);
-  });
+  let watcher = openOomWatch(cgroups);
+  const stats = setInterval(() => emit(statsEvent(id, cgroups, sizes)), intervalMs);
+  try {
+    while (isSameLiveProcess(state.pid, state.initStartTime)) {
+      const news = watcher ? await watcher.next(LIVENESS_POLL_MS) : (await sleep(LIVENESS_POLL_MS), 0);
+      if (news === null) {
+        watcher!.close();
+        watcher = null;
+      }
+      for (let i = 0; i < (news ?? 0); i++) oom();
+    }
+  } finally {
+    clearInterval(stats);
+    watcher?.close();
+  }
+  // The counter also catches an OOM the watch had not delivered yet when the container died.
+  const now = oomCount(cgroups);
+  while (now !== null && before + emitted < now) oom();
 }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { ContainerError } from '../errors';
 import { pidfdOpen, pidfdSendSignal } from '../native';
+import { runPoll, type Poll } from '../poll-wait';
 import { isSameLiveProcess } from '../state/proc';
 
 /** The init as recorded at create: its pid and /proc start time (a recycled pid is never signalled). */
@@ -27,14 +28,16 @@ export function signalInit(init: InitProcess, signal: number): void {
   }
 }
 
-const POLL_MS = 5;
-
-/** Resolves true once the init is gone (a zombie counts as gone), false when `timeoutMs` pass first. */
-export async function waitForInitExit(init: InitProcess, timeoutMs: number): Promise<boolean> {
+function* initExiting(init: InitProcess, timeoutMs: number): Poll<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isSameLiveProcess(init.pid, init.initStartTime)) {
     if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    yield 5;
   }
   return true;
+}
+
+/** Resolves true once the init is gone (a zombie counts as gone), false when `timeoutMs` pass first. */
+export function waitForInitExit(init: InitProcess, timeoutMs: number): Promise<boolean> {
+  return runPoll(initExiting(init, timeoutMs));
 }

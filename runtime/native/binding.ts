@@ -42,7 +42,8 @@ export interface NativeBinding {
   recvFd(fd: number): { fd: number; name: string };
   resizeTerminal(fd: number, width: number, height: number): void;
   attachDeviceFilter(cgroupDir: string, insns: Buffer, license: string): void;
-  eventfd(): number;
+  oomWatchOpen(kind: number, dir: string): { fd: number; count: number };
+  oomWatchWait(kind: number, dir: string, fd: number, count: number, timeoutMs: number): Promise<{ fd: number; count: number; ooms: number }>;
   mknod(path: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Buffer): void;
   llistxattr(path: string): string[];

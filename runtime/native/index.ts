@@ -133,9 +133,26 @@ export function attachDeviceFilter(cgroupDir: string, insns: Buffer, license: st
   native.attachDeviceFilter(cgroupDir, insns, license);
 }
 
-/** A blocking, close-on-exec eventfd (read its 8-byte counter with fs.read; close with fs.closeSync). */
-export function eventfd(): number {
-  return native.eventfd();
+/**
+ * A memory cgroup's OOM watch (exec/oom_watch.h: kind 1 v1's cgroup.event_control, 2 v2's
+ * memory.events): the fd to close with fs.closeSync once no wait is pending, and what a wait needs.
+ */
+export interface NativeOomWatch {
+  kind: 1 | 2;
+  dir: string;
+  fd: number;
+  count: number;
+}
+
+export function oomWatchOpen(kind: 1 | 2, dir: string): NativeOomWatch {
+  return { kind, dir, ...native.oomWatchOpen(kind, dir) };
+}
+
+/** The OOMs within `timeoutMs` (0 when none), or -1 once the cgroup is gone; `watch` is updated. */
+export async function oomWatchWait(watch: NativeOomWatch, timeoutMs: number): Promise<number> {
+  const r = await native.oomWatchWait(watch.kind, watch.dir, watch.fd, watch.count, timeoutMs);
+  watch.count = r.count;
+  return r.ooms;
 }
 
 /** A close-on-exec AF_UNIX stream socket connected to `path` (a console socket). */

@@ -12,13 +12,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
-import { loadCgroupManager, type CgroupManager } from '../../runtime/cgroups';
+import { loadCgroupManager, oomCount, oomWatchOf, type CgroupManager } from '../../runtime/cgroups';
 import { ContainerError } from '../../runtime/errors';
 import { destroyCgroups, killAllAndThaw, SIGKILL } from '../../runtime/lifecycle/cgroup-waits';
 import { createInit, hasMountNamespace, type CreatedInit } from '../../runtime/lifecycle/create';
 import { KILL_TIMEOUT_MS, removeContainer } from '../../runtime/lifecycle/delete';
 import { blockingHookRunner } from '../../runtime/lifecycle/hooks';
-import { oomCount } from '../../runtime/lifecycle/events';
 import { signalContainer } from '../../runtime/lifecycle/kill';
 import { freezeContainer, thawContainer } from '../../runtime/lifecycle/pause';
 import type { Spawned, Spawner } from '../../runtime/lifecycle/spawner';
@@ -171,8 +170,7 @@ export class TaskManager {
   private monitorSpawner(o: TaskCreateOptions, taskDir: string, terminal: boolean): Spawner<TaskSpawned> {
     return {
       async spawn(plan, _ctx, { cgroups }) {
-        const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
-        const monitor = await Monitor.spawn({ taskDir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup });
+                const monitor = await Monitor.spawn({ taskDir, plan, logPath: o.logPath, stdin: o.stdin, terminal, oomWatch: oomWatchOf(cgroups) });
         return { pid: monitor.pid, monitor, discard: () => killAndRelease(monitor, cgroups) };
       },
     };

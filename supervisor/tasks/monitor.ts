@@ -11,13 +11,14 @@
  *   - ExitRecord and monitorBinaryPath() are exported (monitor-protocol.ts, monitor-binary.ts).
  *   - terminal: true needs a plan whose console step names CONSOLE_FD (PlanContext.consoleSocket);
  *     the monitor holds the pty master, logs it as stdout and sizes it (resizePty).
- *   - memoryCgroup: the monitor reports each OOM of that memory cgroup as it happens (onOom).
+ *   - oomWatch: the monitor runs that OOM watch (runtime/cgroups/oom.ts) and reports each OOM as it happens (onOom).
  *   - The same monitor runs an exec'd process: spawn() with an exec plan and a directory of its own.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import type { OomWatch } from '../../runtime/cgroups';
 import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
@@ -56,8 +57,8 @@ export interface MonitorSpawnOptions {
   stdin: boolean;
   /** The plan has a console step on CONSOLE_FD: the monitor keeps the terminal's master. */
   terminal: boolean;
-  /** The container's memory cgroup directory: report its OOMs as they happen (onOom). */
-  memoryCgroup?: string | null;
+  /** The container's memory cgroup and how to watch it: report its OOMs as they happen (onOom). */
+  oomWatch?: OomWatch | null;
 }
 
 /** Stdin data or a close came after stdin was closed (CloseIO, or nobody in the container reads it). */
@@ -340,7 +341,7 @@ function monitorFlags(o: MonitorSpawnOptions): string[] {
   return [
     ...(o.stdin ? ['--stdin'] : []),
     ...(o.terminal ? ['--terminal'] : []),
-    ...(o.memoryCgroup ? ['--memory-cgroup', o.memoryCgroup] : []),
+    ...(o.oomWatch ? [`--oom-${o.oomWatch.mechanism}`, o.oomWatch.dir] : []),
   ];
 }
 

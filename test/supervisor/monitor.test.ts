@@ -159,7 +159,7 @@ afterEach(async () => {
       await until(`the monitor of ${task.id} to exit`, () => processesNaming(task.dir).every(isGone));
     } finally {
       try {
-        task.cgroups.destroy();
+        await task.cgroups.destroy();
       } finally {
         fs.rmSync(task.dir, { recursive: true, force: true });
         task.bundle.cleanup();

@@ -5,7 +5,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSysBindings(env, exports);
   RegisterWaitExit(env, exports);
   RegisterBpfDevices(env, exports);
-  RegisterEventfd(env, exports);
+  RegisterOomWatch(env, exports);
   RegisterFdPassing(env, exports);
   RegisterFsOps(env, exports);
   RegisterNetLinks(env, exports);

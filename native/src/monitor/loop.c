@@ -186,7 +186,7 @@ static void build(struct monitor *m, struct slots *s) {
   add(s, m->out_fd, POLLIN, SLOT_STDOUT, -1);
   add(s, m->err_fd, POLLIN, SLOT_STDERR, -1);
   add(s, m->in_fd, m->in_len > 0 ? POLLOUT : 0, SLOT_STDIN, -1);
-  add(s, m->oom_fd, POLLIN, SLOT_OOM, -1);
+  add(s, m->oom.fd, POLLIN, SLOT_OOM, -1);
   for (int i = 0; i < MON_MAX_CLIENTS; i++) {
     const struct client *c = &m->clients[i];
     if (c->fd >= 0 && !c->blocked) add(s, c->fd, POLLIN, SLOT_CLIENT, i);
@@ -210,7 +210,7 @@ _Noreturn void monitor_run(struct monitor *m) {
       case SLOT_STDOUT: read_output(m, &m->out_fd, "stdout", READS_PER_ROUND); break;
       case SLOT_STDERR: read_output(m, &m->err_fd, "stderr", READS_PER_ROUND); break;
       case SLOT_OOM:
-        if (m->oom_fd >= 0) oom_readable(m);
+        if (m->oom.fd >= 0) oom_readable(m);
         break;
       case SLOT_STDIN:
         if (s.fds[i].revents & (POLLERR | POLLHUP)) close_stdin(m);

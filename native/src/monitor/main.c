@@ -5,14 +5,15 @@
  * feeds its stdin, and records its exit. It does not depend on tsrund: it survives tsrund's
  * death and restart, and a restarted tsrund reattaches through the files and socket below.
  *
- * Usage: tsrun-monitor [--stdin] [--terminal] [--memory-cgroup DIR] TASK_DIR LOG_PATH
+ * Usage: tsrun-monitor [--stdin] [--terminal] [--oom-control DIR | --oom-events DIR] TASK_DIR LOG_PATH
  *   (paths absolute; fd 3: the report pipe)
  *   --stdin          keep the container's stdin (a pipe, or the terminal's input): requests 'i', 'c'
  *   --terminal       the plan has a console step naming fd 4 (MON_CONSOLE_FD): the monitor
  *                    puts one end of a socket pair there, receives the pty master on the other
  *                    once the plan ran, logs what the master reads as "stdout", writes stdin to
  *                    it, and sizes it (request 'r'). Without it a plan with a console step fails.
- *   --memory-cgroup  the container's memory cgroup directory: OOM events as they happen (oom.c)
+ *   --oom-control / --oom-events  the container's memory cgroup directory, and how to watch it
+ *                    for OOM events as they happen (v1 / v2, exec/oom_watch.h; tsrund chooses)
  *
  * The same executable runs a process exec'd into a running container (tsrund's Tasks.Exec): the
  * plan is an exec plan (runtime/plan/exec-plan.ts: it joins the container's namespaces and
@@ -56,7 +57,7 @@
  *   monitor -> client, events:
  *     'C' created  payload {"pid":N,"monitorPid":M}; the first frame on every connection
  *     'X' exit     payload the exit record; on exit, and right after 'C' when the init exited before
- *     'O' oom      empty; one per OOM of the memory cgroup (--memory-cgroup), as it happens. Not
+ *     'O' oom      empty; one per OOM of the memory cgroup (--oom-control, --oom-events), as it happens. Not
  *                  repeated to a client that connects later.
  *   client -> monitor, requests; each answered in order by 'k' (ok, empty) or 'e' (error, a line):
  *     'i' stdin data     the bytes to write to the container's stdin. Buffered up to 64 KiB; past
@@ -140,13 +141,13 @@ _Noreturn static void give_up_failure(const struct tsrun_failure *f) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: tsrun-monitor [--stdin] [--terminal] [--memory-cgroup DIR] TASK_DIR LOG_PATH (absolute paths; fd 3: the report pipe)\n");
+  fprintf(stderr, "usage: tsrun-monitor [--stdin] [--terminal] [--oom-control DIR | --oom-events DIR] TASK_DIR LOG_PATH (absolute paths; fd 3: the report pipe)\n");
   exit(2);
 }
 
 struct options {
-  int with_stdin, terminal;
-  const char *memory_cgroup, *task_dir, *log_path;
+  int with_stdin, terminal, oom_kind;
+  const char *oom_dir, *task_dir, *log_path;
 };
 
 static struct options parse_args(int argc, char **argv) {
@@ -155,7 +156,10 @@ static struct options parse_args(int argc, char **argv) {
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
     if (strcmp(argv[i], "--stdin") == 0) o.with_stdin = 1;
     else if (strcmp(argv[i], "--terminal") == 0) o.terminal = 1;
-    else if (strcmp(argv[i], "--memory-cgroup") == 0 && i + 1 < argc && argv[i + 1][0] == '/') o.memory_cgroup = argv[++i];
+    else if ((strcmp(argv[i], "--oom-control") == 0 || strcmp(argv[i], "--oom-events") == 0) && i + 1 < argc && argv[i + 1][0] == '/') {
+      o.oom_kind = strcmp(argv[i], "--oom-control") == 0 ? OOM_WATCH_CONTROL : OOM_WATCH_EVENTS;
+      o.oom_dir = argv[++i];
+    }
     else usage();
   }
   if (argc - i != 2 || argv[i][0] != '/' || argv[i + 1][0] != '/') usage();
@@ -306,7 +310,7 @@ int main(int argc, char **argv) {
   log_path = o.log_path;
   if (fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) usage();
 
-  mon.listen_fd = mon.sigfd = mon.out_fd = mon.err_fd = mon.log_fd = mon.in_fd = mon.pty_fd = mon.oom_fd = -1;
+  mon.listen_fd = mon.sigfd = mon.out_fd = mon.err_fd = mon.log_fd = mon.in_fd = mon.pty_fd = mon.oom.fd = -1;
   for (int i = 0; i < MON_MAX_CLIENTS; i++) mon.clients[i].fd = -1;
 
   detach();
@@ -337,7 +341,7 @@ int main(int argc, char **argv) {
   mon.init = spawn_container(plan, &o, devnull);
   plan_free(plan);
   close(devnull);
-  if (o.memory_cgroup) oom_watch(&mon, o.memory_cgroup);
+  if (o.oom_dir) oom_start(&mon, o.oom_kind, o.oom_dir);
 
   snprintf(mon.created_json, sizeof mon.created_json, "{\"pid\":%d,\"monitorPid\":%d}", (int)mon.init, (int)getpid());
   if (mon_write_atomic(MON_STATE_FILE, mon.created_json, strlen(mon.created_json)) < 0) {

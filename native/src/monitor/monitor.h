@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "oom_watch.h"
+
 /* Files in the task directory, the monitor's working directory. */
 #define MON_PLAN_FILE "plan.bin"
 #define MON_SOCKET_FILE "monitor.sock"
@@ -46,11 +48,7 @@ struct monitor {
   int log_fd;
   int in_fd; /* write end of the container's stdin pipe (or the pty master); -1 when there is none or it was closed */
   int pty_fd; /* the terminal's master (--terminal), kept for resizing; -1 without one */
-  /* OOM notifications of the container's memory cgroup (--memory-cgroup), see oom.c. */
-  int oom_fd;            /* v1: the registered eventfd; v2: an inotify fd on memory.events; -1: none */
-  int oom_v2;
-  unsigned long long oom_count; /* v2: the last "oom" figure of memory.events */
-  char oom_dir[PATH_MAX];
+  struct oom_watch oom; /* OOM notifications of the container's memory cgroup (oom.c); fd -1: none */
   size_t in_len;
   unsigned char in_buf[MON_STDIN_BUFFER];
   struct client clients[MON_MAX_CLIENTS];
@@ -78,7 +76,7 @@ int terminal_receive(int own_end);
 int terminal_resize(int master, uint16_t cols, uint16_t rows);
 
 /* oom.c: OOM events of the container's memory cgroup, each sent to clients as EVENT_OOM. */
-void oom_watch(struct monitor *m, const char *memory_dir);
+void oom_start(struct monitor *m, int kind, const char *dir);
 void oom_readable(struct monitor *m);
 
 /* log.c: container output as CRI log records. */
