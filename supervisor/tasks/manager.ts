@@ -14,6 +14,12 @@ import { readHostFacts } from '../../runtime/container/host-facts';
 import { readNetDeviceFacts } from '../../runtime/net/host-interfaces';
 import { signalInit } from '../../runtime/container/signal-init';
 import { ContainerError } from '../../runtime/errors';
+import { checkHookPrograms } from '../../runtime/hooks/check';
+import { hooksRecord, readHooksRecord, writeHooksRecord, type HooksRecord } from '../../runtime/hooks/record';
+import { runHooksAsync, runHooksWarningAsync } from '../../runtime/hooks/run';
+import { stateDocument } from '../../runtime/hooks/state';
+import { hookCommands, type HookStateBase } from '../../runtime/plan/hooks';
+import { OCI_VERSION } from '../../spec/default-config';
 import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { bindMountSources, buildInitPlan, PlanError } from '../../runtime/plan/build';
 import { renderFailure } from '../../runtime/plan/render-failure';
@@ -88,6 +94,7 @@ export class TaskManager {
 
   async create(o: TaskCreateOptions): Promise<Task> {
     if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
+    const hooks = checkedHooks(o.spec);
     makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
     try {
@@ -110,6 +117,8 @@ export class TaskManager {
       createdAt: new Date().toISOString(),
       started: false,
       exit: null,
+      bundle: o.bundle,
+      ...(o.spec.annotations ? { annotations: o.spec.annotations } : {}),
     };
     let cgroups: CgroupManager | null = null;
     let monitor: Monitor | null = null;
@@ -124,8 +133,10 @@ export class TaskManager {
       writeTaskRecord(dir, record);
       const ctx = planContext(o, dir, cgroups);
       const plan = buildPlan(o.spec, ctx);
+      writeHooksRecord(dir, hooks);
       const memoryCgroup = cgroups.controllerDir('memory')?.dir ?? null;
-      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup }, ctx);
+      const onRuntimeHooks = (pid: number) => runRuntimeHooks(o.spec, stateDocument({ ...hookState(record), status: 'creating' }, pid));
+      monitor = await spawnMonitor({ taskDir: dir, plan, logPath: o.logPath, stdin: o.stdin, terminal, memoryCgroup, onRuntimeHooks }, ctx);
       const stat = readProcStat(monitor.pid);
       Object.assign(record, { pid: monitor.pid, monitorPid: monitor.monitorPid, initStartTime: stat?.startTime ?? '', initNamespaces: readInitNamespaces(monitor.pid) });
       writeTaskRecord(dir, record);
@@ -164,13 +175,19 @@ export class TaskManager {
     try {
       releaseInit(path.join(task.dir, FIFO), task.record.pid);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw failedPrecondition(`task ${id}: the init exited before start`);
+      // Init leaves without the start byte when a startContainer hook fails: its stderr, the task's log, says why.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH' || code === 'EPIPE') {
+        throw failedPrecondition(`task ${id}: the init exited before start (a startContainer hook failed, the process could not be run, or it was killed: see the task's log)`);
+      }
       throw err;
     }
     fs.rmSync(path.join(task.dir, FIFO), { force: true });
     task.record.started = true;
     writeTaskRecord(task.dir, task.record);
     this.events.publish('start', id, { pid: task.record.pid });
+    const { poststart } = readHooksRecord(task.dir);
+    await runHooksWarningAsync('poststart', poststart, stateDocument({ ...hookState(task.record), status: 'running' }, task.record.pid), this.hookWarning(id));
     return this.describe(task);
   }
 
@@ -214,12 +231,14 @@ export class TaskManager {
     // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
     await Promise.all([...task.execs.values()].map((e) => withTimeout(e.exited, KILL_WAIT_MS)));
     for (const e of task.execs.values()) e.remove();
+    const { poststop } = readHooksRecord(task.dir);
     cgroups?.destroy();
     task.monitor?.release();
     fs.rmSync(task.dir, { recursive: true, force: true });
     this.tasks.delete(id);
     const exit = task.record.exit!;
     this.events.publish('delete', id, { pid: task.record.pid, exitStatus: exit.exitStatus });
+    await runHooksWarningAsync('poststop', poststop, stateDocument({ ...hookState(task.record), status: 'stopped' }, 0), this.hookWarning(id));
     return { pid: task.record.pid, exit };
   }
 
@@ -437,6 +456,11 @@ export class TaskManager {
     return found !== null;
   }
 
+  /** poststart and poststop failures are warnings (runtime.md § Lifecycle): tsrund logs them. */
+  private hookWarning(id: string): (message: string) => void {
+    return (message) => this.log.warn(`task ${id}: ${message}`);
+  }
+
   private publishOom(task: LiveTask): void {
     task.ooms++;
     this.events.publish('oom', task.record.id, { pid: task.record.pid });
@@ -544,6 +568,34 @@ function buildPlan(spec: Spec, ctx: PlanContext): InitPlan {
     return buildInitPlan(spec, ctx);
   } catch (err) {
     if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
+    throw err;
+  }
+}
+
+/** The config's hooks checked as tsrun checks them at create: a bad entry is INVALID_ARGUMENT, a missing program FAILED_PRECONDITION. */
+function checkedHooks(spec: Spec): HooksRecord {
+  try {
+    checkHookPrograms(spec);
+    return hooksRecord(spec);
+  } catch (err) {
+    if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
+    if (err instanceof ContainerError) throw failedPrecondition(err.message);
+    throw err;
+  }
+}
+
+/** What a hook's state says besides the status and pid. */
+function hookState(record: TaskRecord): HookStateBase {
+  return { ociVersion: OCI_VERSION, id: record.id, bundle: record.bundle ?? '', annotations: record.annotations };
+}
+
+/** prestart (deprecated) then createRuntime, as tsrun and runc run them; a failure fails the create: FAILED_PRECONDITION. */
+async function runRuntimeHooks(spec: Spec, state: string): Promise<void> {
+  try {
+    await runHooksAsync('prestart', hookCommands(spec, 'prestart'), state);
+    await runHooksAsync('createRuntime', hookCommands(spec, 'createRuntime'), state);
+  } catch (err) {
+    if (err instanceof ContainerError) throw failedPrecondition(err.message);
     throw err;
   }
 }

@@ -17,6 +17,8 @@ export const MAX_PAYLOAD = 32768;
 export const REQUEST = { stdin: 0x69 /* i */, closeStdin: 0x63 /* c */, resize: 0x72 /* r */, release: 0x78 /* x */ } as const;
 export const REPLY = { ok: 0x6b /* k */, error: 0x65 /* e */ } as const;
 export const EVENT = { created: 0x43 /* C */, exit: 0x58 /* X */, oom: 0x4f /* O */ } as const;
+/** tsrund's answer on the report channel to a RuntimeHooksReport: one byte. */
+export const HOOKS = { resume: 0x67 /* g */, abort: 0x61 /* a */ } as const;
 
 /** How the monitor's error reply to stdin data begins once stdin is closed. */
 export const STDIN_CLOSED = 'stdin is closed';
@@ -39,7 +41,16 @@ export interface CreatedRecord {
   monitorPid: number;
 }
 
-export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: string };
+/**
+ * The last line on the report channel. `aborted`: tsrund answered a runtime-hooks pause with
+ * HOOKS.abort, and the monitor undid the start.
+ */
+export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: string } | { aborted: true };
+
+/** A line before the last: init (`pid`) waits for tsrund to run the runtime-namespace hooks and answer HOOKS.resume or HOOKS.abort. */
+export interface RuntimeHooksReport {
+  runtimeHooks: { pid: number };
+}
 
 export interface Frame {
   type: number;
@@ -90,14 +101,17 @@ export class FrameReader {
   }
 }
 
-/** The start-up report line; throws on anything that is not one of its three shapes. */
-export function parseStartReport(text: string): StartReport {
+/** A line of the start-up report; throws on anything that is not one of its shapes. */
+export function parseStartReport(text: string): StartReport | RuntimeHooksReport {
   const value: unknown = JSON.parse(text);
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>;
     if (typeof v.pid === 'number' && typeof v.monitorPid === 'number') return { pid: v.pid, monitorPid: v.monitorPid };
     if (typeof v.error === 'string') return { error: v.error };
     if (typeof v.failure === 'object' && v.failure !== null) return { failure: v.failure as PlanFailure };
+    if (v.aborted === true) return { aborted: true };
+    const hooks = v.runtimeHooks as Record<string, unknown> | undefined;
+    if (typeof hooks === 'object' && hooks !== null && typeof hooks.pid === 'number') return { runtimeHooks: { pid: hooks.pid } };
   }
   throw new Error(`unexpected report ${JSON.stringify(text)}`);
 }

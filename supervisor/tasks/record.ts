@@ -36,6 +36,9 @@ export interface TaskRecord {
   started: boolean;
   /** Set once the exit was seen (and its event published). */
   exit: TaskExit | null;
+  /** The bundle and the config's annotations, for the state the poststart and poststop hooks read (an older tsrund's records lack them). */
+  bundle?: string;
+  annotations?: Record<string, string>;
 }
 
 export function writeTaskRecord(taskDir: string, record: TaskRecord): void {

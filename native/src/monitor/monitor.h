@@ -20,6 +20,12 @@
 /* With --terminal the plan's console step must name this fd: the monitor puts its end of the
  * console socket pair there before it runs the plan. */
 #define MON_CONSOLE_FD 4
+/* The report channel: a socket pair, tsrund holding the other end. */
+#define MON_REPORT_FD 3
+#define MON_REPORT_HOOKS_FORMAT "{\"runtimeHooks\":{\"pid\":%d}}"
+#define MON_REPORT_ABORTED "{\"aborted\":true}"
+#define MON_HOOKS_RESUME 'g'
+#define MON_HOOKS_ABORT 'a'
 
 /* Requests (tsrund -> monitor), each answered by REPLY_OK or REPLY_ERROR in order. */
 enum request_type { REQ_STDIN = 'i', REQ_CLOSE_STDIN = 'c', REQ_RESIZE = 'r', REQ_RELEASE = 'x' };
