@@ -34,6 +34,7 @@ import {
   parseStartReport,
   PLAN_FILE,
   REPLY,
+  REPORT_FD,
   REQUEST,
   resizeFrame,
   type RuntimeHooksReport,
@@ -360,8 +361,10 @@ function monitorFlags(o: MonitorSpawnOptions): string[] {
 function runMonitor(taskDir: string, logPath: string, flags: string[], onRuntimeHooks?: (pid: number) => Promise<void>): Promise<Exclude<StartReport, { aborted: true }>> {
   const args = [...flags, taskDir, logPath];
   // A socket pair (libuv's 'pipe'): the report comes this way, the answers to pauses go back.
-  const child = spawn(monitorBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  const channel = child.stdio[3] as net.Socket;
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
+  stdio[REPORT_FD] = 'pipe';
+  const child = spawn(monitorBinaryPath(), args, { stdio });
+  const channel = child.stdio[REPORT_FD] as net.Socket;
   let partial = '';
   let last: StartReport | Error | null = null;
   let hooksError: unknown = null;
