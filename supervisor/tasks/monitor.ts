@@ -13,6 +13,8 @@
  *     the monitor holds the pty master, logs it as stdout and sizes it (resizePty).
  *   - memoryCgroup: the monitor reports each OOM of that memory cgroup as it happens (onOom).
  *   - The same monitor runs an exec'd process: spawn() with an exec plan and a directory of its own.
+ *   - onRuntimeHooks: a plan with a parentHooks step pauses in the monitor; spawn() runs the
+ *     prestart and createRuntime hooks through it and tells the monitor to resume or abort.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
