@@ -6,7 +6,7 @@
  */
 import type { Spec } from '../../spec/types';
 import { hooksRecord, readHooksRecord, writeHooksRecord } from '../hooks/record';
-import { runHooks, runHooksWarning } from '../hooks/run';
+import { runHooks, runHooksAsync, runHooksWarning, runHooksWarningAsync } from '../hooks/run';
 import { stateDocument, type HookStateFields } from '../hooks/state';
 import { hookCommands, type HookKind } from '../plan/hooks';
 import type { HookCommand, InitPlan } from '../plan/types';
@@ -26,6 +26,9 @@ export const blockingHookRunner: HookRunner = {
   run: async (kind, hooks, state) => runHooks(kind, hooks, state),
   runWarning: async (kind, hooks, state, warn) => runHooksWarning(kind, hooks, state, warn),
 };
+
+/** A daemon's: the hook programs run as child processes the event loop waits for. */
+export const asyncHookRunner: HookRunner = { run: runHooksAsync, runWarning: runHooksWarningAsync };
 
 /** The fields of the hooks' state document the container fixes at create (the status is the hook point's). */
 export type HookSubject = Omit<HookStateFields, 'status'>;

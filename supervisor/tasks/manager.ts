@@ -17,7 +17,9 @@ import { ContainerError } from '../../runtime/errors';
 import { destroyCgroups, killAllAndThaw, SIGKILL } from '../../runtime/lifecycle/cgroup-waits';
 import { createInit, hasMountNamespace, type CreatedInit } from '../../runtime/lifecycle/create';
 import { KILL_TIMEOUT_MS, removeContainer } from '../../runtime/lifecycle/delete';
-import { blockingHookRunner } from '../../runtime/lifecycle/hooks';
+import { asyncHookRunner } from '../../runtime/lifecycle/hooks';
+import { checkHookPrograms } from '../../runtime/hooks/check';
+import { PlanError } from '../../runtime/plan/build';
 import { signalContainer } from '../../runtime/lifecycle/kill';
 import { freezeContainer, thawContainer } from '../../runtime/lifecycle/pause';
 import type { Spawned, Spawner } from '../../runtime/lifecycle/spawner';
@@ -89,6 +91,7 @@ export class TaskManager {
 
   async create(o: TaskCreateOptions): Promise<Task> {
     if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
+    checkTaskHooks(o.spec);
     makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
     try {
@@ -151,7 +154,7 @@ export class TaskManager {
           spawnFailed: (message) => failedPrecondition(message),
           // A hook of the config that fails on this host is too.
           hookFailed: (err) => failedPrecondition(err.message),
-          hookRunner: blockingHookRunner,
+          hookRunner: asyncHookRunner,
           warn: (note) => this.log.warn(`task ${o.id}: ${note}`),
         },
       );
@@ -169,8 +172,8 @@ export class TaskManager {
   /** The lifecycle's spawner for a task: its init runs under a monitor that stays with it. */
   private monitorSpawner(o: TaskCreateOptions, taskDir: string, terminal: boolean): Spawner<TaskSpawned> {
     return {
-      async spawn(plan, _ctx, { cgroups }) {
-                const monitor = await Monitor.spawn({ taskDir, plan, logPath: o.logPath, stdin: o.stdin, terminal, oomWatch: oomWatchOf(cgroups) });
+      async spawn(plan, _ctx, { cgroups, onRuntimeHooks }) {
+        const monitor = await Monitor.spawn({ taskDir, plan, logPath: o.logPath, stdin: o.stdin, terminal, oomWatch: oomWatchOf(cgroups), onRuntimeHooks });
         return { pid: monitor.pid, monitor, discard: () => killAndRelease(monitor, cgroups) };
       },
     };
@@ -192,13 +195,14 @@ export class TaskManager {
     const status = this.statusOf(task);
     if (status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not created: it cannot be started`);
     await startInit(task.dir, task.record.pid, {
-      initGone: () => failedPrecondition(`task ${id}: the init exited before start`),
+      // Init leaves without the start byte when a startContainer hook fails: its stderr, the task's log, says why.
+      initGone: () => failedPrecondition(`task ${id}: the init exited before start (a startContainer hook failed, the process could not be run, or it was killed: see the task's log)`),
       released: () => {
         task.record.started = true;
         writeTaskRecord(task.dir, task.record);
         this.events.publish('start', id, { pid: task.record.pid });
       },
-      hookRunner: blockingHookRunner,
+      hookRunner: asyncHookRunner,
       warn: (message) => this.log.warn(`task ${id}: ${message}`),
     });
     return this.describe(task);
@@ -241,7 +245,7 @@ export class TaskManager {
         fs.rmSync(task.dir, { recursive: true, force: true });
         this.tasks.delete(id);
       },
-      hookRunner: blockingHookRunner,
+      hookRunner: asyncHookRunner,
       warn: (message) => this.log.warn(`task ${id}: ${message}`),
     });
     const exit = task.record.exit!;
@@ -517,6 +521,17 @@ export class TaskManager {
       monitorPid: r.monitorPid,
       createdAt: timestampFromRfc3339(r.createdAt),
     };
+  }
+}
+
+/** Hook programs tsrund runs must be there before anything is made: a bad entry is INVALID_ARGUMENT, a missing program FAILED_PRECONDITION. */
+function checkTaskHooks(spec: Spec): void {
+  try {
+    checkHookPrograms(spec);
+  } catch (err) {
+    if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
+    if (err instanceof ContainerError) throw failedPrecondition(err.message);
+    throw err;
   }
 }
 

@@ -1,28 +1,13 @@
 /**
  * The wire side of tsrun-monitor (native/src/monitor/main.c describes it in full): the files it
- * keeps in the task directory, the one-line start-up report, and the frames of its control
- * socket (u8 type, u32 little-endian payload length, payload). Pure functions only.
+ * keeps in the task directory, the start-up report, and the frames of its control socket (u8
+ * type, u32 little-endian payload length, payload). Pure functions only; the constants come from
+ * ./monitor-protocol.json, which generates them for the monitor's C too.
  */
 import type { PlanFailure } from '../../runtime/plan/types';
 
-export const PLAN_FILE = 'plan.bin';
-export const SOCKET_FILE = 'monitor.sock';
-export const STATE_FILE = 'monitor.json';
-export const EXIT_FILE = 'exit.json';
-
-export const FRAME_HEADER = 5;
-/** Largest payload the monitor accepts in one frame. */
-export const MAX_PAYLOAD = 32768;
-
-export const REQUEST = { stdin: 0x69 /* i */, closeStdin: 0x63 /* c */, resize: 0x72 /* r */, release: 0x78 /* x */ } as const;
-export const REPLY = { ok: 0x6b /* k */, error: 0x65 /* e */ } as const;
-export const EVENT = { created: 0x43 /* C */, exit: 0x58 /* X */, oom: 0x4f /* O */ } as const;
-
-/** How the monitor's error reply to stdin data begins once stdin is closed. */
-export const STDIN_CLOSED = 'stdin is closed';
-
-/** The fd a plan's console step must name under `tsrun-monitor --terminal` (PlanContext.consoleSocket). */
-export const CONSOLE_FD = 4;
+export * from './generated/monitor-protocol';
+import { FRAME_HEADER, MAX_PAYLOAD, REPORT_KEY, REQUEST } from './generated/monitor-protocol';
 
 export interface ExitRecord {
   pid: number;
@@ -39,8 +24,17 @@ export interface CreatedRecord {
   monitorPid: number;
 }
 
-/** `failure`: a plan step's; `error`: the monitor's own (phase 'monitor', no step). */
-export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: PlanFailure };
+/**
+ * The last line on the report channel. `failure`: a plan step's; `error`: the monitor's own
+ * (phase 'monitor', no step); `aborted`: tsrund answered a runtime-hooks pause with
+ * HOOKS.abort, and the monitor undid the start.
+ */
+export type StartReport = CreatedRecord | { failure: PlanFailure } | { error: PlanFailure } | { aborted: true };
+
+/** A line before the last: init (`pid`) waits for tsrund to run the runtime-namespace hooks and answer HOOKS.resume or HOOKS.abort. */
+export interface RuntimeHooksReport {
+  runtimeHooks: { pid: number };
+}
 
 export interface Frame {
   type: number;
@@ -91,14 +85,17 @@ export class FrameReader {
   }
 }
 
-/** The start-up report line; throws on anything that is not one of its three shapes. */
-export function parseStartReport(text: string): StartReport {
+/** A line of the start-up report; throws on anything that is not one of its shapes. */
+export function parseStartReport(text: string): StartReport | RuntimeHooksReport {
   const value: unknown = JSON.parse(text);
   if (typeof value === 'object' && value !== null) {
     const v = value as Record<string, unknown>;
     if (typeof v.pid === 'number' && typeof v.monitorPid === 'number') return { pid: v.pid, monitorPid: v.monitorPid };
     if (typeof v.error === 'object' && v.error !== null) return { error: v.error as PlanFailure };
     if (typeof v.failure === 'object' && v.failure !== null) return { failure: v.failure as PlanFailure };
+    if (v[REPORT_KEY.aborted] === true) return { aborted: true };
+    const hooks = v[REPORT_KEY.runtimeHooks] as Record<string, unknown> | undefined;
+    if (typeof hooks === 'object' && hooks !== null && typeof hooks.pid === 'number') return { runtimeHooks: { pid: hooks.pid } };
   }
   throw new Error(`unexpected report ${JSON.stringify(text)}`);
 }

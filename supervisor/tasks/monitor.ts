@@ -13,6 +13,8 @@
  *     the monitor holds the pty master, logs it as stdout and sizes it (resizePty).
  *   - oomWatch: the monitor runs that OOM watch (runtime/cgroups/oom.ts) and reports each OOM as it happens (onOom).
  *   - The same monitor runs an exec'd process: spawn() with an exec plan and a directory of its own.
+ *   - onRuntimeHooks: a plan with a parentHooks step pauses in the monitor; spawn() runs the
+ *     prestart and createRuntime hooks through it and tells the monitor to resume or abort.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -31,12 +33,15 @@ import {
   type CreatedRecord,
   type ExitRecord,
   FrameReader,
+  HOOKS,
   parseExitRecord,
   parseStartReport,
   PLAN_FILE,
   REPLY,
+  REPORT_FD,
   REQUEST,
   resizeFrame,
+  type RuntimeHooksReport,
   SOCKET_FILE,
   type StartReport,
   STATE_FILE,
@@ -59,6 +64,13 @@ export interface MonitorSpawnOptions {
   terminal: boolean;
   /** The container's memory cgroup and how to watch it: report its OOMs as they happen (onOom). */
   oomWatch?: OomWatch | null;
+  /**
+   * Runs the runtime-namespace hooks (prestart, createRuntime) while init (`pid`) waits at the
+   * plan's parentHooks step; init goes on once it resolves. When it rejects the monitor kills
+   * init and undoes the start, and spawn() rejects with its error. Required for a plan with a
+   * parentHooks step.
+   */
+  onRuntimeHooks?: (pid: number) => Promise<void>;
 }
 
 /** Stdin data or a close came after stdin was closed (CloseIO, or nobody in the container reads it). */
@@ -127,10 +139,10 @@ export class Monitor {
     const planFile = path.join(taskDir, PLAN_FILE);
     fs.writeFileSync(planFile, encodePlan(o.plan), { mode: 0o600 });
     const fifo = o.plan.exec.fifo ? path.join(o.plan.exec.fifo.dir, o.plan.exec.fifo.name) : null;
-    let report: StartReport;
+    let report: Awaited<ReturnType<typeof runMonitor>>;
     try {
       if (fifo && !fs.existsSync(fifo)) mkfifo(fifo, 0o622);
-      report = await runMonitor(taskDir, path.resolve(o.logPath), monitorFlags(o));
+      report = await runMonitor(taskDir, path.resolve(o.logPath), monitorFlags(o), o.onRuntimeHooks);
     } catch (err) {
       removeFiles([planFile, fifo]);
       throw err;
@@ -345,28 +357,63 @@ function monitorFlags(o: MonitorSpawnOptions): string[] {
   ];
 }
 
-/** Run the monitor and read its one-line report (it closes the pipe after writing it). */
-function runMonitor(taskDir: string, logPath: string, flags: string[]): Promise<StartReport> {
+/**
+ * Run the monitor and read its report (it closes the channel after the last line), answering
+ * each runtime-hooks pause on the way with `onRuntimeHooks`'s outcome. Rejects with the hooks'
+ * error when they failed.
+ */
+function runMonitor(taskDir: string, logPath: string, flags: string[], onRuntimeHooks?: (pid: number) => Promise<void>): Promise<Exclude<StartReport, { aborted: true }>> {
   const args = [...flags, taskDir, logPath];
-  const child = spawn(monitorBinaryPath(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  const report: Buffer[] = [];
+  // A socket pair (libuv's 'pipe'): the report comes this way, the answers to pauses go back.
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
+  stdio[REPORT_FD] = 'pipe';
+  const child = spawn(monitorBinaryPath(), args, { stdio });
+  const channel = child.stdio[REPORT_FD] as net.Socket;
+  let partial = '';
+  let last: StartReport | Error | null = null;
+  let hooksError: unknown = null;
+  const answer = (pid: number) => {
+    const hooks = onRuntimeHooks?.(pid) ?? Promise.reject(new Error(`tsrun-monitor (task ${taskDir}): init stopped for runtime-namespace hooks, and nobody runs them`));
+    hooks.then(
+      () => channel.write(Buffer.from([HOOKS.resume])),
+      (err: unknown) => {
+        hooksError = err;
+        channel.write(Buffer.from([HOOKS.abort]));
+      },
+    );
+  };
+  const readLine = (line: string) => {
+    if (!line) return;
+    let report: StartReport | RuntimeHooksReport;
+    try {
+      report = parseStartReport(line);
+    } catch (err) {
+      last = new Error(`tsrun-monitor: ${(err as Error).message}`);
+      return;
+    }
+    if ('runtimeHooks' in report) answer(report.runtimeHooks.pid);
+    else last = report;
+  };
+  channel.on('data', (b: Buffer) => {
+    const complete = (partial + b.toString('utf8')).split('\n');
+    partial = complete.pop()!;
+    for (const line of complete) readLine(line.trim());
+  });
+  channel.on('error', () => undefined); // a monitor gone mid-pause: 'close' says what matters
   const stderr: Buffer[] = [];
-  (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => report.push(b));
   child.stderr!.on('data', (b: Buffer) => stderr.push(b));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      const line = Buffer.concat(report).toString('utf8').trim();
-      if (line) {
-        try {
-          resolve(parseStartReport(line));
-        } catch (err) {
-          reject(new Error(`tsrun-monitor: ${(err as Error).message}`));
-        }
-        return;
+      readLine(partial.trim());
+      const report: StartReport | Error | null = last;
+      if (report instanceof Error) reject(report);
+      else if (report && 'aborted' in report) reject(hooksError ?? new Error(`tsrun-monitor (task ${taskDir}): the start was aborted`));
+      else if (report) resolve(report);
+      else {
+        const how = signal ? `signal ${signal}` : `exit status ${code}`;
+        reject(new Error(`tsrun-monitor (task ${taskDir}) ended with ${how} and no report: ${Buffer.concat(stderr).toString('utf8').trim()}`));
       }
-      const how = signal ? `signal ${signal}` : `exit status ${code}`;
-      reject(new Error(`tsrun-monitor (task ${taskDir}) ended with ${how} and no report: ${Buffer.concat(stderr).toString('utf8').trim()}`));
     });
   });
 }

@@ -110,6 +110,15 @@ export async function failure(p: Promise<unknown>): Promise<{ code: number; deta
   }
 }
 
+/** Resolves once `cond` holds (polled every 20 ms); rejects after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,13 +1,17 @@
-/** The monitor's wire format from the TypeScript side (no monitor process involved). */
+/** The monitor's wire format from the TypeScript side (no monitor process involved), and its one definition. */
+import * as fs from 'fs';
+import * as path from 'path';
 import {
   encodeFrame,
   EVENT,
   FrameReader,
+  HOOKS,
   MAX_PAYLOAD,
   parseExitRecord,
   parseStartReport,
   REQUEST,
   resizeFrame,
+  SOCKET_FILE,
   stdinFrames,
 } from '../../supervisor/tasks/monitor-protocol';
 
@@ -56,4 +60,41 @@ test('the start-up report has three shapes, and nothing else passes', () => {
   expect(parseStartReport(JSON.stringify({ failure }))).toEqual({ failure });
   expect(() => parseStartReport('{"pid":"12"}')).toThrow('unexpected report');
   expect(() => parseExitRecord('{"pid":1}')).toThrow('malformed exit record');
+});
+
+test('a runtime-hooks pause and an abort are report lines of their own', () => {
+  expect(parseStartReport('{"runtimeHooks":{"pid":42}}')).toEqual({ runtimeHooks: { pid: 42 } });
+  expect(parseStartReport('{"aborted":true}')).toEqual({ aborted: true });
+  expect(() => parseStartReport('{"runtimeHooks":{}}')).toThrow('unexpected report');
+});
+
+describe('the protocol table (supervisor/tasks/monitor-protocol.json)', () => {
+  const gen = require('../../supervisor/tasks/tools/gen-monitor-protocol.js') as {
+    TABLE: string;
+    checkTable(table: object): object;
+    renderC(table: object): string;
+  };
+  type Table = Record<string, Record<string, { value: string | number }>>;
+  const table: Table = JSON.parse(fs.readFileSync(gen.TABLE, 'utf8'));
+  const variant = (edit: (t: Table) => void) => {
+    const t: Table = JSON.parse(JSON.stringify(table));
+    edit(t);
+    return () => gen.checkTable(t);
+  };
+
+  test('the C header says what the TypeScript says', () => {
+    const header = gen.renderC(table);
+    expect(header).toContain(`#define MON_SOCKET_FILE "${SOCKET_FILE}"`);
+    expect(header).toContain(`#define MON_MAX_PAYLOAD ${MAX_PAYLOAD}`);
+    expect(header).toContain(`REQ_CLOSE_STDIN = '${String.fromCharCode(REQUEST.closeStdin)}'`);
+    expect(header).toContain(`MON_HOOKS_ABORT = '${String.fromCharCode(HOOKS.abort)}'`);
+    expect(fs.readFileSync(path.join(__dirname, '../../native/src/monitor/protocol.h'), 'utf8')).toBe(header);
+  });
+
+  test('two types one byte in the same direction, or a type of two bytes, are refused', () => {
+    expect(variant((t) => (t.events.oom.value = 'k'))).toThrow("events.oom: 'k' is replies.ok's already (from the monitor)");
+    expect(variant((t) => (t.requests.stdin.value = 'in'))).toThrow('requests.stdin: a type is one printable character');
+    // A request may share its byte with an event: they travel in opposite directions.
+    expect(variant((t) => (t.requests.stdin.value = 'X'))).not.toThrow();
+  });
 });

@@ -7,20 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import type { Event } from '../../supervisor/api/types';
-import { TSCTL, alive, failure } from './daemon';
+import { TSCTL, alive, failure, until } from './daemon';
 import { useDaemon } from './fixtures';
 
 jest.setTimeout(60_000);
 
 const { daemon, c, bundle, run, remove } = useDaemon();
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('create, start, wait, delete: exit codes, statuses, events and logs', async () => {
   const events: Event[] = [];

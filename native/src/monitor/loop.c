@@ -79,14 +79,14 @@ int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsi
   switch (type) {
   case REQ_STDIN:
     if (m->in_fd < 0) {
-      reply_error(c, "stdin is closed");
+      reply_error(c, MON_STDIN_CLOSED);
       return REQUEST_DONE;
     }
     if (MON_STDIN_BUFFER - m->in_len < len) return REQUEST_BLOCKED;
     memcpy(m->in_buf + m->in_len, payload, len);
     m->in_len += len;
     flush_stdin(m);
-    if (m->in_fd < 0) reply_error(c, "stdin is closed: no process of the container reads it");
+    if (m->in_fd < 0) reply_error(c, MON_STDIN_CLOSED ": no process of the container reads it");
     else control_send(c, REPLY_OK, "", 0);
     return REQUEST_DONE;
   case REQ_CLOSE_STDIN:

@@ -6,7 +6,7 @@
  * death and restart, and a restarted tsrund reattaches through the files and socket below.
  *
  * Usage: tsrun-monitor [--stdin] [--terminal] [--oom-control DIR | --oom-events DIR] TASK_DIR LOG_PATH
- *   (paths absolute; fd 3: the report pipe)
+ *   (paths absolute; fd 3: the report channel, a socket pair)
  *   --stdin          keep the container's stdin (a pipe, or the terminal's input): requests 'i', 'c'
  *   --terminal       the plan has a console step naming fd 4 (MON_CONSOLE_FD): the monitor
  *                    puts one end of a socket pair there, receives the pty master on the other
@@ -22,7 +22,7 @@
  *
  * Start-up (tsrund: supervisor/tasks/monitor.ts):
  *   1. tsrund writes the encoded plan (runtime/native/encode.ts) to TASK_DIR/plan.bin and runs
- *      the monitor with fd 3 the write end of a pipe.
+ *      the monitor with fd 3 one end of a socket pair.
  *   2. The monitor forks twice around setsid() (its first two processes exit at once), so the
  *      monitor is in a session of its own and nobody's child but the init's parent.
  *   3. It reads and removes plan.bin, becomes child subreaper, opens the log (O_APPEND, 0600),
@@ -30,12 +30,17 @@
  *      connected to pipes it holds (stdin: a pipe with --stdin, else /dev/null). The init is the
  *      monitor's child (CLONE_PARENT from stage1) and waits on the exec fifo, if the plan has one,
  *      until tsrund releases it (runtime/native releaseInit).
- *      With --terminal the console step sent the master before tsrun_spawn returned.
+ *      With --terminal the console step sent the master before the spawn returned.
+ *      When init stops at the plan's parentHooks step, the monitor writes
+ *        {"runtimeHooks":{"pid":N}}
+ *      to fd 3 and reads one byte back: tsrund ran the prestart and createRuntime hooks and
+ *      answers 'g' (init goes on) or, when one failed, 'a' (EOF too: tsrund went away).
  *   4. It writes one line to fd 3 and closes it:
  *        {"pid":N,"monitorPid":M}                        the init is created
  *        {"failure":{"phase","step","errno","code","syscall","path",...}}  a step failed (PlanFailure)
  *        {"error":{"phase":"monitor",...}}                the monitor itself could not go on (the
  *                                                         same record, of no plan step)
+ *        {"aborted":true}                                 tsrund answered 'a'; init was killed
  *      On success TASK_DIR/monitor.json holds {"pid":N,"monitorPid":M} too (written
  *      atomically). After a failure nothing the monitor made is left: no process, no socket, no
  *      plan.bin, no log file it created, no exec fifo; the monitor exits 1.
@@ -94,16 +99,14 @@
 #include "report.h"
 #include "tsrun_exec.h"
 
-#define REPORT_FD 3
-
 static struct monitor mon;
 static const char *log_path;
 static int log_created;
 
 static void report(const char *line) {
-  (void)mon_write_all(REPORT_FD, line, strlen(line));
-  (void)mon_write_all(REPORT_FD, "\n", 1);
-  close(REPORT_FD);
+  (void)mon_write_all(MON_REPORT_FD, line, strlen(line));
+  (void)mon_write_all(MON_REPORT_FD, "\n", 1);
+  close(MON_REPORT_FD);
 }
 
 /* Undo what start-up made so far, say why, and exit. */
@@ -249,6 +252,36 @@ static void set_stdio(int in, int out, int err) {
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) give_up_errno("dup2", NULL);
 }
 
+/* Init waits at its parentHooks step: tsrund runs prestart and createRuntime in its namespaces
+ * and answers on the report channel. 1: they succeeded; 0: they failed, or tsrund went away. */
+static int runtime_hooks_ran(pid_t init) {
+  char line[64];
+  int n = snprintf(line, sizeof line, MON_REPORT_HOOKS_FORMAT "\n", (int)init);
+  if (mon_write_all(MON_REPORT_FD, line, (size_t)n) < 0) return 0;
+  char answer;
+  ssize_t got;
+  do got = read(MON_REPORT_FD, &answer, 1);
+  while (got < 0 && errno == EINTR);
+  return got == 1 && answer == MON_HOOKS_RESUME;
+}
+
+/* tsrun_spawn, pausing for the runtime-namespace hooks as often as init stops for them. On an
+ * abort (*aborted set) init is killed and reaped, as on a failure. */
+static pid_t spawn_with_hooks(const struct tsrun_plan *plan, struct tsrun_failure *failure, int *aborted) {
+  pid_t pid;
+  struct tsrun_spawn *paused;
+  int rc = tsrun_spawn_start(plan, failure, &pid, &paused);
+  while (rc == TSRUN_SPAWN_HOOKS) {
+    if (!runtime_hooks_ran(pid)) {
+      tsrun_spawn_abort(paused);
+      *aborted = 1;
+      return -1;
+    }
+    rc = tsrun_spawn_resume(paused, failure, &pid, &paused);
+  }
+  return rc == TSRUN_SPAWN_READY ? pid : -1;
+}
+
 /* Run the plan with the container's stdio on fds 0-2 (the executor hands those on), then put
  * /dev/null back there and keep only the monitor's ends of the pipes. With a terminal the
  * console step replaces the stdio by the pty's slave: the monitor keeps the master instead. */
@@ -263,7 +296,8 @@ static pid_t spawn_container(const struct tsrun_plan *plan, const struct options
   }
   set_stdio(in[0] >= 0 ? in[0] : devnull, out[1] >= 0 ? out[1] : devnull, err[1] >= 0 ? err[1] : devnull);
   struct tsrun_failure failure;
-  pid_t pid = tsrun_spawn(plan, &failure);
+  int aborted = 0;
+  pid_t pid = spawn_with_hooks(plan, &failure, &aborted);
   set_stdio(devnull, devnull, devnull);
   if (out[1] >= 0) close(out[1]);
   if (err[1] >= 0) close(err[1]);
@@ -274,6 +308,7 @@ static pid_t spawn_container(const struct tsrun_plan *plan, const struct options
   mon.in_fd = in[1];
   if (pid < 0) {
     if (console[0] >= 0) close(console[0]);
+    if (aborted) give_up(MON_REPORT_ABORTED);
     give_up_failure(&failure);
   }
   if (o->terminal) {
@@ -308,7 +343,7 @@ static void remember_fifo(const struct tsrun_plan *plan) {
 int main(int argc, char **argv) {
   struct options o = parse_args(argc, argv);
   log_path = o.log_path;
-  if (fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) usage();
+  if (fcntl(MON_REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) usage();
 
   mon.listen_fd = mon.sigfd = mon.out_fd = mon.err_fd = mon.log_fd = mon.in_fd = mon.pty_fd = mon.oom.fd = -1;
   for (int i = 0; i < MON_MAX_CLIENTS; i++) mon.clients[i].fd = -1;

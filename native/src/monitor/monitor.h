@@ -8,25 +8,10 @@
 #include <sys/types.h>
 
 #include "oom_watch.h"
+#include "protocol.h" /* the constants shared with tsrund, generated */
 
-/* Files in the task directory, the monitor's working directory. */
-#define MON_PLAN_FILE "plan.bin"
-#define MON_SOCKET_FILE "monitor.sock"
-#define MON_STATE_FILE "monitor.json"
-#define MON_EXIT_FILE "exit.json"
-
-#define MON_MAX_CLIENTS 8
-#define MON_FRAME_HEADER 5 /* u8 type, u32 little-endian payload length */
-#define MON_MAX_PAYLOAD 32768u
-#define MON_STDIN_BUFFER 65536u
-/* With --terminal the plan's console step must name this fd: the monitor puts its end of the
- * console socket pair there before it runs the plan. */
-#define MON_CONSOLE_FD 4
-
-/* Requests (tsrund -> monitor), each answered by REPLY_OK or REPLY_ERROR in order. */
-enum request_type { REQ_STDIN = 'i', REQ_CLOSE_STDIN = 'c', REQ_RESIZE = 'r', REQ_RELEASE = 'x' };
-/* Replies and events (monitor -> tsrund). */
-enum reply_type { REPLY_OK = 'k', REPLY_ERROR = 'e', EVENT_CREATED = 'C', EVENT_EXIT = 'X', EVENT_OOM = 'O' };
+#define MON_REPORT_HOOKS_FORMAT "{\"" MON_REPORT_KEY_RUNTIME_HOOKS "\":{\"pid\":%d}}"
+#define MON_REPORT_ABORTED "{\"" MON_REPORT_KEY_ABORTED "\":true}"
 
 struct client {
   int fd; /* -1: a free slot */
