@@ -1,7 +1,61 @@
-/** An error meant for the user as it is: its message is what the CLI prints. */
-export class ContainerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerError';
+/**
+ * The one shape of a failure in tsrun, tsrund and tsctl: a code (what kind of failure, from a
+ * small closed set), the subject (what it is about: a JSON path, a request field, an id), the
+ * cause (the underlying error, when one failed) and a one-line message meant for the user as it
+ * is: the CLIs print it, tsrund answers it. The code is mapped once per front end: to an exit
+ * status (runtime/cli/exit-status.ts, for tsrun and tsctl) and to a gRPC status
+ * (supervisor/services/status.ts).
+ */
+export const ERROR_CODES = [
+  /** The input is wrong whatever the state: a flag, a config.json value, a request field. */
+  'invalid-argument',
+  'not-found',
+  'already-exists',
+  /** The input is fine but the state does not allow it (a container not running, a full queue). */
+  'failed-precondition',
+  'out-of-range',
+  /** A limit was reached: a full disk, a quota. */
+  'resource-exhausted',
+  'unimplemented',
+  /** Something the operation needs cannot be reached now (a registry); worth a retry. */
+  'unavailable',
+  /** A failure nobody anticipated, or of tsrun's own state. */
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetails {
+  /** Unless given: failed-precondition, which most refusals of the runtime are. */
+  code?: ErrorCode;
+  subject?: string;
+  cause?: unknown;
+}
+
+export class TsrunError extends Error {
+  readonly code: ErrorCode;
+  readonly subject?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'TsrunError';
+    this.code = details.code ?? 'failed-precondition';
+    this.subject = details.subject;
   }
 }
+
+/**
+ * The name runtime/container/* throws the shape by (the same class): those modules are moving to
+ * runtime/lifecycle, and are renamed there.
+ */
+export const ContainerError = TsrunError;
+export type ContainerError = TsrunError;
+
+/** "<subject>: <what is wrong>", the subject naming the input ("process.args", "overrides.env[2]"). */
+export const invalidArgument = (subject: string, reason: string, cause?: unknown): TsrunError =>
+  new TsrunError(`${subject}: ${reason}`, { code: 'invalid-argument', subject, cause });
+
+/** "<what> not found", what naming it by its id ("container c1"). */
+export const notFound = (what: string): TsrunError => new TsrunError(`${what} not found`, { code: 'not-found', subject: what });
+
+export const failedPrecondition = (message: string, subject?: string): TsrunError => new TsrunError(message, { code: 'failed-precondition', subject });

@@ -17,6 +17,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
 import * as path from 'path';
+import { TsrunError } from '../runtime/errors';
 
 /**
  * Longest path (bytes) this module asks the kernel about before moving a subtree up: well under
@@ -24,9 +25,9 @@ import * as path from 'path';
  */
 const SHALLOW_LIMIT = 512;
 
-export class RemoveTreeError extends Error {
+export class RemoveTreeError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'internal' });
     this.name = 'RemoveTreeError';
   }
 }

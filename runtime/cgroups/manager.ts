@@ -178,7 +178,7 @@ export abstract class CgroupManagerBase implements CgroupManager {
       record.created = [];
     }
     if (left.length === 0 || !(cause instanceof Error)) return cause;
-    return new CgroupError(`${cause.message}; and could not remove ${left.join(', ')}`, (cause as CgroupError).code);
+    return new CgroupError(`${cause.message}; and could not remove ${left.join(', ')}`, (cause as CgroupError).errno);
   }
 
   placement(): CgroupPlacement {
@@ -301,7 +301,7 @@ export abstract class CgroupManagerBase implements CgroupManager {
   private explainMemoryBusy(err: unknown, writes: CgroupWrite[]): unknown {
     const limit = writes.find((w) => w.file === 'memory.limit_in_bytes');
     const memory = this.controllerDir('memory');
-    if (!(err instanceof CgroupError) || err.code !== 'EBUSY' || !limit || !err.message.startsWith(limit.field) || memory?.version !== 1) return err;
+    if (!(err instanceof CgroupError) || err.errno !== 'EBUSY' || !limit || !err.message.startsWith(limit.field) || memory?.version !== 1) return err;
     const usage = readCgroupFile(memory.dir, 'memory.usage_in_bytes').trim();
     const peak = readCgroupFile(memory.dir, 'memory.max_usage_in_bytes').trim();
     return new CgroupError(`${limit.field}: unable to set memory limit to ${limit.value} (current usage: ${usage}, peak usage: ${peak})`, 'EBUSY');

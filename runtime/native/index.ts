@@ -3,6 +3,7 @@
  * calls Node lacks. Errors from these functions carry `.code` (the errno name, e.g. "ENOENT")
  * and `.errno` (positive), like Node's fs errors; a failed plan throws PlanExecutionError.
  */
+import { TsrunError } from '../errors';
 import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
 import type { ExitStatus, SeccompNotification } from './binding';
@@ -12,11 +13,11 @@ export type { ExitStatus, SeccompNotification } from './binding';
 export { encodePlan } from './encode';
 
 /** A plan step failed; `failure` says where and why. Nothing the plan started is left. */
-export class PlanExecutionError extends Error {
+export class PlanExecutionError extends TsrunError {
   readonly failure: PlanFailure;
 
   constructor(failure: PlanFailure, plan: InitPlan) {
-    super(describeFailure(failure, plan));
+    super(describeFailure(failure, plan), { subject: `${failure.phase} step ${failure.step}` });
     this.name = 'PlanExecutionError';
     this.failure = failure;
   }

@@ -24,7 +24,7 @@ import type { StoredState } from '../../runtime/state/store';
 import type { StatsResponse, Task } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Logger } from '../daemon/logger';
-import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../errors';
+import { failedPrecondition, invalidArgument, notFound, TsrunError } from '../errors';
 import type { EventBus } from '../events';
 import { isDirectory, makePrivateDir } from '../atomic-file';
 import { oomCount } from '../../runtime/container/events';
@@ -204,7 +204,7 @@ export class TaskManager {
     if (!task.record.exit) {
       cgroups?.killAll(SIGKILL, ours);
       if (cgroups?.isFrozen()) cgroups.thaw();
-      if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`);
+      if (!(await withTimeout(task.exited, KILL_WAIT_MS))) throw new TsrunError(`task ${id} did not exit after SIGKILL`, { code: 'internal' });
     }
     // Processes left behind by an init without its own pid namespace go with the cgroup.
     cgroups?.killAll(SIGKILL, ours);
@@ -234,7 +234,7 @@ export class TaskManager {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'RUNNING' && status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: cannot exec in it`);
-    if (task.execs.has(req.execId)) throw new SupervisorError('ALREADY_EXISTS', `exec ${req.execId} already exists in task ${id}`);
+    if (task.execs.has(req.execId)) throw new TsrunError(`exec ${req.execId} already exists in task ${id}`, { code: 'already-exists' });
     const { spec, bundle } = container;
     const exec = await ExecProcess.start(task.dir, {
       id,
@@ -255,7 +255,7 @@ export class TaskManager {
     if (!exec.record.exit) {
       if (!force) throw failedPrecondition(`exec ${execId} is running: kill it first, or delete with force`);
       exec.signal(SIGKILL);
-      if (!(await withTimeout(exec.exited, KILL_WAIT_MS))) throw new SupervisorError('INTERNAL', `exec ${execId} did not exit after SIGKILL`);
+      if (!(await withTimeout(exec.exited, KILL_WAIT_MS))) throw new TsrunError(`exec ${execId} did not exit after SIGKILL`, { code: 'internal' });
     }
     exec.remove();
     task.execs.delete(execId);
@@ -449,7 +449,7 @@ export class TaskManager {
   }
 
   private cgroupsOf(task: LiveTask): CgroupManager {
-    if (!task.cgroups) throw new SupervisorError('INTERNAL', `task ${task.record.id} has no cgroups record`);
+    if (!task.cgroups) throw new TsrunError(`task ${task.record.id} has no cgroups record`, { code: 'internal' });
     return task.cgroups;
   }
 
