@@ -59,3 +59,9 @@ export const invalidArgument = (subject: string, reason: string, cause?: unknown
 export const notFound = (what: string): TsrunError => new TsrunError(`${what} not found`, { code: 'not-found', subject: what });
 
 export const failedPrecondition = (message: string, subject?: string): TsrunError => new TsrunError(message, { code: 'failed-precondition', subject });
+
+/**
+ * Whether `err` is a failed system call with one of these errno names: what a catch that expects
+ * a failure ("ENOENT": removed meanwhile) tests before it handles it, rethrowing any other.
+ */
+export const hasErrno = (err: unknown, ...names: string[]): boolean => names.includes((err as NodeJS.ErrnoException | null)?.code ?? '');

@@ -103,12 +103,8 @@ async function lstatOrNull(p: string): Promise<fs.Stats | null> {
 /** Mount points at or beneath `root` in this process's mount namespace. */
 function mountPointsUnder(root: string): Set<string> {
   const out = new Set<string>();
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
+  // Unreadable, it fails the removal: read as "no mounts", the walk would descend into them.
+  const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of text.split('\n')) {
     const field = line.split(' ')[4];
     if (field === undefined) continue;

@@ -17,6 +17,7 @@ import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
 import { planDeviceWrites } from './devices';
 import { freeze, freezerOf, isFrozen, thaw, type FreezerCgroup } from './freezer';
 import { ignoredResources, planResourceWrites, type CgroupWrite, type PlanFacts, type PlanOptions } from './resources';
+import { hasErrno } from '../errors';
 
 /** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
 export interface CgroupDirRecord {
@@ -78,8 +79,9 @@ export function hostHugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
-  } catch {
-    return [];
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT')) return []; // a kernel without huge pages
+    throw err;
   }
   return names
     .map((n) => /^hugepages-(\d+)kB$/.exec(n))
@@ -311,8 +313,9 @@ export abstract class CgroupManagerBase implements CgroupManager {
     let text: string;
     try {
       text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    } catch {
-      return false;
+    } catch (err) {
+      if (hasErrno(err, 'ENOENT', 'ESRCH')) return false; // exited
+      throw err;
     }
     const entries = parseProcCgroup(text);
     return this.records.every((record) => {

@@ -9,7 +9,7 @@ import { loadBundleConfig } from '../../spec/load';
 import type { Spec } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
 import { createCgroups, CgroupManager } from '../cgroups';
-import { ContainerError } from '../errors';
+import { ContainerError, hasErrno } from '../errors';
 import { checkHookPrograms } from '../hooks/check';
 import { hooksRecord, writeHooksRecord } from '../hooks/record';
 import { runHooks } from '../hooks/run';
@@ -163,7 +163,8 @@ export function writePidFile(file: string, pid: number): void {
 function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
   }
 }

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { hostHugePageSizes, loadCgroupManager, readCgroupStats, type CgroupManager, type Stats } from '../cgroups';
-import { ContainerError } from '../errors';
+import { ContainerError, hasErrno } from '../errors';
 import { eventfd } from '../native';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore, StoredState } from '../state/store';
@@ -62,8 +62,9 @@ export function oomCount(cgroups: CgroupManager): number | null {
   try {
     const m = (memory.version === 1 ? /^oom_kill (\d+)$/m : /^oom (\d+)$/m).exec(fs.readFileSync(file, 'utf8'));
     return m ? Number(m[1]) : 0;
-  } catch {
-    return null;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ENODEV')) return null; // the cgroup was removed
+    throw err;
   }
 }
 

@@ -23,7 +23,7 @@ import { digestHex, parseDigest } from './digest';
 import { KeyedLock } from '../keyed-lock';
 import { notFound } from '../errors';
 import { makePrivateDir } from '../atomic-file';
-import { TsrunError } from '../../runtime/errors';
+import { hasErrno, TsrunError } from '../../runtime/errors';
 
 export interface BlobInfo {
   digest: string;
@@ -128,8 +128,10 @@ export class ContentStore {
         const ref = fs.readFileSync(path.join(dir, 'ref'), 'utf8');
         const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected'), 'utf8')) as BlobInfo;
         out.push({ ref, expected, offset: fs.statSync(path.join(dir, 'data')).size });
-      } catch {
-        continue;
+      } catch (err) {
+        // An ingest interrupted while its files were written: nothing of it to resume.
+        if (hasErrno(err, 'ENOENT') || err instanceof SyntaxError) continue;
+        throw err;
       }
     }
     return out;
@@ -278,8 +280,10 @@ export class ContentStore {
       if (prev.digest !== expected.digest || prev.size !== expected.size) return 0;
       const size = fs.statSync(path.join(dir, 'data')).size;
       return size <= expected.size ? size : 0;
-    } catch {
-      return 0;
+    } catch (err) {
+      // No ingest yet, or one interrupted while its files were written: start afresh.
+      if (hasErrno(err, 'ENOENT') || err instanceof SyntaxError) return 0;
+      throw err;
     }
   }
 

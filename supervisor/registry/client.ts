@@ -151,7 +151,7 @@ export class RegistryClient {
       const parsed = JSON.parse(body.toString('utf8')) as { token?: unknown; access_token?: unknown };
       token = parsed.token ?? parsed.access_token;
     } catch {
-      token = undefined;
+      token = undefined; // not JSON: refused below as an answer without a token
     }
     if (typeof token !== 'string' || token === '') throw new RegistryError(`${what}: token server ${realm.origin} answered without a token`);
     return `Bearer ${token}`;

@@ -111,6 +111,7 @@ export async function errorText(res: http.IncomingMessage): Promise<string> {
   try {
     body = await readBody(res, MAX_ERROR_BODY, 'error body');
   } catch {
+    // The answer is the error being reported; a body cut short leaves its status line.
     return status;
   }
   try {

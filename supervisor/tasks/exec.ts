@@ -12,7 +12,7 @@ import type { CgroupManager } from '../../runtime/cgroups';
 import { containerNamespaces } from '../../runtime/container/exec';
 import { readHostFacts } from '../../runtime/container/host-facts';
 import { signalInit } from '../../runtime/container/signal-init';
-import { ContainerError } from '../../runtime/errors';
+import { ContainerError, hasErrno } from '../../runtime/errors';
 import { PlanExecutionError } from '../../runtime/native';
 import { buildExecPlan, execProcess } from '../../runtime/plan/exec-plan';
 import { PlanError } from '../../runtime/plan/build';
@@ -187,8 +187,8 @@ export class ExecProcess {
     onLost(this.record.execId, why);
     try {
       signalInit({ pid: this.record.pid, initStartTime: this.record.startTime } as StoredState, SIGKILL);
-    } catch {
-      // gone already
+    } catch (err) {
+      if (!(err instanceof ContainerError)) throw err; // its "not running": gone already
     }
     whenLostProcessGone(this.record.pid, this.record.startTime, (exit) => this.recordExit(exit));
   }
@@ -198,8 +198,9 @@ export class ExecProcess {
     this.record.exit = exit;
     try {
       writeFileAtomic(path.join(this.dir, EXEC_RECORD), JSON.stringify(this.record));
-    } catch {
+    } catch (err) {
       // removed meanwhile (the task was deleted): the exit is still known in memory
+      if (!hasErrno(err, 'ENOENT')) throw err;
     }
     this.onExit(exit);
   }
