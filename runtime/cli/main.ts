@@ -7,7 +7,7 @@ import { createRequire } from 'module';
 import * as path from 'path';
 import { startupSnapshot } from 'v8';
 import { OCI_VERSION } from '../../spec/default-config';
-import { TsrunError } from '../errors';
+import { fsErrorText, TsrunError } from '../errors';
 import { DEFAULT_ROOT, StateStore } from '../state/store';
 import { flagHelp, FlagSpec, parseFlags } from './args';
 import type { Command } from './command';
@@ -83,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
     log.debug(`tsrun ${argv.join(' ')}`);
     return await command.run(parsed.flags, parsed.rest, { store, log });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // A failed system call no command anticipated, as "<path>: <what>" rather than in Node's words.
+    const syscallFailed = (err as NodeJS.ErrnoException | null)?.syscall !== undefined;
+    const message = (syscallFailed && fsErrorText(err)) || (err instanceof Error ? err.message : String(err));
     // As runc: a failed create or run says so first.
     const text = commandName === 'create' || commandName === 'run' ? `tsrun ${commandName} failed: ${message}` : message;
     log.error(text);
