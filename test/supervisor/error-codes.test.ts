@@ -19,24 +19,15 @@ const answer = (err: unknown) => {
   return { code, details };
 };
 
-const EXPECTED_STATUS: Record<ErrorCode, status> = {
-  'invalid-argument': status.INVALID_ARGUMENT,
-  'not-found': status.NOT_FOUND,
-  'already-exists': status.ALREADY_EXISTS,
-  'failed-precondition': status.FAILED_PRECONDITION,
-  'out-of-range': status.OUT_OF_RANGE,
-  'resource-exhausted': status.RESOURCE_EXHAUSTED,
-  unimplemented: status.UNIMPLEMENTED,
-  unavailable: status.UNAVAILABLE,
-  internal: status.INTERNAL,
-};
+/** The gRPC status a code answers with is the one of the same name ("not-found": NOT_FOUND). */
+const statusNamed = (code: ErrorCode): status => status[code.toUpperCase().replace(/-/g, '_') as keyof typeof status];
 
 test.each(ERROR_CODES.map((c) => [c]))('%s exits 1 (as runc on any error) and answers its gRPC status with its message', (code) => {
   const err = new TsrunError(`image x: what went wrong`, { code, subject: 'x' });
   expect(EXIT_STATUS[code]).toBe(1);
   expect(exitStatusOf(err)).toBe(1);
-  expect(GRPC_STATUS[code]).toBe(EXPECTED_STATUS[code]);
-  expect(answer(err)).toEqual({ code: EXPECTED_STATUS[code], details: 'image x: what went wrong' });
+  expect(GRPC_STATUS[code]).toBe(statusNamed(code));
+  expect(answer(err)).toEqual({ code: statusNamed(code), details: 'image x: what went wrong' });
 });
 
 test('an error not of the shape exits 1 and is answered INTERNAL without its text; a full disk is RESOURCE_EXHAUSTED', () => {
