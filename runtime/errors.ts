@@ -3,7 +3,7 @@
  * small closed set), the subject (what it is about: a JSON path, a request field, an id), the
  * cause (the underlying error, when one failed) and a one-line message meant for the user as it
  * is: the CLIs print it, tsrund answers it. The code is mapped once per front end: to an exit
- * status (runtime/cli/exit-status.ts, for tsrun and tsctl) and to a gRPC status
+ * status (runtime/cli/command.ts, for tsrun, tsctl and tsrund's start) and to a gRPC status
  * (supervisor/services/status.ts).
  */
 export const ERROR_CODES = [
