@@ -1,6 +1,6 @@
 /** Signal names and numbers as `kill` accepts them: "TERM", "SIGTERM", "15". */
 import * as os from 'os';
-import { ContainerError } from './errors';
+import { TsrunError } from '../common/errors';
 
 const BY_NAME = os.constants.signals as Record<string, number>;
 
@@ -13,5 +13,5 @@ export function parseSignal(text: string): number {
     const n = BY_NAME[upper.startsWith('SIG') ? upper : `SIG${upper}`];
     if (n !== undefined) return n;
   }
-  throw new ContainerError(`unknown signal "${text}"`);
+  throw new TsrunError(`unknown signal "${text}"`);
 }

@@ -3,14 +3,15 @@
  * V8's own messages carry a position only for some errors, so the location comes from a small
  * RFC 8259 scanner that runs only after JSON.parse has failed.
  */
+import { TsrunError } from '../common/errors';
 
-export class JsonSyntaxError extends Error {
+export class JsonSyntaxError extends TsrunError {
   constructor(
     readonly line: number,
     readonly column: number,
     readonly reason: string,
   ) {
-    super(`invalid JSON at line ${line}, column ${column}: ${reason}`);
+    super(`invalid JSON at line ${line}, column ${column}: ${reason}`, { code: 'invalid-argument', subject: `line ${line}, column ${column}` });
     this.name = 'JsonSyntaxError';
   }
 }

@@ -3,6 +3,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { TsrunError } from '../common/errors';
 import { type ConfigIssue, formatIssue } from './issue';
 import { JsonSyntaxError, parseJson } from './json-syntax';
 import { type Spec } from './types';
@@ -14,12 +15,12 @@ import { validateConfig } from './validate';
  * Issues about the config's content carry JSON paths and `file` names the config.json; issues
  * about the bundle or the file itself carry the file system path.
  */
-export class ConfigError extends Error {
+export class ConfigError extends TsrunError {
   constructor(
     readonly issues: ConfigIssue[],
     readonly file?: string,
   ) {
-    super(renderIssues(issues, file));
+    super(renderIssues(issues, file), { code: 'invalid-argument', subject: file ?? issues[0]?.path });
     this.name = 'ConfigError';
   }
 }

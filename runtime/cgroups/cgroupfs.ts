@@ -93,7 +93,7 @@ export function performWrites(writes: CgroupWrite[], dirOf: (w: CgroupWrite) => 
     try {
       writeCgroupFile(dir, w.file, w.value, w.field);
     } catch (err) {
-      if (!w.retryAfterNext || !(err instanceof CgroupError) || err.code !== 'EINVAL') throw err;
+      if (!w.retryAfterNext || !(err instanceof CgroupError) || err.errno !== 'EINVAL') throw err;
       retry = w;
       continue;
     }

@@ -1,10 +1,10 @@
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 
-/** A cgroup operation that failed; `code` is the errno name when a system call failed. */
-export class CgroupError extends ContainerError {
+/** A cgroup operation that failed; `errno` is the errno name when a system call failed. */
+export class CgroupError extends TsrunError {
   constructor(
     message: string,
-    readonly code?: string,
+    readonly errno?: string,
   ) {
     super(message);
     this.name = 'CgroupError';

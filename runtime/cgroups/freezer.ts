@@ -68,7 +68,7 @@ export function isFrozen(cg: FreezerCgroup): boolean {
     if (cg.version === 1) return readCgroupFile(cg.dir, 'freezer.state').trim() === 'FROZEN';
     return readCgroupFile(cg.dir, 'cgroup.freeze').trim() === '1';
   } catch (err) {
-    if (err instanceof CgroupError && err.code === 'ENOENT') return false; // removed meanwhile
+    if (err instanceof CgroupError && err.errno === 'ENOENT') return false; // removed meanwhile
     throw err;
   }
 }

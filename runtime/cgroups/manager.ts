@@ -18,6 +18,7 @@ import { isWithin, parseProcCgroup, type CgroupLayout } from './host';
 import { planDeviceWrites } from './devices';
 import { freeze, freezerOf, isFrozen, thaw, type FreezerCgroup } from './freezer';
 import { ignoredResources, planResourceWrites, type CgroupWrite, type PlanFacts, type PlanOptions } from './resources';
+import { hasErrno } from '../../common/errors';
 
 /** The container's cgroup in one hierarchy: where it is and which directories tsrun made for it. */
 export interface CgroupDirRecord {
@@ -82,8 +83,9 @@ export function hostHugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
-  } catch {
-    return [];
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT')) return []; // a kernel without huge pages
+    throw err;
   }
   return names
     .map((n) => /^hugepages-(\d+)kB$/.exec(n))
@@ -182,7 +184,7 @@ export abstract class CgroupManagerBase implements CgroupManager {
       record.created = [];
     }
     if (left.length === 0 || !(cause instanceof Error)) return cause;
-    return new CgroupError(`${cause.message}; and could not remove ${left.join(', ')}`, (cause as CgroupError).code);
+    return new CgroupError(`${cause.message}; and could not remove ${left.join(', ')}`, (cause as CgroupError).errno);
   }
 
   placement(): CgroupPlacement {
@@ -309,7 +311,7 @@ export abstract class CgroupManagerBase implements CgroupManager {
   private explainMemoryBusy(err: unknown, writes: CgroupWrite[]): unknown {
     const limit = writes.find((w) => w.file === 'memory.limit_in_bytes');
     const memory = this.controllerDir('memory');
-    if (!(err instanceof CgroupError) || err.code !== 'EBUSY' || !limit || !err.message.startsWith(limit.field) || memory?.version !== 1) return err;
+    if (!(err instanceof CgroupError) || err.errno !== 'EBUSY' || !limit || !err.message.startsWith(limit.field) || memory?.version !== 1) return err;
     const usage = readCgroupFile(memory.dir, 'memory.usage_in_bytes').trim();
     const peak = readCgroupFile(memory.dir, 'memory.max_usage_in_bytes').trim();
     return new CgroupError(`${limit.field}: unable to set memory limit to ${limit.value} (current usage: ${usage}, peak usage: ${peak})`, 'EBUSY');
@@ -319,8 +321,9 @@ export abstract class CgroupManagerBase implements CgroupManager {
     let text: string;
     try {
       text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    } catch {
-      return false;
+    } catch (err) {
+      if (hasErrno(err, 'ENOENT', 'ESRCH')) return false; // exited
+      throw err;
     }
     const entries = parseProcCgroup(text);
     return this.records.every((record) => {

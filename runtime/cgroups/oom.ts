@@ -4,6 +4,7 @@
  * executes what this chooses: v1 an eventfd registered in cgroup.event_control for
  * memory.oom_control ("control"), v2 the "oom" counter of memory.events ("events").
  */
+import { hasErrno } from '../../common/errors';
 import * as fs from 'fs';
 import * as path from 'path';
 import { oomWatchOpen, oomWatchWait, type NativeOomWatch } from '../native';
@@ -31,8 +32,9 @@ export function oomCount(cgroups: CgroupManager): number | null {
   try {
     const m = (watch.mechanism === 'control' ? /^oom_kill (\d+)$/m : /^oom (\d+)$/m).exec(fs.readFileSync(file, 'utf8'));
     return m ? Number(m[1]) : 0;
-  } catch {
-    return null;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ENODEV')) return null; // the cgroup was removed
+    throw err;
   }
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CgroupManager } from './manager';
+import { hasErrno } from '../../common/errors';
 
 /**
  * A kernel counter. A number: past 2^53 (v1's "no limit", 9223372036854771712) it is the nearest
@@ -108,8 +109,10 @@ export function parseIoStat(text: string): Stats['blkio'] {
 function read(dir: string, file: string): string | null {
   try {
     return fs.readFileSync(path.posix.join(dir, file), 'utf8');
-  } catch {
-    return null;
+  } catch (err) {
+    // A file of a controller the cgroup does not have, or of a cgroup removed meanwhile.
+    if (hasErrno(err, 'ENOENT', 'ENODEV')) return null;
+    throw err;
   }
 }
 

@@ -22,10 +22,10 @@ function enableControllers(dir: string, needed: Map<string, string>): void {
     try {
       writeCgroupFile(dir, 'cgroup.subtree_control', `+${controller}`, `${field}: enable the ${controller} controller`);
     } catch (err) {
-      if (!(err instanceof CgroupError) || err.code !== 'EBUSY') throw err;
+      if (!(err instanceof CgroupError) || err.errno !== 'EBUSY') throw err;
       throw new CgroupError(
         `${err.message} (${dir} has processes of its own, and v2 shares controllers only from cgroups without)`,
-        err.code,
+        err.errno,
       );
     }
   }

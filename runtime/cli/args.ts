@@ -3,7 +3,7 @@
  * command's flags, then positional arguments. Flag parsing stops at the first positional argument
  * or at "--", so `tsrun exec ID sh -c ...` keeps the container's arguments intact.
  */
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 
 export interface FlagSpec {
   /** Long name without dashes. */
@@ -43,18 +43,18 @@ export function parseFlags(argv: string[], specs: FlagSpec[], where: string): Pa
     const eq = body.indexOf('=');
     const key = eq >= 0 ? body.slice(0, eq) : body;
     const spec = findFlag(specs, key);
-    if (!spec) throw new ContainerError(`${where}: flag provided but not defined: -${key}`);
+    if (!spec) throw new TsrunError(`${where}: flag provided but not defined: -${key}`, { code: 'invalid-argument', subject: `-${key}` });
     let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
     if (spec.kind === 'bool') {
       flags[spec.name] = value === undefined ? true : parseBool(value, spec.name);
       continue;
     }
     if (value === undefined) {
-      if (i + 1 >= argv.length) throw new ContainerError(`${where}: flag needs an argument: -${key}`);
+      if (i + 1 >= argv.length) throw new TsrunError(`${where}: flag needs an argument: -${key}`, { code: 'invalid-argument', subject: `-${key}` });
       value = argv[++i];
     }
     if (spec.kind === 'int') {
-      if (!/^-?\d+$/.test(value)) throw new ContainerError(`${where}: invalid value "${value}" for flag -${key}: must be an integer`);
+      if (!/^-?\d+$/.test(value)) throw new TsrunError(`${where}: invalid value "${value}" for flag -${key}: must be an integer`, { code: 'invalid-argument', subject: `-${key}` });
       flags[spec.name] = Number(value);
     } else if (spec.kind === 'list') {
       flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), value];
@@ -68,7 +68,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], where: string): Pa
 function parseBool(value: string, name: string): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw new ContainerError(`invalid boolean value "${value}" for flag --${name}`);
+  throw new TsrunError(`invalid boolean value "${value}" for flag --${name}`, { code: 'invalid-argument', subject: `--${name}` });
 }
 
 export function flagHelp(specs: FlagSpec[]): string {

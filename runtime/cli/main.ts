@@ -1,16 +1,17 @@
 /**
  * tsrun's entry point: global flags, then one command, runc-compatible. Errors are printed the
- * way runc prints them and exit 1; `run` exits with the container's status.
+ * way runc prints them and exit with the status of their code (command.ts: 1, as runc's); `run`
+ * exits with the container's status.
  */
 import { createRequire } from 'module';
 import * as path from 'path';
 import { startupSnapshot } from 'v8';
 import { OCI_VERSION } from '../../spec/default-config';
-import { ContainerError } from '../errors';
+import { fsErrorText, TsrunError } from '../../common/errors';
 import { DEFAULT_ROOT, StateStore } from '../state/store';
 import { flagHelp, FlagSpec, parseFlags } from './args';
 import type { Command } from './command';
-import { printOut } from './command';
+import { exitStatusOf, printOut } from './command';
 import { create, del, kill, run, start } from './commands/lifecycle';
 import { featuresCommand } from './commands/features';
 import { events } from './commands/events';
@@ -47,7 +48,7 @@ function checkArgCount(c: Command, args: string[]): void {
   const [min, max] = typeof c.args === 'number' ? [c.args, c.args] : c.args;
   if (args.length >= min && (max < 0 || args.length <= max)) return;
   const want = min === max ? `exactly ${min}` : max < 0 ? `at least ${min}` : `${min} to ${max}`;
-  throw new ContainerError(`tsrun: "${c.name}" requires ${want} argument(s)`);
+  throw new TsrunError(`tsrun: "${c.name}" requires ${want} argument(s)`, { code: 'invalid-argument', subject: c.name });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -56,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const globals = parseFlags(argv, GLOBAL_FLAGS, 'tsrun');
     const format = globals.flags['log-format'] as string;
-    if (format !== 'text' && format !== 'json') throw new ContainerError(`invalid log-format: ${format}`);
+    if (format !== 'text' && format !== 'json') throw new TsrunError(`invalid log-format: ${format}`, { code: 'invalid-argument', subject: '--log-format' });
     log = new Logger(globals.flags.log as string | undefined, format as LogFormat, globals.flags.debug as boolean);
     if (globals.flags.version) {
       printOut(`tsrun version ${TSRUN_VERSION}\nspec: ${OCI_VERSION}\nnode: ${process.version}\n`);
@@ -68,9 +69,9 @@ async function main(argv: string[]): Promise<number> {
       printOut(usage());
       return 0;
     }
-    if (globals.flags['systemd-cgroup']) throw new ContainerError('the systemd cgroup driver is not supported: use cgroupfs');
+    if (globals.flags['systemd-cgroup']) throw new TsrunError('the systemd cgroup driver is not supported: use cgroupfs', { code: 'unimplemented', subject: '--systemd-cgroup' });
     const command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw new ContainerError(`No help topic for '${name}'`);
+    if (!command) throw new TsrunError(`No help topic for '${name}'`, { code: 'invalid-argument', subject: name });
     const parsed = parseFlags(rest, [...command.flags, { name: 'help', short: 'h', kind: 'bool', usage: 'show help' }], name);
     if (parsed.flags.help) {
       printOut(commandUsage(command));
@@ -81,12 +82,14 @@ async function main(argv: string[]): Promise<number> {
     log.debug(`tsrun ${argv.join(' ')}`);
     return await command.run(parsed.flags, parsed.rest, { store, log });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // A failed system call no command anticipated, as "<path>: <what>" rather than in Node's words.
+    const syscallFailed = (err as NodeJS.ErrnoException | null)?.syscall !== undefined;
+    const message = (syscallFailed && fsErrorText(err)) || (err instanceof Error ? err.message : String(err));
     // As runc: a failed create or run says so first.
     const text = commandName === 'create' || commandName === 'run' ? `tsrun ${commandName} failed: ${message}` : message;
     log.error(text);
     if (!log.toStderr) process.stderr.write(text + '\n');
-    return 1;
+    return exitStatusOf(err);
   }
 }
 
@@ -96,7 +99,7 @@ function runCommandLine(): void {
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`tsrun: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
+      process.exit(exitStatusOf(err));
     },
   );
 }

@@ -4,7 +4,7 @@
  * a socket pair of a foreground run/exec, whose other end tsrun reads the master from.
  */
 import * as fs from 'fs';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { connectUnix, recvFd, socketPair } from '../native';
 
 /**
@@ -13,10 +13,10 @@ import { connectUnix, recvFd, socketPair } from '../native';
  */
 export function checkTerminal(terminal: boolean, detach: boolean, consoleSocket: string | undefined): void {
   if (detach && terminal && !consoleSocket) {
-    throw new ContainerError('cannot allocate tty if tsrun will detach without setting console socket');
+    throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
   }
   if ((!detach || !terminal) && consoleSocket) {
-    throw new ContainerError('cannot use console socket if tsrun will not detach or allocate tty');
+    throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
   }
 }
 
@@ -34,7 +34,7 @@ export class ConsoleChannel {
       return new ConsoleChannel(connectUnix(path), -1);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new ContainerError(`connect to the console socket ${path}: ${code}`);
+      throw new TsrunError(`connect to the console socket ${path}: ${code}`);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import type { Spec } from '../../spec/types';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { HOOK_KINDS, hookCommands } from '../plan/hooks';
 
 export function checkHookPrograms(spec: Spec): void {
@@ -19,7 +19,7 @@ export function checkHookPrograms(spec: Spec): void {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'EACCES';
         const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not an executable file' : code;
-        throw new ContainerError(`hooks.${kind}[${i}].path: ${hook.path}: ${why} (${code})`);
+        throw new TsrunError(`hooks.${kind}[${i}].path: ${hook.path}: ${why} (${code})`);
       }
     });
   }

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'child_process';
 import type { HookCommand } from '../plan/types';
 import type { HookKind } from '../plan/hooks';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 
 /** How much of a failed hook's output an error message quotes. */
 const OUTPUT_QUOTED = 200;
@@ -41,21 +41,21 @@ interface HookRun {
 }
 
 /** The error "error running <kind> hook #i (path): why", or null for a hook that succeeded. */
-function hookError(kind: HookKind, index: number, hook: HookCommand, r: HookRun): ContainerError | null {
+function hookError(kind: HookKind, index: number, hook: HookCommand, r: HookRun): TsrunError | null {
   const where = `error running ${kind} hook #${index} (${hook.path})`;
   const output = quoted(r.output);
   const code = r.error?.code;
-  if (code === 'ETIMEDOUT') return new ContainerError(`${where}: ran past its timeout of ${hook.timeout}s and was killed${output}`);
+  if (code === 'ETIMEDOUT') return new TsrunError(`${where}: ran past its timeout of ${hook.timeout}s and was killed${output}`);
   // EPIPE: the hook did not read all of its stdin, which is its business.
-  if (r.error && code !== 'EPIPE') return new ContainerError(`${where}: ${code ?? r.error.message}`);
-  if (r.signal) return new ContainerError(`${where}: killed by ${r.signal}${output}`);
-  if (r.status !== 0) return new ContainerError(`${where}: exit status ${r.status}${output}`);
+  if (r.error && code !== 'EPIPE') return new TsrunError(`${where}: ${code ?? r.error.message}`);
+  if (r.signal) return new TsrunError(`${where}: killed by ${r.signal}${output}`);
+  if (r.status !== 0) return new TsrunError(`${where}: exit status ${r.status}${output}`);
   return null;
 }
 
 const spawnOptions = (hook: HookCommand) => ({ argv0: hook.args[0], env: envObject(hook.env), stdio: ['pipe', 'pipe', 'pipe'] as ('pipe')[] });
 
-/** Run one hook; throws ContainerError "error running <kind> hook #i (path): why". */
+/** Run one hook; throws TsrunError "error running <kind> hook #i (path): why". */
 export function runHook(kind: HookKind, index: number, hook: HookCommand, state: string): void {
   const r = spawnSync(hook.path, hook.args.slice(1), {
     ...spawnOptions(hook),
@@ -123,7 +123,7 @@ export async function runHooksAsync(kind: HookKind, hooks: readonly HookCommand[
 /** A hook failure as a warning, other errors thrown. */
 function warnOf(warn: (message: string) => void): (err: unknown) => void {
   return (err) => {
-    if (!(err instanceof ContainerError)) throw err;
+    if (!(err instanceof TsrunError)) throw err;
     warn(err.message);
   };
 }

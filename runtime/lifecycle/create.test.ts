@@ -9,7 +9,7 @@ import * as path from 'path';
 import { loadBundleConfig } from '../../spec/load';
 import { OCI_VERSION } from '../../spec/default-config';
 import type { CgroupRecord } from '../cgroups';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { makeBundle, type Bundle, type Config } from '../../test/helpers/bundle';
 import { createInit, type CreateFront, type NewContainer } from './create';
 import { blockingHookRunner } from './hooks';
@@ -70,7 +70,7 @@ function front(overrides: Partial<CreateFront<Spawned>> = {}): CreateFront<Spawn
     initCreated: () => undefined,
     cgroupsRefused: (err) => err,
     planRefused: (err) => err,
-    spawnFailed: (message) => new ContainerError(message),
+    spawnFailed: (message) => new TsrunError(message),
     hookFailed: (err) => new Error(`front: ${err.message}`),
     hookRunner: blockingHookRunner,
     warn: () => undefined,

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import { CgroupError, createCgroups, intendedCgroups, type CgroupManager, type CgroupRecord } from '../cgroups';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { mkfifo, PlanExecutionError } from '../native';
 import { buildInitPlan, PlanError } from '../plan/build';
 import { renderFailure } from '../plan/render-failure';
@@ -46,7 +46,7 @@ export interface CreateFront<S extends Spawned> {
   /** A plan step failed on this host; `message` renders the failure record. */
   spawnFailed(message: string): Error;
   /** A prestart or createRuntime hook failed. */
-  hookFailed(err: ContainerError): Error;
+  hookFailed(err: TsrunError): Error;
   hookRunner: HookRunner;
   /** What the host cannot enforce, and what a failed create left. */
   warn(message: string): void;
@@ -78,7 +78,7 @@ export async function createInit<S extends Spawned>(c: NewContainer, spawner: Sp
     spawned = await spawn(spawner, plan, ctx, c, cgroups, mountsBefore, front);
     const rootfsMounts = mountsBefore ? { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(c.rootfs, mountsBefore) } : undefined;
     const stat = readProcStat(spawned.pid);
-    if (!stat) throw new ContainerError('container init exited during create');
+    if (!stat) throw new TsrunError('container init exited during create');
     const init = { spawned, cgroups, pid: spawned.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned.pid), rootfsMounts };
     front.initCreated(init);
     return init;
@@ -119,7 +119,7 @@ async function spawn<S extends Spawned>(spawner: Spawner<S>, plan: InitPlan, ctx
     try {
       await hooks(pid);
     } catch (err) {
-      throw err instanceof ContainerError ? front.hookFailed(err) : err;
+      throw err instanceof TsrunError ? front.hookFailed(err) : err;
     } finally {
       if (beforeHooks) for (const id of mountIds()) if (!beforeHooks.has(id)) notTheContainers?.add(id);
     }

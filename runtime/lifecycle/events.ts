@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'timers/promises';
 import { hostHugePageSizes, loadCgroupManager, oomCount, oomWatchOf, OomWatcher, readCgroupStats, type CgroupManager, type Stats } from '../cgroups';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { isSameLiveProcess } from '../state/proc';
 import type { StateStore, StoredState } from '../state/store';
 import { observeStatus } from './observe';
@@ -26,7 +26,7 @@ const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-
 export function parseGoDuration(text: string): number {
   const parts = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)/g)! : null;
   if (text === '0') return 0;
-  if (!parts) throw new ContainerError(`invalid value "${text}" for flag -interval: parse error`);
+  if (!parts) throw new TsrunError(`invalid value "${text}" for flag -interval: parse error`);
   return parts.reduce((ms, p) => {
     const [, n, unit] = /^([\d.]+)(.*)$/.exec(p)!;
     return ms + Number(n) * GO_DURATION_UNITS[unit];
@@ -36,9 +36,9 @@ export function parseGoDuration(text: string): number {
 /** The state of a container events may look at, or runc's error. */
 function liveContainer(store: StateStore, id: string): { state: StoredState; cgroups: CgroupManager } {
   const state = store.read(id);
-  if (!state) throw new ContainerError('container does not exist');
+  if (!state) throw new TsrunError('container does not exist');
   const status = observeStatus(store, state);
-  if (status === 'stopped' || state.cgroups === null) throw new ContainerError(`container with id ${id} is not running`);
+  if (status === 'stopped' || state.cgroups === null) throw new TsrunError(`container with id ${id} is not running`);
   return { state, cgroups: loadCgroupManager(state.cgroups) };
 }
 
@@ -58,7 +58,7 @@ function openOomWatch(cgroups: CgroupManager): OomWatcher | null {
   try {
     return watch && OomWatcher.open(watch);
   } catch (err) {
-    throw new ContainerError(`events: ${(err as Error).message}`);
+    throw new TsrunError(`events: ${(err as Error).message}`);
   }
 }
 

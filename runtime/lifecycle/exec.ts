@@ -22,7 +22,7 @@ import type { LinuxNamespaceType, Process, Spec } from '../../spec/types';
 import { loadCgroupManager, type CgroupManager } from '../cgroups';
 import { openConsoleChannel, type ConsoleChannel } from '../console/channel';
 import { attachTerminal } from '../console/tty-proxy';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { pidfdOpen, pidfdSendSignal, PlanExecutionError, spawnInit, waitExit } from '../native';
 import { buildExecPlan, execCgroupProcsFiles, execProcess, type ExecOverrides } from '../plan/exec-plan';
 import { NAMESPACE_TYPES } from '../plan/namespaces';
@@ -72,7 +72,7 @@ export type ExecSpawn<S extends Spawned> = (plan: InitPlan) => Promise<S>;
  * The exec did not start, and nothing of it is left: a step of the plan failed (`detail` says
  * which and why), or the container's init was gone once the process was spawned (`stopped`).
  */
-export class ExecStartError extends ContainerError {
+export class ExecStartError extends TsrunError {
   constructor(
     readonly detail: string,
     readonly stopped: boolean,
@@ -185,11 +185,11 @@ async function spawnHere(plan: InitPlan): Promise<SpawnedHere> {
 /** `tsrun exec`. Resolves to the exit status (128+N when killed by signal N), or 0 once a detached process started. */
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
   const state = store.read(opts.id);
-  if (!state) throw new ContainerError('container does not exist');
+  if (!state) throw new TsrunError('container does not exist');
   const status = observeStatus(store, state);
-  if (status === 'stopped') throw new ContainerError('cannot exec in a stopped container');
-  if (status === 'paused' && !opts.ignorePaused) throw new ContainerError('cannot exec in a paused container (use --ignore-paused to override)');
-  if (status === 'creating') throw new ContainerError('cannot exec in a container that is still being created');
+  if (status === 'stopped') throw new TsrunError('cannot exec in a stopped container');
+  if (status === 'paused' && !opts.ignorePaused) throw new TsrunError('cannot exec in a paused container (use --ignore-paused to override)');
+  if (status === 'creating') throw new TsrunError('cannot exec in a container that is still being created');
 
   const spec = loadBundleConfig(state.bundle).spec;
   const proc = opts.processFile ? readProcessFile(opts.processFile) : execProcess(spec.process ?? missingProcess(), opts.overrides);
@@ -252,21 +252,21 @@ function readProcessFile(file: string): Process {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ContainerError(`open ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new TsrunError(`open ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   let proc: unknown;
   try {
     proc = parseJson(text);
     if (typeof proc !== 'object' || proc === null || Array.isArray(proc)) throw new Error('not a JSON object');
   } catch (err) {
-    throw new ContainerError(`${file}: ${(err as Error).message}`);
+    throw new TsrunError(`${file}: ${(err as Error).message}`);
   }
   // Checked as config.json's process is (a uid of 4294967295 would run as root, for one).
   const issues = checkProcessSchema(proc);
-  if (issues.length > 0) throw new ContainerError(`${file}: ${issues.map(formatIssue).join('; ')}`);
+  if (issues.length > 0) throw new TsrunError(`${file}: ${issues.map(formatIssue).join('; ')}`);
   return proc as Process;
 }
 
 function missingProcess(): never {
-  throw new ContainerError('the container\'s config.json has no process to exec from: use --process');
+  throw new TsrunError('the container\'s config.json has no process to exec from: use --process');
 }

@@ -16,7 +16,7 @@ import type { HookCommand, InitPlan } from '../plan/types';
  * not yield to the event loop: ./run.ts); a daemon's must not.
  */
 export interface HookRunner {
-  /** In order; the first failure rejects (a ContainerError naming the hook). */
+  /** In order; the first failure rejects (a TsrunError naming the hook). */
   run(kind: HookKind, hooks: readonly HookCommand[], state: string): Promise<void>;
   /** All of them, each failure passed to `warn`. */
   runWarning(kind: HookKind, hooks: readonly HookCommand[], state: string, warn: (message: string) => void): Promise<void>;

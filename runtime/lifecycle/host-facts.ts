@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { RLIM_INFINITY } from '../plan/linux';
 import type { PlanContext, SecurityFacts } from '../plan/types';
+import { hasErrno } from '../../common/errors';
 
 export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'security' | 'hostHasKcore'> {
   return {
@@ -20,8 +21,9 @@ export function readSecurityFacts(): SecurityFacts {
   const read = (file: string): string | null => {
     try {
       return fs.readFileSync(file, 'utf8');
-    } catch {
-      return null;
+    } catch (err) {
+      if (hasErrno(err, 'ENOENT', 'ENOTDIR')) return null; // not mounted, or no such module
+      throw err;
     }
   };
   const apparmor = fs.existsSync('/sys/kernel/security/apparmor') && (read('/sys/module/apparmor/parameters/enabled') ?? '').startsWith('Y');

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { unescapeMountinfo } from '../cgroups/host';
 import { detachMount } from '../native';
 import type { RecordedMount } from '../state/store';
+import { hasErrno } from '../../common/errors';
 
 interface MountEntry extends RecordedMount {
   parent: number;
@@ -72,8 +73,9 @@ export function unmountRecorded(recorded: readonly RecordedMount[]): RecordedMou
 function realPath(p: string): string | null {
   try {
     return fs.realpathSync(p);
-  } catch {
-    return null;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ENOTDIR')) return null; // gone with the mount above it
+    throw err;
   }
 }
 

@@ -5,7 +5,7 @@
 import * as os from 'os';
 import { attachTerminal } from '../console/tty-proxy';
 import type { ConsoleChannel } from '../console/channel';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { waitExit } from '../native';
 import type { StateStore, StoredState } from '../state/store';
 import { signalInit } from './signal-init';
@@ -35,7 +35,7 @@ export async function runContainer(
     try {
       signalInit(target, os.constants.signals[signal]);
     } catch (err) {
-      if (!(err instanceof ContainerError)) throw err;
+      if (!(err instanceof TsrunError)) throw err;
     }
   };
   const forwarded = mode.detach ? [] : FORWARDED;

@@ -1,6 +1,6 @@
 /** Signalling a container's init: through a pidfd, and only after checking it is still that process. */
 import * as fs from 'fs';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { pidfdOpen, pidfdSendSignal } from '../native';
 import { runPoll, type Poll } from '../poll-wait';
 import { isSameLiveProcess } from '../state/proc';
@@ -16,12 +16,12 @@ export function signalInit(init: InitProcess, signal: number): void {
   try {
     fd = pidfdOpen(init.pid);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw new ContainerError('container not running');
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw new TsrunError('container not running');
     throw err;
   }
   try {
     // The pidfd pins the process: if the start time matches now, the signal reaches that process.
-    if (!isSameLiveProcess(init.pid, init.initStartTime)) throw new ContainerError('container not running');
+    if (!isSameLiveProcess(init.pid, init.initStartTime)) throw new TsrunError('container not running');
     pidfdSendSignal(fd, signal);
   } finally {
     fs.closeSync(fd);

@@ -1,7 +1,7 @@
 /**
  * tsrun's front of the lifecycle: each operation on a container recorded in tsrun's state
  * directory (runtime/state/store), its init spawned in this process (./addon-spawner.ts), its
- * failures ContainerErrors in runc's words. The directory is locked while an operation runs.
+ * failures TsrunErrors in runc's words. The directory is locked while an operation runs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,7 +9,7 @@ import type { LinuxResources } from '../../spec/types';
 import { loadBundleConfig } from '../../spec/load';
 import { OCI_VERSION } from '../../spec/default-config';
 import { loadCgroupManager } from '../cgroups';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { checkHookPrograms } from '../hooks/check';
 import { checkId, type ContainerDir, type StateStore, type StoredState } from '../state/store';
 import { addonSpawner } from './addon-spawner';
@@ -53,7 +53,7 @@ export async function createContainer(store: StateStore, opts: CreateOptions): P
   const { spec, bundle } = loadBundleConfig(opts.bundle);
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   // runc's words, after the field they are about.
-  if (!isDirectory(rootfs)) throw new ContainerError(`root.path: rootfs (${rootfs}) does not exist`);
+  if (!isDirectory(rootfs)) throw new TsrunError(`root.path: rootfs (${rootfs}) does not exist`);
   checkHookPrograms(spec);
 
   const dir = store.create(opts.id);
@@ -97,7 +97,7 @@ export async function createContainer(store: StateStore, opts: CreateOptions): P
         },
         cgroupsRefused: (err) => err,
         planRefused: (err) => err,
-        spawnFailed: (message) => new ContainerError(message),
+        spawnFailed: (message) => new TsrunError(message),
         hookFailed: (err) => err,
         hookRunner: blockingHookRunner,
         warn: opts.warn,
@@ -124,15 +124,15 @@ export async function startContainer(store: StateStore, dir: ContainerDir, warn:
     case 'created':
       break;
     case 'stopped':
-      throw new ContainerError('cannot start a container that has stopped');
+      throw new TsrunError('cannot start a container that has stopped');
     case 'running':
-      throw new ContainerError('cannot start an already running container');
+      throw new TsrunError('cannot start an already running container');
     default:
-      throw new ContainerError(`cannot start a container in the ${status} state`);
+      throw new TsrunError(`cannot start a container in the ${status} state`);
   }
   await startInit(dir.path, state.pid, {
     initGone: () =>
-      new ContainerError(`container init (pid ${state.pid}) exited before running the process: a startContainer hook failed or the process could not be run (see the container's stderr)`),
+      new TsrunError(`container init (pid ${state.pid}) exited before running the process: a startContainer hook failed or the process could not be run (see the container's stderr)`),
     hookRunner: blockingHookRunner,
     warn,
   });
@@ -140,9 +140,9 @@ export async function startContainer(store: StateStore, dir: ContainerDir, warn:
 
 export async function killContainer(store: StateStore, id: string, signal: number, all: boolean): Promise<void> {
   const state = store.read(id);
-  if (!state) throw new ContainerError('container does not exist');
+  if (!state) throw new TsrunError('container does not exist');
   const status = observeStatus(store, state);
-  if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
+  if (status === 'stopped' || status === 'creating') throw new TsrunError('container not running');
   await signalContainer({ ...state, cgroups: () => loadCgroupManager(state.cgroups) }, signal, all, status === 'paused');
 }
 
@@ -151,7 +151,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
   const dir = store.open(id);
   if (!dir) {
     if (force) return;
-    throw new ContainerError('container does not exist');
+    throw new TsrunError('container does not exist');
   }
   try {
     const state = dir.read();
@@ -159,13 +159,13 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
     if (namespace !== undefined && namespace !== currentMountNamespace()) {
       // Its mounts are not visible from here: deleting now would leave them (until that namespace ends).
       const where = `container ${id} has mounts in mount namespace ${namespace}, not in this one (${currentMountNamespace()})`;
-      if (!force) throw new ContainerError(`${where}: delete it from there (or with --force, leaving them)`);
+      if (!force) throw new TsrunError(`${where}: delete it from there (or with --force, leaving them)`);
       warn(`${where}: they are left there`);
       state.rootfsMounts = undefined;
     }
     const status = observeStatus(store, state);
     if ((status === 'running' || status === 'paused') && !force) {
-      throw new ContainerError(`cannot delete container ${id} that is not stopped: ${status}`);
+      throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     await removeContainer(
       {
@@ -177,8 +177,8 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       status !== 'stopped',
       {
         initExited: (timeoutMs) => waitForInitExit(state, timeoutMs),
-        notGone: () => new ContainerError(`container ${id} did not die after SIGKILL`),
-        strangersLeft: (message) => new ContainerError(message),
+        notGone: () => new TsrunError(`container ${id} did not die after SIGKILL`),
+        strangersLeft: (message) => new TsrunError(message),
         removeState: () => dir.remove(),
         hookRunner: blockingHookRunner,
         warn,
@@ -192,7 +192,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
 /** The container of `id`, its directory locked while `act` runs. */
 async function withContainer<T>(store: StateStore, id: string, act: (dir: ContainerDir) => Promise<T>): Promise<T> {
   const dir = store.open(id);
-  if (!dir) throw new ContainerError('container does not exist');
+  if (!dir) throw new TsrunError('container does not exist');
   try {
     return await act(dir);
   } finally {
@@ -205,7 +205,7 @@ export function pauseContainer(store: StateStore, id: string): Promise<void> {
   return withContainer(store, id, async (dir) => {
     const state = dir.read();
     const status = observeStatus(store, state);
-    if (status !== 'running' && status !== 'created') throw new ContainerError('container not running');
+    if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
     await freezeContainer(loadCgroupManager(state.cgroups));
   });
 }
@@ -213,7 +213,7 @@ export function pauseContainer(store: StateStore, id: string): Promise<void> {
 export function resumeContainer(store: StateStore, id: string): Promise<void> {
   return withContainer(store, id, async (dir) => {
     const state = dir.read();
-    if (observeStatus(store, state) !== 'paused') throw new ContainerError('container not paused');
+    if (observeStatus(store, state) !== 'paused') throw new TsrunError('container not paused');
     await thawContainer(loadCgroupManager(state.cgroups));
   });
 }
@@ -223,7 +223,7 @@ export function updateContainer(store: StateStore, id: string, change: LinuxReso
   return withContainer(store, id, async (dir) => {
     const state = dir.read();
     const status = observeStatus(store, state);
-    if (status === 'stopped' || status === 'creating') throw new ContainerError('container not running');
+    if (status === 'stopped' || status === 'creating') throw new TsrunError('container not running');
     const { resources, warnings } = updateResources(loadCgroupManager(state.cgroups), state.resources, change);
     state.resources = resources;
     dir.write(state);

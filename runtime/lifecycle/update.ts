@@ -6,7 +6,7 @@
  */
 import type { LinuxResources } from '../../spec/types';
 import type { CgroupManager } from '../cgroups';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 
 /** The fields `update` can change, per group of linux.resources. */
 const UPDATABLE: Readonly<Record<string, readonly string[]>> = {
@@ -36,13 +36,13 @@ const isUnset = (v: unknown) => v === undefined || v === null || v === 0 || v ==
  */
 export function mergeResourceUpdate(current: LinuxResources | undefined, change: LinuxResources): LinuxResources {
   if (typeof change !== 'object' || change === null || Array.isArray(change)) {
-    throw new ContainerError('update: the resources must be a JSON object (linux.resources)');
+    throw new TsrunError('update: the resources must be a JSON object (linux.resources)');
   }
   const merged: Record<string, unknown> = { ...current };
   for (const [group, value] of Object.entries(change as Record<string, unknown>)) {
     if (isUnset(value) || (Array.isArray(value) && value.length === 0)) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new ContainerError(`update: linux.resources.${group} cannot be updated by tsrun`);
+      throw new TsrunError(`update: linux.resources.${group} cannot be updated by tsrun`);
     }
     if (group === 'unified') {
       merged.unified = { ...(merged.unified as Group | undefined), ...(value as Group) };
@@ -51,7 +51,7 @@ export function mergeResourceUpdate(current: LinuxResources | undefined, change:
     const setFields = Object.entries(value as Group).filter(([key, v]) => !isUnset(v) && !(IGNORED[group] ?? []).includes(key));
     const allowed = UPDATABLE[group] ?? [];
     const refused = setFields.find(([key]) => !allowed.includes(key));
-    if (refused) throw new ContainerError(`update: linux.resources.${group}.${refused[0]} cannot be updated by tsrun`);
+    if (refused) throw new TsrunError(`update: linux.resources.${group}.${refused[0]} cannot be updated by tsrun`);
     if (setFields.length > 0) merged[group] = { ...(merged[group] as Group | undefined), ...Object.fromEntries(setFields) };
   }
   return merged as LinuxResources;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import type { Spec } from '../../spec/types';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { netInterfaces, type NetInterfaces, type NetLinkAddress } from '../native';
 import type { HostAddress, HostInterface, PlanContext } from '../plan/types';
 
@@ -38,7 +38,7 @@ function readInterfaces(): NetInterfaces {
       return netInterfaces();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && attempt < DUMP_ATTEMPTS) continue;
-      throw new ContainerError(`linux.netDevices: cannot list the host's network interfaces: ${(err as Error).message}`);
+      throw new TsrunError(`linux.netDevices: cannot list the host's network interfaces: ${(err as Error).message}`);
     }
   }
 }

@@ -14,7 +14,7 @@
 import type { LinuxNamespaceType, Process, Spec, User } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
 import { NO_ID } from '../../spec/rules';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 import { finalAffinitySteps, initialAffinitySteps } from './cpu-affinity';
 import { execLabelSteps } from './lsm';
 import { namespaceStage1Steps } from './namespaces';
@@ -99,13 +99,13 @@ export interface ExecOverrides {
 }
 
 function decimalId(text: string, what: 'uid' | 'gid'): number {
-  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new ContainerError(`parsing ${text} as int for ${what} failed`);
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new TsrunError(`parsing ${text} as int for ${what} failed`);
   return checkedId(Number(text), `--user ${what}`);
 }
 
 /** An id from a flag: 4294967295 is (uid_t) -1, which the kernel takes for "no change" (root stays root). */
 function checkedId(id: number, flag: string): number {
-  if (id === NO_ID) throw new ContainerError(`${flag} ${id} is not an id: the kernel reads it as -1, no change (ids go from 0 to ${NO_ID - 1})`);
+  if (id === NO_ID) throw new TsrunError(`${flag} ${id} is not an id: the kernel reads it as -1, no change (ids go from 0 to ${NO_ID - 1})`);
   return id;
 }
 
@@ -137,7 +137,7 @@ export function execProcess(base: Process, o: ExecOverrides): Process {
     user.uid = decimalId(uid, 'uid');
   }
   for (const gid of o.additionalGids) {
-    if (!Number.isInteger(gid) || gid < 0) throw new ContainerError(`additional-gids must be a positive number ${gid}`);
+    if (!Number.isInteger(gid) || gid < 0) throw new TsrunError(`additional-gids must be a positive number ${gid}`);
     user.additionalGids = [...(user.additionalGids ?? []), checkedId(gid, '--additional-gids')];
   }
   proc.user = user;
@@ -155,10 +155,10 @@ export function execCgroupProcsFiles(placement: CgroupPlacement, requests: reado
   for (const request of requests) {
     const colon = request.indexOf(':');
     if (colon < 0) {
-      if (forAll.length > 0 || byController.size > 0) throw new ContainerError(`invalid --cgroup argument: ${request} (conflicts with another)`);
+      if (forAll.length > 0 || byController.size > 0) throw new TsrunError(`invalid --cgroup argument: ${request} (conflicts with another)`);
       forAll.push(request);
     } else {
-      if (forAll.length > 0) throw new ContainerError(`invalid --cgroup argument: ${request} (conflicts with another)`);
+      if (forAll.length > 0) throw new TsrunError(`invalid --cgroup argument: ${request} (conflicts with another)`);
       for (const controller of request.slice(0, colon).split(',')) byController.set(controller, request.slice(colon + 1));
     }
   }
@@ -168,7 +168,7 @@ export function execCgroupProcsFiles(placement: CgroupPlacement, requests: reado
     const sub = controllers.map((c) => byController.get(c)).find((p) => p !== undefined) ?? forAll[0];
     if (sub === undefined) return procs;
     const target = path.posix.join(dir, sub);
-    if (target === dir || !target.startsWith(`${dir}/`)) throw new ContainerError(`invalid --cgroup argument: ${sub} is not beneath the container's cgroup`);
+    if (target === dir || !target.startsWith(`${dir}/`)) throw new TsrunError(`invalid --cgroup argument: ${sub} is not beneath the container's cgroup`);
     return path.posix.join(target, 'cgroup.procs');
   });
 }

@@ -15,6 +15,7 @@
  * cgroup counts as the container's (as before).
  */
 import * as fs from 'fs';
+import { hasErrno } from '../../common/errors';
 
 /** "dev:ino" of the init's namespaces that are not the runtime's own, as found at create. */
 export interface InitNamespaces {
@@ -52,8 +53,9 @@ function parentOf(pid: number): number | null {
   try {
     const m = /^PPid:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : null;
-  } catch {
-    return null;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ESRCH')) return null; // exited
+    throw err;
   }
 }
 

@@ -1,5 +1,6 @@
 /** What /proc says about a process: enough to tell a live container init from a recycled pid. */
 import * as fs from 'fs';
+import { hasErrno } from '../../common/errors';
 
 export interface ProcStat {
   /** One-letter state: R, S, D, Z, T, ... */
@@ -18,8 +19,9 @@ export function parseProcStat(text: string): ProcStat {
 export function readProcStat(pid: number): ProcStat | null {
   try {
     return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return null;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ESRCH')) return null; // no such process (any more)
+    throw err;
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { LinuxResources } from '../../spec/types';
 import { flock } from '../native';
 import type { InitNamespaces } from './own-processes';
-import { ContainerError } from '../errors';
+import { TsrunError } from '../../common/errors';
 
 export const DEFAULT_ROOT = '/run/tsrun';
 
@@ -53,7 +53,7 @@ const ID_PATTERN = /^[\w+.-]+$/;
 
 export function checkId(id: string): void {
   if (!ID_PATTERN.test(id) || id === '.' || id === '..' || id.length > 1024) {
-    throw new ContainerError('invalid container ID format');
+    throw new TsrunError('invalid container ID format');
   }
 }
 
@@ -73,7 +73,7 @@ export class StateStore {
       fs.mkdirSync(this.dir(id), { mode: 0o711 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new ContainerError('container with given ID already exists');
+        throw new TsrunError('container with given ID already exists');
       }
       throw err;
     }
@@ -151,7 +151,7 @@ export class ContainerDir {
 
   read(): StoredState {
     const state = readStateFile(this.statePath);
-    if (!state) throw new ContainerError('container does not exist');
+    if (!state) throw new TsrunError('container does not exist');
     return state;
   }
 

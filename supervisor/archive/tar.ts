@@ -43,6 +43,7 @@
  */
 import { isUtf8 } from 'buffer';
 import { Readable, type Writable } from 'stream';
+import { TsrunError } from '../../common/errors';
 
 /** The longest entry name a message quotes whole; a longer one keeps its two ends, so the line stays readable. */
 const SHOWN_NAME_MAX = 160;
@@ -78,9 +79,9 @@ export interface TarEntry {
   body: Readable;
 }
 
-export class TarError extends Error {
+export class TarError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'invalid-argument' });
     this.name = 'TarError';
   }
 }

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import type { ProcessOverrides } from '../api/types';
 import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
-import { notFound, SupervisorError } from '../shared/errors';
+import { notFound, TsrunError } from '../shared/errors';
 import { checkId } from './id';
 
 export interface ContainerRecord {
@@ -94,4 +94,4 @@ export class ContainerStore {
   }
 }
 
-const exists = (id: string) => new SupervisorError('ALREADY_EXISTS', `container ${id} already exists`);
+const exists = (id: string) => new TsrunError(`container ${id} already exists`, { code: 'already-exists' });

@@ -1,9 +1,10 @@
 /** OCI digests: only sha256 is stored (the algorithm every registry and tool uses for images). */
 import * as crypto from 'crypto';
+import { TsrunError } from '../../common/errors';
 
-export class DigestError extends Error {
+export class DigestError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'DigestError';
   }
 }

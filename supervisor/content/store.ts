@@ -23,27 +23,28 @@ import { digestHex, parseDigest } from './digest';
 import { KeyedLock } from '../shared/keyed-lock';
 import { notFound } from '../shared/errors';
 import { makePrivateDir } from '../shared/atomic-file';
+import { hasErrno, TsrunError } from '../../common/errors';
 
 export interface BlobInfo {
   digest: string;
   size: number;
 }
 
-export class ContentError extends Error {
+export class ContentError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'ContentError';
   }
 }
 
 /** The store's file system is full: what could not be written, and where. */
-export class DiskFullError extends Error {
+export class DiskFullError extends TsrunError {
   constructor(
     readonly digest: string,
     readonly dir: string,
-    code: string,
+    errno: string,
   ) {
-    super(`the disk is full (${code}): cannot store blob ${digest} in ${dir}; free space on that file system and retry`);
+    super(`the disk is full (${errno}): cannot store blob ${digest} in ${dir}; free space on that file system and retry`, { code: 'resource-exhausted', subject: digest });
     this.name = 'DiskFullError';
   }
 }
@@ -127,8 +128,10 @@ export class ContentStore {
         const ref = fs.readFileSync(path.join(dir, 'ref'), 'utf8');
         const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected'), 'utf8')) as BlobInfo;
         out.push({ ref, expected, offset: fs.statSync(path.join(dir, 'data')).size });
-      } catch {
-        continue;
+      } catch (err) {
+        // An ingest interrupted while its files were written: nothing of it to resume.
+        if (hasErrno(err, 'ENOENT') || err instanceof SyntaxError) continue;
+        throw err;
       }
     }
     return out;
@@ -232,7 +235,9 @@ export class ContentStore {
 
   /**
    * Remove every blob that no root reaches and no lease holds; returns the removed digests. A
-   * root or child that is missing is skipped (an image whose blobs went missing stays listed).
+   * root or child that is missing is skipped (an image whose blobs went missing stays listed); one
+   * that is there but cannot be read fails the collection before anything is removed, as what it
+   * refers to is unknown.
    */
   gc(roots: Descriptor[]): string[] {
     const keep = new Set<string>();
@@ -247,8 +252,12 @@ export class ContentStore {
       if (!this.has(d.digest)) continue;
       try {
         stack.push(...children(d, (digest) => this.readJson(digest)));
-      } catch {
-        continue;
+      } catch (err) {
+        throw new TsrunError(`garbage collection: cannot read ${d.digest}, which an image refers to (${(err as Error).message}); no blob was removed`, {
+          code: 'internal',
+          subject: d.digest,
+          cause: err,
+        });
       }
     }
     const removed: string[] = [];
@@ -271,8 +280,10 @@ export class ContentStore {
       if (prev.digest !== expected.digest || prev.size !== expected.size) return 0;
       const size = fs.statSync(path.join(dir, 'data')).size;
       return size <= expected.size ? size : 0;
-    } catch {
-      return 0;
+    } catch (err) {
+      // No ingest yet, or one interrupted while its files were written: start afresh.
+      if (hasErrno(err, 'ENOENT') || err instanceof SyntaxError) return 0;
+      throw err;
     }
   }
 

@@ -3,12 +3,12 @@
  */
 import * as path from 'path';
 import { flagHelp, FlagSpec, parseFlags } from '../../runtime/cli/args';
-import { ContainerError } from '../../runtime/errors';
+import { exitStatusOf } from '../../runtime/cli/command';
+import { TsrunError } from '../../common/errors';
 import { DEFAULT_ADDRESS } from '../api/load';
 import { startDaemon } from './daemon';
 import { DEFAULT_EVENT_RETENTION } from '../services/supervisor';
 import { LineLogger, LOG_LEVELS, LogLevel } from './logger';
-import { StartupError } from './socket';
 
 const FLAGS: FlagSpec[] = [
   { name: 'address', short: 'a', kind: 'string', usage: 'unix socket to serve the API on', default: DEFAULT_ADDRESS },
@@ -27,12 +27,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`USAGE:\n   tsrund [options]\n\nOPTIONS:\n${flagHelp(FLAGS)}\n`);
     return 0;
   }
-  if (rest.length > 0) throw new ContainerError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  if (rest.length > 0) throw new TsrunError(`unexpected argument ${JSON.stringify(rest[0])}`, { code: 'invalid-argument' });
   const level = flags['log-level'] as string;
   if (!(LOG_LEVELS as readonly string[]).includes(level))
-    throw new ContainerError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`);
+    throw new TsrunError(`--log-level ${level}: use one of ${LOG_LEVELS.join(', ')}`, { code: 'invalid-argument', subject: '--log-level' });
   const retention = flags['event-retention'] as number;
-  if (!(retention >= 1)) throw new ContainerError(`--event-retention ${retention}: give at least 1`);
+  if (!(retention >= 1)) throw new TsrunError(`--event-retention ${retention}: give at least 1`, { code: 'invalid-argument', subject: '--event-retention' });
   const log = new LineLogger(level as LogLevel);
   // A failure no request handler caught is a bug to log, not a reason to stop serving everyone.
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
@@ -63,9 +63,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const known = err instanceof ContainerError || err instanceof StartupError;
+    const known = err instanceof TsrunError;
     const message = known ? (err as Error).message : ((err as Error).stack ?? String(err));
     process.stderr.write(`${message.startsWith('tsrund:') ? '' : 'tsrund: '}${message}\n`);
-    process.exit(1);
+    process.exit(exitStatusOf(err));
   },
 );

@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { TsrunError } from '../../common/errors';
 import { flock } from '../../runtime/native';
 
-export class StartupError extends Error {}
 
 /** Hold the state directory's lock for the daemon's life; the fd closes with the process. */
 export function lockStateDir(stateDir: string): number {
@@ -16,7 +16,7 @@ export function lockStateDir(stateDir: string): number {
   const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
   if (!flock(fd, 'exclusive', false)) {
     fs.closeSync(fd);
-    throw new StartupError(`another tsrund is running with --state ${stateDir} (${file} is locked)`);
+    throw new TsrunError(`another tsrund is running with --state ${stateDir} (${file} is locked)`, { code: 'already-exists' });
   }
   return fd;
 }
@@ -30,8 +30,8 @@ export async function claimSocketPath(address: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (!stat.isSocket()) throw new StartupError(`${address} exists and is not a socket: refusing to replace it`);
-  if (await answers(address)) throw new StartupError(`another tsrund is serving ${address}`);
+  if (!stat.isSocket()) throw new TsrunError(`${address} exists and is not a socket: refusing to replace it`, { code: 'already-exists' });
+  if (await answers(address)) throw new TsrunError(`another tsrund is serving ${address}`, { code: 'already-exists' });
   fs.unlinkSync(address);
 }
 

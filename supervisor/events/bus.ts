@@ -6,7 +6,7 @@
 import type { Event, EventType } from '../api/types';
 import { timestampNow } from '../api/timestamp';
 import type { Logger } from '../shared/logger';
-import { SupervisorError } from '../shared/errors';
+import { TsrunError } from '../shared/errors';
 import type { EventJournal } from './journal';
 
 export interface EventFilter {
@@ -82,15 +82,15 @@ export class EventBus {
   private checkRetained(afterSequence: number): void {
     const { oldest, newest, retain } = this.journal;
     if (afterSequence > newest) {
-      throw new SupervisorError(
-        'OUT_OF_RANGE',
+      throw new TsrunError(
         `after_sequence ${afterSequence}: beyond the newest event, ${newest} (is it from another tsrund, or was its journal removed?): subscribe with 0 and read the state again`,
+        { code: 'out-of-range', subject: 'after_sequence' },
       );
     }
     if (afterSequence < oldest - 1) {
-      throw new SupervisorError(
-        'OUT_OF_RANGE',
+      throw new TsrunError(
         `after_sequence ${afterSequence}: events ${afterSequence + 1}..${oldest - 1} are no longer retained (the journal keeps the newest ${retain} or so); the oldest available is ${oldest}: subscribe after ${oldest - 1} and read the state again`,
+        { code: 'out-of-range', subject: 'after_sequence' },
       );
     }
   }

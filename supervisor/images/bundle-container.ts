@@ -13,7 +13,7 @@ import type { CreateContainerRequest } from '../api/types';
 import { applyOverrides } from '../containers/overrides';
 import { checkContainerRecord, checkLabels } from '../containers/record-checks';
 import type { ContainerRecord, ContainerStore } from '../containers/store';
-import { failedPrecondition, invalidArgument, SupervisorError } from '../shared/errors';
+import { failedPrecondition, invalidArgument, TsrunError } from '../shared/errors';
 import { LayerError } from '../snapshots/apply';
 import type { OverlaySnapshotter } from '../snapshots/overlay';
 import { imageUser, ImageError, readStoredImage } from './bundle-image';
@@ -35,9 +35,9 @@ export function imageBundleDir(s: ImageContainerStores, id: string): string {
 
 export async function createImageContainer(s: ImageContainerStores, req: CreateContainerRequest): Promise<ContainerRecord> {
   const images = s.images;
-  if (!images) throw new SupervisorError('UNAVAILABLE', 'image: this tsrund has no image store');
+  if (!images) throw new TsrunError('image: this tsrund has no image store', { code: 'unavailable' });
   checkLabels('labels', req.labels);
-  if (s.containers.list().some((c) => c.id === req.id)) throw new SupervisorError('ALREADY_EXISTS', `container ${req.id} already exists`);
+  if (s.containers.list().some((c) => c.id === req.id)) throw new TsrunError(`container ${req.id} already exists`, { code: 'already-exists' });
   const name = ImageService.normalize('image', req.image);
   const found = images.manifestOf(images.records.get(name));
   if (!found) throw failedPrecondition(`image ${name}: its manifest is not in the content store (pull it again)`);

@@ -11,10 +11,12 @@ import type { ImageConfig } from './bundle';
 import type { ImageService } from './service';
 import type { ImageRecord } from './store';
 import { resolveImageUser, type ResolvedUser } from './user';
+import { TsrunError } from '../../common/errors';
+import { PlatformError } from '../registry/platform';
 
-export class ImageError extends Error {
+export class ImageError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'ImageError';
   }
 }
@@ -47,16 +49,22 @@ export function readStoredImage(content: ContentStore, manifest: ImageManifest, 
 
 /**
  * The chain ids of the image's layers for this host; [] when it has no manifest for this host or
- * its manifest or config is not stored: then nothing of it can have been unpacked here (and a
- * layer collected by mistake is only unpacked again by the next create).
+ * its index, manifest or config is not stored: then nothing of it can have been unpacked here.
+ * A stored one that cannot be read is an error: an unknown chain must not read as "none", which
+ * would collect its layers.
  */
 export function storedChainIds(images: ImageService, r: ImageRecord): string[] {
   try {
     const found = images.manifestOf(r);
-    if (!found || !images.content.has(found.manifest.config?.digest)) return [];
+    if (!found || !found.manifest.config || !images.content.has(found.manifest.config.digest)) return [];
     return chainIds(images.content.readJson<ImageConfig>(found.manifest.config.digest).rootfs?.diff_ids ?? []);
-  } catch {
-    return [];
+  } catch (err) {
+    if (err instanceof PlatformError || (err instanceof TsrunError && err.code === 'not-found')) return [];
+    throw new TsrunError(`garbage collection: cannot read the layers of image ${r.name} (${(err as Error).message}); no unpacked layer was removed`, {
+      code: 'internal',
+      subject: r.name,
+      cause: err,
+    });
   }
 }
 

@@ -14,6 +14,7 @@ import type { Spec } from '../../spec/types';
 import { makePrivateDir, writeFileAtomic } from '../shared/atomic-file';
 import type { ProcessOverrides } from '../api/types';
 import type { ResolvedUser } from './user';
+import { TsrunError } from '../../common/errors';
 
 /** The parts of an OCI (or Docker) image config blob a container uses. */
 export interface ImageConfig {
@@ -37,9 +38,9 @@ export interface ImageConfig {
   rootfs?: { type?: string; diff_ids?: string[] };
 }
 
-export class ImageConfigError extends Error {
+export class ImageConfigError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'invalid-argument' });
     this.name = 'ImageConfigError';
   }
 }

@@ -1,22 +1,20 @@
 /**
  * tsrund's images: pull from registries, records, tags, import/export of OCI archives, and the
- * garbage collection that follows a removal. Errors come out as SupervisorErrors with the
+ * garbage collection that follows a removal. Errors come out as TsrunErrors whose code is the
  * status the API answers with.
  */
-import { CredentialsError } from '../registry/credentials';
-import { ContentError, ContentStore, DiskFullError } from '../content/store';
+import { ContentStore } from '../content/store';
 import { children, isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../content/descriptor';
-import { DigestError } from '../content/digest';
 import { CONTAINERD_NAME, exportArchive, importArchive, REF_NAME } from '../content/oci-archive';
 import { TarError } from '../archive/tar';
 import { NetworkError } from '../registry/http';
-import { RegistryClient, RegistryError, type RegistryOptions } from '../registry/client';
-import { hostPlatform, parsePlatform, PlatformError, selectManifest } from '../registry/platform';
-import { PullError, pullImage, type PullProgress } from '../registry/pull';
+import { RegistryClient, type RegistryOptions } from '../registry/client';
+import { hostPlatform, parsePlatform, selectManifest } from '../registry/platform';
+import { pullImage, type PullProgress } from '../registry/pull';
 import { formatReference, parseReference, ReferenceError } from '../registry/reference';
 import * as path from 'path';
 import { isDirectory } from '../shared/atomic-file';
-import { fsErrorText, invalidArgument, SupervisorError } from '../shared/errors';
+import { fsErrorText, invalidArgument, TsrunError } from '../shared/errors';
 import { KeyedLock } from '../shared/keyed-lock';
 import { ImageStore, type ImageRecord } from './store';
 
@@ -62,7 +60,7 @@ export class ImageService {
       const result = await pullImage(ref, this.registry, this.content, { platform, lease, onProgress: o.onProgress });
       return await this.lock.run('records', () => this.records.put(formatReference(ref), result.target, o.labels ?? {}));
     } catch (err) {
-      throw asSupervisorError(err);
+      throw asApiError(err);
     } finally {
       lease.release();
       await this.collect();
@@ -99,7 +97,7 @@ export class ImageService {
       try {
         d = selectManifest(index.manifests, platformOf('platform', platform), r.name);
       } catch (err) {
-        throw asSupervisorError(err);
+        throw asApiError(err);
       }
     }
     if (!this.content.has(d.digest)) return null;
@@ -138,7 +136,7 @@ export class ImageService {
         named.map(({ name, d }) => this.records.put(name, { mediaType: d.mediaType, digest: d.digest, size: d.size }, o.labels ?? {})),
       );
     } catch (err) {
-      throw asSupervisorError(err, 'path');
+      throw asApiError(err, 'path');
     } finally {
       lease.release();
       await this.collect();
@@ -154,7 +152,7 @@ export class ImageService {
     try {
       return await exportArchive(images, this.content, file);
     } catch (err) {
-      throw asSupervisorError(err, 'path');
+      throw asApiError(err, 'path');
     }
   }
 
@@ -183,22 +181,16 @@ function platformOf(field: string, text: string): Platform {
   }
 }
 
-/** The API status of an image failure. */
-function asSupervisorError(err: unknown, field = 'reference'): unknown {
-  if (err instanceof SupervisorError) return err;
+/**
+ * An image failure as the API answers it (its code gives the status): named by the request
+ * field it is about, a registry out of reach said so.
+ */
+function asApiError(err: unknown, field = 'reference'): unknown {
   const message = (err as Error).message;
-  if (err instanceof ReferenceError) return invalidArgument(field, message);
-  if (err instanceof RegistryError) {
-    if (err.status === 404) return new SupervisorError('NOT_FOUND', message);
-    if (err.status >= 500 || err.status === 0) return new SupervisorError('UNAVAILABLE', message);
-    return new SupervisorError('FAILED_PRECONDITION', message);
-  }
-  if (err instanceof NetworkError) return new SupervisorError('UNAVAILABLE', `registry unreachable: ${message} (is the registry up, and the reference's host right?)`);
-  if (err instanceof DiskFullError) return new SupervisorError('RESOURCE_EXHAUSTED', message);
-  if (err instanceof PlatformError || err instanceof PullError || err instanceof ContentError || err instanceof DigestError || err instanceof CredentialsError)
-    return new SupervisorError('FAILED_PRECONDITION', message);
-  if (err instanceof TarError) return invalidArgument(field, message);
+  if (err instanceof ReferenceError || err instanceof TarError) return invalidArgument(field, message, err);
+  if (err instanceof NetworkError)
+    return new TsrunError(`registry unreachable: ${message} (is the registry up, and the reference's host right?)`, { code: 'unavailable', cause: err });
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EISDIR') return invalidArgument(field, fsErrorText(err)!);
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EISDIR') return invalidArgument(field, fsErrorText(err)!, err);
   return err;
 }

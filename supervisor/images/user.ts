@@ -5,6 +5,8 @@
  * name without a group. Pure: the files' contents come in as text (null when the image has none).
  */
 
+import { TsrunError } from '../../common/errors';
+
 export interface ImageUserFiles {
   passwd: string | null;
   group: string | null;
@@ -18,9 +20,9 @@ export interface ResolvedUser {
   home?: string;
 }
 
-export class UserError extends Error {
+export class UserError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'invalid-argument' });
     this.name = 'UserError';
   }
 }

@@ -11,6 +11,7 @@ import { INDEX_TYPES, MANIFEST_TYPES } from '../content/descriptor';
 import { lookupCredential, type Credential } from './credentials';
 import { DEFAULT_RETRY, errorText, readBody, request, type RetryPolicy } from './http';
 import { DOCKER_HUB, type Reference } from './reference';
+import { TsrunError } from '../../common/errors';
 
 export interface RegistryOptions {
   /** Docker-style auth file (credentials.ts); null: anonymous only. */
@@ -20,12 +21,13 @@ export interface RegistryOptions {
   retry?: RetryPolicy;
 }
 
-export class RegistryError extends Error {
+/** The registry's answer refused the request; `status` is its HTTP status (0: it gave none that fits). */
+export class RegistryError extends TsrunError {
   constructor(
     message: string,
     readonly status = 0,
   ) {
-    super(message);
+    super(message, { code: status === 404 ? 'not-found' : status >= 500 || status === 0 ? 'unavailable' : 'failed-precondition' });
     this.name = 'RegistryError';
   }
 }
@@ -149,7 +151,7 @@ export class RegistryClient {
       const parsed = JSON.parse(body.toString('utf8')) as { token?: unknown; access_token?: unknown };
       token = parsed.token ?? parsed.access_token;
     } catch {
-      token = undefined;
+      token = undefined; // not JSON: refused below as an answer without a token
     }
     if (typeof token !== 'string' || token === '') throw new RegistryError(`${what}: token server ${realm.origin} answered without a token`);
     return `Bearer ${token}`;

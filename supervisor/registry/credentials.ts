@@ -7,15 +7,16 @@
  */
 import * as fs from 'fs';
 import { DOCKER_HUB } from './reference';
+import { TsrunError } from '../../common/errors';
 
 export interface Credential {
   username: string;
   password: string;
 }
 
-export class CredentialsError extends Error {
+export class CredentialsError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'CredentialsError';
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
-import { errnoText } from '../shared/errors';
+import { errnoText, TsrunError } from '../shared/errors';
 
 export interface HttpOptions {
   method?: 'GET' | 'HEAD';
@@ -25,12 +25,12 @@ const IDLE_TIMEOUT_MS = 30_000;
 const MAX_ERROR_BODY = 64 << 10;
 
 /** A failure to talk to the server at all (worth a retry), as opposed to an answer. */
-export class NetworkError extends Error {
+export class NetworkError extends TsrunError {
   constructor(
     message: string,
-    readonly code: string,
+    readonly errno: string,
   ) {
-    super(message);
+    super(message, { code: 'unavailable' });
     this.name = 'NetworkError';
   }
 }
@@ -111,6 +111,7 @@ export async function errorText(res: http.IncomingMessage): Promise<string> {
   try {
     body = await readBody(res, MAX_ERROR_BODY, 'error body');
   } catch {
+    // The answer is the error being reported; a body cut short leaves its status line.
     return status;
   }
   try {

@@ -4,10 +4,11 @@
  * defaults are filled in (arm64 → v8, arm → v7, amd64 → none).
  */
 import type { Descriptor, Platform } from '../content/descriptor';
+import { TsrunError } from '../../common/errors';
 
-export class PlatformError extends Error {
+export class PlatformError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'PlatformError';
   }
 }

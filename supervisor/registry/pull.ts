@@ -24,6 +24,7 @@ import { NetworkError, sleep } from './http';
 import { RegistryError, type RegistryClient } from './client';
 import { formatPlatform, selectManifest } from './platform';
 import { formatReference, type Reference } from './reference';
+import { TsrunError } from '../../common/errors';
 
 export type BlobKind = 'index' | 'manifest' | 'config' | 'layer';
 export type ProgressStatus = 'resolved' | 'waiting' | 'downloading' | 'done' | 'exists';
@@ -57,9 +58,9 @@ export interface PullOptions {
   lease: Lease;
 }
 
-export class PullError extends Error {
+export class PullError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'PullError';
   }
 }

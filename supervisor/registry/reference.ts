@@ -5,6 +5,7 @@
  * or a ":" or is "localhost".
  */
 import { parseDigest } from '../content/digest';
+import { TsrunError } from '../../common/errors';
 
 export interface Reference {
   /** "docker.io", "127.0.0.1:5000", "ghcr.io". */
@@ -17,9 +18,9 @@ export interface Reference {
   digest: string;
 }
 
-export class ReferenceError extends Error {
+export class ReferenceError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'invalid-argument' });
     this.name = 'ReferenceError';
   }
 }

@@ -3,7 +3,7 @@
  * most page_size entries and never more bytes than one response may carry.
  */
 import { encodedSize } from '../api/load';
-import { SupervisorError } from '../shared/errors';
+import { TsrunError } from '../shared/errors';
 
 /** Below gRPC's 4 MiB message limit, with room for the response's other fields. */
 export const MAX_RESPONSE_BYTES = 3 << 20;
@@ -28,9 +28,9 @@ export function pageOf<T>(entries: T[], keyOf: (e: T) => string, typeName: strin
     const size = encodedSize(typeName, e as object) + 5;
     if (bytes + size > MAX_RESPONSE_BYTES && page.length > 0) {
       if (req.pageSize === 0) {
-        throw new SupervisorError(
-          'RESOURCE_EXHAUSTED',
+        throw new TsrunError(
           `page_size: the ${sorted.length} ${what} do not fit one response (${MAX_RESPONSE_BYTES} bytes): ask for pages (page_size, then page_token)`,
+          { code: 'resource-exhausted', subject: 'page_size' },
         );
       }
       break;

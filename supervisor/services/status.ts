@@ -1,24 +1,25 @@
 /**
- * tsrund's errors as gRPC statuses: the code says what kind of failure, the details say what, in
- * one line. A failure nobody anticipated (a bug) is logged with its stack and answered INTERNAL
+ * tsrund's errors as gRPC statuses, the one place they become statuses: a TsrunError's code
+ * gives the status code, its message the details, in one line. A failure nobody anticipated (a bug) is logged with its stack and answered INTERNAL
  * without Node's text ("Cannot read properties of ..." means nothing to a user).
  */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ConfigError } from '../../spec/load';
 import { SERVER_STATUS_TRAILER } from '../api/load';
 import type { Logger } from '../shared/logger';
-import { fsErrorText, SupervisorError, type ErrorKind } from '../shared/errors';
+import { fsErrorText, TsrunError } from '../shared/errors';
+import type { ErrorCode } from '../../common/errors';
 
-const CODES: Record<ErrorKind, status> = {
-  NOT_FOUND: status.NOT_FOUND,
-  ALREADY_EXISTS: status.ALREADY_EXISTS,
-  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
-  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
-  OUT_OF_RANGE: status.OUT_OF_RANGE,
-  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
-  UNIMPLEMENTED: status.UNIMPLEMENTED,
-  UNAVAILABLE: status.UNAVAILABLE,
-  INTERNAL: status.INTERNAL,
+export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
+  'invalid-argument': status.INVALID_ARGUMENT,
+  'not-found': status.NOT_FOUND,
+  'already-exists': status.ALREADY_EXISTS,
+  'failed-precondition': status.FAILED_PRECONDITION,
+  'out-of-range': status.OUT_OF_RANGE,
+  'resource-exhausted': status.RESOURCE_EXHAUSTED,
+  unimplemented: status.UNIMPLEMENTED,
+  unavailable: status.UNAVAILABLE,
+  internal: status.INTERNAL,
 };
 
 /** Longest message sent; a longer one is cut (the log keeps the whole). */
@@ -27,8 +28,9 @@ const MAX_DETAILS = 2000;
 const FULL_DISK = new Set(['ENOSPC', 'EDQUOT']);
 
 function statusOf(err: unknown, log: Logger, method: string): { code: status; details: string } {
-  if (err instanceof SupervisorError) return { code: CODES[err.kind], details: err.message };
-  if (err instanceof ConfigError) return { code: status.INVALID_ARGUMENT, details: `bundle: ${err.message}` };
+  // A bundle's config.json is named by its JSON paths: "bundle" says which input holds them.
+  if (err instanceof ConfigError) return { code: GRPC_STATUS[err.code], details: `bundle: ${err.message}` };
+  if (err instanceof TsrunError) return { code: GRPC_STATUS[err.code], details: err.message };
   const fs = fsErrorText(err);
   log.error(`${method}: ${err instanceof Error && err.stack ? err.stack : String(err)}`);
   if (fs !== null) {

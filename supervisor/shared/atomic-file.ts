@@ -1,6 +1,7 @@
 /** File helpers of tsrund: owner-only directories, metadata writes a crash cannot leave half done (temp file, fsync, rename, fsync the directory), reads, and a directory test. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { hasErrno } from '../../common/errors';
 
 export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
   const dir = path.dirname(file);
@@ -46,8 +47,9 @@ export function readJsonFile<T>(file: string): T | null {
 export function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    if (hasErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
   }
 }
 

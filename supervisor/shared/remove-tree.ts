@@ -17,6 +17,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
 import * as path from 'path';
+import { TsrunError } from '../../common/errors';
 
 /**
  * Longest path (bytes) this module asks the kernel about before moving a subtree up: well under
@@ -24,9 +25,9 @@ import * as path from 'path';
  */
 const SHALLOW_LIMIT = 512;
 
-export class RemoveTreeError extends Error {
+export class RemoveTreeError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'internal' });
     this.name = 'RemoveTreeError';
   }
 }
@@ -102,12 +103,8 @@ async function lstatOrNull(p: string): Promise<fs.Stats | null> {
 /** Mount points at or beneath `root` in this process's mount namespace. */
 function mountPointsUnder(root: string): Set<string> {
   const out = new Set<string>();
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
+  // Unreadable, it fails the removal: read as "no mounts", the walk would descend into them.
+  const text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of text.split('\n')) {
     const field = line.split(' ')[4];
     if (field === undefined) continue;

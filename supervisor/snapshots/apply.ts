@@ -27,10 +27,11 @@ import { readTar, shownName, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
 import { removeTree } from '../shared/remove-tree';
 import { layeredEntry } from './merged-view';
+import { TsrunError } from '../../common/errors';
 
-export class LayerError extends Error {
+export class LayerError extends TsrunError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'failed-precondition' });
     this.name = 'LayerError';
   }
 }
@@ -87,7 +88,7 @@ function spaceBudget(dir: string): number {
 function charge(budget: { left: number }, h: TarHeader): void {
   const need = h.size + ENTRY_COST;
   if (need > budget.left) {
-    throw new Refusal(
+    throw refusal(
       `it needs ${need} bytes, more than the ${budget.left} the layer may still write (the free space of the snapshot file system, less a reserve); free space or use a smaller image`,
     );
   }
@@ -98,12 +99,12 @@ function charge(budget: { left: number }, h: TarHeader): void {
 async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, body: Readable): Promise<string | null> {
   const parts = entryComponents(h.path);
   if (parts.length === 0) {
-    if (h.type !== 'directory') throw new Refusal(`the layer's root can only be a directory, not a ${h.type}`);
+    if (h.type !== 'directory') throw refusal(`the layer's root can only be a directory, not a ${h.type}`);
     setMetadata(dir, h);
     return dir;
   }
   const full = Buffer.byteLength(path.join(dir, ...parts));
-  if (full >= PATH_MAX) throw new Refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
+  if (full >= PATH_MAX) throw refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
   const base = parts[parts.length - 1];
   const parent = resolveDirectory(dir, lowers, parts.slice(0, -1));
   if (base === OPAQUE_MARKER) {
@@ -113,7 +114,7 @@ async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, 
   if (base.startsWith(WHITEOUT_PREFIX)) {
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..' || name.startsWith(WHITEOUT_PREFIX)) {
-      throw new Refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
+      throw refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
     }
     const target = path.join(parent, name);
     await removeExisting(target, false);
@@ -152,16 +153,16 @@ async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, 
 }
 
 /** An entry the layer may not hold (escapes, overlay internals): the message says why. */
-class Refusal extends Error {}
+const refusal = (why: string): TsrunError => new TsrunError(why, { code: 'invalid-argument' });
 
 /**
  * The path's components beneath the layer root. "./" prefixes and empty or "." components are
  * dropped; an absolute path or a ".." component is refused.
  */
 export function entryComponents(p: string): string[] {
-  if (p.startsWith('/')) throw new Refusal('absolute paths are refused (the entry would be written outside the snapshot)');
+  if (p.startsWith('/')) throw refusal('absolute paths are refused (the entry would be written outside the snapshot)');
   const parts = p.split('/').filter((c) => c !== '' && c !== '.');
-  if (parts.includes('..')) throw new Refusal('".." components are refused (the entry would be written outside the snapshot)');
+  if (parts.includes('..')) throw refusal('".." components are refused (the entry would be written outside the snapshot)');
   return parts;
 }
 
@@ -181,8 +182,8 @@ function resolveDirectory(dir: string, lowers: readonly string[], parts: string[
       fs.mkdirSync(at, 0o755);
       const below = layeredEntry(lowers, parts.slice(0, i + 1));
       if (below?.st.isDirectory()) copyMetadata(below.path, at, true);
-    } else if (st.isSymbolicLink()) throw new Refusal(`its parent ${shownName(shown)} is a symlink: writing through it is refused`);
-    else if (!st.isDirectory()) throw new Refusal(`its parent ${shownName(shown)} is not a directory`);
+    } else if (st.isSymbolicLink()) throw refusal(`its parent ${shownName(shown)} is a symlink: writing through it is refused`);
+    else if (!st.isDirectory()) throw refusal(`its parent ${shownName(shown)} is not a directory`);
   }
   return at;
 }
@@ -199,21 +200,21 @@ function resolveLinkTarget(dir: string, lowers: readonly string[], linkname: str
   try {
     parts = entryComponents(linkname);
   } catch (err) {
-    throw new Refusal(`hardlink target ${shownName(linkname)}: ${(err as Error).message}`);
+    throw refusal(`hardlink target ${shownName(linkname)}: ${(err as Error).message}`);
   }
   const shown = shownName(linkname);
-  if (parts.length === 0) throw new Refusal(`hardlink target ${shown} is the layer's root`);
+  if (parts.length === 0) throw refusal(`hardlink target ${shown} is the layer's root`);
   const layers = [dir, ...lowers];
   const found = layeredEntry(layers, parts);
   if (found === null) {
     for (let i = 1; i < parts.length; i++) {
-      if (layeredEntry(layers, parts.slice(0, i))?.st.isSymbolicLink()) throw new Refusal(`hardlink target ${shown} passes through a symlink`);
+      if (layeredEntry(layers, parts.slice(0, i))?.st.isSymbolicLink()) throw refusal(`hardlink target ${shown} passes through a symlink`);
     }
-    throw new Refusal(`hardlink target ${shown} is not in this layer or the layers beneath it`);
+    throw refusal(`hardlink target ${shown} is not in this layer or the layers beneath it`);
   }
-  if (found.st.isDirectory()) throw new Refusal(`hardlink target ${shown} is a directory`);
+  if (found.st.isDirectory()) throw refusal(`hardlink target ${shown} is a directory`);
   if (found.path.startsWith(`${dir}/`)) return found.path;
-  if (!found.st.isFile() && !found.st.isSymbolicLink()) throw new Refusal(`hardlink target ${shown} in a lower layer is a ${found.st.isFIFO() ? 'fifo' : 'device'}: only files and symlinks are copied up`);
+  if (!found.st.isFile() && !found.st.isSymbolicLink()) throw refusal(`hardlink target ${shown} in a lower layer is a ${found.st.isFIFO() ? 'fifo' : 'device'}: only files and symlinks are copied up`);
   return copyUp(dir, lowers, parts, found.path, found.st);
 }
 
@@ -247,7 +248,7 @@ function setMetadata(target: string, h: TarHeader): void {
   // After the chown, which clears setuid/setgid; symlinks have no mode of their own.
   if (h.type !== 'symlink') fs.chmodSync(target, h.mode);
   for (const [name, value] of Object.entries(h.xattrs)) {
-    if (name.startsWith(OVERLAY_XATTR_PREFIX)) throw new Refusal(`the extended attribute ${name} is overlayfs's own and is refused`);
+    if (name.startsWith(OVERLAY_XATTR_PREFIX)) throw refusal(`the extended attribute ${name} is overlayfs's own and is refused`);
     lsetxattr(target, name, value);
   }
   if (h.type !== 'directory') {
@@ -273,7 +274,7 @@ function lstatOrNull(p: string): fs.Stats | null {
 
 /** The refusal's own words, or a system error as "ENOSPC (write)": never the temporary path. */
 function reason(err: unknown, dir: string): string {
-  if (err instanceof Refusal) return err.message;
+  if (err instanceof TsrunError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return `the disk is full (${e.code}); free space on the file system of tsrund's --root and retry`;
   if (e.code && e.syscall) return `${e.code} (${e.syscall}${e.path ? ` ${path.relative(dir, e.path) || '.'}` : ''})`;

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { lgetxattr } from '../../runtime/native';
+import { hasErrno } from '../../common/errors';
 
 /**
  * Where the merged view of `layers` (top-most first) finds the path `parts`: the top-most layer's
@@ -30,7 +31,8 @@ function lookup(layer: string, parts: readonly string[]): { path: string; st: fs
     let st: fs.Stats;
     try {
       st = fs.lstatSync(at);
-    } catch {
+    } catch (err) {
+      if (!hasErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
       return opaque ? 'hidden' : 'absent';
     }
     if (st.isCharacterDevice() && st.rdev === 0) return 'hidden';
@@ -44,7 +46,8 @@ function lookup(layer: string, parts: readonly string[]): { path: string; st: fs
 function isOpaque(dir: string): boolean {
   try {
     return lgetxattr(dir, 'trusted.overlay.opaque').toString() === 'y';
-  } catch {
-    return false;
+  } catch (err) {
+    if (hasErrno(err, 'ENODATA', 'ENOTSUP')) return false; // no such attribute
+    throw err;
   }
 }

@@ -11,7 +11,7 @@ import * as path from 'path';
 import type { Process, Spec } from '../../spec/types';
 import { ExecStartError, startExec, type ExecTarget as LifecycleExecTarget } from '../../runtime/lifecycle/exec';
 import { signalInit } from '../../runtime/lifecycle/signal-init';
-import { ContainerError } from '../../runtime/errors';
+import { TsrunError, hasErrno } from '../../common/errors';
 import { PlanError } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
 import { readProcStat } from '../../runtime/state/proc';
@@ -139,7 +139,7 @@ export class ExecProcess {
     try {
       signalInit({ pid: this.record.pid, initStartTime: this.record.startTime } as StoredState, signal);
     } catch (err) {
-      if (err instanceof ContainerError) throw failedPrecondition(`exec ${this.record.execId}: not running`);
+      if (err instanceof TsrunError) throw failedPrecondition(`exec ${this.record.execId}: not running`);
       throw err;
     }
   }
@@ -172,8 +172,8 @@ export class ExecProcess {
     onLost(this.record.execId, why);
     try {
       signalInit({ pid: this.record.pid, initStartTime: this.record.startTime } as StoredState, SIGKILL);
-    } catch {
-      // gone already
+    } catch (err) {
+      if (!(err instanceof TsrunError)) throw err; // its "not running": gone already
     }
     whenLostProcessGone(this.record.pid, this.record.startTime, (exit) => this.recordExit(exit));
   }
@@ -183,8 +183,9 @@ export class ExecProcess {
     this.record.exit = exit;
     try {
       writeFileAtomic(path.join(this.dir, EXEC_RECORD), JSON.stringify(this.record));
-    } catch {
+    } catch (err) {
       // removed meanwhile (the task was deleted): the exit is still known in memory
+      if (!hasErrno(err, 'ENOENT')) throw err;
     }
     this.onExit(exit);
   }

@@ -13,7 +13,6 @@ import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
 import { loadCgroupManager, oomCount, oomWatchOf, type CgroupManager } from '../../runtime/cgroups';
-import { ContainerError } from '../../runtime/errors';
 import { destroyCgroups, killAllAndThaw, SIGKILL } from '../../runtime/lifecycle/cgroup-waits';
 import { createInit, hasMountNamespace, type CreatedInit } from '../../runtime/lifecycle/create';
 import { KILL_TIMEOUT_MS, removeContainer } from '../../runtime/lifecycle/delete';
@@ -29,7 +28,7 @@ import { isContainers, readInitNamespaces } from '../../runtime/state/own-proces
 import type { StatsResponse, Task } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import type { Logger } from '../shared/logger';
-import { failedPrecondition, invalidArgument, notFound, SupervisorError } from '../shared/errors';
+import { failedPrecondition, invalidArgument, notFound, TsrunError } from '../shared/errors';
 import type { EventBus } from '../events/bus';
 import { makePrivateDir } from '../shared/atomic-file';
 import { readStats } from './cgroup-stats';
@@ -218,7 +217,7 @@ export class TaskManager {
     try {
       await signalContainer({ pid, initStartTime, initNamespaces, cgroups: () => this.cgroupsOf(task) }, signal, all, status === 'PAUSED');
     } catch (err) {
-      if (err instanceof ContainerError) throw failedPrecondition(`task ${id}: ${err.message}`);
+      if (err instanceof TsrunError) throw failedPrecondition(`task ${id}: ${err.message}`);
       throw err;
     }
   }
@@ -233,7 +232,7 @@ export class TaskManager {
     }
     await removeContainer({ stateDir: task.dir, initNamespaces: task.record.initNamespaces, cgroups: task.cgroups }, !task.record.exit, {
       initExited: async (timeoutMs) => (await withTimeout(task.exited, timeoutMs)) !== undefined,
-      notGone: () => new SupervisorError('INTERNAL', `task ${id} did not exit after SIGKILL`),
+      notGone: () => new TsrunError(`task ${id} did not exit after SIGKILL`, { code: 'internal' }),
       strangersLeft: (message) => failedPrecondition(`task ${id}: ${message}`),
       // Every exec'd process was in those cgroups: wait for their monitors to record the ends.
       beforeCgroupsGo: async () => {
@@ -264,7 +263,7 @@ export class TaskManager {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'RUNNING' && status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: cannot exec in it`);
-    if (task.execs.has(req.execId)) throw new SupervisorError('ALREADY_EXISTS', `exec ${req.execId} already exists in task ${id}`);
+    if (task.execs.has(req.execId)) throw new TsrunError(`exec ${req.execId} already exists in task ${id}`, { code: 'already-exists' });
     const { spec, bundle } = container;
     const exec = await ExecProcess.start(task.dir, {
       id,
@@ -286,7 +285,7 @@ export class TaskManager {
     if (!exec.record.exit) {
       if (!force) throw failedPrecondition(`exec ${execId} is running: kill it first, or delete with force`);
       exec.signal(SIGKILL);
-      if (!(await withTimeout(exec.exited, KILL_TIMEOUT_MS))) throw new SupervisorError('INTERNAL', `exec ${execId} did not exit after SIGKILL`);
+      if (!(await withTimeout(exec.exited, KILL_TIMEOUT_MS))) throw new TsrunError(`exec ${execId} did not exit after SIGKILL`, { code: 'internal' });
     }
     exec.remove();
     task.execs.delete(execId);
@@ -476,7 +475,7 @@ export class TaskManager {
   }
 
   private cgroupsOf(task: LiveTask): CgroupManager {
-    if (!task.cgroups) throw new SupervisorError('INTERNAL', `task ${task.record.id} has no cgroups record`);
+    if (!task.cgroups) throw new TsrunError(`task ${task.record.id} has no cgroups record`, { code: 'internal' });
     return task.cgroups;
   }
 
@@ -530,7 +529,7 @@ function checkTaskHooks(spec: Spec): void {
     checkHookPrograms(spec);
   } catch (err) {
     if (err instanceof PlanError) throw invalidArgument(`spec ${err.path}`, err.reason);
-    if (err instanceof ContainerError) throw failedPrecondition(err.message);
+    if (err instanceof TsrunError) throw failedPrecondition(err.message);
     throw err;
   }
 }

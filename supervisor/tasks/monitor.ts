@@ -25,6 +25,7 @@ import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
 import type { InitPlan } from '../../runtime/plan/types';
 import { readJsonFile } from '../shared/atomic-file';
+import { TsrunError } from '../../common/errors';
 import { monitorBinaryPath } from './monitor-binary';
 import {
   encodeFrame,
@@ -74,12 +75,12 @@ export interface MonitorSpawnOptions {
 }
 
 /** Stdin data or a close came after stdin was closed (CloseIO, or nobody in the container reads it). */
-export class StdinClosedError extends Error {
+export class StdinClosedError extends TsrunError {
   constructor(
     readonly taskDir: string,
     reason: string,
   ) {
-    super(reason);
+    super(reason, { subject: taskDir });
     this.name = 'StdinClosedError';
   }
 }
@@ -89,12 +90,12 @@ function monitorError(taskDir: string, reply: string): Error {
   return new Error(`tsrun-monitor (task ${taskDir}): ${reply}`);
 }
 
-export class MonitorGoneError extends Error {
+export class MonitorGoneError extends TsrunError {
   constructor(
     readonly taskDir: string,
     readonly monitorPid: number,
   ) {
-    super(`the monitor (pid ${monitorPid}) of task ${taskDir} is gone and recorded no exit`);
+    super(`the monitor (pid ${monitorPid}) of task ${taskDir} is gone and recorded no exit`, { code: 'internal', subject: taskDir });
     this.name = 'MonitorGoneError';
   }
 }

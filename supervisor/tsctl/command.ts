@@ -3,7 +3,7 @@
  * --help flags every one takes, and the parsing of a command line against that description.
  */
 import { flagHelp, parseFlags, type FlagSpec, type FlagValues } from '../../runtime/cli/args';
-import { ContainerError } from '../../runtime/errors';
+import { TsrunError } from '../../common/errors';
 import { out } from './output';
 
 export interface CommandSpec {
@@ -36,7 +36,7 @@ export function parseCommandLine(cmd: CommandSpec, path: string, argv: string[])
   }
   const [min, max] = cmd.args;
   if (parsed.rest.length < min || (max >= 0 && parsed.rest.length > max)) {
-    throw new ContainerError(`${path}: expects ${cmd.argsUsage || 'no arguments'}`);
+    throw new TsrunError(`${path}: expects ${cmd.argsUsage || 'no arguments'}`, { code: 'invalid-argument' });
   }
   return { flags: parsed.flags, args: parsed.rest };
 }

@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import type { FlagSpec, FlagValues } from '../../runtime/cli/args';
-import { ContainerError } from '../../runtime/errors';
+import { TsrunError } from '../../common/errors';
 import type { TsrundClient } from '../client/client';
 import type { Image, PullProgress } from '../api/types';
 import { commandList, parseCommandLine, type CommandSpec } from './command';
@@ -23,7 +23,7 @@ function labelsOf(f: FlagValues): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const l of (f.label as string[] | undefined) ?? []) {
     const eq = l.indexOf('=');
-    if (eq <= 0) throw new ContainerError(`--label ${JSON.stringify(l)}: expected KEY=VALUE`);
+    if (eq <= 0) throw new TsrunError(`--label ${JSON.stringify(l)}: expected KEY=VALUE`, { code: 'invalid-argument' });
     labels[l.slice(0, eq)] = l.slice(eq + 1);
   }
   return labels;
@@ -84,7 +84,7 @@ async function pull(c: TsrundClient, f: FlagValues, [ref]: string[], json: boole
     }
     if (m.image) image = m.image;
   }
-  if (!image) throw new ContainerError(`pull ${ref}: tsrund ended the pull without an image`);
+  if (!image) throw new TsrunError(`pull ${ref}: tsrund ended the pull without an image`, { code: 'internal' });
   if (json) out(JSON.stringify({ image: jsonImage(image) }) + '\n');
   else out(`${image.name} ${image.target?.digest ?? ''}\n`);
   return 0;
@@ -166,7 +166,7 @@ const SUBCOMMANDS: SubCommand[] = [
     flags: [{ name: 'output', short: 'o', kind: 'string', usage: 'the tar file to write (required)' }],
     args: [1, -1],
     async run(c, f, names, json) {
-      if (!f.output) throw new ContainerError('export: give the file to write with --output');
+      if (!f.output) throw new TsrunError('export: give the file to write with --output', { code: 'invalid-argument' });
       const size = await c.exportImages(names, path.resolve(f.output as string));
       if (json) printJson({ path: path.resolve(f.output as string), size });
       return 0;
@@ -198,7 +198,7 @@ export async function imagesCommand(c: TsrundClient, args: string[], json: boole
   if (!name) return (out(usage()), 1);
   if (!sub) {
     const names = SUBCOMMANDS.map((c) => c.name).join(', ');
-    throw new ContainerError(`images: unknown command ${JSON.stringify(name.slice(0, 80))} (one of ${names}; see tsctl images)`);
+    throw new TsrunError(`images: unknown command ${JSON.stringify(name.slice(0, 80))} (one of ${names}; see tsctl images)`, { code: 'invalid-argument' });
   }
   const parsed = parseCommandLine(sub, `images ${sub.name}`, rest);
   if (!parsed) return 0;

@@ -5,7 +5,8 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import * as crypto from 'crypto';
 import { flagHelp, FlagSpec, FlagValues, parseFlags } from '../../runtime/cli/args';
-import { ContainerError } from '../../runtime/errors';
+import { exitStatusOf } from '../../runtime/cli/command';
+import { TsrunError } from '../../common/errors';
 import { parseSignal } from '../../runtime/signals';
 import { TSRUN_VERSION } from '../../runtime/version';
 import { callErrorMessage, DEFAULT_ADDRESS, TsrundClient } from '../client/client';
@@ -55,8 +56,8 @@ const COMMANDS: Command[] = [
     args: [0, -1],
     async run(c, f, args) {
       const bundle = f.bundle as string | undefined;
-      if (!bundle && args.length === 0) throw new ContainerError('run: give --bundle DIR or an image');
-      if (f.detach && f.rm) throw new ContainerError('run: --rm and --detach do not go together');
+      if (!bundle && args.length === 0) throw new TsrunError('run: give --bundle DIR or an image', { code: 'invalid-argument' });
+      if (f.detach && f.rm) throw new TsrunError('run: --rm and --detach do not go together', { code: 'invalid-argument' });
       const [image, cmd] = bundle ? [undefined, args] : [args[0], args.slice(1)];
       const r = await runCommand(c, {
         id: f.name as string | undefined,
@@ -228,7 +229,7 @@ const COMMANDS: Command[] = [
     async run(c, f) {
       const list = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',') : []);
       const since = f['since-seq'] as number;
-      if (since < 0) throw new ContainerError(`events: --since-seq ${since}: give a sequence tsrund printed, or 0 for new events only`);
+      if (since < 0) throw new TsrunError(`events: --since-seq ${since}: give a sequence tsrund printed, or 0 for new events only`, { code: 'invalid-argument' });
       const stream = c.subscribeResuming({ types: list(f.type), ids: list(f.id), afterSequence: since });
       process.once('SIGINT', () => stream.cancel());
       process.once('SIGTERM', () => stream.cancel());
@@ -338,7 +339,7 @@ async function main(argv: string[]): Promise<number> {
     return name || globals.flags.help ? 0 : 1;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) throw new ContainerError(`unknown command ${JSON.stringify(name)} (see tsctl --help)`);
+  if (!cmd) throw new TsrunError(`unknown command ${JSON.stringify(name)} (see tsctl --help)`, { code: 'invalid-argument' });
   const parsed = parseCommandLine(cmd, cmd.name, rest);
   if (!parsed) return 0;
   json = (globals.flags.json as boolean) || (parsed.flags.json as boolean);
@@ -362,6 +363,6 @@ main(process.argv.slice(2)).then(
     if (isStdoutClosed(err)) process.exit(STDOUT_CLOSED_EXIT);
     const message = messageOf(err);
     process.stderr.write(`${message.startsWith('tsctl') ? '' : 'tsctl: '}${message}\n`);
-    process.exit(1);
+    process.exit(exitStatusOf(err));
   },
 );

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import type { LogEntry, Timestamp } from '../api/types';
 import { rfc3339Of } from '../api/timestamp';
+import { TsrunError } from '../../common/errors';
 
 /**
  * tsctl's exit status once the reader of its stdout went away (`tsctl logs c | head`): what a
@@ -13,9 +14,9 @@ import { rfc3339Of } from '../api/timestamp';
  */
 export const STDOUT_CLOSED_EXIT = 128 + 13;
 
-export class StdoutClosedError extends Error {
+export class StdoutClosedError extends TsrunError {
   constructor() {
-    super('stdout was closed by its reader');
+    super('stdout was closed by its reader', { code: 'unavailable', subject: 'stdout' });
     this.name = 'StdoutClosedError';
   }
 }

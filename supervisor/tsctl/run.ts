@@ -174,6 +174,7 @@ function forwardStdin(client: TsrundClient, t: Target, tty: boolean): () => void
       }
       await writer.close();
     } catch {
+      // The call's own failure is what attach() reports; stop forwarding.
       writer.cancel();
     }
   })();

@@ -41,6 +41,7 @@ export const LAYERS: Layer[] = [
   { name: 'shared', dirs: ['supervisor/shared', 'supervisor/api'] },
   { name: 'runtime', dirs: ['runtime'] },
   { name: 'spec', dirs: ['spec'] },
+  { name: 'common', dirs: ['common'] },
 ];
 
 /** Packages that must not import each other in either direction (tsctl's side and tsrund's). */
@@ -54,7 +55,7 @@ export const SEPARATE: [string[], string[]][] = [
 /** The trees no shipped module may import: what only tests, benchmarks and conformance use. */
 export const TEST_ONLY_TREES = ['test', 'conformance', 'bench'];
 
-export const SHIPPED_TREES = ['runtime', 'supervisor', 'spec'];
+export const SHIPPED_TREES = ['runtime', 'supervisor', 'spec', 'common'];
 
 const within = (file: string, dir: string) => file === dir || file.startsWith(`${dir}/`);
 

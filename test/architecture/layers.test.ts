@@ -15,7 +15,7 @@ describe('the shipped tree', () => {
     expect(imports).toContainEqual({ from: 'supervisor/daemon/daemon.ts', to: 'supervisor/services/supervisor.ts' });
   });
 
-  test('imports only down the layers (daemon, services, domain, shared, runtime, spec), and nothing of the tests', () => {
+  test('imports only down the layers (daemon, services, domain, shared, runtime, spec, common), and nothing of the tests', () => {
     expect(layerViolations(imports)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
  * budget unless it is a single entry; page_size 0 is everything or RESOURCE_EXHAUSTED.
  */
 import { encodedSize } from '../../supervisor/api/load';
-import { SupervisorError } from '../../supervisor/shared/errors';
+import { TsrunError } from '../../supervisor/shared/errors';
 import { MAX_RESPONSE_BYTES, pageOf } from '../../supervisor/services/paging';
 import { seededRandom } from '../helpers/seeded-random';
 
@@ -44,7 +44,7 @@ test.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i', (seed) => {
   if (total <= MAX_RESPONSE_BYTES || count <= 1) {
     expect(all()).toEqual({ page: [...entries].sort((a, b) => (a.id < b.id ? -1 : 1)), next: '' });
   } else {
-    expect(all).toThrow(SupervisorError);
+    expect(all).toThrow(TsrunError);
     expect(all).toThrow(/^page_size: the \d+ containers do not fit one response/);
   }
 });

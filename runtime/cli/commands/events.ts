@@ -1,6 +1,6 @@
 /** events: a container's stats and OOM notifications, as `runc events`. */
 import { containerStats, parseGoDuration, watchContainer, type ContainerEvent } from '../../lifecycle/events';
-import { ContainerError } from '../../errors';
+import { TsrunError } from '../../../common/errors';
 import type { Command } from '../command';
 import { printOut } from '../command';
 
@@ -17,7 +17,7 @@ export const events: Command = {
   args: 1,
   async run(flags, [id], { store }) {
     const intervalMs = parseGoDuration(flags.interval as string);
-    if (!(intervalMs > 0)) throw new ContainerError('duration interval must be greater than 0');
+    if (!(intervalMs > 0)) throw new TsrunError('duration interval must be greater than 0');
     if (flags.stats) {
       print(containerStats(store, id));
       return 0;

@@ -1,7 +1,7 @@
 /** `exec`: a new process in a running container, with runc 1.1's flags, messages and exit codes. */
 import * as path from 'path';
 import { execInContainer } from '../../lifecycle/exec';
-import { ContainerError } from '../../errors';
+import { TsrunError } from '../../../common/errors';
 import type { FlagValues } from '../args';
 import type { Command } from '../command';
 
@@ -11,7 +11,7 @@ const absolute = (flags: FlagValues, name: string): string | undefined =>
 
 function gids(values: string[]): number[] {
   return values.map((v) => {
-    if (!/^-?\d+$/.test(v)) throw new ContainerError(`invalid value "${v}" for flag -additional-gids: must be an integer`);
+    if (!/^-?\d+$/.test(v)) throw new TsrunError(`invalid value "${v}" for flag -additional-gids: must be an integer`);
     return Number(v);
   });
 }
@@ -46,7 +46,7 @@ export const exec: Command = {
   async run(flags, [id, ...args], { store, log }) {
     try {
       const processFile = absolute(flags, 'process');
-      if (!processFile && args.length === 0) throw new ContainerError('process args cannot be empty');
+      if (!processFile && args.length === 0) throw new TsrunError('process args cannot be empty');
       const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
       return await execInContainer(store, {
         id,
@@ -71,7 +71,7 @@ export const exec: Command = {
         cgroups: list(flags, 'cgroup'),
       });
     } catch (err) {
-      if (!(err instanceof ContainerError)) throw err;
+      if (!(err instanceof TsrunError)) throw err;
       // As runc 1.1: "exec failed: ..." and status 255, so a caller tells it from the process's own.
       const text = `exec failed: ${err.message}`;
       log.error(text);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ConsoleChannel, openConsoleChannel } from '../../console/channel';
 import { runContainer } from '../../lifecycle/run';
 import { createContainer, deleteContainer, killContainer, startContainer } from '../../lifecycle/stored';
-import { ContainerError } from '../../errors';
+import { TsrunError } from '../../../common/errors';
 import { parseSignal } from '../../signals';
 import type { FlagSpec, FlagValues } from '../args';
 import type { Command } from '../command';
@@ -80,7 +80,7 @@ export const start: Command = {
   args: 1,
   async run(_flags, [id], { store, log }) {
     const dir = store.open(id);
-    if (!dir) throw new ContainerError('container does not exist');
+    if (!dir) throw new TsrunError('container does not exist');
     try {
       await startContainer(store, dir, (message) => log.warn(message));
     } finally {

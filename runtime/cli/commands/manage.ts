@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import type { LinuxResources } from '../../../spec/types';
 import { loadCgroupManager } from '../../cgroups';
 import { pauseContainer, resumeContainer, updateContainer } from '../../lifecycle/stored';
-import { ContainerError } from '../../errors';
+import { TsrunError } from '../../../common/errors';
 import type { FlagSpec, FlagValues } from '../args';
 import type { Command } from '../command';
 import { printOut } from '../command';
@@ -37,13 +37,13 @@ export const resume: Command = {
 export function filterPsOutput(output: string, pids: number[]): string {
   const lines = output.split('\n');
   const pidIndex = lines[0].trim().split(/\s+/).indexOf('PID');
-  if (pidIndex < 0) throw new ContainerError("couldn't find PID field in ps output");
+  if (pidIndex < 0) throw new TsrunError("couldn't find PID field in ps output");
   const wanted = new Set(pids);
   const kept = [lines[0]];
   for (const line of lines.slice(1)) {
     if (line.length === 0) continue;
     const field = line.trim().split(/\s+/)[pidIndex];
-    if (!/^\d+$/.test(field ?? '')) throw new ContainerError(`unable to parse pid: ${JSON.stringify(field)} in ps output line ${JSON.stringify(line)}`);
+    if (!/^\d+$/.test(field ?? '')) throw new TsrunError(`unable to parse pid: ${JSON.stringify(field)} in ps output line ${JSON.stringify(line)}`);
     if (wanted.has(Number(field))) kept.push(line);
   }
   return kept.join('\n') + '\n';
@@ -57,17 +57,17 @@ export const ps: Command = {
   args: [1, -1],
   run(flags, [id, ...psArgs], { store }) {
     const state = store.read(id);
-    if (!state) throw new ContainerError('container does not exist');
+    if (!state) throw new TsrunError('container does not exist');
     const pids = state.cgroups === null ? [] : loadCgroupManager(state.cgroups).pids();
     if (flags.format === 'json') {
       // runc encodes an empty Go slice: null.
       printOut((pids.length === 0 ? 'null' : JSON.stringify(pids)) + '\n');
       return 0;
     }
-    if (flags.format !== 'table') throw new ContainerError('invalid format option');
+    if (flags.format !== 'table') throw new TsrunError('invalid format option');
     const r = spawnSync('ps', psArgs.length > 0 ? psArgs : ['-ef'], { encoding: 'utf8' });
-    if (r.error) throw new ContainerError(`ps: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
-    if (r.status !== 0) throw new ContainerError(`ps exited with status ${r.status}: ${r.stdout}${r.stderr}`);
+    if (r.error) throw new TsrunError(`ps: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
+    if (r.status !== 0) throw new TsrunError(`ps exited with status ${r.status}: ${r.stdout}${r.stderr}`);
     printOut(filterPsOutput(r.stdout, pids));
     return 0;
   },
@@ -109,7 +109,7 @@ function integerFlag(flags: FlagValues, name: string, unsigned: boolean): number
   const text = flags[name] as string | undefined;
   if (text === undefined || text === '') return undefined;
   if (!(unsigned ? /^\d+$/ : /^-?\d+$/).test(text)) {
-    throw new ContainerError(`invalid value for ${name}: "${text}" is not ${unsigned ? 'an unsigned' : 'an'} integer`);
+    throw new TsrunError(`invalid value for ${name}: "${text}" is not ${unsigned ? 'an unsigned' : 'an'} integer`);
   }
   return Number(text);
 }
@@ -121,14 +121,14 @@ function memoryFlag(flags: FlagValues, name: string): number | undefined {
   try {
     return parseRamBytes(text);
   } catch (err) {
-    throw new ContainerError(`invalid value for ${name}: ${(err as Error).message}`);
+    throw new TsrunError(`invalid value for ${name}: ${(err as Error).message}`);
   }
 }
 
 /** The resources the flags ask for (runc's names); flags left out stay undefined. */
 export function resourcesFromFlags(flags: FlagValues): LinuxResources {
   for (const name of REFUSED_FLAGS.keys()) {
-    if (flags[name] !== undefined) throw new ContainerError(`update: --${name} is not supported by tsrun (${REFUSED_FLAGS.get(name)})`);
+    if (flags[name] !== undefined) throw new TsrunError(`update: --${name} is not supported by tsrun (${REFUSED_FLAGS.get(name)})`);
   }
   const pidsLimit = flags['pids-limit'] as number;
   const blkioWeight = integerFlag(flags, 'blkio-weight', true);
@@ -159,12 +159,12 @@ function readResourcesFile(file: string): LinuxResources {
   try {
     text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    throw new ContainerError(`update: read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TsrunError(`update: read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
     return JSON.parse(text) as LinuxResources;
   } catch (err) {
-    throw new ContainerError(`update: ${where} is not valid JSON: ${(err as Error).message}`);
+    throw new TsrunError(`update: ${where} is not valid JSON: ${(err as Error).message}`);
   }
 }
 

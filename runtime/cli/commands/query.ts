@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../../spec/default-config';
 import { observeStatus, ownerOf, stateOutput, StateOutput } from '../../lifecycle/observe';
-import { ContainerError } from '../../errors';
+import { TsrunError } from '../../../common/errors';
 import type { Command } from '../command';
 import { printOut } from '../command';
 
@@ -15,7 +15,7 @@ export const state: Command = {
   args: 1,
   run(_flags, [id], { store }) {
     const recorded = store.read(id);
-    if (!recorded) throw new ContainerError('container does not exist');
+    if (!recorded) throw new TsrunError('container does not exist');
     printOut(JSON.stringify(stateOutput(recorded, observeStatus(store, recorded)), null, 2) + '\n');
     return 0;
   },
@@ -48,7 +48,7 @@ export const list: Command = {
     } else if (flags.format === 'table') {
       printOut(table(['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], all.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])));
     } else {
-      throw new ContainerError(`invalid format option`);
+      throw new TsrunError(`invalid format option`);
     }
     return 0;
   },
@@ -69,7 +69,7 @@ export const spec: Command = {
   args: 0,
   run(flags) {
     const file = path.join((flags.bundle as string) || '.', 'config.json');
-    if (fs.existsSync(file)) throw new ContainerError('File config.json exists. Remove it first.');
+    if (fs.existsSync(file)) throw new TsrunError('File config.json exists. Remove it first.');
     fs.writeFileSync(file, JSON.stringify(defaultSpec(), null, '\t'), { mode: 0o666 });
     return 0;
   },
