@@ -9,7 +9,7 @@ import {
   V1_SELF_CGROUP,
   V2_MOUNTINFO,
   V2_SELF_CGROUP,
-} from './testdata';
+} from '../../test/helpers/cgroup-testdata';
 
 describe('parseCgroupMounts', () => {
   test('keeps only cgroup and cgroup2 mounts, with root, mountpoint and superblock options', () => {

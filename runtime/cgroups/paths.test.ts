@@ -1,6 +1,6 @@
 import { detectCgroupHost } from './host';
 import { parseCgroupsPath, resolveCgroupDirs } from './paths';
-import { HYBRID_MOUNTINFO, HYBRID_SELF_CGROUP, SUBTREE_MOUNTINFO, SUBTREE_SELF_CGROUP, V2_MOUNTINFO, V2_SELF_CGROUP } from './testdata';
+import { HYBRID_MOUNTINFO, HYBRID_SELF_CGROUP, SUBTREE_MOUNTINFO, SUBTREE_SELF_CGROUP, V2_MOUNTINFO, V2_SELF_CGROUP } from '../../test/helpers/cgroup-testdata';
 
 const hybrid = detectCgroupHost(HYBRID_MOUNTINFO, HYBRID_SELF_CGROUP);
 const v2 = detectCgroupHost(V2_MOUNTINFO, V2_SELF_CGROUP);

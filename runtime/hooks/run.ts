@@ -1,17 +1,15 @@
 /**
  * The hooks the runtime runs in its own namespaces (prestart, createRuntime, poststart,
  * poststop): each program gets the state on stdin, exactly its configured argv and environment,
- * and is killed (SIGKILL) once past its timeout. tsrun waits for them (runHooks); tsrund, whose
+ * and is killed (HOOK_KILL_SIGNAL, as the in-container hooks are) once past its timeout. tsrun waits for them (runHooks); tsrund, whose
  * event loop serves every container, runs them without blocking (runHooksAsync): both judge a
  * run the same way (hookError).
  */
 import { spawn, spawnSync } from 'child_process';
 import type { HookCommand } from '../plan/types';
-import type { HookKind } from '../plan/hooks';
+import { HOOK_KILL_SIGNAL, HOOK_OUTPUT_QUOTED, type HookKind } from '../plan/hooks';
 import { TsrunError } from '../../common/errors';
 
-/** How much of a failed hook's output an error message quotes. */
-const OUTPUT_QUOTED = 200;
 /** How much output of each stream a hook may write before it is killed (ENOBUFS). */
 const MAX_OUTPUT = 16 << 20;
 
@@ -27,7 +25,7 @@ function envObject(env: readonly string[]): Record<string, string> {
 
 function quoted(output: Buffer | null): string {
   const text = (output ?? Buffer.alloc(0)).toString('utf8').trim().replace(/\s*\n\s*/g, ' ');
-  return text ? `, output: ${text.slice(0, OUTPUT_QUOTED)}` : '';
+  return text ? `, output: ${text.slice(0, HOOK_OUTPUT_QUOTED)}` : '';
 }
 
 /** How one run of a hook ended, whichever way it was run. */
@@ -61,7 +59,7 @@ export function runHook(kind: HookKind, index: number, hook: HookCommand, state:
     ...spawnOptions(hook),
     input: state,
     timeout: hook.timeout > 0 ? hook.timeout * 1000 : undefined,
-    killSignal: 'SIGKILL',
+    killSignal: HOOK_KILL_SIGNAL,
     maxBuffer: MAX_OUTPUT,
   });
   const output = r.stdout && r.stderr ? Buffer.concat([r.stdout, r.stderr]) : null;
@@ -77,7 +75,7 @@ export function runHookAsync(kind: HookKind, index: number, hook: HookCommand, s
     let error: NodeJS.ErrnoException | undefined;
     const kill = (code: string) => {
       error ??= Object.assign(new Error(code), { code });
-      child.kill('SIGKILL');
+      child.kill(HOOK_KILL_SIGNAL);
     };
     const timer = hook.timeout > 0 ? setTimeout(() => kill('ETIMEDOUT'), hook.timeout * 1000) : null;
     for (const name of ['stdout', 'stderr'] as const) {
