@@ -55,6 +55,8 @@ export function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
   } catch {
+    // Deliberately any failure: a source that cannot be looked at is the mount step's to report,
+    // with its path and errno.
     return false;
   }
 }
