@@ -39,10 +39,36 @@ test('v1 memory cgroups are watched through memory.oom_control, v2 ones through 
     expect(ooms).toBeGreaterThanOrEqual(1);
     expect(oomCount(cgroups)).toBeGreaterThanOrEqual(1);
 
+    // The shell's pipeline (head, tr) outlives it a moment: the cgroup can go once they are gone.
+    expect(await emptied(dir)).toBe(true);
     fs.rmdirSync(dir);
     expect(await watcher.next(1000)).toBeNull();
   } finally {
     watcher?.close();
-    if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    if (fs.existsSync(dir)) {
+      // Only this test's processes can be in the cgroup it made.
+      for (const pid of members(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // gone meanwhile
+        }
+      }
+      await emptied(dir);
+      fs.rmdirSync(dir);
+    }
   }
 });
+
+function members(dir: string): number[] {
+  return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+/** Whether the cgroup has no process left within 5 s. */
+async function emptied(dir: string): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (members(dir).length === 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
