@@ -1,8 +1,10 @@
 /** What the daemon benchmarks (bench/supervisor.ts, bench/images.ts) share: options, timing, versions, output files. */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import type { NetworkOverrides } from '../supervisor/api/types';
+import type { TsrundClient } from '../supervisor/client/client';
 
 /** `--name N` of `args` as a positive integer, or `fallback`. */
 export function option(args: string[], name: string, fallback: number): number {
@@ -32,4 +34,52 @@ export function writeResults(repo: string, name: string, doc: string, results: u
   fs.writeFileSync(path.join(repo, 'bench', 'results', `${name}.json`), JSON.stringify(results, null, 2) + '\n');
   fs.writeFileSync(path.join(repo, 'docs', `${doc}.md`), markdown);
   process.stdout.write(markdown);
+}
+
+/**
+ * The network part of a Create's overrides: attached to `network` only. The engines tsrund is
+ * measured against run containers without a network ("none": a loopback of their own), unless
+ * a benchmark is about networks.
+ */
+export const onNetwork = (network: string): NetworkOverrides => ({
+  networks: [{ network, aliases: [] }],
+  ports: [],
+  publishAll: false,
+  hostname: '',
+  addHosts: [],
+  dns: [],
+  dnsSearch: [],
+  dnsOptions: [],
+});
+
+/** Run `argv` to its exit (in `env`, default this process's); rejects with its stderr unless it exits 0. */
+export function exec(argv: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${argv.join(' ')}: exit ${code ?? signal}: ${stderr.trim().slice(-500)}`)),
+    );
+  });
+}
+
+/** One container of `image` running `args` on `network`, through tsrund's API, to its exit and removed; rejects unless it exited 0. */
+export async function apiRunToExit(client: TsrundClient, id: string, image: string, args: string[], network: string): Promise<void> {
+  await client.createContainer({ id, image, overrides: { args, network: onNetwork(network) } });
+  await client.createTask(id);
+  await client.startTask(id);
+  const exit = await client.wait(id);
+  await client.deleteTask(id);
+  await client.deleteContainer(id);
+  if (exit.exitStatus !== 0) throw new Error(`${id} exited ${exit.exitStatus}`);
+}
+
+/** Run a benchmark's `main` on the command line's arguments; on a failure, print its stack and exit 1. */
+export function runBenchmark(main: (argv: string[]) => Promise<void>): void {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  });
 }

@@ -19,9 +19,14 @@
  * (tsrund: Images.Delete, which collects blobs and snapshots; containerd: `ctr images rm --sync`),
  * and both stores are checked to be empty before the next.
  *
+ * Where tsrund's time goes: tsrund runs with TSRUND_TRACE (bench/daemon-trace.ts), and the
+ * phases of the pull + unpack runs (manifest, each blob's download and commit, each layer's unpack)
+ * are shown per pull.
+ *
  *   npm run bench:images [-- --iterations N]
  *
- * Writes bench/results/images.json and docs/benchmarks-images.md and prints the table.
+ * Writes bench/results/images.json ("rows": ISSUE-16's row with its anchor and ratio) and
+ * docs/benchmarks-images.md and prints the tables.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -33,7 +38,10 @@ import { TestRegistry } from '../test/helpers/registry';
 import { TSCTL, TestDaemon } from '../test/supervisor/daemon';
 import { pushBenchImages, type BenchImages } from './images-fixture';
 import { ratio, summarize, type Summary } from './stats';
-import { option, timed, version, writeResults } from './harness';
+import type { TraceLine } from '../supervisor/shared/trace';
+import { clearTrace, enableTrace, readTrace, traceMarkdown, type TracePhase } from './daemon-trace';
+import { onNetwork, option, runBenchmark, timed, version, writeResults } from './harness';
+import { row, rowsMarkdown, type Row } from './issue-rows';
 
 const REPO = path.dirname(path.dirname(TSCTL));
 const TRUE_ARGS = ['/bin/true'];
@@ -64,6 +72,9 @@ interface Results {
   pullUnpackMs: Record<string, Record<string, Summary>>;
   firstStartMs: Record<string, Record<string, Summary>>;
   disk: Record<string, { oneImage: DiskFigures; allImages: DiskFigures; images: number }>;
+  /** Phases of tsrund's pull + unpack runs (and the removals between them), mean ms per run. */
+  trace: { runs: number; phases: TracePhase[] };
+  rows: Row[];
 }
 
 
@@ -115,7 +126,7 @@ class Tsrund {
 
   /** The layers of `ref` unpacked, as a container needs them: Containers.Create, then Delete (the layers stay). */
   async unpack(ref: string, id: string): Promise<number> {
-    const ms = await timed(() => this.client.createContainer({ id, image: ref, overrides: { args: TRUE_ARGS } }));
+    const ms = await timed(() => this.client.createContainer({ id, image: ref, overrides: { args: TRUE_ARGS, network: onNetwork('none') } }));
     await this.client.deleteContainer(id);
     return ms;
   }
@@ -188,7 +199,7 @@ function firstStartEngines(t: Tsrund, c: Ctr, ref: string): Engine[] {
       name: 'tsctl pull + tsctl run --rm',
       async run(id) {
         const pull = await timed(() => t.tsctl(['pull', ref]));
-        const run = await timed(() => t.tsctl(['run', '--rm', '--name', id, ref, ...TRUE_ARGS]));
+        const run = await timed(() => t.tsctl(['run', '--rm', '--network', 'none', '--name', id, ref, ...TRUE_ARGS]));
         await t.makeCold([ref]);
         return { pull, run, total: pull + run };
       },
@@ -198,7 +209,7 @@ function firstStartEngines(t: Tsrund, c: Ctr, ref: string): Engine[] {
       async run(id) {
         const pull = await timed(() => drain(t.client.pullImage(ref)));
         const run = await timed(async () => {
-          await t.client.createContainer({ id, image: ref, overrides: { args: TRUE_ARGS } });
+          await t.client.createContainer({ id, image: ref, overrides: { args: TRUE_ARGS, network: onNetwork('none') } });
           await t.client.createTask(id);
           await t.client.startTask(id);
           const exit = await t.client.wait(id);
@@ -307,6 +318,10 @@ function renderMarkdown(r: Results): string {
     '',
     ...Object.entries(r.versions).map(([k, v]) => `- ${k}: ${v}`),
     '',
+    "## ISSUE-16's row (its anchor measured in this run)",
+    '',
+    ...rowsMarkdown(r.rows),
+    '',
     `## The image`,
     '',
     `\`tsrun-bench/app:0\` (bench/images-fixture.ts; deterministic content, the same digests every run): ` +
@@ -332,6 +347,13 @@ function renderMarkdown(r: Results): string {
       'unpacks into the overlayfs snapshotter). A plain `ctr images pull` does both at once, unpacking each layer as ' +
       'it arrives; it is the "pull" phase of the ctr row in the next table.',
     '- Cold: before every run neither store holds a blob or a snapshot (checked). The registry\'s files stay in the page cache for both.',
+    '',
+    `### Where tsrund's time goes (traced, mean per run of ${r.trace.runs})`,
+    '',
+    ...traceMarkdown(r.trace.phases, 'run'),
+    '',
+    'Blobs download 3 at a time, so their lines overlap; the rpc lines hold the phases of their handlers ' +
+      '(Containers.Create holds the unpack), Images.Delete is the removal between runs (not timed in the table above).',
     '',
     `## First container from a cold store: pull, then run /bin/true to its exit and remove it (${r.iterations} runs each, interleaved)`,
     '',
@@ -380,6 +402,8 @@ async function main(argv: string[]): Promise<void> {
     console.error('building and pushing the images');
     const images = await pushBenchImages(registry, scratch);
     const ref = images.refs[0];
+    const traceFile = path.join(scratch, 'trace.jsonl');
+    enableTrace(traceFile);
     await daemon.start(['--log-level', 'warn']);
     const t = new Tsrund(daemon, daemon.client);
     containerd = await Containerd.start();
@@ -390,7 +414,15 @@ async function main(argv: string[]): Promise<void> {
     const firstStart = firstStartEngines(t, c, ref);
     for (const [k, e] of [...pullUnpack, ...firstStart].entries()) await e.run(`warm-${k}`);
 
+    clearTrace(traceFile);
     const pullUnpackMs = await measure('pull-unpack', pullUnpack, iterations);
+    const layerName = new Map(images.layers.map((l) => [l.digest, l.name]));
+    // A layer's lines are told apart by its name (the blob commit's subject is its ingest ref).
+    const rowOf = (l: TraceLine) => {
+      const layer = layerName.get(l.subject.replace(/^blob-/, ''));
+      return layer ? `${l.phase} [${layer}]` : l.phase;
+    };
+    const trace = { runs: iterations, phases: readTrace(traceFile, iterations, rowOf) };
     const firstStartMs = await measure('first-start', firstStart, iterations);
     console.error(`disk: ${images.refs.length} images`);
     const disk = await measureDisk(t, c, images.refs);
@@ -414,6 +446,17 @@ async function main(argv: string[]): Promise<void> {
       pullUnpackMs,
       firstStartMs,
       disk,
+      trace,
+      rows: [
+        row(
+          `pull + unpack of the ${images.layers.length}-layer image, cold store (median)`,
+          'ms',
+          pullUnpackMs['tsrund (API)'].total.median,
+          'containerd (ctr content fetch + ctr images pull)',
+          pullUnpackMs['containerd (ctr)'].total.median,
+          false,
+        ),
+      ],
     };
     writeResults(REPO, 'images', 'benchmarks-images', results, renderMarkdown(results));
   } finally {
@@ -424,7 +467,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack : err);
-  process.exit(1);
-});
+runBenchmark(main);

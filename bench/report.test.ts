@@ -1,4 +1,4 @@
-import { BenchResults, FLOOR, perSecond, renderMarkdown, renderSvg } from './report';
+import { BenchResults, FLOOR, goalRows, perSecond, renderMarkdown, renderSvg } from './report';
 import { ratio, summarize } from './stats';
 
 describe('summarize', () => {
@@ -93,5 +93,26 @@ describe('renderSvg', () => {
 
   test('perSecond turns a wall time into a rate', () => {
     expect(perSecond(50, 1000)).toBe(50);
+  });
+});
+
+describe('goalRows', () => {
+  test("ISSUE-16's rows: run above the floor against crun's run, start and delete and the parallel rate against runc, RSS above the floor", () => {
+    const rows = goalRows(results(true));
+    expect(rows.map((r) => [r.name, r.tsrun, r.anchor, r.ratio])).toEqual([
+      ['run of /bin/true above node -e 0 (ms)', 50, 20, 2.5],
+      ['start (ms)', 20, 10, 2],
+      ['delete --force (ms)', 10, 5, 2],
+      // 50 in 800 ms against 50 in 400 ms.
+      ['50 created + started in parallel (containers/s)', 62.5, 125, 0.5],
+      ['peak RSS of run above node -e 0 (MiB)', 10, 40, null],
+    ]);
+    const md = renderMarkdown({ ...results(true), goals: rows });
+    expect(md).toContain("| run of /bin/true above node -e 0 (ms) | 50.0 | 20.0 (crun's whole run) | 2.50 | ≤ 1.0 |");
+    expect(md).toContain('| peak RSS of run above node -e 0 (MiB) | 10.0 | 40.0 (node -e 0) | – | ≤ +5 MiB |');
+  });
+
+  test('without crun, no row that needs it', () => {
+    expect(goalRows(results(false)).map((r) => r.name)).not.toContain('run of /bin/true above node -e 0 (ms)');
   });
 });

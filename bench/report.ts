@@ -1,5 +1,6 @@
 /** Benchmark results as data, and their rendering as a markdown table and an SVG chart (pure). */
 import { ratio, Summary } from './stats';
+import { renderTrace, type CommandTrace } from './trace';
 
 /** What was measured for one runtime (or for the Node floor, which only has `run` and `peakRssKiB`). */
 export interface RuntimeResult {
@@ -26,6 +27,10 @@ export interface BenchResults {
   parallel: { containers: number; rounds: number };
   /** The Node floor first, then tsrun, then the runtimes it is compared with. */
   runtimes: RuntimeResult[];
+  /** ISSUE-16's rows, from the figures above (none in results from before them). */
+  goals?: GoalRow[];
+  /** tsrun's per-phase trace of calls made beside the timed ones (none in results from before it). */
+  trace?: CommandTrace[];
 }
 
 export const FLOOR = 'node -e 0';
@@ -54,6 +59,49 @@ function rows(results: BenchResults): Row[] {
     { label: `${n} created + started in parallel, wall (ms)`, value: (r) => r.parallelWall?.median, digits: 0 },
     { label: `${n} in parallel, containers/s (higher is better)`, value: (r) => r.parallelWall && perSecond(n, r.parallelWall.median), digits: 1 },
     { label: 'peak RSS, median (MiB)', value: (r) => r.peakRssKiB.median / 1024, digits: 1 },
+  ];
+}
+
+/** A row of ISSUE-16's table: tsrun's figure, the anchor measured in the same run, their ratio and the goal for it. */
+export interface GoalRow {
+  name: string;
+  tsrun: number;
+  anchor: number;
+  anchorName: string;
+  /** tsrun / anchor, or null where the goal is a difference (peak RSS). */
+  ratio: number | null;
+  goal: string;
+}
+
+/** The rows the runtimes in `runtimes` allow (crun and runc are anchors; each row needs its own). */
+export function goalRows(results: Pick<BenchResults, 'runtimes' | 'parallel'>): GoalRow[] {
+  const get = (name: string) => results.runtimes.find((r) => r.name === name);
+  const [tsrun, floor, runc, crun] = [get('tsrun'), get(FLOOR), get('runc'), get('crun')];
+  if (!tsrun) return [];
+  const n = results.parallel.containers;
+  const rows: GoalRow[] = [];
+  const add = (name: string, value: number | undefined, anchor: number | undefined, anchorName: string, goal: string) => {
+    if (value !== undefined && anchor !== undefined) rows.push({ name, tsrun: value, anchor, anchorName, ratio: ratio(value, anchor), goal });
+  };
+  if (floor) add(`run of /bin/true above ${FLOOR} (ms)`, tsrun.run.median - floor.run.median, crun?.run.median, "crun's whole run", '≤ 1.0');
+  add('start (ms)', tsrun.start?.median, runc?.start?.median, 'runc', '≤ 2');
+  add('delete --force (ms)', tsrun.delete?.median, runc?.delete?.median, 'runc', '≤ 2');
+  const rate = (r: RuntimeResult | undefined) => r?.parallelWall && perSecond(n, r.parallelWall.median);
+  add(`${n} created + started in parallel (containers/s)`, rate(tsrun), rate(runc), 'runc', '≥ 1');
+  if (floor) {
+    const mib = (r: RuntimeResult) => r.peakRssKiB.median / 1024;
+    rows.push({ name: `peak RSS of run above ${FLOOR} (MiB)`, tsrun: mib(tsrun) - mib(floor), anchor: mib(floor), anchorName: FLOOR, ratio: null, goal: '≤ +5 MiB' });
+  }
+  return rows;
+}
+
+function renderGoals(rows: GoalRow[]): string[] {
+  if (rows.length === 0) return [];
+  return [
+    '| goal (ISSUE-16) | tsrun | anchor | ratio | goal |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.name} | ${r.tsrun.toFixed(1)} | ${r.anchor.toFixed(1)} (${r.anchorName}) | ${cell(r.ratio, 2)} | ${r.goal} |`),
+    '',
   ];
 }
 
@@ -95,6 +143,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     overhead,
     '',
+    ...renderGoals(results.goals ?? []),
     'Every runtime runs the same busybox bundle (process `/bin/true`, no terminal) with its own state',
     'directory, with the environment reduced to `PATH`. `run` is timed from spawn to the runtime\'s exit;',
     '`start` returns once the container process has been released to exec. Peak RSS is the `ru_maxrss`',
@@ -107,6 +156,18 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '![benchmark chart](benchmarks.svg)',
     '',
+    ...(results.trace?.length
+      ? [
+          '## Where tsrun\'s time goes',
+          '',
+          'Calls traced with `TSRUN_TRACE=FILE` (runtime/trace.ts) beside the timed ones, the median self time of each',
+          'phase (a phase\'s own time, less the phases within it), from process start to exit; the',
+          'command\'s own row is what no phase names. Traced calls start through `env`, which is before process start.',
+          '',
+          renderTrace(results.trace),
+          '',
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -4,28 +4,36 @@
  * created and started in parallel, and peak RSS. Iterations are interleaved across runtimes, the
  * starting runtime rotating, so that machine noise spreads evenly.
  *
- *   npm run bench [-- --iterations N] [--parallel N] [--rounds N]
+ *   npm run bench [-- --iterations N] [--parallel N] [--rounds N] [--baseline OTHER/bin/tsrun]
  *
- * Writes bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg, and prints the
- * table. crun 1.8 refuses a hybrid cgroup host while /sys/fs/cgroup/unified is mounted, so its
+ * --baseline measures another build of tsrun (a checkout of the commit before a change, built)
+ * as one more runtime, `tsrun-baseline`, interleaved with the others: a before and after in the
+ * same conditions, which two runs on a busy machine are not.
+ *
+ * Writes bench/results/latest.json (the one before it becomes previous.json, for
+ * `npm run bench:compare`), docs/benchmarks.md and docs/benchmarks.svg, and prints the table with
+ * tsrun's per-phase trace (TSRUN_TRACE, runtime/trace.ts) of calls made beside the timed ones. crun 1.8 refuses a hybrid cgroup host while /sys/fs/cgroup/unified is mounted, so its
  * jobs run in bench/agent.ts inside a private mount namespace without that mount.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as readline from 'readline';
 import { makeBundle } from '../test/helpers/bundle';
 import { TSRUN } from '../test/helpers/tsrun';
+import { startAgent } from './crun-agent';
 import { GNU_TIME, Job, JobResult, perform, removeLog } from './jobs';
-import { BenchResults, FLOOR, renderMarkdown, renderSvg, RuntimeResult } from './report';
+import { BenchResults, FLOOR, goalRows, renderMarkdown, renderSvg, RuntimeResult } from './report';
 import { summarize } from './stats';
+import { parseTrace, summarizeTrace } from './trace';
 
 interface Runner {
   name: string;
   version: string;
   /** The runtime's command line for `args` (the floor has none: it only runs `node -e 0`). */
   cmd?: (args: string[]) => string[];
+  /** The same, traced (tsrun only): calls made beside the timed ones, which run untraced. */
+  traced?: (args: string[]) => string[];
   perform: (job: Job) => Promise<JobResult>;
 }
 
@@ -49,32 +57,6 @@ function which(bin: string): string | null {
 function version(argv: string[]): string {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   return r.stdout.split('\n')[0].replace(/^.*version /, '').trim();
-}
-
-/** bench/agent.ts in a private mount namespace without the cgroup2 `unified` mount, for crun. */
-function startAgent(): { perform: (job: Job) => Promise<JobResult>; child: ChildProcess } {
-  const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"';
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, path.join(__dirname, 'agent.js')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const waiting: { resolve: (v: JobResult) => void; reject: (e: Error) => void }[] = [];
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    const reply = JSON.parse(line) as { value: JobResult } | { error: string };
-    const w = waiting.shift()!;
-    if ('error' in reply) w.reject(new Error(reply.error));
-    else w.resolve(reply.value);
-  });
-  child.on('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`the crun agent exited ${code}`));
-  });
-  return {
-    child,
-    perform: (job) =>
-      new Promise((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        child.stdin!.write(JSON.stringify(job) + '\n');
-      }),
-  };
 }
 
 function option(args: string[], name: string, fallback: number): number {
@@ -103,6 +85,7 @@ async function measure(runners: Runner[], bundle: string, opts: { iterations: nu
         s.rss.push((await r.perform({ kind: 'rss', argv: runArgv(id(r, 'rss', i)), cleanup: cleanup(id(r, 'rss', i)) })) as number);
       }
       if (!r.cmd) continue;
+      if (r.traced && i % rssEvery === 0) await traceCalls(r, r.traced, bundle, id(r, 'traced', i));
       const cid = id(r, 'life', i);
       const t = (await r.perform({
         kind: 'lifecycle',
@@ -129,6 +112,12 @@ async function measure(runners: Runner[], bundle: string, opts: { iterations: nu
     }
   }
   return samples;
+}
+
+/** One run and one create, start, delete, traced; their times are not samples. */
+async function traceCalls(r: Runner, traced: (args: string[]) => string[], bundle: string, cid: string): Promise<void> {
+  await r.perform({ kind: 'time', argv: traced(['run', '-b', bundle, `${cid}-run`]), cleanup: traced(['delete', '--force', `${cid}-run`]) });
+  await r.perform({ kind: 'lifecycle', create: traced(['create', '-b', bundle, cid]), start: traced(['start', cid]), delete: traced(['delete', '--force', cid]) });
 }
 
 function toResult(r: Runner, s: Samples): RuntimeResult {
@@ -163,7 +152,11 @@ async function main(): Promise<void> {
     cmd: (a) => [bin, '--root', path.join(root, name), ...a],
     perform: jobs,
   });
-  const runners: Runner[] = [{ name: FLOOR, version: process.version, perform: here }, runtime('tsrun', TSRUN)];
+  const traceFile = path.join(root, 'trace.jsonl');
+  const tsrun: Runner = { ...runtime('tsrun', TSRUN), traced: (a) => ['env', `TSRUN_TRACE=${traceFile}`, TSRUN, '--root', path.join(root, 'tsrun'), ...a] };
+  const runners: Runner[] = [{ name: FLOOR, version: process.version, perform: here }, tsrun];
+  const baseline = args.includes('--baseline') ? path.resolve(args[args.indexOf('--baseline') + 1] ?? '') : null;
+  if (baseline) runners.push(runtime('tsrun-baseline', baseline));
   const runc = which('runc');
   if (runc) runners.push(runtime('runc', runc));
   else process.stderr.write('runc: not installed, left out\n');
@@ -174,8 +167,10 @@ async function main(): Promise<void> {
 
   const loadAtStart = os.loadavg()[0];
   let samples: Map<string, Samples>;
+  let trace: BenchResults['trace'];
   try {
     samples = await measure(runners, bundle.dir, opts);
+    trace = summarizeTrace(parseTrace(fs.readFileSync(traceFile, 'utf8')));
   } finally {
     agent?.child.stdin!.end();
     bundle.cleanup();
@@ -189,9 +184,13 @@ async function main(): Promise<void> {
     iterations: opts.iterations,
     parallel: { containers: opts.parallel, rounds: opts.rounds },
     runtimes: runners.map((r) => toResult(r, samples.get(r.name)!)),
+    trace,
   };
-  fs.mkdirSync(path.join(REPO, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(REPO, 'bench/results/latest.json'), JSON.stringify(results, null, 2) + '\n');
+  results.goals = goalRows(results);
+  const dir = path.join(REPO, 'bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  if (fs.existsSync(path.join(dir, 'latest.json'))) fs.renameSync(path.join(dir, 'latest.json'), path.join(dir, 'previous.json'));
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   const markdown = renderMarkdown(results);
   fs.writeFileSync(path.join(REPO, 'docs/benchmarks.md'), markdown);
   fs.writeFileSync(path.join(REPO, 'docs/benchmarks.svg'), renderSvg(results));

@@ -9,34 +9,47 @@
  *     median and p95, iterations interleaved with the starting engine rotating;
  *   - containers per second, the same runs back to back and with 2 and 8 at a time;
  *   - memory with N running `sleep` containers (default 100): VmRSS (and PSS) per container of
- *     its helper processes (tsrun-monitor; containerd-shim-runc-v2), and each daemon's own.
+ *     its helper processes (tsrun-monitor; containerd-shim-runc-v2), and each daemon's own;
+ *   - the anchor of the latency row, `crun run` of a busybox bundle of /bin/true (bench/crun-agent.ts),
+ *     interleaved with the others;
+ *   - where tsrund's time goes: a traced pass of API runs (tsrund started with TSRUND_TRACE,
+ *     bench/daemon-trace.ts), each phase's mean per container.
  *
  *   npm run bench:supervisor [-- --iterations N] [--containers N] [--running N]
  *
- * Writes bench/results/supervisor.json and docs/benchmarks-supervisor.md and prints the table.
+ * Writes bench/results/supervisor.json ("rows": ISSUE-16's rows, each with its anchor and ratio)
+ * and docs/benchmarks-supervisor.md and prints the tables.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TsrundClient } from '../supervisor/client/client';
 import { Containerd } from '../test/helpers/daemons';
+import { makeBundle } from '../test/helpers/bundle';
 import { buildBusyboxArchive } from '../test/helpers/oci-image';
 import { TSCTL, TestDaemon } from '../test/supervisor/daemon';
 import { summarize, type Summary } from './stats';
-import { option, timed, version, writeResults } from './harness';
+import { startAgent } from './crun-agent';
+import { clearTrace, enableTrace, readTrace, traceMarkdown, type TracePhase } from './daemon-trace';
+import { apiRunToExit, exec, onNetwork, option, runBenchmark, timed, version, writeResults } from './harness';
+import { row, rowsMarkdown, type Row } from './issue-rows';
 
 const REPO = path.dirname(path.dirname(TSCTL));
 const IMAGE = 'localhost/tsrun-busybox:bench';
 const CONCURRENCY = [1, 2, 8] as const;
 const LIFECYCLE_ARGS = ['/bin/true'];
 const SLEEP_ARGS = ['sleep', '3600'];
+/** API runs in the traced pass. */
+const TRACED_RUNS = 10;
 
 /** One way of running containers. */
 interface Engine {
   name: string;
-  /** Run `args` in a new container to its exit, then remove it; rejects unless it exited 0. */
-  runRm(id: string): Promise<void>;
+  /**
+   * Run `args` in a new container to its exit, then remove it; rejects unless it exited 0.
+   * Resolves with the time it measured itself (ms), when it did.
+   */
+  runRm(id: string): Promise<number | void>;
 }
 
 interface MemoryFigures {
@@ -58,21 +71,13 @@ interface Results {
   latencyMs: Record<string, Summary>;
   containersPerSecond: Record<string, Record<string, number>>;
   memory: Record<string, MemoryFigures>;
+  /** Phases of tsrund's API path, mean ms per container over a traced pass. */
+  trace: { containers: number; phases: TracePhase[] };
+  rows: Row[];
 }
 
 
-/** Run `argv` to its exit; rejects with its stderr unless it exits 0. */
-function exec(argv: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${argv.join(' ')}: exit ${code ?? signal}: ${stderr.trim().slice(-500)}`)),
-    );
-  });
-}
+
 
 
 /**
@@ -143,22 +148,23 @@ function memoryFigures(running: number, helpers: number[], daemonPid: number): M
 function tsctlEngine(daemon: TestDaemon): Engine {
   return {
     name: 'tsctl run --rm',
-    runRm: (id) => exec([TSCTL, '--address', daemon.address, 'run', '--rm', '--name', id, IMAGE, ...LIFECYCLE_ARGS]),
+    runRm: (id) => exec([TSCTL, '--address', daemon.address, 'run', '--rm', '--network', 'none', '--name', id, IMAGE, ...LIFECYCLE_ARGS]),
   };
 }
 
 function apiEngine(client: TsrundClient): Engine {
   return {
     name: 'tsrund API',
-    async runRm(id) {
-      await client.createContainer({ id, image: IMAGE, overrides: { args: LIFECYCLE_ARGS } });
-      await client.createTask(id);
-      await client.startTask(id);
-      const exit = await client.wait(id);
-      await client.deleteTask(id);
-      await client.deleteContainer(id);
-      if (exit.exitStatus !== 0) throw new Error(`${id} exited ${exit.exitStatus}`);
-    },
+    runRm: (id) => apiRunToExit(client, id, IMAGE, LIFECYCLE_ARGS, 'none'),
+  };
+}
+
+/** `crun run` of a bundle in the agent's mount namespace (crun times itself there: no IPC in the figure). */
+function crunEngine(agent: ReturnType<typeof startAgent>, root: string, bundle: string): Engine {
+  return {
+    name: 'crun run',
+    runRm: async (id) =>
+      (await agent.perform({ kind: 'time', argv: ['crun', '--root', root, 'run', '-b', bundle, id], cleanup: ['crun', '--root', root, 'delete', '--force', id] })) as number,
   };
 }
 
@@ -178,7 +184,9 @@ async function measureLatency(engines: Engine[], iterations: number): Promise<Re
   for (let i = 0; i < iterations; i++) {
     for (let k = 0; k < engines.length; k++) {
       const e = engines[(i + k) % engines.length];
-      samples.get(e.name)!.push(await timed(() => e.runRm(`lat-${i}-${k}`)));
+      let own: number | void = undefined;
+      const ms = await timed(async () => (own = await e.runRm(`lat-${i}-${k}`)));
+      samples.get(e.name)!.push(own ?? ms);
     }
   }
   return Object.fromEntries([...samples].map(([name, s]) => [name, summarize(s)]));
@@ -188,7 +196,7 @@ async function measureThroughput(engines: Engine[], total: number): Promise<Reco
   const out: Record<string, Record<string, number>> = Object.fromEntries(engines.map((e) => [e.name, {}]));
   for (const c of CONCURRENCY) {
     for (const [k, e] of engines.entries()) {
-      const ms = await pool(total, c, (i) => e.runRm(`tp-${c}-${k}-${i}`));
+      const ms = await pool(total, c, async (i) => void (await e.runRm(`tp-${c}-${k}-${i}`)));
       out[e.name][`parallel${c}`] = Number(((total * 1000) / ms).toFixed(2));
     }
   }
@@ -198,7 +206,7 @@ async function measureThroughput(engines: Engine[], total: number): Promise<Reco
 async function tsrundMemory(daemon: TestDaemon, client: TsrundClient, running: number): Promise<MemoryFigures> {
   await pool(running, 8, async (i) => {
     const id = `mem-${i}`;
-    await client.createContainer({ id, image: IMAGE, overrides: { args: SLEEP_ARGS } });
+    await client.createContainer({ id, image: IMAGE, overrides: { args: SLEEP_ARGS, network: onNetwork('none') } });
     await client.createTask(id);
     await client.startTask(id);
   });
@@ -224,6 +232,17 @@ async function containerdMemory(containerd: Containerd, running: number): Promis
 }
 
 
+function issueRows(latency: Results['latencyMs'], perSecond: Results['containersPerSecond'], memory: Results['memory']): Row[] {
+  const api = perSecond['tsrund API'];
+  const ctr = perSecond['ctr run --rm'];
+  return [
+    row('tsrund API: one container run to exit and removed (median)', 'ms', latency['tsrund API'].median, 'crun run (median)', latency['crun run'].median, false),
+    row('tsrund API containers/s, 1 at a time', '/s', api.parallel1, 'ctr run --rm', ctr.parallel1, true),
+    row('tsrund API containers/s, 8 at a time', '/s', api.parallel8, 'ctr run --rm', ctr.parallel8, true),
+    row(`tsrund RSS with ${memory.tsrund.running} running containers`, 'MiB', memory.tsrund.daemonRssKiB / 1024, 'containerd RSS', memory.containerd.daemonRssKiB / 1024, false),
+  ];
+}
+
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 
@@ -243,6 +262,10 @@ function renderMarkdown(r: Results): string {
       : []),
     ...Object.entries(r.versions).map(([k, v]) => `- ${k}: ${v}`),
     '',
+    "## ISSUE-16's rows (anchors measured in this run)",
+    '',
+    ...rowsMarkdown(r.rows),
+    '',
     `## One container of /bin/true, run to its exit and removed (${r.iterations} runs each, interleaved)`,
     '',
     '| how | median ms | p95 ms | min ms | max ms |',
@@ -260,7 +283,7 @@ function renderMarkdown(r: Results): string {
     '',
     `| how | ${CONCURRENCY.map((c) => (c === 1 ? 'one at a time' : `${c} at a time`)).join(' | ')} |`,
     `|---|${CONCURRENCY.map(() => '---:').join('|')}|`,
-    ...engines.map((e) => `| ${e} | ${CONCURRENCY.map((c) => r.containersPerSecond[e][`parallel${c}`].toFixed(1)).join(' | ')} |`),
+    ...Object.keys(r.containersPerSecond).map((e) => `| ${e} | ${CONCURRENCY.map((c) => r.containersPerSecond[e][`parallel${c}`].toFixed(1)).join(' | ')} |`),
     '',
     `## Memory with ${Object.values(r.memory)[0]?.running ?? 0} running \`sleep\` containers`,
     '',
@@ -275,6 +298,13 @@ function renderMarkdown(r: Results): string {
     "Helpers: tsrund's per-container tsrun-monitor; containerd's containerd-shim-runc-v2 (one per container). " +
       'VmRSS counts shared pages (libc, the shim binary) in every process; PSS divides them among their users.',
     '',
+    `## Where tsrund's time goes (a traced pass of ${r.trace.containers} API runs, mean per container)`,
+    '',
+    ...traceMarkdown(r.trace.phases, 'container'),
+    '',
+    'Phases nest: an rpc line holds the phases of its handler, a "task create" lap holds the state writes in it, ' +
+      'and "monitor (C)" lines are the monitor\'s own clock inside "monitor: spawn to its report".',
+    '',
   ];
   return lines.join('\n');
 }
@@ -286,9 +316,16 @@ async function main(argv: string[]): Promise<void> {
   const loadavgBefore = os.loadavg();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-supervisor-'));
   const daemon = new TestDaemon();
+  const traceFile = path.join(scratch, 'trace.jsonl');
+  // crun 1.8 refuses an ociVersion newer than 1.0.x; the config uses nothing later.
+  const crunBundle = makeBundle(LIFECYCLE_ARGS, (c) => {
+    c.ociVersion = '1.0.2';
+  });
+  const agent = startAgent();
   let containerd: Containerd | null = null;
   try {
     const image = buildBusyboxArchive(scratch, IMAGE);
+    enableTrace(traceFile);
     await daemon.start(['--log-level', 'warn']);
     const client = daemon.client;
     await client.importImages(image.file);
@@ -297,12 +334,17 @@ async function main(argv: string[]): Promise<void> {
     if (imported.code !== 0) throw new Error(`ctr images import: ${imported.stderr}`);
 
     const engines = [tsctlEngine(daemon), apiEngine(client), ctrEngine(containerd)];
+    const latencyEngines = [...engines, crunEngine(agent, path.join(scratch, 'crun'), crunBundle.dir)];
     // One untimed run each: caches, the overlay snapshots, containerd's shim binary.
-    for (const e of engines) await e.runRm(`warm-${engines.indexOf(e)}`);
+    for (const [k, e] of latencyEngines.entries()) await e.runRm(`warm-${k}`);
     console.error(`latency: ${iterations} runs per engine`);
-    const latencyMs = await measureLatency(engines, iterations);
+    const latencyMs = await measureLatency(latencyEngines, iterations);
     console.error(`throughput: ${total} containers per figure`);
     const containersPerSecond = await measureThroughput(engines, total);
+    console.error(`trace: ${TRACED_RUNS} API runs`);
+    clearTrace(traceFile);
+    for (let i = 0; i < TRACED_RUNS; i++) await apiEngine(client).runRm(`trace-${i}`);
+    const trace = { containers: TRACED_RUNS, phases: readTrace(traceFile, TRACED_RUNS) };
     console.error(`memory: ${running} running containers each`);
     const memory = {
       tsrund: await tsrundMemory(daemon, client, running),
@@ -328,16 +370,17 @@ async function main(argv: string[]): Promise<void> {
       latencyMs,
       containersPerSecond,
       memory,
+      trace,
+      rows: issueRows(latencyMs, containersPerSecond, memory),
     };
     writeResults(REPO, 'supervisor', 'benchmarks-supervisor', results, renderMarkdown(results));
   } finally {
+    agent.child.stdin!.end();
+    crunBundle.cleanup();
     await containerd?.cleanup();
     await daemon.cleanup();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack : err);
-  process.exit(1);
-});
+runBenchmark(main);

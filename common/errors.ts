@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'unimplemented',
   /** Something the operation needs cannot be reached now (a registry); worth a retry. */
   'unavailable',
+  /** The operation's own time limit ran out (an ExecSync timeout); what it started was undone. */
+  'deadline-exceeded',
   /** A failure nobody anticipated, or of tsrun's own state. */
   'internal',
 ] as const;

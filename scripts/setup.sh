@@ -9,8 +9,13 @@ cd "$(dirname "$0")/.."
 # (rootful, no network, vfs storage; unshare, nsenter and script come with util-linux and
 # bsdutils), and for the image tests Debian's registry, skopeo, python3 (bcrypt for htpasswd),
 # openssl, zstd for zstd layers (Node 20's zlib has none), and keyutils (keyctl) for the keyring tests.
+# tsrund's networks: the CNI plugins (/usr/lib/cni), iptables and iproute2.
+# npm run bench: crun, the other anchor, and GNU time for peak RSS. zsh: tsctl's zsh completion is tested in it.
+# buildah: the build tests cross-check the Dockerfile parser and the build context against it.
 PACKAGES=(cmake g++ make pkg-config libc6-dev libseccomp-dev busybox-static runc
-  podman conmon containerd docker-registry skopeo zstd python3 openssl keyutils)
+  podman conmon containerd docker-registry skopeo zstd python3 openssl keyutils
+  containernetworking-plugins iptables iproute2
+  crun time zsh buildah)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

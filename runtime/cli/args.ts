@@ -10,6 +10,8 @@ export interface FlagSpec {
   name: string;
   /** Single-letter alias. */
   short?: string;
+  /** Other long names (docker's `--net` for `--network`). */
+  aliases?: string[];
   /** 'list': a string flag that may be repeated (`-e A=1 -e B=2`), collected in order. */
   kind: 'bool' | 'string' | 'int' | 'list';
   usage: string;
@@ -24,7 +26,7 @@ export interface Parsed {
 }
 
 function findFlag(specs: FlagSpec[], key: string): FlagSpec | undefined {
-  return specs.find((s) => s.name === key || s.short === key);
+  return specs.find((s) => s.name === key || s.short === key || s.aliases?.includes(key));
 }
 
 /** Parse flags from the front of `argv`; what follows the first positional argument is `rest`. */
@@ -72,11 +74,11 @@ function parseBool(value: string, name: string): boolean {
 }
 
 export function flagHelp(specs: FlagSpec[]): string {
-  return specs
-    .map((s) => {
-      const names = [`--${s.name}`, s.short ? `-${s.short}` : ''].filter(Boolean).join(', ');
-      const arg = s.kind === 'bool' ? '' : ` value`;
-      return `   ${(names + arg).padEnd(28)} ${s.usage}`;
-    })
-    .join('\n');
+  const names = specs.map((s) => {
+    const all = [`--${s.name}`, ...(s.aliases ?? []).map((a) => `--${a}`), s.short ? `-${s.short}` : ''].filter(Boolean).join(', ');
+    return all + (s.kind === 'bool' ? '' : ' value');
+  });
+  // The usages in one column, however long a flag's names are.
+  const width = Math.max(28, ...names.map((n) => n.length + 1));
+  return specs.map((s, i) => `   ${names[i].padEnd(width)} ${s.usage}`).join('\n');
 }

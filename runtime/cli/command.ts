@@ -42,6 +42,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   'resource-exhausted': 1,
   unimplemented: 1,
   unavailable: 1,
+  'deadline-exceeded': 1,
   internal: 1,
 };
 

@@ -5,35 +5,18 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { addonPath } from '../native/binding';
+import { LaunchProbe } from '../../test/helpers/launch-probe';
 import { TSRUN } from '../../test/helpers/tsrun';
 import { warmUp } from './warm-up';
 
 const REPO = path.dirname(path.dirname(TSRUN));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-launcher-'));
-const probe = path.join(tmp, 'probe.js');
-fs.writeFileSync(
-  probe,
-  `process.on('exit', () => require('fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({ execArgv: process.execArgv, modules: Object.keys(require('module')._cache) })));\n`,
-);
+const launch = new LaunchProbe();
+const tmp = launch.dir;
+const start = (launcher: string, args: string[]) => launch.start(launcher, args);
 
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-interface Started {
-  status: number | null;
-  stdout: string;
-  execArgv: string[];
-  modules: string[];
-}
-
-function start(launcher: string, args: string[]): Started {
-  const out = path.join(tmp, 'probe.json');
-  fs.rmSync(out, { force: true });
-  const r = spawnSync(launcher, args, { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out } });
-  return { status: r.status, stdout: r.stdout, ...JSON.parse(fs.readFileSync(out, 'utf8')) };
-}
+afterAll(() => launch.cleanup());
 
 /** A copy of the launcher, the bundle, its snapshot and the addon in a directory of their own. */
 function copyCheckout(name: string): string {
@@ -57,9 +40,10 @@ test('bin/tsrun starts Node from the snapshot that npm run build made', () => {
   const r = start(TSRUN, ['--version']);
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^tsrun version /);
-  expect(r.execArgv).toHaveLength(2);
-  expect(r.execArgv[0]).toBe('--snapshot-blob');
-  expect(path.resolve(r.execArgv[1])).toBe(path.join(REPO, 'dist/tsrun.blob'));
+  // With the V8 flags it was built with (scripts/build-snapshot.js).
+  expect(r.execArgv).toHaveLength(4);
+  expect(r.execArgv.slice(0, 3)).toEqual(['--jitless', '--no-expose-wasm', '--snapshot-blob']);
+  expect(path.resolve(r.execArgv[3])).toBe(path.join(REPO, 'dist/tsrun.blob'));
 });
 
 test('a snapshot another node binary made is left aside: the bundle runs', () => {
@@ -80,7 +64,7 @@ test('a snapshot moved with its checkout runs the bundle beside the launcher, wh
   const r = start(path.join(dir, 'bin/tsrun'), ['--version']);
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^tsrun version /);
-  expect(r.execArgv[0]).toBe('--snapshot-blob');
+  expect(r.execArgv).toContain('--snapshot-blob');
   expect(r.modules).toContain(path.join(dir, 'dist/tsrun.js'));
   // Without the addon beside it, the moved bundle refuses to start rather than use the old one.
   fs.rmSync(path.join(dir, path.relative(REPO, addonPath)));

@@ -20,6 +20,7 @@ import { pause, ps, resume, update } from './commands/manage';
 import { list, spec, state } from './commands/query';
 import { Logger, LogFormat } from './log';
 import { TSRUN_VERSION } from '../version';
+import { phase, startTrace, traceCommand } from '../trace';
 import { warmUp } from './warm-up';
 
 const COMMANDS: Command[] = [create, del, events, exec, featuresCommand, kill, list, pause, ps, resume, run, spec, start, state, update];
@@ -72,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     if (globals.flags['systemd-cgroup']) throw new TsrunError('the systemd cgroup driver is not supported: use cgroupfs', { code: 'unimplemented', subject: '--systemd-cgroup' });
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) throw new TsrunError(`No help topic for '${name}'`, { code: 'invalid-argument', subject: name });
-    const parsed = parseFlags(rest, [...command.flags, { name: 'help', short: 'h', kind: 'bool', usage: 'show help' }], name);
+    traceCommand(name);
+    const parsed = phase('flags', () => parseFlags(rest, [...command.flags, { name: 'help', short: 'h', kind: 'bool', usage: 'show help' }], name));
     if (parsed.flags.help) {
       printOut(commandUsage(command));
       return 0;
@@ -80,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     checkArgCount(command, parsed.rest);
     const store = new StateStore(path.resolve(globals.flags.root as string));
     log.debug(`tsrun ${argv.join(' ')}`);
-    return await command.run(parsed.flags, parsed.rest, { store, log });
+    return await phase(name, () => command.run(parsed.flags, parsed.rest, { store, log }));
   } catch (err) {
     // A failed system call no command anticipated, as "<path>: <what>" rather than in Node's words.
     const syscallFailed = (err as NodeJS.ErrnoException | null)?.syscall !== undefined;
@@ -95,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Run the command line tsrun was started with and exit with its status. */
 function runCommandLine(): void {
+  startTrace();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {

@@ -21,6 +21,7 @@ import { planContext, type PlanChoices, type PlanSubject } from './context';
 import { recordLaterHooks, runtimeHooks, type HookRunner, type HookSubject } from './hooks';
 import { currentMountNamespace, describeLeft, mountIds, mountsMadeBeneath, unmountRecorded } from './rootfs-mounts';
 import type { Spawned, Spawner } from './spawner';
+import { phase } from '../trace';
 
 export const EXEC_FIFO = 'exec.fifo';
 
@@ -70,16 +71,18 @@ export async function createInit<S extends Spawned>(c: NewContainer, spawner: Sp
   const mountsBefore = hasMountNamespace(c.spec) ? null : mountIds();
   try {
     recordLaterHooks(c.stateDir, c.spec, c.hookSubject);
-    cgroups = makeCgroups(c, front);
+    cgroups = phase('cgroups', () => makeCgroups(c, front));
     front.cgroupsMade(cgroups.toJSON());
     mkfifo(path.join(c.stateDir, EXEC_FIFO), 0o622);
-    const ctx = planContext(c, cgroups, c.choices);
-    const plan = buildPlan(c.spec, ctx, front);
+    const ctx = phase('plan context (host facts)', () => planContext(c, cgroups!, c.choices));
+    const plan = phase('plan build', () => buildPlan(c.spec, ctx, front));
     spawned = await spawn(spawner, plan, ctx, c, cgroups, mountsBefore, front);
     const rootfsMounts = mountsBefore ? { namespace: currentMountNamespace(), mounts: mountsMadeBeneath(c.rootfs, mountsBefore) } : undefined;
-    const stat = readProcStat(spawned.pid);
-    if (!stat) throw new TsrunError('container init exited during create');
-    const init = { spawned, cgroups, pid: spawned.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned.pid), rootfsMounts };
+    const init = phase('init facts (/proc)', () => {
+      const stat = readProcStat(spawned!.pid);
+      if (!stat) throw new TsrunError('container init exited during create');
+      return { spawned: spawned!, cgroups: cgroups!, pid: spawned!.pid, initStartTime: stat.startTime, initNamespaces: readInitNamespaces(spawned!.pid), rootfsMounts };
+    });
     front.initCreated(init);
     return init;
   } catch (err) {

@@ -12,6 +12,7 @@ import type { RecordedMount } from '../state/store';
 import { destroyCgroups, killAllAndThaw } from './cgroup-waits';
 import { poststopHooks, type HookRunner } from './hooks';
 import { describeLeft, unmountRecorded } from './rootfs-mounts';
+import { phase } from '../trace';
 
 /** How long the init has to die of SIGKILL. */
 export const KILL_TIMEOUT_MS = 10_000;
@@ -49,7 +50,7 @@ export async function removeContainer(c: ContainerToDelete, initAlive: boolean, 
   }
   if (c.cgroups) {
     // Processes left behind by an init without its own pid namespace go with the cgroup.
-    await killAllAndThaw(c.cgroups, ours);
+    await phase('cgroups kill', () => killAllAndThaw(c.cgroups!, ours));
     const left = strangers(c.cgroups.pids(), c.initNamespaces);
     if (left.length > 0) throw front.strangersLeft(strangersMessage(c.cgroups.placement().procsFiles[0], left));
   }
@@ -60,7 +61,7 @@ export async function removeContainer(c: ContainerToDelete, initAlive: boolean, 
     const left = unmountRecorded(mounts);
     if (left.length > 0) front.warn(`mounts of the container that something covered or moved since create are left beneath ${rootfs}: ${describeLeft(left, rootfs)}`);
   }
-  if (c.cgroups) await destroyCgroups(c.cgroups);
+  if (c.cgroups) await phase('cgroups remove', () => destroyCgroups(c.cgroups!));
   front.removeState();
   await runPoststop();
 }

@@ -10,6 +10,7 @@ import { waitExit } from '../native';
 import type { StateStore, StoredState } from '../state/store';
 import { signalInit } from './signal-init';
 import { createContainer, deleteContainer, startContainer, type Created, type CreateOptions } from './stored';
+import { phase } from '../trace';
 
 /** Signals a foreground `run` passes on to the container (those Node lets a program handle). */
 export const FORWARDED: NodeJS.Signals[] = [
@@ -43,7 +44,7 @@ export async function runContainer(
   forwarded.forEach((s) => process.on(s, forward));
   let created: Created;
   try {
-    created = await createContainer(store, opts);
+    created = await phase('create', () => createContainer(store, opts));
   } catch (err) {
     stopForwarding();
     throw err;
@@ -52,12 +53,12 @@ export async function runContainer(
   // A foreground run's terminal arrived during create (a console socket's went to its listener).
   const terminal = attachTerminal(mode.console);
   try {
-    await startContainer(store, dir, opts.warn);
+    await phase('start', () => startContainer(store, dir, opts.warn));
   } catch (err) {
-    stopForwarding();
     terminal?.close();
     dir.release();
     await deleteContainer(store, opts.id, true, opts.warn);
+    stopForwarding();
     throw err;
   }
   dir.release();
@@ -65,9 +66,12 @@ export async function runContainer(
   target = state;
 
   const exit = await waitExit(state.pid);
-  stopForwarding();
+  // The handlers stay until the delete is done: a signal now has nobody to go to, but with its
+  // default action it would end tsrun halfway through the delete and leave the container behind.
+  target = null;
   await terminal?.drained(TERMINAL_DRAIN_MS);
   terminal?.close();
-  if (!mode.keep) await deleteContainer(store, opts.id, true, opts.warn);
+  if (!mode.keep) await phase('delete', () => deleteContainer(store, opts.id, true, opts.warn));
+  stopForwarding();
   return exit.signal !== null ? 128 + exit.signal : (exit.code ?? 0);
 }

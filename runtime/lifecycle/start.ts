@@ -8,6 +8,7 @@ import * as path from 'path';
 import { releaseInit } from '../native';
 import { EXEC_FIFO } from './create';
 import { runPoststartHooks, type HookRunner } from './hooks';
+import { phase } from '../trace';
 
 export interface StartFront {
   /** Init left without the start byte (a startContainer hook failed, or the process could not be run). */
@@ -27,7 +28,7 @@ export async function startInit(stateDir: string, pid: number, front: StartFront
     if (code === 'EPIPE' || code === 'ESRCH') throw front.initGone();
     throw err;
   }
-  fs.rmSync(fifo, { force: true });
+  phase('fifo remove', () => fs.rmSync(fifo, { force: true }));
   front.released?.();
   await runPoststartHooks(stateDir, pid, front.hookRunner, front.warn);
 }

@@ -24,6 +24,7 @@ import { currentMountNamespace } from './rootfs-mounts';
 import { waitForInitExit } from './signal-init';
 import { startInit } from './start';
 import { updateResources } from './update';
+import { phase } from '../trace';
 
 export interface CreateOptions {
   id: string;
@@ -50,7 +51,7 @@ export interface Created {
  */
 export async function createContainer(store: StateStore, opts: CreateOptions): Promise<Created> {
   checkId(opts.id);
-  const { spec, bundle } = loadBundleConfig(opts.bundle);
+  const { spec, bundle } = phase('config load + validate', () => loadBundleConfig(opts.bundle));
   const rootfs = path.resolve(bundle, spec.root?.path ?? 'rootfs');
   // runc's words, after the field they are about.
   if (!isDirectory(rootfs)) throw new TsrunError(`root.path: rootfs (${rootfs}) does not exist`);
@@ -119,7 +120,7 @@ export function writePidFile(file: string, pid: number): void {
 
 export async function startContainer(store: StateStore, dir: ContainerDir, warn: (message: string) => void): Promise<void> {
   const state = dir.read();
-  const status = observeStatus(store, state);
+  const status = phase('status', () => observeStatus(store, state));
   switch (status) {
     case 'created':
       break;
@@ -163,7 +164,7 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
       warn(`${where}: they are left there`);
       state.rootfsMounts = undefined;
     }
-    const status = observeStatus(store, state);
+    const status = phase('status', () => observeStatus(store, state));
     if ((status === 'running' || status === 'paused') && !force) {
       throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
@@ -172,14 +173,14 @@ export async function deleteContainer(store: StateStore, id: string, force: bool
         stateDir: dir.path,
         rootfsMounts: state.rootfsMounts && { rootfs: state.rootfs, mounts: state.rootfsMounts.mounts },
         initNamespaces: state.initNamespaces,
-        cgroups: state.cgroups ? loadCgroupManager(state.cgroups) : null,
+        cgroups: state.cgroups ? phase('cgroups load', () => loadCgroupManager(state.cgroups)) : null,
       },
       status !== 'stopped',
       {
-        initExited: (timeoutMs) => waitForInitExit(state, timeoutMs),
+        initExited: (timeoutMs) => phase('init exit wait', () => waitForInitExit(state, timeoutMs)),
         notGone: () => new TsrunError(`container ${id} did not die after SIGKILL`),
         strangersLeft: (message) => new TsrunError(message),
-        removeState: () => dir.remove(),
+        removeState: () => phase('state remove', () => dir.remove()),
         hookRunner: blockingHookRunner,
         warn,
       },

@@ -3,9 +3,9 @@
  * of ./index.ts. What only tests call is in the test addon (test/helpers/test-native.ts).
  */
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as path from 'path';
 import type { PlanFailure } from '../plan/types';
+import { phase } from '../trace';
 
 const ADDON_RELATIVE_PATH = path.join('build', 'native', 'Release', 'tsrun_native.node');
 
@@ -33,6 +33,7 @@ export interface NativeBinding {
   mkfifo(path: string, mode: number): void;
   flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean;
   detachMount(path: string): void;
+  mountTmpfs(path: string, data: string): void;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitExit(pid: number): Promise<ExitStatus>;
@@ -49,6 +50,8 @@ export interface NativeBinding {
   llistxattr(path: string): string[];
   lgetxattr(path: string, name: string): Buffer;
   netInterfaces(): NetInterfaces;
+  netnsPin(path: string): void;
+  netnsUnpin(path: string): void;
 }
 
 /** The caller's network namespace as rtnetlink dumps it: attributes as the kernel gave them. */
@@ -102,12 +105,17 @@ let loaded: NativeBinding | null = null;
 /**
  * The addon's functions, the addon loaded on the first call of any rather than at import: tsrun's
  * startup snapshot (dist/tsrun.blob) is built by evaluating every module, and a snapshot can hold
- * no addon. createRequire, because the `require` that a snapshot's modules keep loads built-in
- * modules only.
+ * no addon. process.dlopen, as `require` of a .node file ends in, without the module resolution
+ * before it (a millisecond of every tsrun command, measured), and because the `require` that a
+ * snapshot's modules keep loads built-in modules only.
  */
 export const native = new Proxy({} as NativeBinding, {
   get(_target, name) {
-    loaded ??= createRequire(__filename)(addonPath) as NativeBinding;
+    loaded ??= phase('addon load', () => {
+      const addon = { exports: {} as NativeBinding };
+      process.dlopen(addon, addonPath);
+      return addon.exports;
+    });
     return loaded[name as keyof NativeBinding];
   },
 });

@@ -9,6 +9,7 @@ import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
 import type { ExitStatus, NetInterfaces } from './binding';
 import { encodePlan } from './encode';
+import { phase } from '../trace';
 
 export type { ExitStatus, NetInterfaces, NetLink, NetLinkAddress } from './binding';
 export { encodePlan } from './encode';
@@ -48,7 +49,8 @@ export function describeFailure(failure: PlanFailure, plan: InitPlan): string {
  * @throws PlanExecutionError when a step fails (init and stage1 are then killed and reaped).
  */
 export function spawnInit(plan: InitPlan): { pid: number } {
-  const result = native.spawnInit(encodePlan(plan));
+  const encoded = phase('encode', () => encodePlan(plan));
+  const result = phase('spawn (clone to init ready)', () => native.spawnInit(encoded));
   if ('failure' in result) throw new PlanExecutionError(result.failure, plan);
   return result;
 }
@@ -81,7 +83,7 @@ export async function spawnInitWithHooks(plan: InitPlan, runHooks: (pid: number)
  */
 export function releaseInit(fifoPath: string, pid: number): void {
   try {
-    native.releaseInit(fifoPath, pid);
+    phase('release (fifo to exec)', () => native.releaseInit(fifoPath, pid));
   } catch (err) {
     const failure = (err as { failure?: PlanFailure }).failure;
     throw failure ? new PlanExecutionError(failure) : err;
@@ -101,6 +103,15 @@ export function detachMount(path: string): void {
   native.detachMount(path);
 }
 
+/**
+ * A tmpfs (nosuid, nodev, noexec) mounted on `path` with the options `data`
+ * ("mode=1777,size=67108864"), in this process's mount namespace. Throws an errno error (`code`,
+ * `syscall`, `path`).
+ */
+export function mountTmpfs(path: string, data: string): void {
+  native.mountTmpfs(path, data);
+}
+
 /** flock(2); false when `wait` is false and another holder has the lock. */
 export function flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean {
   return native.flock(fd, mode, wait);
@@ -117,7 +128,7 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 
 /** waitpid() on a worker thread: how the child `pid` ended. */
 export function waitExit(pid: number): Promise<ExitStatus> {
-  return native.waitExit(pid);
+  return phase('wait', () => native.waitExit(pid));
 }
 
 /** "ENOENT" for 2; "EUNKNOWN" for a number libc does not know. */
@@ -202,4 +213,18 @@ export function lgetxattr(path: string, name: string): Buffer {
 /** The links and addresses of this process's network namespace (rtnetlink dumps). */
 export function netInterfaces(): NetInterfaces {
   return native.netInterfaces();
+}
+
+/**
+ * Create `path` (an empty file; EEXIST when one is there) and bind-mount a new network namespace
+ * on it, in this process's mount namespace; this process's own network namespace is unchanged.
+ * On failure the file is removed again. Throws an errno error (`code`, `syscall`, `path`).
+ */
+export function netnsPin(path: string): void {
+  native.netnsPin(path);
+}
+
+/** Detach the mount on `path` (if any) and remove the file; a missing `path` is no error. */
+export function netnsUnpin(path: string): void {
+  native.netnsUnpin(path);
 }

@@ -9,6 +9,7 @@ import type { LinuxResources } from '../../spec/types';
 import { flock } from '../native';
 import type { InitNamespaces } from './own-processes';
 import { TsrunError } from '../../common/errors';
+import { phase } from '../trace';
 
 export const DEFAULT_ROOT = '/run/tsrun';
 
@@ -137,7 +138,7 @@ export class ContainerDir {
 
   static lock(id: string, dir: string): ContainerDir {
     const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-    flock(fd, 'exclusive', true);
+    phase('lock', () => flock(fd, 'exclusive', true));
     return new ContainerDir(id, dir, fd);
   }
 
@@ -156,6 +157,10 @@ export class ContainerDir {
   }
 
   write(state: StoredState): void {
+    phase('state write', () => this.writeAtomically(state));
+  }
+
+  private writeAtomically(state: StoredState): void {
     const tmp = path.join(this.path, '.state.json.tmp');
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {

@@ -1,10 +1,13 @@
 /**
  * Layer compression: gzip through zlib; zstd through Debian's `zstd` program (Node 20's zlib has
- * no zstd), run as a child process; uncompressed passes through. Chosen by the stream's magic
- * bytes, so a layer whose media type lies about its compression still reads right.
+ * no zstd), run as a child process; uncompressed passes through. Decompression is chosen by the
+ * stream's magic bytes, so a layer whose media type lies about its compression still reads right.
+ * Compression is deterministic (fixed level, gzip without a name or time, zstd on one thread), so
+ * the same tar gives the same blob.
  *
  *   const tarStream = await decompress(fs.createReadStream(blobPath), 'sha256:...');
  *   for await (const entry of readTar(tarStream)) ...
+ *   const blob = compress(tarStream, 'zstd', 'layer of c1');
  */
 import { spawn } from 'child_process';
 import { PassThrough, Readable } from 'stream';
@@ -55,12 +58,23 @@ export async function decompress(input: Readable, what: string): Promise<Readabl
     whole.on('error', (err) => gunzip.destroy(err));
     return whole.pipe(gunzip);
   }
-  return zstdDecompress(whole, what);
+  return zstdFilter(['-d', '-c', '-q'], whole, what);
 }
 
-function zstdDecompress(input: Readable, what: string): Readable {
+/** The `kind`-compressed bytes of `input`. `what` names it in errors. */
+export function compress(input: Readable, kind: Compression, what: string): Readable {
+  if (kind === 'none') return input;
+  if (kind === 'zstd') return zstdFilter(['-3', '-T1', '-c', '-q'], input, what);
+  // zlib's gzip header has no name and a zero time: the same input gives the same bytes.
+  const gzip = zlib.createGzip({ level: 6 });
+  input.on('error', (err) => gzip.destroy(err));
+  return input.pipe(gzip);
+}
+
+/** `input` through the zstd program with `args`; the output ends only once zstd succeeded. */
+function zstdFilter(args: string[], input: Readable, what: string): Readable {
   const out = new PassThrough();
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', (err: NodeJS.ErrnoException) =>

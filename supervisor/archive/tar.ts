@@ -478,7 +478,7 @@ export class TarWriter {
   constructor(private readonly out: Writable) {}
 
   /** Add one entry; `body` (for files) must hold exactly `size` bytes. */
-  async add(h: TarWriteHeader, body?: Readable | Buffer): Promise<void> {
+  async add(h: TarWriteHeader, body?: AsyncIterable<Buffer> | Buffer): Promise<void> {
     const size = h.type === 'file' ? (h.size ?? (Buffer.isBuffer(body) ? body.length : 0)) : 0;
     const name = h.type === 'directory' && !h.path.endsWith('/') ? `${h.path}/` : h.path;
     const linkname = h.linkname ?? '';

@@ -13,14 +13,22 @@
 import * as grpc from '@grpc/grpc-js';
 import { apiServices, DEFAULT_ADDRESS, SERVICE_NAMES, type ServiceName } from '../api/load';
 import type {
+  BuildOptions,
+  BuildResponse,
+  StopTaskResponse,
   Container,
+  CopyChunk,
   CreateContainerRequest,
+  CommitContainerResponse,
+  FileChange,
+  Timestamp,
   DeleteTaskResponse,
   Event,
   ExecProcessRequest,
   ExitInfo,
   HealthStatus,
   LogEntry,
+  ProcessInfo,
   ProcessOverrides,
   StatsResponse,
   SubscribeRequest,
@@ -29,6 +37,13 @@ import type {
   GetImageResponse,
   Image,
   PullImageResponse,
+  PushImageResponse,
+  LogoutResponse,
+  PruneVolumesResponse,
+  Volume,
+  CreateNetworkRequest,
+  Network,
+  NetworkEndpoint,
 } from '../api/types';
 import { NEWEST_SEQUENCE_HEADER } from '../api/types';
 
@@ -115,8 +130,65 @@ export class TsrundClient {
     return this.allPages('Containers', 'containers', { labelFilters });
   }
 
-  async deleteContainer(id: string): Promise<void> {
-    await this.unary('Containers', 'delete', { id });
+  /** `removeVolumes`: its anonymous volumes too, unless another container uses them (docker rm -v). */
+  async deleteContainer(id: string, o: { removeVolumes?: boolean } = {}): Promise<void> {
+    await this.unary('Containers', 'delete', { id, removeVolumes: o.removeVolumes ?? false });
+  }
+
+  /** Give container `id` the id `newId` (no task: delete it first); the container renamed. */
+  async renameContainer(id: string, newId: string): Promise<Container> {
+    return (await this.unary<{ container: Container }>('Containers', 'rename', { id, newId })).container;
+  }
+
+  /** `path` inside container `id` as a tar stream (docker cp ID:PATH -): see Containers.CopyFrom. */
+  copyFrom(id: string, path: string): ResponseStream<CopyChunk> {
+    return this.stream('Containers', 'copyFrom', { id, path });
+  }
+
+  /** Unpack the tar stream `tar` into the directory `path` inside container `id`; the entries unpacked. */
+  async copyTo(id: string, path: string, tar: AsyncIterable<Buffer>): Promise<number> {
+    let call!: grpc.ClientWritableStream<object>;
+    const ended = new Promise<{ entries: number }>((resolve, reject) => {
+      call = this.services.Containers.copyTo((err: grpc.ServiceError | null, res: { entries: number }) => (err ? reject(err) : resolve(res))) as grpc.ClientWritableStream<object>;
+    });
+    ended.catch(() => undefined); // seen below
+    const send = (msg: object) =>
+      Promise.race([
+        new Promise<void>((resolve, reject) => call.write(msg, (err?: Error | null) => (err ? reject(err) : resolve()))),
+        // An early answer (a refused entry) ends the call: no write is called back after it.
+        ended.then(() => undefined),
+      ]);
+    try {
+      await send({ id, path, data: Buffer.alloc(0) });
+      for await (const data of tar) await send({ data });
+      call.end();
+    } catch (err) {
+      call.cancel();
+      await ended;
+      throw err;
+    }
+    return (await ended).entries;
+  }
+
+  /** What the container's writable layer changed in its image, sorted by path (docker diff). */
+  async diffContainer(id: string): Promise<FileChange[]> {
+    return (await this.unary<{ changes: FileChange[] }>('Containers', 'diff', { id })).changes;
+  }
+
+  /** A new image of the container's writable layer over its image (docker commit). */
+  commitContainer(
+    id: string,
+    o: { reference?: string; message?: string; author?: string; changes?: string[]; pause?: boolean; compression?: string } = {},
+  ): Promise<CommitContainerResponse> {
+    return this.unary<CommitContainerResponse>('Containers', 'commit', {
+      id,
+      reference: o.reference ?? '',
+      message: o.message ?? '',
+      author: o.author ?? '',
+      changes: o.changes ?? [],
+      pause: o.pause ?? true,
+      compression: o.compression ?? '',
+    });
   }
 
   // Tasks -----------------------------------------------------------------------------------
@@ -132,6 +204,11 @@ export class TsrundClient {
   /** `execId`: signal that exec'd process instead of the init. */
   async kill(id: string, signal = 15, o: { all?: boolean; execId?: string } = {}): Promise<void> {
     await this.unary('Tasks', 'kill', { id, signal, all: o.all ?? false, execId: o.execId ?? '' });
+  }
+
+  /** Stop as `docker stop` does (the container's stop signal, SIGKILL after the timeout); `timeoutSeconds` unset: the container's. */
+  stopTask(id: string, o: { timeoutSeconds?: number; signal?: string } = {}): Promise<StopTaskResponse> {
+    return this.unary('Tasks', 'stop', { id, signal: o.signal ?? '', ...(o.timeoutSeconds === undefined ? {} : { timeoutSeconds: o.timeoutSeconds }) });
   }
 
   /** `execId`: remove that exec'd process (once it exited; `force` kills it) instead of the task. */
@@ -159,6 +236,11 @@ export class TsrundClient {
 
   async listPids(id: string): Promise<number[]> {
     return (await this.unary<{ pids: number[] }>('Tasks', 'listPids', { id })).pids;
+  }
+
+  /** The task's processes as ps shows them on tsrund's host (docker top). */
+  async top(id: string): Promise<ProcessInfo[]> {
+    return (await this.unary<{ processes: ProcessInfo[] }>('Tasks', 'top', { id })).processes;
   }
 
   stats(id: string): Promise<StatsResponse> {
@@ -219,8 +301,9 @@ export class TsrundClient {
    * The container's output so far; with `follow`, then what it writes until its task exits.
    * `execId`: the output of that exec'd process instead.
    */
-  logs(id: string, o: { follow?: boolean; execId?: string } = {}): ResponseStream<LogEntry> {
-    return this.stream('Tasks', 'logs', { id, follow: o.follow ?? false, execId: o.execId ?? '' });
+  logs(id: string, o: { follow?: boolean; execId?: string; tail?: number; since?: Timestamp } = {}): ResponseStream<LogEntry> {
+    const window = { tail: o.tail ?? 0, limitTail: o.tail !== undefined, since: o.since ?? null };
+    return this.stream('Tasks', 'logs', { id, follow: o.follow ?? false, execId: o.execId ?? '', ...window });
   }
 
   // Events, Version, Health -----------------------------------------------------------------
@@ -292,11 +375,60 @@ export class TsrundClient {
     return (await this.unary<{ status: HealthStatus }>('Health', 'check', {})).status;
   }
 
+  // Builds ----------------------------------------------------------------------------------
+
+  /**
+   * Build an image (Builds.Build): `options`, then the context tar `context` sent as the server
+   * reads it; the responses (progress, then the result) as they come. A failure of the build or
+   * of reading the context ends the iteration with it.
+   */
+  async *build(options: BuildOptions, context: AsyncIterable<Buffer>): AsyncGenerator<BuildResponse> {
+    const call = this.services.Builds.build(new grpc.Metadata()) as grpc.ClientDuplexStream<object, BuildResponse>;
+    let sendError: Error | null = null;
+    const sending = (async () => {
+      const write = (msg: object) => new Promise<void>((resolve, reject) => call.write(msg, (err?: Error | null) => (err ? reject(err) : resolve())));
+      await write({ options });
+      for await (const chunk of context) await write({ context: chunk });
+      call.end();
+    })().catch((err: Error) => {
+      sendError = err;
+      call.cancel();
+    });
+    try {
+      for await (const msg of call) yield msg as BuildResponse;
+    } catch (err) {
+      if (sendError) throw sendError;
+      throw err;
+    } finally {
+      call.cancel();
+      await sending;
+    }
+  }
+
+  /** Drop the build cache; how many entries it had. */
+  async pruneBuildCache(): Promise<number> {
+    return (await this.unary<{ removed: number }>('Builds', 'prune', {})).removed;
+  }
+
   // Images ----------------------------------------------------------------------------------
 
   /** Progress messages, then one holding the image. `platform`: "os/arch[/variant]" ("" = tsrund's). */
   pullImage(reference: string, o: { platform?: string; labels?: Record<string, string> } = {}): ResponseStream<PullImageResponse> {
     return this.stream('Images', 'pull', { reference, platform: o.platform ?? '', labels: o.labels ?? {} });
+  }
+
+  /** Progress messages, then one holding what was pushed. `destination` "": under `name` itself. */
+  pushImage(name: string, o: { destination?: string; platform?: string } = {}): ResponseStream<PushImageResponse> {
+    return this.stream('Images', 'push', { name, destination: o.destination ?? '', platform: o.platform ?? '' });
+  }
+
+  /** Returns the registry the credentials are kept for. */
+  async login(server: string, username: string, password: string): Promise<string> {
+    return (await this.unary<{ server: string }>('Images', 'login', { server, username, password })).server;
+  }
+
+  logout(server: string): Promise<LogoutResponse> {
+    return this.unary('Images', 'logout', { server });
   }
 
   listImages(): Promise<Image[]> {
@@ -324,6 +456,62 @@ export class TsrundClient {
   /** Writes the images as an OCI image-layout tar at `path` on tsrund's host; returns its size. */
   async exportImages(names: string[], path: string): Promise<number> {
     return (await this.unary<{ size: number }>('Images', 'export', { names, path })).size;
+  }
+
+  // Volumes ---------------------------------------------------------------------------------
+
+  /** `name` "" makes an anonymous volume (64 hex digits). */
+  async createVolume(name: string, o: { labels?: Record<string, string> } = {}): Promise<Volume> {
+    return (await this.unary<{ volume: Volume }>('Volumes', 'create', { name, labels: o.labels ?? {} })).volume;
+  }
+
+  async getVolume(name: string): Promise<Volume> {
+    return (await this.unary<{ volume: Volume }>('Volumes', 'get', { name })).volume;
+  }
+
+  /** Volumes whose labels match every filter ("key=value" or "key"), sorted by name (all pages). */
+  listVolumes(o: { labelFilters?: string[]; unusedOnly?: boolean } = {}): Promise<Volume[]> {
+    return this.allPages('Volumes', 'volumes', { labelFilters: o.labelFilters ?? [], unusedOnly: o.unusedOnly ?? false });
+  }
+
+  async deleteVolume(name: string): Promise<void> {
+    await this.unary('Volumes', 'delete', { name });
+  }
+
+  /** Removes the unused volumes (anonymous ones only unless `all`). */
+  pruneVolumes(o: { all?: boolean; labelFilters?: string[] } = {}): Promise<PruneVolumesResponse> {
+    return this.unary('Volumes', 'prune', { all: o.all ?? false, labelFilters: o.labelFilters ?? [] });
+  }
+
+  // Networks --------------------------------------------------------------------------------
+
+  /** `subnet` "" picks a free one from tsrund's pool; `gateway` "" its first host address. */
+  async createNetwork(o: Partial<CreateNetworkRequest> & { name: string }): Promise<Network> {
+    const req = { subnet: '', gateway: '', internal: false, labels: {}, ...o };
+    return (await this.unary<{ network: Network }>('Networks', 'create', req)).network;
+  }
+
+  /** By name or by a unique prefix of its id; with its endpoints. */
+  async getNetwork(name: string): Promise<Network> {
+    return (await this.unary<{ network: Network }>('Networks', 'get', { name })).network;
+  }
+
+  /** Every network, sorted by name (endpoints left empty: getNetwork has them). */
+  async listNetworks(): Promise<Network[]> {
+    return (await this.unary<{ networks: Network[] }>('Networks', 'list', {})).networks;
+  }
+
+  async deleteNetwork(name: string): Promise<void> {
+    await this.unary('Networks', 'delete', { name });
+  }
+
+  /** Attach the running container `containerId` to `network` too; its endpoint there. */
+  async connectNetwork(network: string, containerId: string, o: { aliases?: string[] } = {}): Promise<NetworkEndpoint> {
+    return (await this.unary<{ endpoint: NetworkEndpoint }>('Networks', 'connect', { network, containerId, aliases: o.aliases ?? [] })).endpoint;
+  }
+
+  async disconnectNetwork(network: string, containerId: string): Promise<void> {
+    await this.unary('Networks', 'disconnect', { network, containerId });
   }
 
   // -------------------------------------------------------------------------------------------

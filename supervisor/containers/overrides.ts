@@ -1,12 +1,49 @@
 /**
  * A container's config: the bundle's config.json with the Create request's overrides applied
- * (args, env, cwd and user as Tasks.Exec applies them: ./process-request.ts). Pure; a bad
- * override is INVALID_ARGUMENT naming its request field.
+ * (args, env, cwd and user as Tasks.Exec applies them: ./process-request.ts; the security ones:
+ * ./security.ts; resources, ulimits, devices and /dev/shm: modules of their own). Pure but for
+ * reading tsrund's own capabilities and the host's cgroup facts once, and looking at the host
+ * devices asked for; a bad override is INVALID_ARGUMENT naming its request field.
  */
 import type { Process, Spec } from '../../spec/types';
 import { invalidArgument } from '../shared/errors';
 import type { ProcessOverrides } from '../api/types';
 import { applyProcessRequest } from './process-request';
+import { grantableCapabilities } from './host-capabilities';
+import { applySecurityOverrides } from './security';
+import { applyInit, initBinaryPath } from './init-process';
+import { applyResources } from './resources';
+import { applyUlimits } from './ulimits';
+import { applyDevices } from './devices';
+import { applyShmSize } from './shm';
+
+/** Overrides that change nothing: every field empty (what the wire gives for fields left out). */
+export const EMPTY_OVERRIDES: Readonly<ProcessOverrides> = {
+  args: [],
+  env: [],
+  cwd: '',
+  user: '',
+  terminal: false,
+  mounts: [],
+  resources: null,
+  entrypoint: [],
+  network: null,
+  volumes: [],
+  volumesFrom: [],
+  privileged: false,
+  capAdd: [],
+  capDrop: [],
+  seccompProfile: '',
+  noNewPrivileges: false,
+  restartPolicy: null,
+  init: false,
+  stopSignal: '',
+  readOnly: false,
+  ulimits: [],
+  devices: [],
+  shmSize: 0,
+  autoRemove: false,
+};
 
 export function applyOverrides(base: Spec, o: ProcessOverrides | null): Spec {
   const spec: Spec = structuredClone(base);
@@ -25,18 +62,11 @@ export function applyOverrides(base: Spec, o: ProcessOverrides | null): Spec {
     });
   });
   if (o.resources) applyResources(spec, o.resources);
+  applyUlimits(spec, o.ulimits);
+  applyDevices(spec, o.devices);
+  applyShmSize(spec, o.shmSize);
+  applySecurityOverrides(spec, o, grantableCapabilities);
+  if (o.init) applyInit(spec, initBinaryPath());
+  if (o.readOnly) spec.root = { path: 'rootfs', ...spec.root, readonly: true };
   return spec;
-}
-
-function applyResources(spec: Spec, r: NonNullable<ProcessOverrides['resources']>): void {
-  const negative = (['memoryLimit', 'cpuQuota', 'pidsLimit'] as const).find((k) => r[k] < 0 && r[k] !== -1);
-  if (negative) throw invalidArgument(`overrides.resources.${negative}`, 'must be positive (or -1: unlimited)');
-  const linux = (spec.linux ??= {});
-  const res = (linux.resources ??= {});
-  if (r.memoryLimit !== 0) res.memory = { ...res.memory, limit: r.memoryLimit };
-  if (r.cpuShares !== 0) res.cpu = { ...res.cpu, shares: r.cpuShares };
-  if (r.cpuQuota !== 0) res.cpu = { ...res.cpu, quota: r.cpuQuota };
-  if (r.cpuPeriod !== 0) res.cpu = { ...res.cpu, period: r.cpuPeriod };
-  if (r.cpusetCpus !== '') res.cpu = { ...res.cpu, cpus: r.cpusetCpus };
-  if (r.pidsLimit !== 0) res.pids = { ...res.pids, limit: r.pidsLimit };
 }

@@ -1,13 +1,14 @@
 /**
  * Container records under <root>/containers/<id>/: container.json (the record, written
- * atomically) and container.log (the task's output, written by its monitor). Kept in memory too;
+ * atomically), container.log (the task's output, written by its monitor) and restart.json (its
+ * restart policy's count and whether the user stopped it). Kept in memory too;
  * the files are what a restarted tsrund reads back.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import type { ProcessOverrides } from '../api/types';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { loadRecordDirs, writeFileAtomic } from '../shared/atomic-file';
 import { notFound, TsrunError } from '../shared/errors';
 import { checkId } from './id';
 
@@ -25,6 +26,7 @@ export interface ContainerRecord {
 
 const RECORD = 'container.json';
 const LOG = 'container.log';
+const RESTART_STATE = 'restart.json';
 
 export class ContainerStore {
   private readonly records = new Map<string, ContainerRecord>();
@@ -39,18 +41,7 @@ export class ContainerStore {
    * died in between): it is removed. Returns what it removed, for the log.
    */
   load(): string[] {
-    makePrivateDir(this.dir);
-    const dropped: string[] = [];
-    for (const id of fs.readdirSync(this.dir)) {
-      const record = readJsonFile<ContainerRecord>(path.join(this.dir, id, RECORD));
-      if (record && record.id === id) {
-        this.records.set(id, record);
-      } else {
-        fs.rmSync(path.join(this.dir, id), { recursive: true, force: true });
-        dropped.push(id);
-      }
-    }
-    return dropped;
+    return loadRecordDirs(this.dir, RECORD, this.records);
   }
 
   create(record: ContainerRecord): void {
@@ -89,8 +80,35 @@ export class ContainerStore {
     fs.rmSync(path.join(this.dir, id), { recursive: true, force: true });
   }
 
+  /**
+   * Replace the record of container `from` by `renamed` (the same container under a new id), its
+   * log moved along. The new directory is complete before the old one goes, so a tsrund that dies
+   * in between finds both records (the old one without its log), never none.
+   */
+  rename(from: string, renamed: ContainerRecord): void {
+    this.get(from);
+    this.create(renamed);
+    // The log and what the restart policy did go with the record (each may be absent).
+    for (const file of [(id: string) => this.logPath(id), (id: string) => this.restartStatePath(id)]) {
+      try {
+        fs.renameSync(file(from), file(renamed.id));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.delete(renamed.id);
+          throw err;
+        }
+      }
+    }
+    this.delete(from);
+  }
+
   logPath(id: string): string {
     return path.join(this.dir, id, LOG);
+  }
+
+  /** What the container's restart policy did so far (services/restart-runner.ts), removed with the record. */
+  restartStatePath(id: string): string {
+    return path.join(this.dir, id, RESTART_STATE);
   }
 }
 

@@ -24,6 +24,7 @@ import { KeyedLock } from '../shared/keyed-lock';
 import { notFound } from '../shared/errors';
 import { makePrivateDir } from '../shared/atomic-file';
 import { hasErrno, TsrunError } from '../../common/errors';
+import { traced } from '../shared/trace';
 
 export interface BlobInfo {
   digest: string;
@@ -207,7 +208,48 @@ export class ContentStore {
       if (err instanceof ContentError) this.abort(ref);
       throw err;
     }
-    return this.commit(ref, dir, expected, written, `sha256:${hash.digest('hex')}`);
+    return traced('blob commit: verify, fsync, rename, fsync dir', ref, () => this.commit(ref, dir, expected, written, `sha256:${hash.digest('hex')}`));
+  }
+
+  /**
+   * Write a blob whose digest is known only once it is written (a layer being made): hashed as it
+   * streams into an ingest, then fsynced and renamed into place, held by `lease` from before it is
+   * visible to a collection. On failure the ingest is removed (a stream cannot be resumed) and the
+   * source destroyed, read or not.
+   */
+  writeStream(ref: string, source: Readable, lease: Lease): Promise<BlobInfo> {
+    return this.ingestLock.run(ref, async () => {
+      const dir = this.ingestPath(ref);
+      const data = path.join(dir, 'data');
+      this.writing.add(dir);
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(path.join(dir, 'ref'), ref, { mode: 0o600 });
+        const hash = crypto.createHash('sha256');
+        let size = 0;
+        const counter = async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            size += chunk.length;
+            hash.update(chunk);
+            yield chunk;
+          }
+        };
+        // Opened now: a write stream's own later open could make the file again after a failure removed the ingest.
+        await pipeline(source, counter, fs.createWriteStream(data, { fd: fs.openSync(data, 'w', 0o600) }));
+        const info = { digest: `sha256:${hash.digest('hex')}`, size };
+        lease.add(info.digest);
+        return traced('blob commit: fsync, rename, fsync dir', ref, () => this.commit(ref, dir, info, size, info.digest));
+      } catch (err) {
+        source.destroy();
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (!isDiskFull(err)) throw err;
+        this.dropIdleIngests();
+        throw new DiskFullError(ref, this.dir, (err as NodeJS.ErrnoException).code!);
+      } finally {
+        this.writing.delete(dir);
+      }
+    });
   }
 
   /** Write a blob held in memory (manifests, configs, index.json of an import). */

@@ -8,6 +8,7 @@ import { timestampNow } from '../api/timestamp';
 import type { Logger } from '../shared/logger';
 import { TsrunError } from '../shared/errors';
 import type { EventJournal } from './journal';
+import { traced } from '../shared/trace';
 
 export interface EventFilter {
   types: readonly string[];
@@ -100,7 +101,7 @@ export class EventBus {
     while (this.pending.length > 0) {
       const event = this.pending[0];
       try {
-        this.journal.append(event);
+        traced('event journal append (fdatasync)', event.id, () => this.journal.append(event));
       } catch (err) {
         // Once per outage, not once a second.
         if (!this.failing)

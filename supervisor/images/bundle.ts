@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultSpec } from '../../spec/default-config';
 import type { Spec } from '../../spec/types';
-import { makePrivateDir, writeFileAtomic } from '../shared/atomic-file';
+import { makePrivateDir, writeStateFile } from '../shared/atomic-file';
 import type { ProcessOverrides } from '../api/types';
 import type { ResolvedUser } from './user';
 import { TsrunError } from '../../common/errors';
@@ -34,6 +34,12 @@ export interface ImageConfig {
     Labels?: Record<string, string> | null;
     StopSignal?: string;
     ExposedPorts?: Record<string, unknown> | null;
+    /** Directories that get a volume each (keys; the values are empty objects). */
+    Volumes?: Record<string, unknown> | null;
+    /** Docker's extensions, kept by builds and commits: ONBUILD triggers, SHELL, HEALTHCHECK (durations in ns). */
+    OnBuild?: string[] | null;
+    Shell?: string[];
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   };
   rootfs?: { type?: string; diff_ids?: string[] };
 }
@@ -47,11 +53,12 @@ export class ImageConfigError extends TsrunError {
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** The command: Entrypoint + Cmd, with the request's replacements (docker's semantics). */
+/** The command: Entrypoint + Cmd, with the request's replacements (docker's semantics; [""] clears the Entrypoint). */
 export function imageArgs(image: ImageConfig, o: Pick<ProcessOverrides, 'args' | 'entrypoint'> | null): string[] {
   const entrypointOverride = o?.entrypoint ?? [];
   const argsOverride = o?.args ?? [];
-  const entrypoint = entrypointOverride.length > 0 ? entrypointOverride : (image.config?.Entrypoint ?? []);
+  const cleared = entrypointOverride.length === 1 && entrypointOverride[0] === '';
+  const entrypoint = cleared ? [] : entrypointOverride.length > 0 ? entrypointOverride : (image.config?.Entrypoint ?? []);
   const cmd = argsOverride.length > 0 ? argsOverride : entrypointOverride.length > 0 ? [] : (image.config?.Cmd ?? []);
   return [...entrypoint, ...cmd];
 }
@@ -106,5 +113,5 @@ export function imageSpec(image: ImageConfig, user: ResolvedUser, o: ProcessOver
 export function writeBundle(dir: string, spec: Spec): void {
   makePrivateDir(path.dirname(dir));
   fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true, mode: 0o700 });
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+  writeStateFile(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
 }

@@ -5,11 +5,16 @@
  */
 import * as http from 'http';
 import * as https from 'https';
+import type { Readable } from 'stream';
 import { errnoText, TsrunError } from '../shared/errors';
 
 export interface HttpOptions {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   headers?: Record<string, string>;
+  /** A stream body is made afresh for each attempt (a retry sends it again from its start). */
+  body?: Buffer | (() => Readable);
+  /** https without verifying the server's certificate (a mirror's skip_verify). */
+  skipVerify?: boolean;
 }
 
 export interface RetryPolicy {
@@ -40,12 +45,16 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function once(url: URL, o: HttpOptions): Promise<http.IncomingMessage> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { method: o.method ?? 'GET', headers: o.headers, timeout: IDLE_TIMEOUT_MS }, resolve);
+    const tls = o.skipVerify ? { rejectUnauthorized: false } : {};
+    const req = mod.request(url, { method: o.method ?? 'GET', headers: o.headers, timeout: IDLE_TIMEOUT_MS, ...tls }, resolve);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) =>
       reject(new NetworkError(`${o.method ?? 'GET'} ${url.origin}${url.pathname}: ${(err.code && errnoText(err.code)) || err.message}`, err.code ?? 'ERR')),
     );
-    req.end();
+    if (typeof o.body !== 'function') return void req.end(o.body);
+    const body = o.body();
+    body.on('error', (err) => req.destroy(err));
+    body.pipe(req);
   });
 }
 
@@ -122,4 +131,10 @@ export async function errorText(res: http.IncomingMessage): Promise<string> {
     /* not JSON: the status line says it */
   }
   return status;
+}
+
+/** A connection that broke in the middle of a body. */
+export function isStreamAbort(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ETIMEDOUT' || (err as Error).message === 'aborted';
 }

@@ -20,11 +20,13 @@ import {
   type Platform,
 } from '../content/descriptor';
 import { digestOf } from '../content/digest';
-import { NetworkError, sleep } from './http';
+import { isStreamAbort, NetworkError, sleep } from './http';
+import { eachLimited } from '../shared/each-limited';
 import { RegistryError, type RegistryClient } from './client';
 import { formatPlatform, selectManifest } from './platform';
 import { formatReference, type Reference } from './reference';
 import { TsrunError } from '../../common/errors';
+import { traced } from '../shared/trace';
 
 export type BlobKind = 'index' | 'manifest' | 'config' | 'layer';
 export type ProgressStatus = 'resolved' | 'waiting' | 'downloading' | 'done' | 'exists';
@@ -71,7 +73,7 @@ const BLOB_ATTEMPTS = 4;
 export async function pullImage(ref: Reference, registry: RegistryClient, content: ContentStore, o: PullOptions): Promise<PullResult> {
   const name = formatReference(ref);
   const progress = o.onProgress ?? (() => undefined);
-  const top = await resolve(ref, registry, content, name, o.lease);
+  const top = await traced('pull: resolve the manifest', name, () => resolve(ref, registry, content, name, o.lease));
   progress({ kind: isIndex(top.mediaType) ? 'index' : 'manifest', digest: top.digest, mediaType: top.mediaType, status: 'resolved', offset: top.size, total: top.size });
 
   let manifestDesc = top;
@@ -97,7 +99,9 @@ export async function pullImage(ref: Reference, registry: RegistryClient, conten
     ...manifest.layers.map((desc) => ({ kind: 'layer' as const, desc })),
   ];
   for (const b of blobs) progress({ kind: b.kind, digest: b.desc.digest, mediaType: b.desc.mediaType, status: 'waiting', offset: 0, total: b.desc.size });
-  await eachLimited(blobs, o.concurrency ?? 3, (b) => fetchBlob(ref, registry, content, b.kind, b.desc, name, progress, o.lease));
+  await eachLimited(blobs, o.concurrency ?? 3, (b) =>
+    traced(`pull: ${b.kind} download (verified on the way)`, b.desc.digest, () => fetchBlob(ref, registry, content, b.kind, b.desc, name, progress, o.lease)),
+  );
   const config = content.readJson<{ os?: string; architecture?: string }>(manifest.config.digest);
   return {
     target: top,
@@ -172,6 +176,17 @@ function checkManifest(m: ImageManifest, d: Descriptor, name: string): void {
   });
 }
 
+/** `fn` called at most every PROGRESS_INTERVAL_MS (byte counts of a blob moving); calls between are dropped. */
+export function everyInterval(fn: (offset: number) => void): (offset: number) => void {
+  let last = 0;
+  return (offset) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    fn(offset);
+  };
+}
+
 async function fetchBlob(
   ref: Reference,
   registry: RegistryClient,
@@ -185,13 +200,7 @@ async function fetchBlob(
   lease.add(d.digest);
   const report = (status: ProgressStatus, offset: number) => progress({ kind, digest: d.digest, mediaType: d.mediaType, status, offset, total: d.size });
   if (content.has(d.digest)) return report('exists', d.size);
-  let last = 0;
-  const onBytes = (offset: number) => {
-    const now = Date.now();
-    if (now - last < PROGRESS_INTERVAL_MS) return;
-    last = now;
-    report('downloading', offset);
-  };
+  const onBytes = everyInterval((offset: number) => report('downloading', offset));
   const what = `${name}: ${kind} ${d.digest}`;
   const open = async (offset: number) => {
     const got = await registry.getBlob(ref, d.digest, offset);
@@ -215,28 +224,4 @@ async function fetchBlob(
       await sleep(250 * 2 ** (attempt - 1));
     }
   }
-}
-
-/** A connection that broke in the middle of a body. */
-function isStreamAbort(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ETIMEDOUT' || (err as Error).message === 'aborted';
-}
-
-/** Run `fn` over `items`, at most `limit` at once; the first failure is thrown once all settle. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (next < items.length && failure === null) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== null) throw failure;
 }

@@ -1,13 +1,15 @@
 /** grpc-js handler shapes for promise-returning implementations, errors mapped by ./status.ts. */
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { MalformedRequest } from '../api/load';
 import type { Logger } from '../shared/logger';
 import { invalidArgument } from '../shared/errors';
+import { traced } from '../shared/trace';
 import { toServiceError } from './status';
 
 export type UnaryHandler = (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => void;
 export type StreamHandler = (call: ServerWritableStream<any, any>) => void;
 export type ClientStreamHandler = (call: ServerReadableStream<any, any>, callback: sendUnaryData<any>) => void;
+export type BidiHandler = (call: ServerDuplexStream<any, any>) => void;
 
 /** The request, or INVALID_ARGUMENT when its bytes did not decode (api/load.ts). */
 function decoded<Req>(request: unknown): Req {
@@ -17,10 +19,16 @@ function decoded<Req>(request: unknown): Req {
   return request as Req;
 }
 
+/** The id a request names, for the trace. */
+function requestSubject(request: unknown): string {
+  const id = (request as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : '';
+}
+
 export function unary<Req, Res>(log: Logger, method: string, fn: (req: Req) => Promise<Res> | Res): UnaryHandler {
   return (call, callback) => {
     Promise.resolve()
-      .then(() => fn(decoded<Req>(call.request)))
+      .then(() => traced(`rpc ${method}`, requestSubject(call.request), () => fn(decoded<Req>(call.request))))
       .then(
         (res) => callback(null, res),
         (err) => callback(toServiceError(err, log, method)),
@@ -42,18 +50,30 @@ export function serverStream<Req, Res>(
   fn: (req: Req, send: (msg: Res) => Promise<void>, cancelled: () => boolean, call: ServerWritableStream<Req, Res>) => Promise<void>,
 ): StreamHandler {
   return (call) => {
-    let gone = false;
-    const drained: (() => void)[] = [];
-    const wake = () => drained.splice(0).forEach((f) => f());
-    call.on('cancelled', () => ((gone = true), wake()));
-    call.on('error', () => ((gone = true), wake()));
-    call.on('drain', wake);
-    const send = (msg: Res): Promise<void> => {
-      if (gone || call.write(msg)) return Promise.resolve();
-      return new Promise((resolve) => drained.push(resolve));
-    };
+    const w = responseWriter<Res>(call);
+    w.finish(log, method, () => traced(`rpc ${method}`, requestSubject(call.request), () => fn(decoded<Req>(call.request), w.send, w.gone, call)));
+  };
+}
+
+/**
+ * The writing side of a response stream: `send` resolves once the stream can take more, `gone`
+ * turns true when the client went away; `finish` ends the stream when `run` resolves, or with
+ * its failure's status.
+ */
+function responseWriter<Res>(call: ServerWritableStream<any, Res> | ServerDuplexStream<any, Res>) {
+  let gone = false;
+  const drained: (() => void)[] = [];
+  const wake = () => drained.splice(0).forEach((f) => f());
+  call.on('cancelled', () => ((gone = true), wake()));
+  call.on('error', () => ((gone = true), wake()));
+  call.on('drain', wake);
+  const send = (msg: Res): Promise<void> => {
+    if (gone || call.write(msg)) return Promise.resolve();
+    return new Promise((resolve) => drained.push(resolve));
+  };
+  const finish = (log: Logger, method: string, run: () => Promise<void>) =>
     Promise.resolve()
-      .then(() => fn(decoded<Req>(call.request), send, () => gone, call))
+      .then(run)
       .then(
         () => {
           if (!gone) call.end();
@@ -63,7 +83,7 @@ export function serverStream<Req, Res>(
         },
       )
       .catch((err) => log.error(`${method}: ending the stream failed: ${(err as Error).message}`));
-  };
+  return { send, gone: () => gone, finish };
 }
 
 /**
@@ -96,4 +116,24 @@ async function* readRequests<Req>(call: ServerReadableStream<Req, unknown>): Asy
     if (call.cancelled) return;
     throw err;
   }
+}
+
+/**
+ * A bidirectional stream whose requests `fn` reads (as clientStream's: one at a time, at `fn`'s
+ * pace) while it writes responses through `send` (as serverStream's: resolves once the stream can
+ * take more). A failure ends the stream with its status.
+ */
+export function bidiStream<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (requests: AsyncIterable<Req>, send: (msg: Res) => Promise<void>, cancelled: () => boolean) => Promise<void>,
+): BidiHandler {
+  return (call) => {
+    const w = responseWriter<Res>(call);
+    w.finish(log, method, () => traced(`rpc ${method}`, '', () => fn(decodedRequests<Req>(call), w.send, w.gone)));
+  };
+}
+
+async function* decodedRequests<Req>(call: ServerDuplexStream<Req, unknown>): AsyncGenerator<Req> {
+  for await (const req of readRequests<Req>(call as unknown as ServerReadableStream<Req, unknown>)) yield decoded<Req>(req);
 }

@@ -8,6 +8,7 @@ import { pageOf, type PageRequest } from './paging';
 import { checkLabels } from '../containers/record-checks';
 import { checkAbsolutePath } from './request-checks';
 import type { PullProgress } from '../registry/pull';
+import type { PushProgress } from '../registry/push';
 import type { ImageService } from '../images/service';
 import type { ImageRecord } from '../images/store';
 
@@ -21,7 +22,7 @@ function apiDescriptor(d: Descriptor): ImageDescriptor {
   };
 }
 
-function apiImage(images: ImageService, r: ImageRecord): Image {
+export function apiImage(images: ImageService, r: ImageRecord): Image {
   return {
     name: r.name,
     target: apiDescriptor(r.target),
@@ -69,6 +70,21 @@ export function imagesService(log: Logger, images: ImageService): Record<string,
       checkLabels('labels', req.labels);
       const records = await images.import(req.path, { name: req.name || undefined, labels: req.labels });
       return { images: records.map((r) => apiImage(images, r)) };
+    }),
+    push: serverStream(log, 'Images.Push', async (req: { name: string; destination: string; platform: string }, send: (m: object) => void) => {
+      const pushed = await images.push(req.name, {
+        destination: req.destination,
+        platform: req.platform,
+        onProgress: (progress: PushProgress) => send({ progress }),
+      });
+      send({ pushed: { name: pushed.name, target: apiDescriptor(pushed.target), note: pushed.note } });
+    }),
+    login: unary(log, 'Images.Login', async (req: { server: string; username: string; password: string }) => ({
+      server: await images.login(req.server, req.username, req.password),
+    })),
+    logout: unary(log, 'Images.Logout', async (req: { server: string }) => {
+      const r = await images.logout(req.server);
+      return { server: r.domain, removed: r.removed };
     }),
     export: unary(log, 'Images.Export', async (req: { names: string[]; path: string }) => {
       checkAbsolutePath('path', req.path);

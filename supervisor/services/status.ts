@@ -19,6 +19,7 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
   'resource-exhausted': status.RESOURCE_EXHAUSTED,
   unimplemented: status.UNIMPLEMENTED,
   unavailable: status.UNAVAILABLE,
+  'deadline-exceeded': status.DEADLINE_EXCEEDED,
   internal: status.INTERNAL,
 };
 

@@ -1,16 +1,19 @@
-/** Tasks service: the running side of containers, through the task manager (tasks/manager.ts). */
-import type { ExecProcessRequest, LogEntry, StdinRequest } from '../api/types';
+/** Tasks service: the running side of containers, through the task manager (tasks/manager.ts); a task's network is set up before its init and torn down after it (./container-tasks.ts); Create, Stop and Delete tell the restart policies (./restart-runner.ts). */
+import type { ExecProcessRequest, LogEntry, LogsRequest, StdinRequest, StopTaskRequest } from '../api/types';
 import { timestampFromRfc3339 } from '../api/timestamp';
 import { checkId } from '../containers/id';
 import { invalidArgument } from '../shared/errors';
 import type { Supervisor } from './supervisor';
-import { imageRootfs } from '../images/bundle-container';
+import { startContainerExec } from './container-exec';
+import { createContainerTask, deleteContainerTask, stopContainerTask } from './container-tasks';
 import { readLog } from '../tasks/log-reader';
+import { entriesToSkip, windowed } from '../tasks/log-window';
+import { processInfos } from '../tasks/proc-info';
 import type { ProcessRef } from '../tasks/manager';
 import type { TaskExit } from '../tasks/record';
 import { clientStream, serverStream, unary, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './handlers';
 import { pageOf, type PageRequest } from './paging';
-import { checkProcessStrings, checkPtySize } from './request-checks';
+import { checkPtySize } from './request-checks';
 
 const SIGTERM = 15;
 const MAX_SIGNAL = 64;
@@ -60,15 +63,8 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
 
   return {
     create: locked('Tasks.Create', async (req: IdRequest & { stdin: boolean }) => {
-      const c = s.containers.get(req.id);
-      const task = await s.tasks.create({
-        id: req.id,
-        spec: c.spec,
-        bundle: c.bundle,
-        logPath: s.containers.logPath(req.id),
-        stdin: req.stdin,
-        rootfsMount: c.image !== '' ? imageRootfs(s, c) : null,
-      });
+      const task = await createContainerTask(s, req.id, req.stdin);
+      s.restarts.clientCreated(req.id);
       return { id: task.id, pid: task.pid };
     }),
     start: locked('Tasks.Start', async (req: IdRequest) => ({ pid: (await s.tasks.start(req.id)).pid })),
@@ -78,21 +74,25 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       return {};
     }),
     delete: locked('Tasks.Delete', async (req: ProcessRequest & { force: boolean }) => {
-      const { pid, exit } = await s.tasks.delete(processRef(req), req.force);
+      if (req.execId) {
+        const { pid, exit } = await s.tasks.delete(processRef(req), req.force);
+        return { id: req.id, pid, ...exitInfo(exit) };
+      }
+      const { status } = s.tasks.describeById(req.id);
+      if (req.force || (status !== 'RUNNING' && status !== 'PAUSED')) s.restarts.clientStopped(req.id);
+      const { pid, exit } = await deleteContainerTask(s, req.id, req.force);
       return { id: req.id, pid, ...exitInfo(exit) };
     }),
-    wait: free('Tasks.Wait', async (req: ProcessRequest) => exitInfo(await s.tasks.wait(processRef(req)))),
-    exec: locked('Tasks.Exec', async (req: ExecProcessRequest) => {
-      checkId(req.execId, 'exec_id');
-      checkProcessStrings('', req);
-      checkPtySize('console_width', req.consoleWidth, 'console_height', req.consoleHeight);
-      s.tasks.describeById(req.id);
-      const c = s.containers.get(req.id);
-      return { pid: await s.tasks.exec(req.id, req, { spec: c.spec, bundle: c.bundle }) };
+    stop: free('Tasks.Stop', async (req: StopTaskRequest) => {
+      const { exit, killed } = await stopContainerTask(s, req.id, req);
+      return { ...exitInfo(exit), killed };
     }),
+    wait: free('Tasks.Wait', async (req: ProcessRequest) => exitInfo(await s.tasks.wait(processRef(req)))),
+    exec: unary(s.log, 'Tasks.Exec', async (req: ExecProcessRequest) => ({ pid: await startContainerExec(s, req) })),
     pause: locked('Tasks.Pause', async (req: IdRequest) => (await s.tasks.pause(req.id), {})),
     resume: locked('Tasks.Resume', async (req: IdRequest) => (await s.tasks.resume(req.id), {})),
     listPids: free('Tasks.ListPids', (req: IdRequest) => ({ pids: s.tasks.pids(req.id) })),
+    top: free('Tasks.Top', (req: IdRequest) => ({ processes: processInfos(s.tasks.pids(req.id)) })),
     stats: free('Tasks.Stats', (req: IdRequest) => s.tasks.stats(req.id)),
     resizePty: free('Tasks.ResizePty', async (req: ProcessRequest & { width: number; height: number }) => {
       checkPtySize('width', req.width, 'height', req.height);
@@ -128,16 +128,18 @@ export function tasksService(s: Supervisor): Record<string, UnaryHandler | Strea
       const { page, next } = pageOf(s.tasks.list(), (t) => t.id, 'Task', req, 'tasks');
       return { tasks: page, nextPageToken: next };
     }),
-    logs: serverStream(s.log, 'Tasks.Logs', async (req: ProcessRequest & { follow: boolean }, send: (e: LogEntry) => Promise<void>, cancelled) => {
+    logs: serverStream(s.log, 'Tasks.Logs', async (req: LogsRequest, send: (e: LogEntry) => Promise<void>, cancelled) => {
       checkId(req.id);
       const ref = processRef(req);
       s.containers.get(req.id);
       const file = ref.execId ? s.tasks.execLogPath(ref) : s.containers.logPath(req.id);
+      const since = req.since && (req.since.seconds !== 0 || req.since.nanos !== 0) ? req.since : null;
+      const skip = await entriesToSkip(file, { since, tail: req.limitTail ? req.tail : null }, cancelled);
       // No task (yet, or any more): nothing to wake the follower for.
       const exited = req.follow ? s.tasks.wait(ref).catch(() => undefined) : undefined;
       const entries = readLog(file, { follow: req.follow, isLive: () => s.tasks.isLive(ref), cancelled, exited });
       // At the client's pace: a slow reader holds tsrund's reading of the log.
-      for await (const entry of entries) await send(entry);
+      for await (const entry of windowed(entries, since, skip)) await send(entry);
     }),
   };
 }

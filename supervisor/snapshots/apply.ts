@@ -26,7 +26,7 @@ import { pipeline } from 'stream/promises';
 import { readTar, shownName, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
 import { removeTree } from '../shared/remove-tree';
-import { layeredEntry } from './merged-view';
+import { layeredEntry, OPAQUE_XATTR } from './merged-view';
 import { TsrunError } from '../../common/errors';
 
 export class LayerError extends TsrunError {
@@ -36,11 +36,11 @@ export class LayerError extends TsrunError {
   }
 }
 
-const WHITEOUT_PREFIX = '.wh.';
-const OPAQUE_MARKER = '.wh..wh..opq';
-const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** A layer's whiteout of `<name>` is an entry `.wh.<name>`; its opaque directory holds `.wh..wh..opq`. */
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
 /** Only the whiteout conversion may set these: a layer's own would steer overlayfs. */
-const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 /** What an entry costs besides its body: an inode, a directory entry (a block, to be safe). */
 const ENTRY_COST = 4096;
 /** Linux's limit on a path handed to a system call, terminating NUL included. */
@@ -48,6 +48,19 @@ const PATH_MAX = 4096;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
+/**
+ * Files up to this size are gathered from the tar stream and written with one synchronous
+ * open-write-close: a write stream costs several thread-pool round trips per file, which made
+ * unpacking a layer of many small files take about a millisecond a file.
+ */
+const SMALL_FILE = 1 << 20;
+
+/**
+ * The directories under the layer's root an entry already made or checked (real directories,
+ * no symlink), so the next entry beneath them need not lstat every component again. Whatever
+ * replaces a path goes through removeExisting, which forgets it and everything below it.
+ */
+type KnownDirectories = Set<string>;
 
 /**
  * Unpack the tar `input` into `dir` (an existing empty directory). `what` names the layer in
@@ -57,11 +70,12 @@ const S_IFIFO = 0o010000;
 export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string, lowers: readonly string[] = []): Promise<void> {
   const dirTimes: { p: string; mtime: number; atime: number }[] = [];
   const budget = { left: spaceBudget(dir) };
+  const known: KnownDirectories = new Set();
   try {
     for await (const { header, body } of readTar(input)) {
       try {
         charge(budget, header);
-        const target = await applyEntry(dir, lowers, header, body);
+        const target = await applyEntry(dir, lowers, known, header, body);
         if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
       } catch (err) {
         throw new LayerError(`${what}: entry ${shownName(header.path)}: ${reason(err, dir)}`);
@@ -96,7 +110,7 @@ function charge(budget: { left: number }, h: TarHeader): void {
 }
 
 /** Apply one entry; returns the path it made (null for an opaque marker). */
-async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, body: Readable): Promise<string | null> {
+async function applyEntry(dir: string, lowers: readonly string[], known: KnownDirectories, h: TarHeader, body: Readable): Promise<string | null> {
   const parts = entryComponents(h.path);
   if (parts.length === 0) {
     if (h.type !== 'directory') throw refusal(`the layer's root can only be a directory, not a ${h.type}`);
@@ -106,7 +120,7 @@ async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, 
   const full = Buffer.byteLength(path.join(dir, ...parts));
   if (full >= PATH_MAX) throw refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
   const base = parts[parts.length - 1];
-  const parent = resolveDirectory(dir, lowers, parts.slice(0, -1));
+  const parent = resolveDirectory(dir, lowers, parts.slice(0, -1), known);
   if (base === OPAQUE_MARKER) {
     lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
     return null;
@@ -117,26 +131,28 @@ async function applyEntry(dir: string, lowers: readonly string[], h: TarHeader, 
       throw refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
     }
     const target = path.join(parent, name);
-    await removeExisting(target, false);
+    await removeExisting(target, false, known);
     mknod(target, S_IFCHR, 0, 0);
     fs.lchownSync(target, h.uid, h.gid);
     return target;
   }
   const target = path.join(parent, base);
-  await removeExisting(target, h.type === 'directory');
+  await removeExisting(target, h.type === 'directory', known);
   switch (h.type) {
     case 'directory':
       if (lstatOrNull(target) === null) fs.mkdirSync(target, 0o700);
+      known.add(target);
       break;
     case 'file':
-      await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      if (h.size <= SMALL_FILE) fs.writeFileSync(target, await gather(body), { flag: 'wx', mode: 0o600 });
+      else await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
       break;
     case 'symlink':
       fs.symlinkSync(h.linkname, target);
       break;
     case 'hardlink':
       // link(2) does not follow a symlink it links to, and the metadata is the target's.
-      fs.linkSync(resolveLinkTarget(dir, lowers, h.linkname), target);
+      fs.linkSync(resolveLinkTarget(dir, lowers, known, h.linkname), target);
       return target;
     case 'char':
       mknod(target, S_IFCHR | h.mode, h.devmajor, h.devminor);
@@ -172,10 +188,11 @@ export function entryComponents(p: string): string[] {
  * (the layer's own entry for them may come later). A component that is a symlink or not a
  * directory is refused.
  */
-function resolveDirectory(dir: string, lowers: readonly string[], parts: string[]): string {
+function resolveDirectory(dir: string, lowers: readonly string[], parts: string[], known: KnownDirectories): string {
   let at = dir;
   for (const [i, part] of parts.entries()) {
     at = path.join(at, part);
+    if (known.has(at)) continue;
     const st = lstatOrNull(at);
     const shown = parts.slice(0, i + 1).join('/');
     if (st === null) {
@@ -184,6 +201,7 @@ function resolveDirectory(dir: string, lowers: readonly string[], parts: string[
       if (below?.st.isDirectory()) copyMetadata(below.path, at, true);
     } else if (st.isSymbolicLink()) throw refusal(`its parent ${shownName(shown)} is a symlink: writing through it is refused`);
     else if (!st.isDirectory()) throw refusal(`its parent ${shownName(shown)} is not a directory`);
+    known.add(at);
   }
   return at;
 }
@@ -195,7 +213,7 @@ function resolveDirectory(dir: string, lowers: readonly string[], parts: string[
  * mode, xattrs and times; so are the parent directories this layer lacks. Never a path through a
  * symlink, a whiteout, a directory or anything outside the layers.
  */
-function resolveLinkTarget(dir: string, lowers: readonly string[], linkname: string): string {
+function resolveLinkTarget(dir: string, lowers: readonly string[], known: KnownDirectories, linkname: string): string {
   let parts: string[];
   try {
     parts = entryComponents(linkname);
@@ -215,11 +233,11 @@ function resolveLinkTarget(dir: string, lowers: readonly string[], linkname: str
   if (found.st.isDirectory()) throw refusal(`hardlink target ${shown} is a directory`);
   if (found.path.startsWith(`${dir}/`)) return found.path;
   if (!found.st.isFile() && !found.st.isSymbolicLink()) throw refusal(`hardlink target ${shown} in a lower layer is a ${found.st.isFIFO() ? 'fifo' : 'device'}: only files and symlinks are copied up`);
-  return copyUp(dir, lowers, parts, found.path, found.st);
+  return copyUp(dir, lowers, known, parts, found.path, found.st);
 }
 
-function copyUp(dir: string, lowers: readonly string[], parts: string[], source: string, st: fs.Stats): string {
-  const copy = path.join(resolveDirectory(dir, lowers, parts.slice(0, -1)), parts[parts.length - 1]);
+function copyUp(dir: string, lowers: readonly string[], known: KnownDirectories, parts: string[], source: string, st: fs.Stats): string {
+  const copy = path.join(resolveDirectory(dir, lowers, parts.slice(0, -1), known), parts[parts.length - 1]);
   if (st.isFile()) fs.copyFileSync(source, copy, fs.constants.COPYFILE_EXCL);
   else fs.symlinkSync(fs.readlinkSync(source), copy);
   copyMetadata(source, copy, !st.isSymbolicLink());
@@ -227,20 +245,35 @@ function copyUp(dir: string, lowers: readonly string[], parts: string[], source:
 }
 
 /** Owner, mode (after the chown that clears setuid), extended attributes and times of `from`, onto `to`. */
-function copyMetadata(from: string, to: string, hasMode: boolean): void {
+export function copyMetadata(from: string, to: string, hasMode: boolean): void {
   const st = fs.lstatSync(from);
   fs.lchownSync(to, st.uid, st.gid);
   if (hasMode) fs.chmodSync(to, st.mode & 0o7777);
   for (const name of llistxattr(from)) if (!name.startsWith(OVERLAY_XATTR_PREFIX)) lsetxattr(to, name, lgetxattr(from, name));
-  fs.lutimesSync(to, st.atime, st.mtime);
+  // Seconds as numbers keep the sub-millisecond part a Date would drop.
+  fs.lutimesSync(to, st.atimeMs / 1000, st.mtimeMs / 1000);
 }
 
 /** Make room for the entry: what is there goes, unless both are directories (the entry then updates it). */
-async function removeExisting(target: string, entryIsDirectory: boolean): Promise<void> {
+async function removeExisting(target: string, entryIsDirectory: boolean, known: KnownDirectories): Promise<void> {
   const st = lstatOrNull(target);
   if (st === null || (entryIsDirectory && st.isDirectory())) return;
+  if (st.isDirectory()) forgetTree(known, target);
   // An earlier entry of the layer may have made an arbitrarily deep tree there.
   await removeTree(target);
+}
+
+function forgetTree(known: KnownDirectories, top: string): void {
+  known.delete(top);
+  const below = `${top}/`;
+  for (const p of known) if (p.startsWith(below)) known.delete(p);
+}
+
+/** A small file's body, whole. */
+async function gather(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 function setMetadata(target: string, h: TarHeader): void {

@@ -38,16 +38,38 @@ function lookup(layer: string, parts: readonly string[]): { path: string; st: fs
     if (st.isCharacterDevice() && st.rdev === 0) return 'hidden';
     if (i === parts.length - 1) return { path: at, st };
     if (!st.isDirectory()) return 'hidden';
-    opaque = isOpaque(at);
+    opaque = isOpaqueDirectory(at);
   }
   return 'absent';
 }
 
-function isOpaque(dir: string): boolean {
+/** The attribute of an opaque directory: overlayfs hides what the layers beneath hold there. */
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** Whether overlayfs hides what the layers beneath hold in `dir` (trusted.overlay.opaque=y). */
+export function isOpaqueDirectory(dir: string): boolean {
   try {
-    return lgetxattr(dir, 'trusted.overlay.opaque').toString() === 'y';
+    return lgetxattr(dir, OPAQUE_XATTR).toString() === 'y';
   } catch (err) {
     if (hasErrno(err, 'ENODATA', 'ENOTSUP')) return false; // no such attribute
     throw err;
   }
+}
+
+/**
+ * The names the merged view of `layers` (top-most first) lists in the directory `parts`: those of
+ * every layer down to the first that hides the directory beneath it (opaque, a whiteout, not a
+ * directory). Unsorted, and whiteouts included: look each one up with layeredEntry.
+ */
+export function layeredDirectoryNames(layers: readonly string[], parts: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const layer of layers) {
+    const found = parts.length === 0 ? { path: layer, st: fs.lstatSync(layer) } : lookup(layer, parts);
+    if (found === 'hidden') break;
+    if (found === 'absent') continue;
+    if (!found.st.isDirectory()) break;
+    for (const name of fs.readdirSync(found.path)) names.add(name);
+    if (isOpaqueDirectory(found.path)) break;
+  }
+  return [...names];
 }

@@ -16,6 +16,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import type { Readable } from 'stream';
 import { decompress } from '../archive/compression';
 import { digestHex } from '../content/digest';
@@ -24,6 +25,7 @@ import { KeyedLock } from '../shared/keyed-lock';
 import type { RootfsOverlay } from '../../runtime/plan/types';
 import { removeTree } from '../shared/remove-tree';
 import { applyLayer, LayerError } from './apply';
+import { laps, traceSpan } from '../shared/trace';
 
 /** One layer of an image: its blob (compressed or not) and the digest of its uncompressed tar. */
 export interface LayerSource {
@@ -145,6 +147,7 @@ export class OverlaySnapshotter {
   /** Unpack one layer over the unpacked `beneath` (chain ids, bottom-most first). */
   private async unpackOne(layer: LayerSource, chainId: string, beneath: string[]): Promise<void> {
     const what = `layer ${layer.digest}`;
+    const trace = laps(layer.digest);
     const tmp = fs.mkdtempSync(path.join(this.tmpDir, 'unpack-'));
     try {
       const fsDir = path.join(tmp, 'fs');
@@ -152,17 +155,25 @@ export class OverlaySnapshotter {
       const hash = crypto.createHash('sha256');
       const tar = (await decompress(layer.open(), what))[Symbol.asyncIterator]();
       // The tar reader stops at the end-of-archive blocks; what follows still counts for the diff id.
+      let readingMs = 0;
+      const next = async () => {
+        const t0 = performance.now();
+        const r = await tar.next();
+        if (!r.done) hash.update(r.value as Buffer);
+        readingMs += performance.now() - t0;
+        return r;
+      };
       const feed = async function* () {
-        for (let r = await tar.next(); !r.done; r = await tar.next()) {
-          hash.update(r.value as Buffer);
-          yield r.value as Buffer;
-        }
+        for (let r = await next(); !r.done; r = await next()) yield r.value as Buffer;
       };
       await applyLayer(feed(), fsDir, what, beneath.map((id) => this.layerPath(id)).reverse());
-      for (let r = await tar.next(); !r.done; r = await tar.next()) hash.update(r.value as Buffer);
+      for (let r = await next(); !r.done; r = await next());
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== layer.diffId) throw new LayerError(`${what}: its uncompressed content is ${got}, the image's diff id says ${layer.diffId}`);
+      trace.lap('unpack: read, decompress, hash (wait for the tar stream) + untar (files, metadata)');
+      traceSpan('unpack: of which waiting for read + decompress + diff-id hash', layer.digest, readingMs);
       fs.renameSync(fsDir, this.layerPath(chainId));
+      trace.lap('unpack: commit (rename into layers/)');
     } catch (err) {
       if (err instanceof LayerError) throw err;
       throw new LayerError(`${what}: ${(err as Error).message}`);
@@ -206,6 +217,14 @@ export class OverlaySnapshotter {
   /** The keys of every active snapshot. */
   activeKeys(): string[] {
     return fs.readdirSync(this.activeDir);
+  }
+
+  /** Move a writable layer to another key (one rename: it is under one key or the other). */
+  rename(from: string, to: string): void {
+    const target = path.join(this.activeDir, to);
+    // rename(2) would replace an empty directory: a leftover under `to` must not be taken over silently.
+    if (fs.existsSync(target)) throw new Error(`snapshot ${to} exists already`);
+    fs.renameSync(path.join(this.activeDir, from), target);
   }
 
   /** Remove a container's writable layer (its lower layers stay for gcSnapshots to judge). */

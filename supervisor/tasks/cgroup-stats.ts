@@ -1,13 +1,18 @@
 /**
  * A task's figures for Tasks.Stats, from runtime/cgroups' own reading of the cgroup files
- * (readCgroupStats).
+ * (readCgroupStats); the whole reading for the CRI's stats (../cri/pods/stats.ts).
  */
 import type { CgroupManager } from '../../runtime/cgroups';
-import { readCgroupStats } from '../../runtime/cgroups/stats';
+import { readCgroupStats, type Stats } from '../../runtime/cgroups/stats';
 import type { StatsResponse } from '../api/types';
 
+/** Everything the task's cgroups say now (no hugetlb sizes: neither API reports them). */
+export function readTaskCgroups(cgroups: CgroupManager): Stats {
+  return readCgroupStats(cgroups, []);
+}
+
 export function readStats(cgroups: CgroupManager): StatsResponse {
-  const s = readCgroupStats(cgroups, []);
+  const s = readTaskCgroups(cgroups);
   return {
     memoryUsageBytes: s.memory.usage.usage ?? 0,
     memoryLimitBytes: limitOrZero(s.memory.usage.limit),

@@ -16,7 +16,7 @@ import { PlanError } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
 import { readProcStat } from '../../runtime/state/proc';
 import type { StoredState } from '../../runtime/state/store';
-import { makePrivateDir, readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { makePrivateDir, readJsonFile, writeStateFile } from '../shared/atomic-file';
 import { applyProcessRequest } from '../containers/process-request';
 import { failedPrecondition, invalidArgument } from '../shared/errors';
 import { CONSOLE_FD, Monitor } from './monitor';
@@ -99,7 +99,7 @@ export class ExecProcess {
         createdAt: new Date().toISOString(),
         exit: null,
       };
-      writeFileAtomic(path.join(dir, EXEC_RECORD), JSON.stringify(record));
+      writeStateFile(path.join(dir, EXEC_RECORD), JSON.stringify(record));
       const exec = new ExecProcess(record, dir, monitor);
       exec.watch();
       return exec;
@@ -182,7 +182,7 @@ export class ExecProcess {
     if (this.record.exit) return;
     this.record.exit = exit;
     try {
-      writeFileAtomic(path.join(this.dir, EXEC_RECORD), JSON.stringify(this.record));
+      writeStateFile(path.join(this.dir, EXEC_RECORD), JSON.stringify(this.record));
     } catch (err) {
       // removed meanwhile (the task was deleted): the exit is still known in memory
       if (!hasErrno(err, 'ENOENT')) throw err;

@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Spec } from '../../spec/types';
+import type { LinuxResources, Spec } from '../../spec/types';
 import { OCI_VERSION } from '../../spec/default-config';
 import { loadCgroupManager, oomCount, oomWatchOf, type CgroupManager } from '../../runtime/cgroups';
 import { destroyCgroups, killAllAndThaw, SIGKILL } from '../../runtime/lifecycle/cgroup-waits';
@@ -23,6 +23,7 @@ import { signalContainer } from '../../runtime/lifecycle/kill';
 import { freezeContainer, thawContainer } from '../../runtime/lifecycle/pause';
 import type { Spawned, Spawner } from '../../runtime/lifecycle/spawner';
 import { startInit } from '../../runtime/lifecycle/start';
+import { updateResources } from '../../runtime/lifecycle/update';
 import type { RootfsOverlay } from '../../runtime/plan/types';
 import { isContainers, readInitNamespaces } from '../../runtime/state/own-processes';
 import type { StatsResponse, Task } from '../api/types';
@@ -31,7 +32,11 @@ import type { Logger } from '../shared/logger';
 import { failedPrecondition, invalidArgument, notFound, TsrunError } from '../shared/errors';
 import type { EventBus } from '../events/bus';
 import { makePrivateDir } from '../shared/atomic-file';
-import { readStats } from './cgroup-stats';
+import { laps, traced } from '../shared/trace';
+import { withTimeout } from '../shared/with-timeout';
+import { readStats, readTaskCgroups } from './cgroup-stats';
+import { readPressure, type CgroupPressure } from '../../runtime/cgroups/pressure';
+import type { Stats } from '../../runtime/cgroups/stats';
 import { ExecProcess, type ExecRequest } from './exec';
 import { CONSOLE_FD, Monitor, StdinClosedError } from './monitor';
 import { LOST_EXIT_STATUS, readTaskRecord, TaskExit, taskStatus, TaskRecord, whenLostProcessGone, writeTaskRecord } from './record';
@@ -90,6 +95,7 @@ export class TaskManager {
 
   async create(o: TaskCreateOptions): Promise<Task> {
     if (this.tasks.has(o.id)) throw failedPrecondition(`container ${o.id} already has a task (delete it first)`);
+    const trace = laps(o.id);
     checkTaskHooks(o.spec);
     makePrivateDir(this.dir);
     const dir = path.join(this.dir, o.id);
@@ -136,12 +142,17 @@ export class TaskManager {
         this.monitorSpawner(o, dir, terminal),
         {
           // Recorded before they are made, so that a create killed half-way leaves them to recovery.
-          cgroupsIntended: (intended) => writeTaskRecord(dir, { ...record, cgroups: intended }),
+          cgroupsIntended: (intended) => {
+            trace.lap('task create: checks, plan');
+            writeTaskRecord(dir, { ...record, cgroups: intended });
+          },
           cgroupsMade: (made) => {
+            trace.lap('task create: cgroups (with the record of the intended ones)');
             record.cgroups = made;
             writeTaskRecord(dir, record);
           },
           initCreated: ({ pid, spawned, initStartTime, initNamespaces }) => {
+            trace.lap('task create: init spawned under its monitor (with the record of the cgroups made)');
             Object.assign(record, { pid, monitorPid: spawned.monitor.monitorPid, initStartTime, initNamespaces });
             writeTaskRecord(dir, record);
           },
@@ -164,7 +175,9 @@ export class TaskManager {
     const { spawned: { monitor }, cgroups } = init;
     const task = this.track(record, dir, monitor, cgroups);
     this.watch(task);
+    trace.lap('task create: record of the init');
     this.events.publish('create', o.id, { pid: record.pid });
+    trace.lap('task create: event');
     return this.describe(task);
   }
 
@@ -193,7 +206,7 @@ export class TaskManager {
     const task = this.get(id);
     const status = this.statusOf(task);
     if (status !== 'CREATED') throw failedPrecondition(`task ${id} is ${status.toLowerCase()}, not created: it cannot be started`);
-    await startInit(task.dir, task.record.pid, {
+    await traced('task start: release the init (record, event included)', id, () => startInit(task.dir, task.record.pid, {
       // Init leaves without the start byte when a startContainer hook fails: its stderr, the task's log, says why.
       initGone: () => failedPrecondition(`task ${id}: the init exited before start (a startContainer hook failed, the process could not be run, or it was killed: see the task's log)`),
       released: () => {
@@ -203,7 +216,7 @@ export class TaskManager {
       },
       hookRunner: asyncHookRunner,
       warn: (message) => this.log.warn(`task ${id}: ${message}`),
-    });
+    }));
     return this.describe(task);
   }
 
@@ -230,7 +243,7 @@ export class TaskManager {
     if ((status === 'RUNNING' || status === 'PAUSED') && !force) {
       throw failedPrecondition(`task ${id} is ${status.toLowerCase()}: kill it first, or delete with force`);
     }
-    await removeContainer({ stateDir: task.dir, initNamespaces: task.record.initNamespaces, cgroups: task.cgroups }, !task.record.exit, {
+    await traced('task delete: remove the container (cgroups, state)', id, () => removeContainer({ stateDir: task.dir, initNamespaces: task.record.initNamespaces, cgroups: task.cgroups }, !task.record.exit, {
       initExited: async (timeoutMs) => (await withTimeout(task.exited, timeoutMs)) !== undefined,
       notGone: () => new TsrunError(`task ${id} did not exit after SIGKILL`, { code: 'internal' }),
       strangersLeft: (message) => failedPrecondition(`task ${id}: ${message}`),
@@ -246,7 +259,7 @@ export class TaskManager {
       },
       hookRunner: asyncHookRunner,
       warn: (message) => this.log.warn(`task ${id}: ${message}`),
-    });
+    }));
     const exit = task.record.exit!;
     this.events.publish('delete', id, { pid: task.record.pid, exitStatus: exit.exitStatus });
     return { pid: task.record.pid, exit };
@@ -318,11 +331,34 @@ export class TaskManager {
     return readStats(this.cgroupsOf(task));
   }
 
+  /** `change` over `current` written to a live task's cgroups, as `tsrun update` does; returns the settings ignored. */
+  updateResources(id: string, current: LinuxResources | undefined, change: LinuxResources): string[] {
+    const task = this.get(id);
+    const status = this.statusOf(task);
+    if (status === 'STOPPED') throw failedPrecondition(`task ${id} has exited: there are no cgroups to update`);
+    return updateResources(this.cgroupsOf(task), current, change).warnings;
+  }
+
+  /** The pressure stall figures of the task's cgroup (cgroup v2's; none on a v1-only host). */
+  cgroupPressure(id: string): CgroupPressure {
+    return readPressure(this.cgroupsOf(this.get(id)));
+  }
+
+  /** The task's whole cgroup reading (the CRI's stats need memory.stat's counters). */
+  cgroupStats(id: string): Stats {
+    return readTaskCgroups(this.cgroupsOf(this.get(id)));
+  }
+
   async resizePty(ref: ProcessRef, cols: number, rows: number): Promise<void> {
     const p = this.processOf(ref);
     if (!p.terminal) throw failedPrecondition(`${p.name} has no terminal`);
     if (cols === 0 || rows === 0 || cols > 0xffff || rows > 0xffff) throw invalidArgument('width/height', 'must be 1..65535');
     await p.monitor().resizePty(cols, rows);
+  }
+
+  /** The task's init logs to a new file at its log path from now on (the old one was rotated away). */
+  reopenLog(id: string): Promise<void> {
+    return this.monitorOf(this.get(id)).reopenLog();
   }
 
   /** Resolves once every byte written before was delivered to the process's stdin, and it is closed. */
@@ -418,7 +454,9 @@ export class TaskManager {
   private watch(task: LiveTask): void {
     task.monitor!.onOom(() => this.publishOom(task));
     task.monitor!.wait().then(
-      (exit) => this.recordExit(task, { exitStatus: exit.exitStatus, exitedAt: exit.exitedAt }),
+      (exit) => {
+        traced('task exit: record, event', task.record.id, () => this.recordExit(task, { exitStatus: exit.exitStatus, exitedAt: exit.exitedAt }));
+      },
       (err: Error) => this.lost(task, err.message),
     );
   }
@@ -549,15 +587,4 @@ async function killAndRelease(monitor: Monitor, cgroups: CgroupManager | null): 
   if (cgroups) await killAllAndThaw(cgroups, isContainers(readInitNamespaces(monitor.pid)));
   await withTimeout(monitor.wait(), KILL_TIMEOUT_MS);
   monitor.release();
-}
-
-/** `p`'s value, or undefined when `ms` pass first. */
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

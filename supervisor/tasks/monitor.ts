@@ -23,8 +23,10 @@ import * as path from 'path';
 import type { OomWatch } from '../../runtime/cgroups';
 import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
+import type { PlanFailure } from '../../runtime/plan/failure-record';
 import type { InitPlan } from '../../runtime/plan/types';
 import { readJsonFile } from '../shared/atomic-file';
+import { traced } from '../shared/trace';
 import { TsrunError } from '../../common/errors';
 import { monitorBinaryPath } from './monitor-binary';
 import {
@@ -90,6 +92,17 @@ function monitorError(taskDir: string, reply: string): Error {
   return new Error(`tsrun-monitor (task ${taskDir}): ${reply}`);
 }
 
+/** A request failed in one of the monitor's system calls: its failure record, rendered. */
+export class MonitorFailureError extends TsrunError {
+  constructor(
+    readonly taskDir: string,
+    readonly failure: PlanFailure,
+  ) {
+    super(`tsrun-monitor (task ${taskDir}): ${renderRecord(failure)}`, { code: 'internal', subject: taskDir });
+    this.name = 'MonitorFailureError';
+  }
+}
+
 export class MonitorGoneError extends TsrunError {
   constructor(
     readonly taskDir: string,
@@ -138,12 +151,14 @@ export class Monitor {
   static async spawn(o: MonitorSpawnOptions): Promise<Monitor> {
     const taskDir = path.resolve(o.taskDir);
     const planFile = path.join(taskDir, PLAN_FILE);
-    fs.writeFileSync(planFile, encodePlan(o.plan), { mode: 0o600 });
+    traced('monitor: encode and write the plan', taskDir, () => fs.writeFileSync(planFile, encodePlan(o.plan), { mode: 0o600 }));
     const fifo = o.plan.exec.fifo ? path.join(o.plan.exec.fifo.dir, o.plan.exec.fifo.name) : null;
     let report: Awaited<ReturnType<typeof runMonitor>>;
     try {
       if (fifo && !fs.existsSync(fifo)) mkfifo(fifo, 0o622);
-      report = await runMonitor(taskDir, path.resolve(o.logPath), monitorFlags(o), o.onRuntimeHooks);
+      report = await traced('monitor: spawn to its report (exec, clone, init steps)', taskDir, () =>
+        runMonitor(taskDir, path.resolve(o.logPath), monitorFlags(o), o.onRuntimeHooks),
+      );
     } catch (err) {
       removeFiles([planFile, fifo]);
       throw err;
@@ -153,7 +168,7 @@ export class Monitor {
     if ('failure' in report) throw new PlanExecutionError(report.failure, o.plan);
     if ('error' in report) throw new Error(`tsrun-monitor (task ${taskDir}): ${renderRecord(report.error)}`);
     const monitor = new Monitor(taskDir, report.pid, report.monitorPid);
-    await monitor.connect();
+    await traced('monitor: connect to its socket', taskDir, () => monitor.connect());
     return monitor;
   }
 
@@ -215,6 +230,15 @@ export class Monitor {
   /** Size the terminal (TIOCSWINSZ on its master); rejects when the process has none. */
   resizePty(cols: number, rows: number): Promise<void> {
     return this.request(resizeFrame(cols, rows));
+  }
+
+  /**
+   * Log to a new file at the log path from now on (the old one was renamed away: a rotation);
+   * resolves once it is open. Rejects with the failed open's record (MonitorFailureError), the
+   * log then being the one it was.
+   */
+  reopenLog(): Promise<void> {
+    return this.request(encodeFrame(REQUEST.reopenLog));
   }
 
   /** Call `listener` on each OOM of the memory cgroup the monitor watches, as it happens. */
@@ -304,6 +328,9 @@ export class Monitor {
           break;
         case REPLY.error:
           this.pending.shift()?.reject(monitorError(this.taskDir, frame.payload.toString('utf8')));
+          break;
+        case REPLY.failure:
+          this.pending.shift()?.reject(new MonitorFailureError(this.taskDir, JSON.parse(frame.payload.toString('utf8')) as PlanFailure));
           break;
         case EVENT.exit:
           this.exited(parseExitRecord(frame.payload.toString('utf8')));

@@ -1,6 +1,6 @@
 /**
  * What tsrund records about a task in <state>/tasks/<id>/task.json (beside the monitor's own
- * files), written atomically at each change, so that a restarted tsrund knows every task, its
+ * files), written atomically at each change (under --state: not fsynced, shared/atomic-file.ts), so that a restarted tsrund knows every task, its
  * cgroups and whether its exit was already reported.
  */
 import * as path from 'path';
@@ -8,7 +8,7 @@ import type { CgroupRecord } from '../../runtime/cgroups';
 import type { InitNamespaces } from '../../runtime/state/own-processes';
 import { isSameLiveProcess } from '../../runtime/state/proc';
 import type { TaskStatus } from '../api/types';
-import { readJsonFile, writeFileAtomic } from '../shared/atomic-file';
+import { readJsonFile, writeStateFile } from '../shared/atomic-file';
 
 export const TASK_RECORD = 'task.json';
 
@@ -39,7 +39,7 @@ export interface TaskRecord {
 }
 
 export function writeTaskRecord(taskDir: string, record: TaskRecord): void {
-  writeFileAtomic(path.join(taskDir, TASK_RECORD), JSON.stringify(record));
+  writeStateFile(path.join(taskDir, TASK_RECORD), JSON.stringify(record));
 }
 
 export function readTaskRecord(taskDir: string): TaskRecord | null {

@@ -1,33 +1,29 @@
 /**
- * `tsctl images pull|ls|rm|inspect|import|export|tag` and the `tsctl pull` alias. Pull shows a
- * progress bar per blob on a terminal and one line per blob state change otherwise.
+ * `tsctl images pull|push|ls|rm|inspect|import|export|tag` and the `tsctl pull` and `tsctl push`
+ * aliases. Pull and push show a progress bar per blob on a terminal and one line per blob state
+ * change otherwise.
  */
 import * as path from 'path';
 import type { FlagSpec, FlagValues } from '../../runtime/cli/args';
 import { TsrunError } from '../../common/errors';
-import type { TsrundClient } from '../client/client';
+import type { ResponseStream, TsrundClient } from '../client/client';
 import type { Image, PullProgress } from '../api/types';
-import { commandList, parseCommandLine, type CommandSpec } from './command';
+import { labelsOf, runSubCommand, type SubCommand } from './command';
 import { ago, bytesText, out, printJson, printTable, timeText } from './output';
 
-interface SubCommand extends CommandSpec {
-  run(c: TsrundClient, f: FlagValues, args: string[], json: boolean): Promise<number>;
-}
+export const PUSH_FLAGS: FlagSpec[] = [
+  {
+    name: 'platform',
+    kind: 'string',
+    usage: "push this os/architecture[/variant]'s image alone (default: the whole image, or tsrund's platform's when the store lacks some)",
+    default: '',
+  },
+];
 
 export const PULL_FLAGS: FlagSpec[] = [
   { name: 'platform', kind: 'string', usage: 'os/architecture[/variant] to pull from a multi-platform image (default: tsrund\'s)', default: '' },
   { name: 'label', short: 'l', kind: 'list', usage: 'KEY=VALUE label of the image record (repeatable)' },
 ];
-
-function labelsOf(f: FlagValues): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const l of (f.label as string[] | undefined) ?? []) {
-    const eq = l.indexOf('=');
-    if (eq <= 0) throw new TsrunError(`--label ${JSON.stringify(l)}: expected KEY=VALUE`, { code: 'invalid-argument' });
-    labels[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return labels;
-}
 
 /** Short digest as tables show it: the first 12 hex digits. */
 const shortDigest = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
@@ -40,7 +36,10 @@ function splitName(name: string): [string, string] {
   return colon > name.lastIndexOf('/') ? [name.slice(0, colon), name.slice(colon + 1)] : [name, '<none>'];
 }
 
-/** Per-blob progress: redrawn bars on a terminal, one line per state change otherwise. */
+/** The states in which a blob's bytes move (a bar on a terminal; no line of its own otherwise). */
+const MOVING = ['downloading', 'uploading'];
+
+/** Per-blob progress of a pull or a push: redrawn bars on a terminal, one line per state change otherwise. */
 class ProgressView {
   private readonly rows = new Map<string, PullProgress>();
   private drawn = 0;
@@ -51,7 +50,7 @@ class ProgressView {
     const prev = this.rows.get(key);
     this.rows.set(key, p);
     if (this.tty) return this.redraw();
-    if (prev?.status !== p.status && p.status !== 'downloading') out(`${this.label(p)}: ${p.status}\n`);
+    if (prev?.status !== p.status && !MOVING.includes(p.status)) out(`${this.label(p)}: ${p.status}\n`);
   }
 
   private label(p: PullProgress): string {
@@ -63,7 +62,7 @@ class ProgressView {
     const lines = [...this.rows.values()].map((p) => {
       const frac = p.total > 0 ? Math.min(1, p.offset / p.total) : 1;
       const filled = Math.round(frac * width);
-      const bar = p.status === 'downloading' ? `[${'='.repeat(filled)}${' '.repeat(width - filled)}]` : p.status.padEnd(width + 2);
+      const bar = MOVING.includes(p.status) ? `[${'='.repeat(filled)}${' '.repeat(width - filled)}]` : p.status.padEnd(width + 2);
       return `${this.label(p).padEnd(28)} ${bar} ${bytesText(p.offset)}/${bytesText(p.total)}`;
     });
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
@@ -72,21 +71,41 @@ class ProgressView {
   }
 }
 
-async function pull(c: TsrundClient, f: FlagValues, [ref]: string[], json: boolean): Promise<number> {
+/**
+ * A pull's or a push's stream followed to its end: each progress message drawn (or printed as
+ * JSON), Ctrl-C cancelling the call; the result the last message carries.
+ */
+async function follow<M extends { progress: PullProgress | null }, R>(stream: ResponseStream<M>, json: boolean, result: (m: M) => R | null): Promise<R | null> {
   const view = new ProgressView();
-  let image: Image | null = null;
-  const stream = c.pullImage(ref, { platform: f.platform as string, labels: labelsOf(f) });
+  let last: R | null = null;
   process.once('SIGINT', () => stream.cancel());
   for await (const m of stream) {
     if (m.progress) {
       if (json) out(JSON.stringify({ progress: m.progress }) + '\n');
       else view.update(m.progress);
     }
-    if (m.image) image = m.image;
+    last = result(m) ?? last;
   }
+  return last;
+}
+
+async function pull(c: TsrundClient, f: FlagValues, [ref]: string[], json: boolean): Promise<number> {
+  const image = await follow(c.pullImage(ref, { platform: f.platform as string, labels: labelsOf(f) }), json, (m) => m.image);
   if (!image) throw new TsrunError(`pull ${ref}: tsrund ended the pull without an image`, { code: 'internal' });
   if (json) out(JSON.stringify({ image: jsonImage(image) }) + '\n');
   else out(`${image.name} ${image.target?.digest ?? ''}\n`);
+  return 0;
+}
+
+/** Docker's last line: `<tag>: digest: sha256:... size: N`. */
+async function push(c: TsrundClient, f: FlagValues, [name, destination]: string[], json: boolean): Promise<number> {
+  const pushed = await follow(c.pushImage(name, { destination: destination ?? '', platform: f.platform as string }), json, (m) => m.pushed);
+  if (!pushed?.target) throw new TsrunError(`push ${name}: tsrund ended the push without its result`, { code: 'internal' });
+  if (json) out(JSON.stringify({ pushed }) + '\n');
+  else {
+    if (pushed.note) out(`${pushed.note}\n`);
+    out(`${splitName(pushed.name)[1]}: digest: ${pushed.target.digest} size: ${pushed.target.size}\n`);
+  }
   return 0;
 }
 
@@ -94,8 +113,9 @@ function jsonImage(i: Image): object {
   return { ...i, createdAt: timeText(i.createdAt), updatedAt: timeText(i.updatedAt) };
 }
 
-const SUBCOMMANDS: SubCommand[] = [
+export const SUBCOMMANDS: SubCommand[] = [
   { name: 'pull', usage: 'pull an image from its registry', argsUsage: 'REFERENCE', flags: PULL_FLAGS, args: [1, 1], run: pull },
+  { name: 'push', usage: 'push an image to a registry (under NAME, or DEST)', argsUsage: 'NAME [DEST]', flags: PUSH_FLAGS, args: [1, 2], run: push },
   {
     name: 'ls',
     usage: 'list images',
@@ -187,25 +207,17 @@ const SUBCOMMANDS: SubCommand[] = [
   },
 ];
 
-function usage(): string {
-  return `USAGE:\n   tsctl images COMMAND [options] [arguments...]\n\nCOMMANDS:\n${commandList(SUBCOMMANDS)}\n`;
-}
-
 /** `tsctl images ARGS...`; `json`: whether --json was given before the subcommand. */
-export async function imagesCommand(c: TsrundClient, args: string[], json: boolean): Promise<number> {
-  const [name, ...rest] = args;
-  const sub = SUBCOMMANDS.find((s) => s.name === name || (name === 'list' && s.name === 'ls') || (name === 'remove' && s.name === 'rm'));
-  if (!name) return (out(usage()), 1);
-  if (!sub) {
-    const names = SUBCOMMANDS.map((c) => c.name).join(', ');
-    throw new TsrunError(`images: unknown command ${JSON.stringify(name.slice(0, 80))} (one of ${names}; see tsctl images)`, { code: 'invalid-argument' });
-  }
-  const parsed = parseCommandLine(sub, `images ${sub.name}`, rest);
-  if (!parsed) return 0;
-  return sub.run(c, parsed.flags, parsed.args, json || (parsed.flags.json as boolean));
+export function imagesCommand(c: TsrundClient, args: string[], json: boolean): Promise<number> {
+  return runSubCommand('images', SUBCOMMANDS, { list: 'ls', remove: 'rm' }, c, args, json);
 }
 
 /** `tsctl pull`: the flags are parsed by tsctl's own dispatch. */
 export function pullCommand(c: TsrundClient, f: FlagValues, args: string[], json: boolean): Promise<number> {
   return pull(c, f, args, json);
+}
+
+/** `tsctl push`: the flags are parsed by tsctl's own dispatch. */
+export function pushCommand(c: TsrundClient, f: FlagValues, args: string[], json: boolean): Promise<number> {
+  return push(c, f, args, json);
 }

@@ -34,15 +34,22 @@ export function printJson(value: unknown): void {
   out(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Columns padded to their widest cell, as `docker ps` prints. */
-export function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+/**
+ * Columns padded to their widest cell and 3 spaces, at least `minWidth` wide (docker's tables:
+ * Go's tabwriter with padding 3, `docker ps` with a minimum width of 10); the last one unpadded.
+ */
+export function tableText(header: string[], rows: string[][], minWidth = 0): string {
+  const widths = header.map((h, i) => Math.max(minWidth, 3 + Math.max(h.length, ...rows.map((r) => r[i].length))));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('   ')
+      .join('')
       .trimEnd();
-  out([header, ...rows].map(line).join('\n') + '\n');
+  return [header, ...rows].map(line).join('\n') + '\n';
+}
+
+export function printTable(header: string[], rows: string[][]): void {
+  out(tableText(header, rows));
 }
 
 /** A timestamp as RFC 3339 (or "" when unset), the form JSON output carries. */
@@ -50,16 +57,30 @@ export function timeText(ts: Timestamp | null): string {
   return rfc3339Of(ts);
 }
 
-/** "3 seconds ago" style, for tables. */
+/** A span of time in docker's words (go-units' HumanDuration): "Less than a second", "About a minute", "3 hours". */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.floor(ms / 3_600_000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(Math.floor(ms / 3_600_000) / 24 / 365)} years`;
+}
+
+/** The milliseconds since the epoch of a timestamp (0 when unset). */
+export const msOf = (ts: Timestamp | null): number => (ts ? ts.seconds * 1000 + Math.floor(ts.nanos / 1e6) : 0);
+
+/** "3 seconds ago", as docker's tables say it ("" when unset). */
 export function ago(ts: Timestamp | null, now = Date.now()): string {
-  if (!ts) return '';
-  const s = Math.max(0, Math.round(now / 1000 - ts.seconds));
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'} ago`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
-  return `${Math.round(h / 24)} days ago`;
+  return ts ? `${humanDuration(Math.max(0, now - msOf(ts)))} ago` : '';
 }
 
 export function bytesText(n: number): string {

@@ -24,7 +24,8 @@ export interface Layer {
 /** tsrun's layers, top first: a package may import its own layer and those below it. */
 export const LAYERS: Layer[] = [
   { name: 'front ends', dirs: ['supervisor/daemon', 'supervisor/tsctl'] },
-  { name: 'services', dirs: ['supervisor/services', 'supervisor/client'] },
+  // cri/: the Kubernetes CRI's handlers, beside tsrund's own services (it uses their handler shapes).
+  { name: 'services', dirs: ['supervisor/services', 'supervisor/cri', 'supervisor/client'] },
   {
     name: 'domain',
     dirs: [
@@ -34,11 +35,16 @@ export const LAYERS: Layer[] = [
       'supervisor/snapshots',
       'supervisor/content',
       'supervisor/registry',
-      'supervisor/archive',
       'supervisor/events',
+      'supervisor/volumes',
+      'supervisor/network',
+      'supervisor/cri/streaming',
+      // build/: the Dockerfile language and the builder (tsctl's side of a build, the context it sends, is in tsctl/).
+      'supervisor/build',
     ],
   },
-  { name: 'shared', dirs: ['supervisor/shared', 'supervisor/api'] },
+  // archive/ is the tar and compression codec, used by tsctl (cp) and tsrund alike.
+  { name: 'shared', dirs: ['supervisor/shared', 'supervisor/api', 'supervisor/archive'] },
   { name: 'runtime', dirs: ['runtime'] },
   { name: 'spec', dirs: ['spec'] },
   { name: 'common', dirs: ['common'] },
@@ -48,7 +54,7 @@ export const LAYERS: Layer[] = [
 export const SEPARATE: [string[], string[]][] = [
   [
     ['supervisor/tsctl', 'supervisor/client'],
-    ['supervisor/daemon', 'supervisor/services', ...LAYERS[2].dirs],
+    ['supervisor/daemon', 'supervisor/services', 'supervisor/cri', ...LAYERS[2].dirs],
   ],
 ];
 

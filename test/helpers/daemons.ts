@@ -197,9 +197,17 @@ function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}`;
 }
 
+/** A CNI network podman makes its containers' default (written into its own network_config_dir). */
+export interface PodmanNetwork {
+  name: string;
+  /** The configuration list (JSON). */
+  configList: Record<string, unknown>;
+}
+
 /**
  * A rootful podman running `runtime` (an absolute path; podman runs it through conmon) with storage,
- * run and tmp dirs of its own, cgroupfs, file events and no network.
+ * run and tmp dirs of its own, cgroupfs, file events and no network — or, given `network`, CNI
+ * with that list as its only and default network (plugins from /usr/lib/cni).
  */
 export class Podman {
   readonly cgroupParent = '/' + uniqueName('tsrun-podman');
@@ -209,23 +217,37 @@ export class Podman {
     private readonly holder: PrivateEngineProcess,
   ) {}
 
-  static async start(runtime: string): Promise<Podman> {
+  static async start(runtime: string, o: { network?: PodmanNetwork } = {}): Promise<Podman> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-podman-'));
     fs.mkdirSync(path.join(dir, 'tmp'));
-    // No network, so no default sysctls (net.* ones need one); file locks, not /dev/shm; conmon's
+    const networkConf: string[] = [];
+    if (o.network) {
+      const confDir = path.join(dir, 'cni');
+      fs.mkdirSync(confDir);
+      fs.writeFileSync(path.join(confDir, `${o.network.name}.conflist`), JSON.stringify(o.network.configList));
+      networkConf.push(
+        '[network]',
+        'network_backend = "cni"',
+        'cni_plugin_dirs = ["/usr/lib/cni"]',
+        `network_config_dir = ${JSON.stringify(confDir)}`,
+        `default_network = ${JSON.stringify(o.network.name)}`,
+      );
+    }
+    // No default sysctls (net.* ones need a network); file locks, not /dev/shm; conmon's
     // terminal sockets in our tmp dir, not /tmp (it leaves them there when the runtime fails).
     const conmonEnv = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `TMPDIR=${path.join(dir, 'tmp')}`];
     fs.writeFileSync(
       path.join(dir, 'containers.conf'),
       [
         '[containers]',
-        'netns = "none"',
+        `netns = "${o.network ? 'bridge' : 'none'}"`,
         'default_sysctls = []',
         '[engine]',
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
         'lock_type = "file"',
         `conmon_env_vars = ${JSON.stringify(conmonEnv)}`,
+        ...networkConf,
       ].join('\n') + '\n',
     );
     // Storage of its own, in place of the host's storage.conf (whose overlay options would not apply).
@@ -235,7 +257,8 @@ export class Podman {
     return new Podman(runtime, dir, holder);
   }
 
-  private argv(args: string[]): string[] {
+  /** The command line of `podman ARGS` in this podman's namespace and configuration (for a caller that runs it itself). */
+  argv(args: string[]): string[] {
     const d = this.dir;
     return [
       'nsenter', '-t', String(this.holder.pid), '-m', '--',
@@ -306,11 +329,15 @@ export class Containerd {
     return '/' + this.namespace;
   }
 
-  static async start(): Promise<Containerd> {
+  /**
+   * `cri`: serve its CRI plugin too (on the same socket), with registry hosts from `configPath`
+   * (hosts.toml layout) and CNI directories of its own (empty: the network is not ready).
+   */
+  static async start(o: { cri?: { configPath: string } } = {}): Promise<Containerd> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-containerd-'));
     const socket = path.join(dir, 'containerd.sock');
-    // No CRI (it wants CNI), and no snapshotters or tracing this host lacks (they only log errors).
-    const disabled = ['grpc.v1.cri', 'snapshotter.v1.btrfs', 'snapshotter.v1.zfs', 'snapshotter.v1.devmapper', 'snapshotter.v1.aufs', 'internal.v1.tracing', 'tracing.processor.v1.otlp'];
+    // No CRI unless asked (it wants CNI), and no snapshotters or tracing this host lacks (they only log errors).
+    const disabled = [...(o.cri ? [] : ['grpc.v1.cri']), 'snapshotter.v1.btrfs', 'snapshotter.v1.zfs', 'snapshotter.v1.devmapper', 'snapshotter.v1.aufs', 'internal.v1.tracing', 'tracing.processor.v1.otlp'];
     const config = [
       'version = 2',
       `root = ${JSON.stringify(path.join(dir, 'root'))}`,
@@ -320,6 +347,17 @@ export class Containerd {
       `  address = ${JSON.stringify(socket)}`,
       '[ttrpc]',
       `  address = ${JSON.stringify(socket + '.ttrpc')}`,
+      ...(o.cri
+        ? [
+            '[plugins."io.containerd.grpc.v1.cri"]',
+            '  stream_server_address = "127.0.0.1"',
+            '[plugins."io.containerd.grpc.v1.cri".cni]',
+            `  bin_dir = ${JSON.stringify(path.join(dir, 'cni-bin'))}`,
+            `  conf_dir = ${JSON.stringify(path.join(dir, 'cni-conf'))}`,
+            '[plugins."io.containerd.grpc.v1.cri".registry]',
+            `  config_path = ${JSON.stringify(o.cri.configPath)}`,
+          ]
+        : []),
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'config.toml'), config + '\n');
     const daemon = await PrivateEngineProcess.start(['containerd', '--config', path.join(dir, 'config.toml')], path.join(dir, 'containerd.log'), () =>

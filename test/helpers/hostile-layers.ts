@@ -48,6 +48,22 @@ function pieces(n: number, canary: string, rng: SeededRandom): Piece[] {
     { what: 'absolute', bytes: file(`${canary}/absolute-${n}`, 'x'), refused: ESCAPE },
     { what: 'symlink-then-file', bytes: [...entry(`l${n}`, '2', { linkname: canary }), ...file(`l${n}/through-${n}`, 'x')], refused: ESCAPE },
     { what: 'symlink-then-dir', bytes: [...entry(`s${n}`, '2', { linkname: '../../../..' }), ...entry(`s${n}/made-${n}`, '5')], refused: ESCAPE },
+    // A directory an earlier entry made (and wrote into), replaced by a symlink or a file, then written through.
+    {
+      what: 'dir-then-symlink-then-file',
+      bytes: [...entry(`r${n}`, '5'), ...file(`r${n}/inside-${n}`, 'x'), ...entry(`r${n}`, '2', { linkname: canary }), ...file(`r${n}/through-${n}`, 'x')],
+      refused: ESCAPE,
+    },
+    {
+      what: 'dir-then-file-then-file',
+      bytes: [...entry(`q${n}`, '5'), ...entry(`q${n}/sub-${n}`, '5'), ...file(`q${n}`, 'now a file'), ...file(`q${n}/sub-${n}/f`, 'x')],
+      refused: /its parent .* is not a directory/,
+    },
+    {
+      what: 'dir-then-hardlink-then-file',
+      bytes: [...file(`hl-orig-${n}`, 'o'), ...entry(`m${n}`, '5'), ...entry(`m${n}`, '1', { linkname: `hl-orig-${n}` }), ...file(`m${n}/f`, 'x')],
+      refused: /its parent .* is not a directory/,
+    },
     { what: 'hardlink-out', bytes: entry(`h${n}`, '1', { linkname: `../../../../../..${canary}/precious` }), refused: ESCAPE },
     { what: 'hardlink-absolute', bytes: entry(`h${n}`, '1', { linkname: `${canary}/precious` }), refused: ESCAPE },
     { what: 'hardlink-through-symlink', bytes: [...entry(`k${n}`, '2', { linkname: canary }), ...entry(`hk${n}`, '1', { linkname: `k${n}/precious` })], refused: ESCAPE },

@@ -35,10 +35,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A token server: Basic credentials of `user` get pull+push on every repository; anyone else none. */
+/**
+ * A token server: Basic credentials of `user` get pull+push on every repository, and so does an
+ * OAuth2 refresh-token POST with `identityToken` (what a Docker login hands out); anyone else none.
+ */
 class TokenServer {
   readonly server: http.Server;
   readonly requests: { authorized: boolean; scope: string }[] = [];
+  readonly identityToken = `identity-${crypto.randomUUID()}`;
 
   constructor(
     private readonly user: User,
@@ -49,6 +53,21 @@ class TokenServer {
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString());
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== this.identityToken) {
+          res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad refresh token' }] }));
+          return;
+        }
+        const scope = form.get('scope') ?? '';
+        this.requests.push({ authorized: true, scope });
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: this.sign(form.get('service') ?? '', this.access(scope)) }));
+      });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const expected = `Basic ${Buffer.from(`${this.user.username}:${this.user.password}`).toString('base64')}`;
     const given = req.headers.authorization;
@@ -57,18 +76,22 @@ class TokenServer {
       return;
     }
     const authorized = given === expected;
-    const scope = url.searchParams.get('scope') ?? '';
+    // The spec's scope parameter may be given more than once (a mount: two repositories).
+    const scope = url.searchParams.getAll('scope').join(' ');
     this.requests.push({ authorized, scope });
-    const access = authorized
-      ? scope
-          .split(' ')
-          .filter(Boolean)
-          .map((s) => {
-            const [type, name] = s.split(':');
-            return { type, name, actions: ['pull', 'push'] };
-          })
-      : [];
+    const access = authorized ? this.access(scope) : [];
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: this.sign(url.searchParams.get('service') ?? '', access) }));
+  }
+
+  /** pull+push on every repository `scope` names. */
+  private access(scope: string): object[] {
+    return scope
+      .split(' ')
+      .filter(Boolean)
+      .map((s) => {
+        const [type, name] = s.split(':');
+        return { type, name, actions: ['pull', 'push'] };
+      });
   }
 
   private sign(service: string, access: object[]): string {
@@ -158,6 +181,14 @@ export class TestRegistry {
     });
   }
 
+  /**
+   * Push several images one after another: docker-registry's filesystem store once failed two
+   * concurrent uploads of the same blob ("digest invalid", then "manifest blob unknown").
+   */
+  async pushEach(layout: string, pushes: [tag: string, name: string][]): Promise<void> {
+    for (const [tag, name] of pushes) await this.push(layout, tag, name);
+  }
+
   /** The registry's own file for a blob (to damage it). */
   blobFile(digest: string): string {
     const hex = digest.slice('sha256:'.length);
@@ -244,7 +275,8 @@ export class Layout {
   }
 
   /** An image manifest over `layers`; returns the manifest's descriptor. */
-  image(layers: { desc: Desc; diffId: string }[], o: { architecture?: string; variant?: string; cmd?: string[]; layerMediaType?: string } = {}): Desc {
+  /** `history`: one history entry a layer (buildah 1.28 refuses a base whose history does not count its layers). */
+  image(layers: { desc: Desc; diffId: string }[], o: { architecture?: string; variant?: string; cmd?: string[]; layerMediaType?: string; history?: boolean } = {}): Desc {
     const architecture = o.architecture ?? 'amd64';
     const config = {
       created: '1970-01-01T00:00:00Z',
@@ -253,6 +285,7 @@ export class Layout {
       os: 'linux',
       config: { Env: ['PATH=/bin'], Cmd: o.cmd ?? ['sh'] },
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      ...(o.history ? { history: layers.map(() => ({ created: '1970-01-01T00:00:00Z', created_by: 'tsrun test/helpers/registry.ts Layout' })) } : {}),
     };
     const configDesc = this.blob('application/vnd.oci.image.config.v1+json', Buffer.from(JSON.stringify(config)));
     const manifest = {
@@ -280,6 +313,15 @@ export class Layout {
   private save(): void {
     fs.writeFileSync(path.join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: this.index }));
   }
+}
+
+/** A busybox image (BUSYBOX_FILES in one layer) made in `dir` and pushed to `registry` as `name` (tag v1); its manifest digest. */
+export async function pushBusybox(registry: TestRegistry, dir: string, name: string): Promise<string> {
+  const layout = new Layout(dir);
+  const image = layout.image([layout.layer(BUSYBOX_FILES)]);
+  layout.tag(image, 'v1');
+  await registry.push(layout.dir, 'v1', name);
+  return image.digest;
 }
 
 /** busybox as /bin/busybox with /bin/sh and /bin/cat links to it. */

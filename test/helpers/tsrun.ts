@@ -32,12 +32,12 @@ export class Tsrun {
    * Run `tsrun --root <root> ...args` to completion. Output goes to files, not pipes: a created
    * container inherits tsrun's stdio and would hold a pipe open long after tsrun exits.
    */
-  cmd(args: string[], opts: { timeoutMs?: number } = {}): Result {
+  cmd(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Result {
     const out = path.join(this.io, 'stdout');
     const err = path.join(this.io, 'stderr');
     const fds = [fs.openSync(out, 'w+'), fs.openSync(err, 'w+')];
     try {
-      const r = spawnSync(TSRUN, ['--root', this.root, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: opts.timeoutMs ?? 30_000 });
+      const r = spawnSync(TSRUN, ['--root', this.root, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: opts.timeoutMs ?? 30_000, env: opts.env });
       if (r.error) throw r.error;
       return { code: r.status, signal: r.signal, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
     } finally {

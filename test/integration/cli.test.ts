@@ -48,3 +48,32 @@ test('--version and help', () => {
   for (const c of ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec']) expect(help).toContain(`   ${c}`);
   expect(fx.tsrun.cmd(['delete']).stderr).toContain('msg="tsrun: \\"delete\\" requires exactly 1 argument(s)"');
 });
+
+test('TSRUN_TRACE=FILE appends a record of each command, phase by phase; unset, nothing is written', () => {
+  const b = fx.bundle(['true']);
+  const trace = path.join(scratch, 'trace.jsonl');
+  const untraced = fx.tsrun.track(uniqueId('untraced'));
+  expect(fx.tsrun.cmd(['run', '-b', b.dir, untraced]).code).toBe(0);
+  expect(fs.existsSync(trace)).toBe(false);
+  const id = fx.tsrun.track(uniqueId('traced'));
+  const env = { ...process.env, TSRUN_TRACE: trace };
+  expect(fx.tsrun.cmd(['run', '-b', b.dir, id], { env }).code).toBe(0);
+  expect(fx.tsrun.cmd(['--version'], { env }).code).toBe(0);
+  const records = fs.readFileSync(trace, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  expect(records.map((r) => r.command)).toEqual(['run', '']);
+  const [run] = records;
+  expect(run.node.environment).toBeGreaterThan(0);
+  expect(run.main).toBeGreaterThanOrEqual(run.node.environment);
+  const names: string[] = run.spans.map((s: { name: string }) => s.name);
+  for (const phase of ['flags', 'run', 'create', 'config load + validate', 'cgroups', 'plan build', 'encode', 'spawn (clone to init ready)', 'start', 'release (fifo to exec)', 'wait', 'delete', 'cgroups remove', 'state remove']) {
+    expect(names).toContain(phase);
+  }
+  // A create writes (and fsyncs) its state three times: creating, its cgroups made, created.
+  expect(names.filter((n) => n === 'state write')).toHaveLength(3);
+  const span = (name: string) => run.spans.find((s: { name: string }) => s.name === name);
+  for (const inner of ['create', 'start', 'delete']) {
+    expect(span(inner).start).toBeGreaterThanOrEqual(span('run').start);
+    expect(span(inner).end).toBeLessThanOrEqual(span('run').end);
+  }
+  expect(run.exit).toBeGreaterThanOrEqual(span('run').end);
+});

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cgroupsUnder, Containerd, missingCommands, runtimesUnderTest } from '../helpers/daemons';
+import { LOOPBACK_PROBE } from '../helpers/loopback-probe';
 import { buildBusyboxArchive, OciArchive } from '../helpers/oci-image';
 import { processExists, sleep, uniqueId } from '../helpers/tsrun';
 
@@ -92,10 +93,8 @@ if (missing.length > 0) {
 
     test('run: 127.0.0.1 is reachable inside the container of a new network namespace (lo is up)', () => {
       // The trailing sleep: containerd's shim can lose what a process printed right before it
-      // exits (containerd/containerd#770, concourse/concourse#6775); a full run here once saw an
-      // empty stdout under runc.
-      const r = ctrRun(['--rm'], uniqueId('ctr-lo'), ['sh', '-c', 'nc -l -p 7777 & for i in 1 2 3 4 5 6 7 8 9 10; do echo over-loopback | nc 127.0.0.1 7777 2>&1 && break; sleep 0.2; done; wait; sleep 0.5']);
-      // The listener may take a moment: a refused try or two come before it (an unreachable one never does).
+      // exits (containerd/containerd#770).
+      const r = ctrRun(['--rm'], uniqueId('ctr-lo'), ['sh', '-c', `${LOOPBACK_PROBE}; sleep 0.5`]);
       expect(r.stdout).toContain('over-loopback\n');
       expect(r.stdout).not.toContain('unreachable');
       expect(r.code).toBe(0);

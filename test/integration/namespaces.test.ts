@@ -13,6 +13,7 @@ import * as path from 'path';
 import { parseProbeOutput, probeBinary, PROBE_IN_CONTAINER, ProbeReport } from '../../conformance/probe';
 import type { Config } from '../helpers/bundle';
 import { containerFixtures } from '../helpers/fixtures';
+import { LOOPBACK_PROBE } from '../helpers/loopback-probe';
 import { TSRUN, uniqueId } from '../helpers/tsrun';
 
 const fx = containerFixtures();
@@ -26,7 +27,7 @@ const isUp = (out: string) => (Number(/flags=(0x[0-9a-f]+)/.exec(out)?.[1]) & 1)
 describe('loopback', () => {
   test('a new network namespace has lo up: a client reaches a listener on 127.0.0.1 inside the container', () => {
     const out = inside(
-      `${LO_FLAGS}; nc -l -p 7777 & for i in 1 2 3 4 5 6 7 8 9 10; do echo over-loopback | nc 127.0.0.1 7777 2>&1 && break; sleep 0.2; done; wait`,
+      `${LO_FLAGS}; ${LOOPBACK_PROBE}`,
     );
     expect(isUp(out)).toBe(true);
     expect(out).toContain('over-loopback');

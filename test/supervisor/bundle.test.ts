@@ -4,20 +4,11 @@
  * docker's run semantics say.
  */
 import type { ProcessOverrides } from '../../supervisor/api/types';
+import { EMPTY_OVERRIDES } from '../../supervisor/containers/overrides';
 import { imageAnnotations, imageArgs, imageSpec, type ImageConfig } from '../../supervisor/images/bundle';
 import { resolveImageUser } from '../../supervisor/images/user';
 
-const overrides = (o: Partial<ProcessOverrides>): ProcessOverrides => ({
-  args: [],
-  env: [],
-  cwd: '',
-  user: '',
-  terminal: false,
-  mounts: [],
-  resources: null,
-  entrypoint: [],
-  ...o,
-});
+const overrides = (o: Partial<ProcessOverrides>): ProcessOverrides => ({ ...EMPTY_OVERRIDES, ...o });
 const root = { uid: 0, gid: 0, home: '/root' };
 
 describe('the command: Entrypoint + Cmd with docker overrides', () => {
@@ -27,6 +18,8 @@ describe('the command: Entrypoint + Cmd with docker overrides', () => {
     ['args replace Cmd only', image, { args: ['mine'] }, ['/entry', '-x', 'mine']],
     ['an entrypoint drops Cmd', image, { entrypoint: ['/other'] }, ['/other']],
     ['entrypoint and args', image, { entrypoint: ['/other'], args: ['a'] }, ['/other', 'a']],
+    ['[""] clears the Entrypoint, args the whole command', image, { entrypoint: [''], args: ['a', 'b'] }, ['a', 'b']],
+    ['[""] drops Cmd too', image, { entrypoint: [''] }, []],
     ['Cmd alone', { config: { Cmd: ['sh'] } }, null, ['sh']],
     ['Entrypoint alone', { config: { Entrypoint: ['/e'], Cmd: null } }, null, ['/e']],
     ['args alone', { config: {} }, { args: ['x'] }, ['x']],

@@ -1,7 +1,13 @@
 /**
  * A real tsrund for tests: built bin/tsrund on a private socket, --root and --state in a temp
- * directory; a client of the library on it. stop() tears down exactly what the test made: every
- * task (force-deleted) and container through the API, then the daemon, then the directories.
+ * directory; a client of the library on it. Its networks are its own: --cni-conf-dir in the temp
+ * directory, a bridge named after the test process, a slice of the tests' address range that no
+ * other test daemon on the machine has (./network-slots.ts), no DNS forwarding. It runs in a
+ * mount namespace of its own held for its whole life (restarts included), so the network
+ * namespaces it pins are never mounted in the machine's. Its --auth-file is in the temp directory
+ * (unless a test gives one). stop() tears down exactly what the test
+ * made: every task (force-deleted) and container through the API, then the daemon, then its
+ * networks (rules, bridges, leases), then the directories.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -9,6 +15,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { TsrundClient } from '../../supervisor/client/client';
 import { TSRUN } from '../helpers/tsrun';
+import { MountNamespaceHolder } from '../helpers/mount-namespace-holder';
+import { claimNetworkSlot, removeNetworks, type NetworkSlot } from './network-slots';
 
 export const TSRUND = path.join(path.dirname(TSRUN), 'tsrund');
 export const TSCTL = path.join(path.dirname(TSRUN), 'tsctl');
@@ -23,22 +31,40 @@ export function inPrivateMountNamespace(argv: string[]): string[] {
   return ['unshare', '-m', '--propagation', 'private', ...argv];
 }
 
+let daemonSerial = 0;
+
 export class TestDaemon {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrund-test-'));
   readonly address = path.join(this.dir, 'run', 'tsrund.sock');
+  /** The Kubernetes CRI's socket (--cri-address): each test daemon its own. */
+  readonly criAddress = path.join(this.dir, 'run', 'cri.sock');
   readonly root = path.join(this.dir, 'root');
   readonly state = path.join(this.dir, 'state');
+  /** The network configuration lists (--cni-conf-dir). */
+  readonly cniConfDir = path.join(this.dir, 'cni');
+  /** The default network's bridge (--bridge). */
+  readonly bridge = `tsrt${process.pid}-${daemonSerial++}`;
   proc: ChildProcess | null = null;
   stderr = '';
   private exited: Promise<DaemonExit> | null = null;
   private clientInstance: TsrundClient | null = null;
+  private mounts: MountNamespaceHolder | null = null;
+  private slot: NetworkSlot | null = null;
 
   /**
    * `privateMounts`: start tsrund in a mount namespace of its own (`unshare -m --propagation
    * private`, which execs it: the pid is tsrund's), so that what containers mount without a
-   * mount namespace of their own never reaches the machine's.
+   * mount namespace of their own never reaches the machine's. `networkPool`: the --network-pool
+   * (default: a /22 of 10.234.0.0/16 no other test daemon uses, see networkPool).
    */
-  constructor(private readonly o: { privateMounts?: boolean } = {}) {}
+  constructor(private readonly o: { privateMounts?: boolean; networkPool?: string } = {}) {}
+
+  /** The daemon's --network-pool (claimed at the first start). */
+  get networkPool(): string {
+    if (this.o.networkPool) return this.o.networkPool;
+    this.slot ??= claimNetworkSlot();
+    return this.slot.pool;
+  }
 
   /**
    * Start tsrund and resolve once it answers Health with SERVING; returns how long that took (ms).
@@ -47,7 +73,12 @@ export class TestDaemon {
    */
   async start(extraArgs: string[] = [], wrap: (argv: string[]) => string[] = this.o.privateMounts ? inPrivateMountNamespace : (argv) => argv): Promise<number> {
     const t0 = Date.now();
-    const [command, ...args] = wrap([TSRUND, '--address', this.address, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...extraArgs]);
+    const networkArgs = ['--cni-conf-dir', this.cniConfDir, '--bridge', this.bridge, '--network-pool', this.networkPool, '--dns-upstream', 'none'];
+    this.mounts ??= await MountNamespaceHolder.start();
+    // An auth file of its own unless the test gives one: a login or logout never touches the host's.
+    const authArgs = extraArgs.includes('--auth-file') ? [] : ['--auth-file', path.join(this.dir, 'auth.json')];
+    const argv = [TSRUND, '--address', this.address, '--cri-address', this.criAddress, '--root', this.root, '--state', this.state, '--log-level', 'debug', ...networkArgs, ...authArgs, ...extraArgs];
+    const [command, ...args] = this.mounts.enter(wrap(argv));
     const proc = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -95,8 +126,24 @@ export class TestDaemon {
     }
     this.clientInstance?.close();
     this.clientInstance = null;
+    removeNetworks(this.cniConfDir);
+    await this.mounts?.close();
+    this.mounts = null;
+    this.slot?.release();
+    this.slot = null;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Create, start and wait for container `id`'s task, then delete it: the exit status and what the task wrote. */
+export async function runTaskToEnd(c: TsrundClient, id: string): Promise<{ status: number; out: string }> {
+  await c.createTask(id);
+  await c.startTask(id);
+  const exit = await c.wait(id);
+  const out: string[] = [];
+  for await (const e of c.logs(id)) out.push(e.text + (e.partial ? '' : '\n'));
+  await c.deleteTask(id);
+  return { status: exit.exitStatus, out: out.join('') };
 }
 
 /** The gRPC status code and message a call fails with, or null when it succeeds. */

@@ -22,8 +22,20 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-/** Paths under `top` (relative) whose content is an image's or a container's, not tsrund's. */
-const LAYER_CONTENT = [/^snapshots\/layers\/[^/]+$/, /^snapshots\/active\/[^/]+\/(upper|work)$/, /^bundles\/[^/]+\/rootfs$/];
+/**
+ * Paths under `top` (relative) whose content is an image's or a container's, not tsrund's: also a
+ * container's /etc/hosts, hostname and resolv.conf (0644: its users read them), its pinned
+ * network namespace (the kernel's nsfs file) and the IPAM plugin's leases, each in an owner-only
+ * directory.
+ */
+const LAYER_CONTENT = [
+  /^snapshots\/layers\/[^/]+$/,
+  /^snapshots\/active\/[^/]+\/(upper|work)$/,
+  /^bundles\/[^/]+\/rootfs$/,
+  /^netns-etc\/[^/]+$/,
+  /^netns\/[^/]+$/,
+  /^cni\/networks\/[^/]+$/,
+];
 
 /**
  * A task directory is 0711: its init opens the exec fifo in it after becoming the container's

@@ -106,8 +106,8 @@ test('hooks.stdin-state: the pid a createRuntime hook reads is the task\'s, and 
   const { pid } = await c().createTask('h-state');
   const read = (f: string) => fs.readFileSync(path.join(b.rootfs, f), 'utf8').trim();
   expect(read('init-mnt')).toBe(fs.readlinkSync(`/proc/${pid}/ns/mnt`));
-  // The hook ran in the runtime's namespace, not the container's.
-  expect(read('hook-mnt')).toBe(fs.readlinkSync('/proc/self/ns/mnt'));
+  // The hook ran in the runtime's namespace (tsrund's, which TestDaemon holds apart from the machine's), not the container's.
+  expect(read('hook-mnt')).toBe(fs.readlinkSync(`/proc/${daemon.proc!.pid}/ns/mnt`));
   expect(read('hook-mnt')).not.toBe(read('init-mnt'));
   await remove('h-state');
 });

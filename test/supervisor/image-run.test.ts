@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
 import { buildBusyboxArchive } from '../helpers/oci-image';
-import { emptied, TestDaemon, failure } from './daemon';
+import { emptied, TestDaemon, failure, runTaskToEnd } from './daemon';
 import { buildArchive, busyboxLayer } from './image-archive';
 import { dir, file, tarOf, type TestEntry } from './snapshots-helpers';
 
@@ -28,15 +28,7 @@ afterAll(async () => {
 });
 
 /** Create, start and wait: the exit status and what the task wrote. */
-async function runToEnd(id: string): Promise<{ status: number; out: string }> {
-  await c().createTask(id);
-  await c().startTask(id);
-  const exit = await c().wait(id);
-  const out: string[] = [];
-  for await (const e of c().logs(id)) out.push(e.text + (e.partial ? '' : '\n'));
-  await c().deleteTask(id);
-  return { status: exit.exitStatus, out: out.join('') };
-}
+const runToEnd = (id: string) => runTaskToEnd(c(), id);
 
 const activeDir = (id: string) => path.join(daemon.root, 'snapshots', 'active', id);
 const bundleDir = (id: string) => path.join(daemon.state, 'bundles', id);
@@ -111,12 +103,12 @@ test('a multi-layer image: Entrypoint + Cmd, Env, WorkingDir, a user by name wit
   expect(lines[1]).toMatch(/^uid=1234\(app\) gid=2345\(app\) groups=(2345\(app\),)?3000\(extra\)$/);
   expect(lines[2]).toMatch(/\/bin\/vi.*No such file or directory/);
   expect(lines[3]).toBe('only-this');
-  // The write went to this container's upper layer, nowhere else.
-  expect(fs.readdirSync(path.join(activeDir('img-app'), 'upper', 'tmp'))).toEqual(['created-by-tsrun']);
+  // The write went to this container's upper layer, nowhere else (its hostname is the first 12 characters of its id, as with Docker).
+  expect(fs.readdirSync(path.join(activeDir('img-app'), 'upper', 'tmp'))).toEqual(['created-by-img-app']);
 
-  await c().createContainer({ id: 'img-app-2', image: APP_NAME, overrides: { args: ['ls /tmp/created-by-tsrun 2>&1; echo $EXTRA'], env: ['EXTRA=yes'] } });
+  await c().createContainer({ id: 'img-app-2', image: APP_NAME, overrides: { args: ['ls /tmp/created-by-img-app 2>&1; echo $EXTRA'], env: ['EXTRA=yes'] } });
   const second = await runToEnd('img-app-2');
-  expect(second.out).toMatch(/created-by-tsrun.*No such file or directory\nyes\n$/);
+  expect(second.out).toMatch(/created-by-img-app.*No such file or directory\nyes\n$/);
   await c().deleteContainer('img-app');
   await c().deleteContainer('img-app-2');
 });

@@ -281,11 +281,16 @@ describeAsRoot('tsrun-monitor', () => {
   });
 
   test('without stdin the container reads /dev/null and has only fds 0-2, none of the monitor', async () => {
-    const task = prepare(['sh', '-c', 'ls -l /proc/$$/fd | sed -n "s/.* \\([0-9]*\\) -> \\(.*\\)/\\1 \\2/p"']);
+    // No pipeline (while one starts the shell holds its pipe's ends, and ls may see them), and not
+    // the last command (the shell would exec ls, whose own fds would be listed).
+    const task = prepare(['sh', '-c', 'ls -l /proc/$$/fd; true']);
     const monitor = await spawnMonitor(task);
     releaseInit(task.fifo, monitor.pid);
     expect(await monitor.wait()).toMatchObject({ exitStatus: 0 });
-    const fds = streamLines(task, 'stdout');
+    const fds = streamLines(task, 'stdout').flatMap((l) => {
+      const m = / (\d+) -> (.*)$/.exec(l);
+      return m ? [`${m[1]} ${m[2]}`] : [];
+    });
     expect(fds.map((l) => l.split(' ')[0])).toEqual(['0', '1', '2']);
     expect(fds[0]).toBe('0 /dev/null');
     expect(fds[1]).toMatch(/^1 pipe:\[\d+\]$/);

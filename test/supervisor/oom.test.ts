@@ -22,7 +22,7 @@ test('an OOM kill inside a running container is published at once, with the cont
   await c().createContainer({
     id: 'oom-live',
     bundle: b.dir,
-    overrides: { args: ['sh', '-c', `sh -c '${hog}'; echo "inner status $?"; exec sleep 600`], resources: { memoryLimit: LIMIT, cpuShares: 0, cpuQuota: 0, cpuPeriod: 0, pidsLimit: 0, cpusetCpus: '' } },
+    overrides: { args: ['sh', '-c', `sh -c '${hog}'; echo "inner status $?"; exec sleep 600`], resources: { memoryLimit: LIMIT, cpuShares: 0, cpuQuota: 0, cpuPeriod: 0, pidsLimit: 0, cpusetCpus: '', memorySwap: 0 } },
   });
   const events: Event[] = [];
   const stream = c().subscribe({ ids: ['oom-live'], types: ['oom', 'exit'] });

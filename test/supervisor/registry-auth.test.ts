@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GrpcStatus } from '../../supervisor/client/client';
-import { BUSYBOX_FILES, haveRegistryTools, Layout, TestRegistry, type User } from '../helpers/registry';
+import { haveRegistryTools, pushBusybox, TestRegistry, type User } from '../helpers/registry';
 import { failure, TestDaemon } from './daemon';
 
 const maybe = haveRegistryTools ? describe : describe.skip;
@@ -36,11 +36,7 @@ for (const kind of ['basic', 'token'] as const) {
 
     beforeAll(async () => {
       await registry.start();
-      const layout = new Layout(path.join(work, 'layout'));
-      const image = layout.image([layout.layer(BUSYBOX_FILES)]);
-      layout.tag(image, 'v1');
-      digest = image.digest;
-      await registry.push(layout.dir, 'v1', 'private/busybox:v1');
+      digest = await pushBusybox(registry, path.join(work, 'layout'), 'private/busybox:v1');
       await withCreds.start(['--auth-file', authFile(path.join(work), registry.host, user)]);
       await anonymous.start(['--auth-file', path.join(work, 'absent.json')]);
       fs.mkdirSync(path.join(work, 'wrong'));

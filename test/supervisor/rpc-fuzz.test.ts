@@ -12,11 +12,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
-import type * as protobuf from 'protobufjs';
 import { API_PACKAGE, apiRoot, apiServices, SERVICE_NAMES } from '../../supervisor/api/load';
 import { makeBundle } from '../helpers/bundle';
 import { buildBusyboxArchive } from '../helpers/oci-image';
 import { seededRandom } from '../helpers/seeded-random';
+import { ACCEPTED, call, Gen, message, requestBytes } from '../helpers/proto-fuzz';
 import { TestDaemon, TSCTL } from './daemon';
 import { NODE_INTERNAL_TEXT } from './messages';
 
@@ -49,16 +49,6 @@ afterAll(async () => {
   bundle.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 }, 60_000);
-
-class Gen {
-  constructor(readonly next: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
 
 const strings = (): string[] => [
   '',
@@ -102,136 +92,14 @@ const strings = (): string[] => [
 /** References Pull may be given: only a loopback registry (down in tsrund's netns) or malformed ones. */
 const PULL_REFERENCES = ['', '127.0.0.1:1/x/y:z', '127.0.0.1:1/a@sha256:' + '0'.repeat(64), 'UPPER/Case', 'a\0b', 'x'.repeat(5000), '::'];
 
-const INTS = [0, 1, -1, 9, 15, 64, 65, 2 ** 31 - 1, -(2 ** 31)];
-const UINTS = [0, 1, 65535, 65536, 2 ** 32 - 1];
-const LONGS = [0, -1, 1, 2 ** 40, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
-
-function scalar(g: Gen, field: protobuf.Field, depth: number): unknown {
-  if (field.resolvedType && 'values' in field.resolvedType) {
-    const e = field.resolvedType as protobuf.Enum;
-    return g.int(4) === 0 ? 99 : g.pick(Object.keys(e.values));
-  }
-  if (field.resolvedType) return g.int(3) === 0 && !field.repeated && !field.map ? null : message(g, field.resolvedType as protobuf.Type, depth + 1);
-  switch (field.type) {
-    case 'string':
-      return g.pick(strings());
-    case 'bool':
-      return g.int(2) === 0;
-    case 'bytes':
-      return g.pick([Buffer.alloc(0), Buffer.from('hello\n'), Buffer.alloc(1.5 * 1024 * 1024, 0x61), Buffer.from([0, 255, 0])]);
-    case 'uint32':
-    case 'fixed32':
-      return g.pick(UINTS);
-    case 'int64':
-    case 'uint64':
-    case 'sint64':
-    case 'fixed64':
-    case 'sfixed64':
-      return g.pick(LONGS);
-    case 'double':
-    case 'float':
-      return g.pick([0, -1, 1e308, Number.NaN, Number.POSITIVE_INFINITY]);
-    default:
-      return g.pick(INTS);
-  }
-}
-
-function message(g: Gen, type: protobuf.Type, depth = 0): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of type.fieldsArray) {
-    field.resolve();
-    if (g.int(4) === 0) continue;
-    if (depth > 2 && field.resolvedType && !('values' in field.resolvedType)) continue;
-    if (field.map) {
-      const m: Record<string, unknown> = {};
-      for (let i = g.int(4); i > 0; i--) m[g.pick(strings()).slice(0, 300)] = scalar(g, field, depth);
-      out[field.name] = m;
-    } else if (field.repeated) {
-      out[field.name] = Array.from({ length: g.pick([0, 1, 3, 300]) }, () => scalar(g, field, depth));
-    } else {
-      out[field.name] = scalar(g, field, depth);
-    }
-  }
-  return out;
-}
-
-/** Valid bytes of `type` with `obj` as its value, or bytes that are not one: cut, flipped, or a field of the wrong wire type. */
-function requestBytes(g: Gen, type: protobuf.Type, obj: Record<string, unknown>): Buffer {
-  const bytes = Buffer.from(type.encode(type.fromObject(obj)).finish());
-  switch (g.int(6)) {
-    case 0:
-      return bytes.subarray(0, g.int(bytes.length + 1));
-    case 1: {
-      const b = Buffer.from(bytes);
-      for (let i = 0; i < 4 && b.length > 0; i++) b[g.int(b.length)] = g.int(256);
-      return b;
-    }
-    case 2: {
-      // A declared field with another wire type: a varint where a string is, a length where a number is.
-      const field = type.fieldsArray.length ? g.pick(type.fieldsArray).id : 1;
-      const wire = g.pick([0, 1, 2, 5, 3, 7]);
-      const tail = wire === 2 ? [0x7f, 1, 2] : [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
-      return Buffer.concat([bytes, Buffer.from([(field << 3) | wire]), Buffer.from(tail)]);
-    }
-    default:
-      return bytes;
-  }
-}
-
-interface Outcome {
-  code: number;
-  details: string;
-}
-
-function call(client: grpc.Client, def: grpc.MethodDefinition<unknown, unknown>, body: Buffer): Promise<Outcome> {
-  const raw = (b: Buffer) => b;
-  const deadline = Date.now() + CALL_DEADLINE_MS;
-  return new Promise((resolve) => {
-    const done = (err: grpc.ServiceError | null) => resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '' });
-    if (!def.requestStream && !def.responseStream) {
-      client.makeUnaryRequest(def.path, raw, def.responseDeserialize, body, new grpc.Metadata(), { deadline }, done);
-      return;
-    }
-    if (def.requestStream && !def.responseStream) {
-      const s = client.makeClientStreamRequest(def.path, raw, def.responseDeserialize, new grpc.Metadata(), { deadline }, done);
-      s.write(body);
-      s.write(body);
-      s.end();
-      return;
-    }
-    const s = def.requestStream
-      ? client.makeBidiStreamRequest(def.path, raw, def.responseDeserialize, new grpc.Metadata(), { deadline })
-      : client.makeServerStreamRequest(def.path, raw, def.responseDeserialize, body, new grpc.Metadata(), { deadline });
-    if (def.requestStream) {
-      const w = s as grpc.ClientDuplexStream<Buffer, unknown>;
-      w.write(body);
-      w.end();
-    }
-    s.on('data', () => undefined);
-    s.on('error', done);
-    s.on('status', (st: grpc.StatusObject) => st.code === grpc.status.OK && done(null));
-  });
-}
-
-/** Codes a failed request may end with: the caller's mistake or state, or a limit (never INTERNAL or UNKNOWN). */
-const ACCEPTED = new Set([
-  grpc.status.OK,
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.NOT_FOUND,
-  grpc.status.ALREADY_EXISTS,
-  grpc.status.FAILED_PRECONDITION,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.UNAVAILABLE,
-  grpc.status.UNIMPLEMENTED,
-  grpc.status.DEADLINE_EXCEEDED,
-]);
+/** Registries Login and Logout may name: loopback ones (down in tsrund's netns) or malformed ones; never Docker Hub's default. */
+const LOGIN_SERVERS = ['127.0.0.1:1', 'http://127.0.0.1:1/', 'localhost:1', 'a\0b', 'x'.repeat(5000), '::', 'https://'];
 
 test(`every RPC survives ${CASES_PER_METHOD} generated bad requests (seed ${SEED}) with a proper status`, async () => {
   const root = apiRoot();
   const defs = apiServices();
   const client = new grpc.Client(`unix://${daemon.address}`, grpc.credentials.createInsecure());
-  const g = new Gen(seededRandom(SEED));
+  const g = new Gen(seededRandom(SEED), strings);
   const bad: string[] = [];
   let methods = 0;
   try {
@@ -244,9 +112,11 @@ test(`every RPC survives ${CASES_PER_METHOD} generated bad requests (seed ${SEED
         for (let i = 0; i < CASES_PER_METHOD; i++) {
           const obj = message(g, type);
           if (serviceName === 'Images' && method.name === 'Pull') obj.reference = g.pick(PULL_REFERENCES);
+          if (serviceName === 'Images' && method.name === 'Push') obj.destination = g.pick(PULL_REFERENCES);
+          if (serviceName === 'Images' && (method.name === 'Login' || method.name === 'Logout')) obj.server = g.pick(LOGIN_SERVERS);
           const body = requestBytes(g, type, obj);
           const what = `${serviceName}.${method.name} case ${i}`;
-          const r = await call(client, def, body);
+          const r = await call(client, def, body, CALL_DEADLINE_MS);
           // A request stream's messages are decoded by grpc-js itself, which answers INTERNAL for garbage.
           const undecodable = def.requestStream && r.code === grpc.status.INTERNAL && r.details === 'Error deserializing request';
           if (!ACCEPTED.has(r.code) && !undecodable) bad.push(`${what}: code ${grpc.status[r.code]}: ${r.details}`);
@@ -268,35 +138,50 @@ test(`every RPC survives ${CASES_PER_METHOD} generated bad requests (seed ${SEED
   expect(daemon.stderr).not.toMatch(/unhandled rejection|uncaught exception/);
 }, 600_000);
 
-/** Command names of a tsctl usage text ("   run        create and start..."). */
-const commandsOf = (usage: string): string[] => [...usage.matchAll(/^ {3}([a-z]+) {2,}\S/gm)].map((m) => m[1]);
+/** Command names of a tsctl usage text ("  run        create and start..."). */
+const commandsOf = (usage: string): string[] => [...usage.matchAll(/^ {2,3}([a-z]+) {2,}\S/gm)].map((m) => m[1]);
 
 test('every tsctl command given bad arguments fails with one line of its own (no Node or gRPC text), tsrund serving', () => {
   const tsctl = (args: string[]) => spawnSync(TSCTL, ['--address', daemon.address, ...args], { encoding: 'utf8', timeout: 30_000 });
   const top = commandsOf(tsctl(['--help']).stdout);
-  const images = commandsOf(tsctl(['images']).stdout + tsctl(['images']).stderr).map((s) => `images ${s}`);
-  expect(top).toEqual(expect.arrayContaining(['run', 'ls', 'exec', 'images']));
+  const subcommands = (group: string) => commandsOf(tsctl([group]).stdout + tsctl([group]).stderr).map((s) => `${group} ${s}`);
+  const images = subcommands('images');
+  const networks = subcommands('network');
+  const volumes = subcommands('volume');
+  const builder = subcommands('builder');
+  expect(top).toEqual(expect.arrayContaining(['run', 'ls', 'exec', 'images', 'network', 'port', 'volume']));
   expect(images).toEqual(expect.arrayContaining(['images pull', 'images export']));
+  expect(networks).toEqual(expect.arrayContaining(['network create', 'network disconnect']));
+  expect(volumes).toEqual(expect.arrayContaining(['volume create', 'volume prune']));
+  expect(builder).toEqual(['builder prune']);
   const BAD_ARGS = [[], ['--no-such-flag'], ['no-such-id', 'x'], ['x'.repeat(5000)], ['a\u0001b', '/missing/dir/x.tar']];
   const bad: string[] = [];
   let failures = 0;
-  for (const cmd of [...top.filter((c) => c !== 'images'), ...images, 'images no-such-subcommand']) {
+  const groups = ['images', 'network', 'volume', 'builder'];
+  for (const cmd of [...top.filter((c) => !groups.includes(c)), ...images, ...networks, ...volumes, ...builder, ...groups.map((g) => `${g} no-such-subcommand`)]) {
     for (const args of BAD_ARGS) {
       // `events` with nothing wrong streams until interrupted.
       if (cmd === 'events' && args.length === 0) continue;
       const argv = [...cmd.split(' '), ...args];
       // Only a loopback registry may be asked for (tsrund's netns has nothing else either).
       if (/pull$/.test(cmd) && args.length > 0) argv.splice(cmd.split(' ').length, 1, '127.0.0.1:1/x/y:z');
+      // run and create pull a missing image (from docker.io for a bare name): not here.
+      if (cmd === 'run' || cmd === 'create') argv.splice(1, 0, '--pull', 'never');
       const r = tsctl(argv);
       const what = `tsctl ${argv.join(' ').slice(0, 80)}`;
       if (r.error) bad.push(`${what}: ${r.error.message}`);
       if (r.status === 0) continue;
       failures++;
-      if (r.status !== 1) bad.push(`${what}: exit ${r.status}`);
-      // One line; rm prints one per id it could not remove.
+      // docker's statuses: 125 for a refused flag (an unknown subcommand is refused first, with 1),
+      // and for every failure of run, create and exec.
+      const flagRefused = argv.includes('--no-such-flag') && !cmd.endsWith('no-such-subcommand');
+      const status = flagRefused || ['run', 'create', 'exec'].includes(cmd) ? 125 : 1;
+      if (r.status !== status) bad.push(`${what}: exit ${r.status}, not ${status}`);
+      // One line; the commands taking several names print one per name that failed.
       const lines = r.stderr.replace(/\n$/, '').split('\n');
       const ok = (line: string) => /^tsctl( [a-z]+)*: /.test(line) && !NODE_INTERNAL_TEXT.test(line);
-      if ((lines.length > 1 && cmd !== 'rm') || !lines.every(ok)) bad.push(`${what}: ${JSON.stringify(r.stderr.slice(0, 300))}`);
+      const perName = ['rm', 'stop', 'start', 'restart', 'kill', 'wait', 'inspect', 'stats', 'network rm', 'network inspect', 'volume rm', 'volume inspect'].includes(cmd);
+      if ((lines.length > 1 && !perName) || !lines.every(ok)) bad.push(`${what}: ${JSON.stringify(r.stderr.slice(0, 300))}`);
     }
   }
   expect(failures).toBeGreaterThan(50);

@@ -238,7 +238,8 @@ describe('Tasks.Stdin through the client', () => {
       })(),
     );
     expect(err?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
-    expect(err?.details).toMatch(/stdin is closed/);
+    // Which one depends on whether tsrund has seen head exit before the write that finds no reader.
+    expect(err?.details).toMatch(/stdin is closed|exec head has stopped/);
     const writeAfterClose = await failure(c().writeStdin('st', Buffer.from('z'), { execId: 'head' }));
     expect(writeAfterClose?.code).toBe(GrpcStatus.FAILED_PRECONDITION);
   });

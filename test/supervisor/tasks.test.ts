@@ -155,7 +155,7 @@ describe('tsctl', () => {
     expect(tsctl(['ls', '--json']).stdout).not.toContain('tc-run');
   });
 
-  test('run -d, ls, ps, stats, kill, logs, rm', () => {
+  test('run -d, ps, top, stats, kill, logs, rm', () => {
     const b = bundle();
     const d = tsctl(['run', '-d', '--name', 'tc-d', '--bundle', b.dir, 'sh', '-c', 'echo started; exec sleep 60']);
     expect(d.stdout).toBe('tc-d\n');
@@ -163,13 +163,14 @@ describe('tsctl', () => {
     const ls = JSON.parse(tsctl(['ls', '--json']).stdout) as { container: { id: string }; task: { status: string; pid: number } }[];
     const entry = ls.find((e) => e.container.id === 'tc-d')!;
     expect(entry.task.status).toBe('RUNNING');
-    expect(tsctl(['ls']).stdout).toMatch(/^tc-d\s+running\s+\d+/m);
-    expect(JSON.parse(tsctl(['ps', '--json', 'tc-d']).stdout)).toEqual([entry.task.pid]);
+    expect(tsctl(['ps']).stdout).toMatch(/^tc-d\s+\/\S+\s+"sh -c echo started;…"\s+.+ ago\s+Up .+\s+tc-d$/m);
+    expect((JSON.parse(tsctl(['top', '--json', 'tc-d']).stdout) as { pid: number }[]).map((p) => p.pid)).toEqual([entry.task.pid]);
     expect(tsctl(['stats', 'tc-d']).stdout).toMatch(/^tc-d\s+\S+/m);
     expect(tsctl(['kill', '-s', 'KILL', 'tc-d']).status).toBe(0);
     const logs = tsctl(['logs', '-f', 'tc-d']);
     expect(logs.stdout).toBe('started\n');
-    expect(tsctl(['ls']).stdout).toMatch(/^tc-d\s+stopped \(137\)/m);
+    expect(tsctl(['ps', '-q']).stdout).not.toMatch(/^tc-d$/m);
+    expect(tsctl(['ps', '-a']).stdout).toMatch(/\s+Exited \(137\) .+ ago\s+tc-d$/m);
     expect(tsctl(['rm', 'tc-d']).status).toBe(0);
     const again = tsctl(['rm', 'tc-d']);
     expect(again.status).toBe(1);
@@ -179,7 +180,7 @@ describe('tsctl', () => {
   test('errors are one line and exit 1', () => {
     const r = tsctl(['kill', 'tc-nothing']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('tsctl: task tc-nothing not found\n');
+    expect(r.stderr).toBe('tsctl: kill tc-nothing: task tc-nothing not found\n');
     const down = spawnSync(TSCTL, ['--address', path.join(daemon.dir, 'none.sock'), 'version'], { encoding: 'utf8', timeout: 30_000 });
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/^tsctl: no tsrund serves .*none.sock \(no such socket\): start tsrund, or point --address at its socket\n$/);

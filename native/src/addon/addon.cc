@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterFdPassing(env, exports);
   RegisterFsOps(env, exports);
   RegisterNetLinks(env, exports);
+  RegisterNetnsPin(env, exports);
   return exports;
 }
 

@@ -12,6 +12,7 @@ void RegisterOomWatch(Napi::Env env, Napi::Object exports);
 void RegisterFdPassing(Napi::Env env, Napi::Object exports);
 void RegisterFsOps(Napi::Env env, Napi::Object exports);
 void RegisterNetLinks(Napi::Env env, Napi::Object exports);
+void RegisterNetnsPin(Napi::Env env, Napi::Object exports);
 
 // Functions only tests call, beside the helpers they share with the ones above: the test addon
 // (native/test/addon, tsrun_test_native.node) registers them, the shipped addon never does (and

@@ -1,4 +1,4 @@
-// System calls Node lacks: mkfifo, flock, umount, pidfds, errno names.
+// System calls Node lacks: mkfifo, flock, mount (a tmpfs) and umount, pidfds, errno names.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -35,6 +35,16 @@ Napi::Value DetachMount(const Napi::CallbackInfo &info) {
   std::string path;
   if (!ExpectArgs(info, 1) || !ArgString(info, 0, &path)) return env.Undefined();
   if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0) ErrnoError(env, errno, "umount2", path).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// mountTmpfs(path: string, data: string): void — a tmpfs (nosuid, nodev, noexec) with the options
+// `data` ("mode=1777,size=67108864") on `path`, in this process's mount namespace.
+Napi::Value MountTmpfs(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path, data;
+  if (!ExpectArgs(info, 2) || !ArgString(info, 0, &path) || !ArgString(info, 1, &data)) return env.Undefined();
+  if (mount("shm", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data.c_str()) < 0) ErrnoError(env, errno, "mount", path).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -99,6 +109,7 @@ void RegisterSysBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
+  exports.Set("mountTmpfs", Napi::Function::New(env, MountTmpfs, "mountTmpfs"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoNameOf, "errnoName"));

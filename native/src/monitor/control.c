@@ -2,6 +2,7 @@
  * replies and events. A client that does not read what it is sent (its socket buffer is full)
  * is dropped rather than allowed to stall the monitor. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,7 +38,8 @@ static void drop(struct client *c) {
 }
 
 void control_send(struct client *c, uint8_t type, const char *payload, size_t len) {
-  unsigned char frame[MON_FRAME_HEADER + 512];
+  /* Room for a failure record naming a path (REPLY_FAILURE). */
+  unsigned char frame[MON_FRAME_HEADER + 2 * PATH_MAX + 512];
   if (c->fd < 0) return;
   if (len > sizeof frame - MON_FRAME_HEADER) len = sizeof frame - MON_FRAME_HEADER;
   frame[0] = type;

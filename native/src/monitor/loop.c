@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "report.h"
 
 #define READ_CHUNK 8192
 /* Reads per stream and loop round: a container flooding one stream cannot starve the rest. */
@@ -19,12 +20,12 @@
  * default); a process it left behind may write on, so this is bounded too. */
 #define READS_AT_EXIT 64
 
-static void read_output(struct monitor *m, int *fd, const char *stream, int max_reads) {
+static void read_output(struct monitor *m, int *fd, enum log_stream stream, int max_reads) {
   char buf[READ_CHUNK];
   while (*fd >= 0 && max_reads-- > 0) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
-      log_chunk(m->log_fd, stream, buf, (size_t)n);
+      log_output(m, stream, buf, (size_t)n);
       continue;
     }
     if (n < 0 && errno == EINTR) {
@@ -34,6 +35,7 @@ static void read_output(struct monitor *m, int *fd, const char *stream, int max_
     if (n < 0 && errno == EAGAIN) return;
     close(*fd); /* EOF: every process of the container closed the stream */
     *fd = -1;
+    log_stream_ended(m, stream);
   }
 }
 
@@ -69,6 +71,17 @@ static void flush_stdin(struct monitor *m) {
 }
 
 static void reply_error(struct client *c, const char *msg) { control_send(c, REPLY_ERROR, msg, strlen(msg)); }
+
+/* A failed system call as REPLY_FAILURE: the failure record of no step, phase monitor. */
+static void reply_failure(struct client *c, const char *syscall, const char *path) {
+  static char json[2 * PATH_MAX + 512];
+  static struct tsrun_failure f;
+  f.phase = PHASE_MONITOR;
+  f.step = FAILURE_NO_STEP;
+  fail_because(&f, errno, FAILURE_NONE, syscall, path);
+  size_t n = mon_failure_json(json, sizeof json, &f);
+  control_send(c, REPLY_FAILURE, json, n);
+}
 
 static void kill_init(struct monitor *m) {
   /* Not reaped yet, so the pid is still the init's. */
@@ -107,6 +120,10 @@ int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsi
       reply_error(c, msg);
     } else control_send(c, REPLY_OK, "", 0);
     return REQUEST_DONE;
+  case REQ_REOPEN_LOG:
+    if (log_reopen(m) < 0) reply_failure(c, "open", m->log_path);
+    else control_send(c, REPLY_OK, "", 0);
+    return REQUEST_DONE;
   case REQ_RELEASE:
     m->released = 1;
     kill_init(m);
@@ -122,8 +139,9 @@ int handle_request(struct monitor *m, struct client *c, uint8_t type, const unsi
 }
 
 static void record_exit(struct monitor *m, int status) {
-  read_output(m, &m->out_fd, "stdout", READS_AT_EXIT);
-  read_output(m, &m->err_fd, "stderr", READS_AT_EXIT);
+  mon_trace("running, to the init's exit");
+  read_output(m, &m->out_fd, LOG_STDOUT, READS_AT_EXIT);
+  read_output(m, &m->err_fd, LOG_STDERR, READS_AT_EXIT);
   char at[MON_TIMESTAMP_LEN], sig[12] = "null";
   mon_timestamp(at);
   int code = WEXITSTATUS(status);
@@ -135,7 +153,9 @@ static void record_exit(struct monitor *m, int status) {
            (int)m->init, code, sig, at);
   /* Without the file a restarted tsrund could not learn the exit if this monitor died later;
    * there is nothing better to do about a failure than to go on telling connected clients. */
+  mon_trace("exit: the output left");
   (void)mon_write_atomic(MON_EXIT_FILE, m->exit_json, strlen(m->exit_json));
+  mon_trace("exit: exit.json");
   m->init_exited = 1;
   control_broadcast(m, EVENT_EXIT, m->exit_json);
 }
@@ -207,8 +227,8 @@ _Noreturn void monitor_run(struct monitor *m) {
       switch (s.kind[i]) {
       case SLOT_SIGNAL: reap_children(m); break;
       case SLOT_LISTEN: control_accept(m); break;
-      case SLOT_STDOUT: read_output(m, &m->out_fd, "stdout", READS_PER_ROUND); break;
-      case SLOT_STDERR: read_output(m, &m->err_fd, "stderr", READS_PER_ROUND); break;
+      case SLOT_STDOUT: read_output(m, &m->out_fd, LOG_STDOUT, READS_PER_ROUND); break;
+      case SLOT_STDERR: read_output(m, &m->err_fd, LOG_STDERR, READS_PER_ROUND); break;
       case SLOT_OOM:
         if (m->oom.fd >= 0) oom_readable(m);
         break;

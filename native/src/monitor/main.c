@@ -64,7 +64,8 @@
  *     'X' exit     payload the exit record; on exit, and right after 'C' when the init exited before
  *     'O' oom      empty; one per OOM of the memory cgroup (--oom-control, --oom-events), as it happens. Not
  *                  repeated to a client that connects later.
- *   client -> monitor, requests; each answered in order by 'k' (ok, empty) or 'e' (error, a line):
+ *   client -> monitor, requests; each answered in order by 'k' (ok, empty), 'e' (error, a line) or
+ *   'f' (a failed system call: the failure record as JSON):
  *     'i' stdin data     the bytes to write to the container's stdin. Buffered up to 64 KiB; past
  *                        that the monitor stops reading the client until the container reads on.
  *     'c' close stdin    answered once what is buffered was written to the container's stdin
@@ -72,6 +73,11 @@
  *                        with a full buffer); with a terminal the monitor stops writing to it,
  *                        the terminal itself stays. Data after it: 'e' "stdin is closed".
  *     'r' resize pty     u16 cols, u16 rows (LE): TIOCSWINSZ on the master; 'e' without --terminal
+ *     'l' reopen log     open LOG_PATH anew (O_APPEND; created 0600 if it is not there) and
+ *                        log there from now on; answered once it is open. A line whose start
+ *                        the previous file holds ends there (log.c). The open's failure is
+ *                        answered 'f': the failure record (phase "monitor", step -1, syscall
+ *                        "open", path LOG_PATH, errno), and the log stays the one it was.
  *     'x' release        tsrund is done with the task (Delete): the monitor kills the init with
  *                        SIGKILL if it still runs, waits for its exit record, removes
  *                        monitor.sock, monitor.json, exit.json and the exec fifo, and exits 0.
@@ -103,18 +109,24 @@ static struct monitor mon;
 static const char *log_path;
 static int log_created;
 
-static void report(const char *line) {
+static void write_report(const char *line) {
   (void)mon_write_all(MON_REPORT_FD, line, strlen(line));
   (void)mon_write_all(MON_REPORT_FD, "\n", 1);
+}
+
+static void report(const char *line) {
+  write_report(line);
   close(MON_REPORT_FD);
 }
 
-/* Undo what start-up made so far, say why, and exit. */
+/* Undo what start-up made so far, say why, and exit. The report channel is left for exit to
+ * close: its EOF then comes after the process let go of its memory and command line, so whoever
+ * reads the report finds no monitor process left. */
 _Noreturn static void give_up(const char *json_line) {
   if (mon.listen_fd >= 0) unlink(MON_SOCKET_FILE);
   if (log_created) unlink(log_path);
   if (mon.fifo_path[0]) unlink(mon.fifo_path);
-  report(json_line);
+  write_report(json_line);
   exit(1);
 }
 
@@ -342,13 +354,15 @@ static void remember_fifo(const struct tsrun_plan *plan) {
 
 int main(int argc, char **argv) {
   struct options o = parse_args(argc, argv);
-  log_path = o.log_path;
+  log_path = mon.log_path = o.log_path;
+  mon_trace_start(o.task_dir);
   if (fcntl(MON_REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) usage();
 
-  mon.listen_fd = mon.sigfd = mon.out_fd = mon.err_fd = mon.log_fd = mon.in_fd = mon.pty_fd = mon.oom.fd = -1;
+  mon.listen_fd = mon.sigfd = mon.out_fd = mon.err_fd = mon.log_fd = mon.in_fd = mon.pty_fd = mon.oom.fd = mon.held_log_fd = -1;
   for (int i = 0; i < MON_MAX_CLIENTS; i++) mon.clients[i].fd = -1;
 
   detach();
+  mon_trace("detach (fork, setsid, fork)");
   umask(077);
   /* Above the console fd's number, which the socket pair takes with --terminal. */
   int opened = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -361,6 +375,7 @@ int main(int argc, char **argv) {
   if (chdir(o.task_dir) < 0) give_up_errno("chdir", o.task_dir);
 
   struct tsrun_plan *plan = load_plan();
+  mon_trace("read and decode the plan");
   remember_fifo(plan);
   if (plan->exec.preserve_fds != 0) {
     errno = EINVAL;
@@ -372,8 +387,10 @@ int main(int argc, char **argv) {
   open_log();
   mon.listen_fd = control_listen();
   if (mon.listen_fd < 0) give_up_errno("listen", MON_SOCKET_FILE);
+  mon_trace("signals, log, control socket");
 
   mon.init = spawn_container(plan, &o, devnull);
+  mon_trace("clone and init steps, to the exec fifo");
   plan_free(plan);
   close(devnull);
   if (o.oom_dir) oom_start(&mon, o.oom_kind, o.oom_dir);
@@ -385,6 +402,7 @@ int main(int argc, char **argv) {
     errno = err;
     give_up_errno("write", MON_STATE_FILE);
   }
+  mon_trace("monitor.json");
   report(mon.created_json);
   monitor_run(&mon);
 }

@@ -30,7 +30,14 @@ struct monitor {
   char fifo_path[PATH_MAX]; /* the plan's exec fifo, "" without one */
   int sigfd, listen_fd;
   int out_fd, err_fd; /* read ends of the container's stdout and stderr pipes; -1 after EOF */
+  const char *log_path; /* LOG_PATH: opened anew on REQ_REOPEN_LOG */
   int log_fd;
+  /* Per stream (enum log_stream): the last record written to the log was a part (P) of a line. */
+  int partial[2];
+  /* After a reopen, the previous log while a stream's line begun there has not ended (held[s]);
+   * -1 when no stream holds it (log.c). */
+  int held_log_fd;
+  int held[2];
   int in_fd; /* write end of the container's stdin pipe (or the pty master); -1 when there is none or it was closed */
   int pty_fd; /* the terminal's master (--terminal), kept for resizing; -1 without one */
   struct oom_watch oom; /* OOM notifications of the container's memory cgroup (oom.c); fd -1: none */
@@ -66,8 +73,18 @@ void oom_readable(struct monitor *m);
 
 /* log.c: container output as CRI log records. */
 #define MON_TIMESTAMP_LEN 40
+enum log_stream { LOG_STDOUT = 0, LOG_STDERR = 1 };
 void mon_timestamp(char out[MON_TIMESTAMP_LEN]);
-void log_chunk(int log_fd, const char *stream, const char *data, size_t len);
+void log_output(struct monitor *m, enum log_stream stream, const char *data, size_t len);
+/* The stream reached EOF: a line it left open in the previous log ends there as it is. */
+void log_stream_ended(struct monitor *m, enum log_stream stream);
+/* REQ_REOPEN_LOG: LOG_PATH opened anew (O_APPEND, created 0600); 0, or -1 with errno and the log unchanged. */
+int log_reopen(struct monitor *m);
+
+/* trace.c: phase times for the benchmarks, when TSRUND_TRACE names a file. mon_trace records
+ * the time since the previous call (or mon_trace_start). */
+void mon_trace_start(const char *subject);
+void mon_trace(const char *phase);
 
 /* util.c */
 int mon_write_all(int fd, const void *data, size_t len);

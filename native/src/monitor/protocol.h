@@ -34,12 +34,14 @@ enum request_type {
   REQ_CLOSE_STDIN = 'c', /* Close the container's stdin once what is buffered was written. */
   REQ_RESIZE = 'r', /* u16 cols, u16 rows (LE): size the terminal. */
   REQ_RELEASE = 'x', /* tsrund is done with the task: kill the init if it runs, remove the files, exit. */
+  REQ_REOPEN_LOG = 'l', /* Open LOG_PATH anew (created 0600 if it is not there) and write the output there from now on: the old file was rotated away. Answered once the new file is open. */
 };
 
 /* The monitor's answer to each request. */
 enum reply_type {
   REPLY_OK = 'k', /* Done; empty. */
   REPLY_ERROR = 'e', /* Refused; a line saying why. */
+  REPLY_FAILURE = 'f', /* Failed in a system call; the failure record as JSON (phase monitor, no step: syscall, path, errno), as the start-up report gives it. */
 };
 
 /* Frames the monitor sends unasked. */

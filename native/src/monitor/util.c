@@ -18,8 +18,10 @@ int mon_write_all(int fd, const void *data, size_t len) {
   return 0;
 }
 
-/* Temp file, fsync, rename, fsync the directory: a reader (a restarted tsrund) sees the whole
- * record or none, even after a power cut. Relative to the working directory (the task dir). */
+/* Temp file, rename: a reader (a restarted tsrund) sees the whole record or none. Not fsynced:
+ * the task dir is under tsrund's --state, which describes processes that end with the machine (a
+ * tmpfs by default; supervisor/shared/atomic-file.ts writeStateFile). Relative to the working
+ * directory (the task dir). */
 int mon_write_atomic(const char *name, const char *data, size_t len) {
   char tmp[NAME_MAX + 1];
   if ((size_t)snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= sizeof tmp) {
@@ -29,7 +31,6 @@ int mon_write_atomic(const char *name, const char *data, size_t len) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   int rc = mon_write_all(fd, data, len);
-  if (rc == 0) rc = fsync(fd);
   int err = errno;
   close(fd);
   if (rc == 0) rc = rename(tmp, name);
@@ -38,11 +39,6 @@ int mon_write_atomic(const char *name, const char *data, size_t len) {
     unlink(tmp);
     errno = err;
     return -1;
-  }
-  int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    fsync(dir);
-    close(dir);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Generates supervisor/api/generated/types.ts from supervisor/api/v1/*.proto with protobufjs's
+ * Generates supervisor/api/generated/types.ts from supervisor/api/v1/*.proto (and cri-types.ts
+ * from supervisor/api/cri/v1/*.proto, the Kubernetes CRI) with protobufjs's
  * reflection: one type per message and enum (and per message type they use from other packages,
  * such as google.protobuf.Timestamp), one interface per service, doc comments from the protos.
  * The types describe messages as supervisor/api/load.ts decodes them; LOADER says how.
@@ -16,9 +17,11 @@ const path = require('path');
 const protobuf = require('protobufjs');
 
 const API_DIR = path.resolve(__dirname, '..');
-const PROTO_DIR = path.join(API_DIR, 'v1');
-const DEFAULT_OUT = path.join(API_DIR, 'generated', 'types.ts');
-const API_PACKAGE = 'tsrun.supervisor.v1';
+/** Each API: its protos, package and generated module (tsrund's own, and the Kubernetes CRI it serves). */
+const TARGETS = [
+  { protoDir: path.join(API_DIR, 'v1'), packageName: 'tsrun.supervisor.v1', out: path.join(API_DIR, 'generated', 'types.ts') },
+  { protoDir: path.join(API_DIR, 'cri', 'v1'), packageName: 'runtime.v1', out: path.join(API_DIR, 'generated', 'cri-types.ts') },
+];
 
 /**
  * How supervisor/api/load.ts turns messages into objects: protobufjs's parser without keepCase
@@ -262,7 +265,7 @@ function render(model, source) {
 }
 
 /** The generated module for the protos of `protoDir` (package `packageName`). */
-function generate(protoDir = PROTO_DIR, packageName = API_PACKAGE) {
+function generate(protoDir = TARGETS[0].protoDir, packageName = TARGETS[0].packageName) {
   const root = loadProtos(protoDir);
   const source = `${path.relative(path.resolve(__dirname, '../../..'), path.resolve(protoDir))}/*.proto`;
   return render(describeApi(root, packageName, path.resolve(protoDir)), source);
@@ -273,16 +276,22 @@ function main() {
   const check = args.includes('--check');
   const outAt = args.indexOf('--out');
   if (outAt !== -1 && !args[outAt + 1]) throw new Error('--out needs a file');
-  const outFile = outAt === -1 ? DEFAULT_OUT : path.resolve(args[outAt + 1]);
-  const code = generate();
-  if (check) {
-    const fresh = fs.existsSync(outFile) && fs.readFileSync(outFile, 'utf8') === code;
-    if (!fresh) console.error(`${path.relative(process.cwd(), outFile)}: missing or stale, run npm run gen:types`);
-    process.exit(fresh ? 0 : 1);
+  // --out names where tsrund's own API goes; it writes that one only.
+  const targets = outAt === -1 ? TARGETS : [{ ...TARGETS[0], out: path.resolve(args[outAt + 1]) }];
+  let stale = false;
+  for (const t of targets) {
+    const code = generate(t.protoDir, t.packageName);
+    if (check) {
+      const fresh = fs.existsSync(t.out) && fs.readFileSync(t.out, 'utf8') === code;
+      if (!fresh) console.error(`${path.relative(process.cwd(), t.out)}: missing or stale, run npm run gen:types`);
+      stale ||= !fresh;
+      continue;
+    }
+    fs.mkdirSync(path.dirname(t.out), { recursive: true });
+    fs.writeFileSync(t.out, code);
+    console.log(`wrote ${path.relative(process.cwd(), t.out)}`);
   }
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, code);
-  console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
+  if (check) process.exit(stale ? 1 : 0);
 }
 
 module.exports = { LOADER, loadProtos, describeApi, render, generate };

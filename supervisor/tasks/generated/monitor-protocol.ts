@@ -36,6 +36,8 @@ export const REQUEST = {
   resize: 0x72, // 'r'
   /** tsrund is done with the task: kill the init if it runs, remove the files, exit. */
   release: 0x78, // 'x'
+  /** Open LOG_PATH anew (created 0600 if it is not there) and write the output there from now on: the old file was rotated away. Answered once the new file is open. */
+  reopenLog: 0x6c, // 'l'
 } as const;
 
 /** The monitor's answer to each request. */
@@ -44,6 +46,8 @@ export const REPLY = {
   ok: 0x6b, // 'k'
   /** Refused; a line saying why. */
   error: 0x65, // 'e'
+  /** Failed in a system call; the failure record as JSON (phase monitor, no step: syscall, path, errno), as the start-up report gives it. */
+  failure: 0x66, // 'f'
 } as const;
 
 /** Frames the monitor sends unasked. */
