@@ -16,7 +16,10 @@ const fx = containerFixtures();
 /** A console socket server in this file's tsrun root. */
 const newConsoleServer = () => consoleServer(path.join(fx.tsrun.root, `console-${uniqueId('s')}.sock`));
 
-const SHOW_TERMINAL = 'tty; stty size; [ -t 0 ] && echo stdin-is-a-tty; ls -ln /dev/console; id -u';
+// The process stays a while after its last line: a pty hung up by the exit can lose what the
+// master had not read yet (a full run once saw only the first line).
+const SHOW_TERMINAL = 'tty; stty size; [ -t 0 ] && echo stdin-is-a-tty; ls -ln /dev/console; id -u; echo shown; sleep 2';
+const shown = (text: string) => text.includes('shown\r\n');
 
 test('create --console-socket: the master arrives as runc sends it; the process has the sized pty as its terminal', async () => {
   const b = fx.bundle(['sh', '-c', SHOW_TERMINAL], (c) => {
@@ -33,7 +36,7 @@ test('create --console-socket: the master arrives as runc sends it; the process 
     const master = server.receive();
     expect(master.name).toBe('/dev/ptmx');
     expect(fs.readlinkSync(`/proc/self/fd/${master.fd}`)).toMatch(/ptmx$/);
-    const output = readTerminal(master.fd);
+    const output = readTerminal(master.fd, 15_000, shown);
     expect(fx.tsrun.cmd(['start', id]).code).toBe(0);
     const text = (await output).replace(/\r/g, '');
     expect(text).toContain('/dev/pts/0\n33 101\nstdin-is-a-tty\n');
