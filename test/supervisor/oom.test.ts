@@ -55,3 +55,37 @@ test('an OOM kill inside a running container is published at once, with the cont
   await c().deleteTask('oom-live', { force: true });
   await c().deleteContainer('oom-live');
 });
+
+test('a cgroup that runs out of memory again and again: the container keeps its monitor and its own exit code', async () => {
+  // Each OOM kill raises from one to hundreds of notifications, more on a busy host (v1's
+  // eventfd counts every charge that failed). Twenty in a row made the monitor's socket
+  // overflow with OOM frames; dropped, the task read as lost (255) though it ran on.
+  const hog = 'echo 1000 > /proc/self/oom_score_adj; head -c 268435456 /dev/zero | tail -n 1';
+  const b = bundle(['true']);
+  await c().createContainer({
+    id: 'oom-storm',
+    bundle: b.dir,
+    overrides: { args: ['sh', '-c', `for i in $(seq 60); do sh -c '${hog}'; done; exit 7`], resources: { memoryLimit: LIMIT, cpuShares: 0, cpuQuota: 0, cpuPeriod: 0, pidsLimit: 0, cpusetCpus: '', memorySwap: 0 } },
+  });
+  const types: string[] = [];
+  const stream = c().subscribe({ ids: ['oom-storm'], types: ['oom', 'exit'] });
+  const seen = (async () => {
+    for await (const e of stream) {
+      types.push(e.type);
+      if (e.type === 'exit') return e;
+    }
+    return null;
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  await c().createTask('oom-storm');
+  await c().startTask('oom-storm');
+  expect((await c().wait('oom-storm')).exitStatus).toBe(7);
+  expect(await seen).toMatchObject({ type: 'exit', exitStatus: 7 });
+  stream.cancel();
+  // One event per kill at least (the exit counts the cgroup's kills); never one per notification.
+  const ooms = types.filter((t) => t === 'oom').length;
+  expect(ooms).toBeGreaterThanOrEqual(20);
+  expect(ooms).toBeLessThan(200);
+  await c().deleteTask('oom-storm', { force: true });
+  await c().deleteContainer('oom-storm');
+});

@@ -157,6 +157,7 @@ static void record_exit(struct monitor *m, int status) {
   (void)mon_write_atomic(MON_EXIT_FILE, m->exit_json, strlen(m->exit_json));
   mon_trace("exit: exit.json");
   m->init_exited = 1;
+  oom_flush(m, 1); /* an OOM before the exit is told before it */
   control_broadcast(m, EVENT_EXIT, m->exit_json);
 }
 
@@ -218,7 +219,7 @@ _Noreturn void monitor_run(struct monitor *m) {
   for (;;) {
     if (m->released && m->init_exited) finish(m);
     build(m, &s);
-    if (poll(s.fds, s.n, -1) < 0) {
+    if (poll(s.fds, s.n, oom_poll_timeout(m)) < 0) {
       if (errno == EINTR) continue;
       abort(); /* EFAULT/EINVAL/ENOMEM: a bug or the end of the machine's memory */
     }
@@ -245,5 +246,6 @@ _Noreturn void monitor_run(struct monitor *m) {
       }
       }
     }
+    oom_flush(m, 0);
   }
 }

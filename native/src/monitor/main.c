@@ -62,8 +62,9 @@
  *   monitor -> client, events:
  *     'C' created  payload {"pid":N,"monitorPid":M}; the first frame on every connection
  *     'X' exit     payload the exit record; on exit, and right after 'C' when the init exited before
- *     'O' oom      empty; one per OOM of the memory cgroup (--oom-control, --oom-events), as it happens. Not
- *                  repeated to a client that connects later.
+ *     'O' oom      empty; the memory cgroup (--oom-control, --oom-events) ran out of memory at least
+ *                  once since the previous 'O': as it happens, at most one per 100 ms (one owed
+ *                  goes before 'X'). Not repeated to a client that connects later.
  *   client -> monitor, requests; each answered in order by 'k' (ok, empty), 'e' (error, a line) or
  *   'f' (a failed system call: the failure record as JSON):
  *     'i' stdin data     the bytes to write to the container's stdin. Buffered up to 64 KiB; past

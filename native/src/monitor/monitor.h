@@ -13,6 +13,10 @@
 #define MON_REPORT_HOOKS_FORMAT "{\"" MON_REPORT_KEY_RUNTIME_HOOKS "\":{\"pid\":%d}}"
 #define MON_REPORT_ABORTED "{\"" MON_REPORT_KEY_ABORTED "\":true}"
 
+/* At most one 'O' frame per this many ms: v1 signals every failed charge, hundreds per kill on a
+ * busy host, and a client given a frame for each one overflows its socket (and is dropped). */
+#define MON_OOM_FRAME_INTERVAL_MS 100
+
 struct client {
   int fd; /* -1: a free slot */
   /* Its next frame is stdin data that the stdin buffer has no room for yet: not read on. */
@@ -41,6 +45,8 @@ struct monitor {
   int in_fd; /* write end of the container's stdin pipe (or the pty master); -1 when there is none or it was closed */
   int pty_fd; /* the terminal's master (--terminal), kept for resizing; -1 without one */
   struct oom_watch oom; /* OOM notifications of the container's memory cgroup (oom.c); fd -1: none */
+  int oom_owed;          /* an OOM came too soon after the last 'O' frame: one is owed (oom.c) */
+  long long oom_next_ms; /* CLOCK_MONOTONIC ms before which no further 'O' frame goes out */
   size_t in_len;
   unsigned char in_buf[MON_STDIN_BUFFER];
   struct client clients[MON_MAX_CLIENTS];
@@ -67,9 +73,11 @@ int terminal_prepare(int pair[2]);
 int terminal_receive(int own_end);
 int terminal_resize(int master, uint16_t cols, uint16_t rows);
 
-/* oom.c: OOM events of the container's memory cgroup, each sent to clients as EVENT_OOM. */
+/* oom.c: OOM events of the container's memory cgroup, sent to clients as EVENT_OOM frames. */
 void oom_start(struct monitor *m, int kind, const char *dir);
 void oom_readable(struct monitor *m);
+void oom_flush(struct monitor *m, int now);
+int oom_poll_timeout(const struct monitor *m);
 
 /* log.c: container output as CRI log records. */
 #define MON_TIMESTAMP_LEN 40
