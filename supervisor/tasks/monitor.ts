@@ -15,6 +15,9 @@
  *   - The same monitor runs an exec'd process: spawn() with an exec plan and a directory of its own.
  *   - onRuntimeHooks: a plan with a parentHooks step pauses in the monitor; spawn() runs the
  *     prestart and createRuntime hooks through it and tells the monitor to resume or abort.
+ *   - A connection that closes while the monitor lives (the monitor drops a client whose socket
+ *     is full) is made again while someone waits for the exit or OOMs; the monitor greets it and
+ *     repeats an exit that came meanwhile, so nothing but OOM frames of that moment is lost.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -125,15 +128,24 @@ interface Waiter {
 
 /** The longest path a unix socket address holds (sun_path less its NUL). */
 const MAX_SOCKET_PATH = 107;
+/** Connections made again in a row, each closing within REDIAL_WINDOW_MS, before giving up. */
+const MAX_REDIALS = 3;
+const REDIAL_WINDOW_MS = 1000;
 
 export class Monitor {
   private socket: net.Socket | null = null;
   private exit: ExitRecord | null = null;
-  private readonly reader = new FrameReader();
+  private reader = new FrameReader();
   private readonly pending: Pending[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly oomListeners: (() => void)[] = [];
   private released = false;
+  /** close() was called: the connection is not made again. */
+  private closing = false;
+  /** A connection is being made again (the last one closed with the monitor alive). */
+  private redialing = false;
+  private redials = 0;
+  private connectedAt = 0;
   private stdinConnection: Promise<Monitor> | null = null;
 
   private constructor(
@@ -193,7 +205,7 @@ export class Monitor {
   /** How the container's init ended; also when it ended while tsrund was down. */
   wait(): Promise<ExitRecord> {
     if (this.exit) return Promise.resolve(this.exit);
-    if (!this.socket) return Promise.reject(this.goneError());
+    if (!this.socket && !this.redialing) return Promise.reject(this.goneError());
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.updateRef();
@@ -253,17 +265,23 @@ export class Monitor {
    */
   release(): void {
     this.released = true;
-    if (this.socket) {
-      this.pending.push({ resolve: () => undefined, reject: () => undefined });
-      this.socket.write(encodeFrame(REQUEST.release));
-      this.updateRef();
-      return;
-    }
+    if (this.socket) return this.sendRelease(this.socket);
+    if (!this.redialing) this.removeMonitorFiles(); // else the new connection takes it, or finds the monitor gone
+  }
+
+  private sendRelease(socket: net.Socket): void {
+    this.pending.push({ resolve: () => undefined, reject: () => undefined });
+    socket.write(encodeFrame(REQUEST.release));
+    this.updateRef();
+  }
+
+  private removeMonitorFiles(): void {
     removeFiles([SOCKET_FILE, STATE_FILE, EXIT_FILE].map((f) => path.join(this.taskDir, f)));
   }
 
   /** Disconnect, leaving the monitor and its container running (tsrund shutting down). */
   close(): void {
+    this.closing = true;
     this.socket?.destroy();
     void this.stdinConnection?.then(
       (channel) => channel.close(),
@@ -309,6 +327,8 @@ export class Monitor {
           return;
         }
         this.socket = socket;
+        this.reader = new FrameReader();
+        this.connectedAt = Date.now();
         socket.on('data', (chunk: Buffer) => this.onData(chunk));
         socket.on('error', () => undefined); // 'close' follows and says what matters
         socket.on('close', () => this.onClose());
@@ -355,9 +375,31 @@ export class Monitor {
     this.socket = null;
     const closed = new Error(`task ${this.taskDir}: the connection to its monitor (pid ${this.monitorPid}) closed`);
     for (const p of this.pending.splice(0)) p.reject(closed);
-    if (!this.exit) {
-      // A monitor killed after it wrote the record: the file still has the exit.
-      const exit = this.released ? null : readExitFile(this.taskDir);
+    if (this.exit || this.released) return this.settleGone();
+    if (this.closing || (this.waiters.length === 0 && this.oomListeners.length === 0)) return this.settleGone();
+    if (Date.now() - this.connectedAt >= REDIAL_WINDOW_MS) this.redials = 0;
+    if (this.redials >= MAX_REDIALS) return this.settleGone();
+    this.redials++;
+    this.redialing = true;
+    // The monitor may still be there (it drops a client it cannot write to): ask it again. When it
+    // is gone (refused, or its socket removed), its exit file says the rest.
+    this.connect().then(
+      () => {
+        this.redialing = false;
+        if (this.released && this.socket) this.sendRelease(this.socket);
+      },
+      () => {
+        this.redialing = false;
+        if (this.released) this.removeMonitorFiles();
+        this.settleGone();
+      },
+    );
+  }
+
+  /** No connection any more: the exit from the file when the monitor lived to write it, else the waiters fail. */
+  private settleGone(): void {
+    if (!this.exit && !this.released) {
+      const exit = readExitFile(this.taskDir);
       if (exit) this.exited(exit);
     }
     const gone = this.goneError();

@@ -6,15 +6,17 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { loadBundleConfig } from '../../spec/load';
-import { createCgroups, type CgroupManager } from '../../runtime/cgroups';
+import { createCgroups, oomWatchOf, type CgroupManager } from '../../runtime/cgroups';
 import { PlanExecutionError, releaseInit } from '../../runtime/native';
 import { buildInitPlan } from '../../runtime/plan/build';
 import type { InitPlan } from '../../runtime/plan/types';
 import { planContext } from '../../runtime/lifecycle/context';
 import { CONSOLE_FD, Monitor, MonitorGoneError, StdinClosedError } from '../../supervisor/tasks/monitor';
+import { EVENT, FrameReader } from '../../supervisor/tasks/monitor-protocol';
 import { makeBundle, type Bundle, type Config } from '../helpers/bundle';
 
 const isRoot = process.getuid?.() === 0;
@@ -68,8 +70,9 @@ function prepare(args: string[], edit?: (c: Config) => void): Task {
   return task;
 }
 
-async function spawnMonitor(task: Task, stdin = false): Promise<Monitor> {
-  const monitor = await Monitor.spawn({ taskDir: task.dir, plan: task.plan, logPath: task.logPath, stdin, terminal: false });
+async function spawnMonitor(task: Task, stdin = false, watchOom = false): Promise<Monitor> {
+  const oomWatch = watchOom ? oomWatchOf(task.cgroups) : null;
+  const monitor = await Monitor.spawn({ taskDir: task.dir, plan: task.plan, logPath: task.logPath, stdin, terminal: false, oomWatch });
   task.monitor = monitor;
   task.monitorPid = monitor.monitorPid;
   return monitor;
@@ -427,6 +430,47 @@ describeAsRoot('tsrun-monitor', () => {
     expect(await exit).toMatchObject({ exitStatus: 137, signal: 9 });
     await until('the monitor to exit', () => isGone(monitor.monitorPid));
     expect(fs.readdirSync(task.dir)).toEqual(['container.log']);
+  });
+
+  test('a client that reads nothing through an OOM storm is kept: OOMs come at most one per 100 ms, then the exit', async () => {
+    // Twenty OOM kills in a row raise hundreds of notifications (v1 counts every failed charge).
+    // One frame each filled the socket of a client that was busy, and the monitor dropped it.
+    const hog = 'echo 1000 > /proc/self/oom_score_adj; head -c 268435456 /dev/zero | tail -n 1';
+    const task = prepare(['sh', '-c', `for i in $(seq 20); do sh -c '${hog}'; done; exit 7`], (c) => {
+      c.linux = { ...c.linux, resources: { ...c.linux?.resources, memory: { limit: 32 << 20 } } };
+    });
+    const monitor = await spawnMonitor(task, false, true);
+    const raw = net.createConnection({ path: path.join(task.dir, 'monitor.sock') });
+    await new Promise((r) => raw.once('connect', r));
+    raw.pause(); // reads nothing while the storm goes on
+    const started = Date.now();
+    releaseInit(task.fifo, monitor.pid);
+    expect(await monitor.wait()).toMatchObject({ exitStatus: 7 });
+    const elapsed = Date.now() - started;
+
+    const frames: number[] = [];
+    const reader = new FrameReader();
+    raw.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk).map((f) => f.type)));
+    raw.resume();
+    await until('the exit on the client that read nothing', () => frames.includes(EVENT.exit));
+    raw.destroy();
+    expect(frames[0]).toBe(EVENT.created);
+    const ooms = frames.filter((t) => t === EVENT.oom).length;
+    expect(ooms).toBeGreaterThanOrEqual(1);
+    expect(ooms).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 2);
+    expect(frames.indexOf(EVENT.exit)).toBe(frames.length - 1); // an OOM owed goes before the exit
+  });
+
+  test('a connection to a living monitor that closes is made again: the exit still arrives, requests are answered', async () => {
+    const task = prepare(['sh', '-c', 'sleep 1; exit 5']);
+    const monitor = await spawnMonitor(task);
+    releaseInit(task.fifo, monitor.pid);
+    const exit = monitor.wait();
+    // What the monitor does to a client it cannot write to: the connection ends under tsrund.
+    (monitor as unknown as { socket: net.Socket }).socket.destroy();
+    expect(await exit).toMatchObject({ pid: monitor.pid, exitStatus: 5 });
+    // Connected again: the monitor itself answers (no terminal), not the driver's "not connected".
+    await expect(monitor.resizePty(80, 24)).rejects.toThrow(/tsrun-monitor .*terminal/);
   });
 
   test('a failed plan rejects with the PlanFailure and leaves nothing behind', async () => {
