@@ -8,8 +8,17 @@ import * as fs from 'fs';
 import { isContainers, ownerOf, readInitNamespaces, strangers } from './own-processes';
 
 const children: ChildProcess[] = [];
+/** Processes the tests found beneath their children: killing unshare(1) alone would orphan them. */
+const descendants: number[] = [];
 
 afterEach(() => {
+  for (const pid of descendants.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
@@ -28,7 +37,10 @@ async function childrenOf(pid: number, n = 1): Promise<number[]> {
     } catch {
       // not there yet
     }
-    if (kids.length >= n) return kids;
+    if (kids.length >= n) {
+      descendants.push(...kids);
+      return kids;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`no child of ${pid}`);
@@ -39,7 +51,7 @@ const maybe = unshare ? test : test.skip;
 
 maybe('in a pid namespace of its own: the init, its descendants (nested namespaces too), not a host process', async () => {
   // "init" is sh, pid 1 of the new namespace; it runs a sleep, and a sleep in a pid namespace nested in its own.
-  const u = start('unshare', ['--pid', '--fork', 'sh', '-c', 'sleep 60 & unshare --pid --fork sleep 60 & wait']);
+  const u = start('unshare', ['--pid', '--fork', '--kill-child', 'sh', '-c', 'sleep 60 & unshare --pid --fork sleep 60 & wait']);
   const [init] = await childrenOf(u.pid!);
   const recorded = readInitNamespaces(init);
   expect(recorded.pid).toMatch(/^\d+:\d+$/);
