@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { PlanFailure } from '../plan/types';
+import type { BpfInstruction, PlanFailure } from '../plan/types';
 import { phase } from '../trace';
 
 const ADDON_RELATIVE_PATH = path.join('build', 'native', 'Release', 'tsrun_native.node');
@@ -30,6 +30,8 @@ export interface NativeBinding {
   spawnInitResume(paused: PausedSpawn): SpawnOutcome;
   /** Kill and reap the paused init. */
   spawnInitAbort(paused: PausedSpawn): void;
+  /** The filter the plan's seccomp step compiles to; null without one or when compiling fails. */
+  seccompProgram(plan: Buffer): BpfInstruction[] | null;
   mkfifo(path: string, mode: number): void;
   flock(fd: number, mode: 'exclusive' | 'shared' | 'unlock', wait: boolean): boolean;
   detachMount(path: string): void;

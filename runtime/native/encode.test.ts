@@ -10,7 +10,7 @@ import { buildInitPlan } from '../plan/build';
 import { baseSpec, specWith, testContext } from '../../test/helpers/plan-context';
 import type { InitPlan } from '../plan/types';
 import { decodePlan } from '../../test/helpers/test-native';
-import { encodePlan, OP_CODES } from './encode';
+import { encodePlan, OP_CODES, PLAN_VERSION } from './encode';
 import { mountStep } from '../../test/helpers/test-plans';
 
 const everyStep: InitPlan = {
@@ -108,6 +108,12 @@ const everyStep: InitPlan = {
       ],
       unknownSyscalls: 'skip',
       listener: { path: '/run/agent.sock', stateParts: ['{"pid":', ',"metadata":"ü"}'] },
+      // Not this description's filter: the decoder takes a program as it is.
+      program: [
+        { code: 0x20, jt: 0, jf: 0, k: 4 },
+        { code: 0x15, jt: 1, jf: 255, k: 0xc000003e },
+        { code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 },
+      ],
     },
   ],
   createModes: { dir: 0o755, file: 0o644 },
@@ -149,7 +155,10 @@ describe('encodePlan / plan_decode', () => {
       createModes: { dir: 0o700, file: 0 },
       exec: { args: ['true'], env: [], searchPath: '', preserveFds: 0, fifo: null, exitSignals: [], rlimits: [] },
     };
-    expect(decodePlan(encodePlan(plan))).toEqual(plan);
+    // An optional list travels empty when missing: C gives an empty one back as missing.
+    const { rlimits: _empty, ...exec } = plan.exec;
+    expect(decodePlan(encodePlan(plan))).toEqual({ ...plan, exec });
+    expect(decodePlan(encodePlan({ ...plan, exec }))).toEqual({ ...plan, exec });
   });
 
   test('every truncation of a valid plan is refused with the byte offset', () => {
@@ -163,9 +172,9 @@ describe('encodePlan / plan_decode', () => {
     const bytes = encodePlan(everyStep);
     expect(() => decodePlan(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing bytes/);
     expect(() => decodePlan(Buffer.concat([Buffer.from('XXXX'), bytes.subarray(4)]))).toThrow(/bad magic/);
-    const v2 = Buffer.from(bytes);
-    v2.writeUInt32LE(2, 4);
-    expect(() => decodePlan(v2)).toThrow(/unsupported version/);
+    const next = Buffer.from(bytes);
+    next.writeUInt32LE(PLAN_VERSION + 1, 4);
+    expect(() => decodePlan(next)).toThrow(/unsupported version/);
 
     const minimal = encodePlan({ ...everyStep, stage1: [{ op: 'unshare', flags: 0 }], parent: [], init: [] });
     // header (8) + stage1 count (4): the op byte of the only stage1 step

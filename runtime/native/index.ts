@@ -13,6 +13,7 @@ import { phase } from '../trace';
 
 export type { ExitStatus, NetInterfaces, NetLink, NetLinkAddress } from './binding';
 export { encodePlan } from './encode';
+export { SeccompPrograms } from './seccomp-programs';
 
 /**
  * The executor failed: `failure` says where and why (render-failure.ts words it for users).

@@ -25,11 +25,11 @@ import {
   RLIMITS,
   S_IFCHR,
 } from '../plan/linux';
-import type { InitPlan, InitStep } from '../plan/types';
+import type { InitPlan, InitStep, SeccompStep } from '../plan/types';
 import { addonPath } from './binding';
-import { encodePlan, flock, mkfifo, PlanExecutionError, pidfdOpen, pidfdSendSignal, releaseInit, spawnInit } from './index';
+import { encodePlan, flock, mkfifo, PlanExecutionError, pidfdOpen, pidfdSendSignal, releaseInit, SeccompPrograms, spawnInit } from './index';
 import { testAddonPath } from '../../test/helpers/test-native';
-import { childPids, containerPlan, mountStep, SIGKILL, Started } from '../../test/helpers/test-plans';
+import { childPids, containerPlan, denyingFilter, mountStep, SIGKILL, Started } from '../../test/helpers/test-plans';
 
 const isRoot = process.getuid?.() === 0;
 const describeAsRoot = isRoot ? describe : describe.skip;
@@ -524,6 +524,47 @@ describeAsRoot('failures are reported as { phase, step, errno } and leave nothin
     const plan = containerPlan(bundle.rootfs, 'true', { afterPivot: [filter('fail')] });
     const step = plan.init.findIndex((s) => s.op === 'seccomp');
     expect(spawnFailure(plan).failure).toEqual({ phase: 'init', step, errno: 22, code: 'EINVAL', syscall: 'seccomp_syscall_resolve_name', path: 'no_such_syscall' });
+  });
+
+  describe('with a compiled seccomp program in the plan (tsrund: runtime/native/seccomp-programs.ts)', () => {
+    const SIGSYS = 31;
+    const SCMP_ACT_KILL = 0;
+    const withFilter = (script: string, step: InitStep) => containerPlan(bundle.rootfs, script, { afterPivot: [step] });
+    const programOf = (plan: InitPlan) => plan.init.find((s): s is SeccompStep => s.op === 'seccomp')!.program;
+
+    test('the program is the filter in force, as its description would be, container after container', async () => {
+      const programs = new SeccompPrograms();
+      const script = 'exec >/tmp/out 2>&1; mkdir /tmp/d && echo mkdir=ok; chmod 700 /tmp && echo chmod=ok; grep ^Seccomp: /proc/self/status';
+      const mkdirDenied = () => programs.withProgram(withFilter(script, denyingFilter('mkdir', 'mkdirat')));
+      const chmodDenied = () => programs.withProgram(withFilter(script, denyingFilter('chmod', 'fchmodat', 'fchmodat2')));
+      for (const [plan, want] of [
+        [mkdirDenied(), /Permission denied\nchmod=ok\nSeccomp:\t2\n$/],
+        [chmodDenied(), /^mkdir=ok\n.*Permission denied\nSeccomp:\t2\n$/s],
+        [mkdirDenied(), /Permission denied\nchmod=ok\nSeccomp:\t2\n$/],
+        [chmodDenied(), /^mkdir=ok\n.*Permission denied\nSeccomp:\t2\n$/s],
+      ] as const) {
+        expect(programOf(plan)!.length).toBeGreaterThan(0);
+        fs.rmSync(path.join(bundle.rootfs, 'tmp/d'), { recursive: true, force: true });
+        expect(await run(plan)).toMatch(want);
+      }
+    });
+
+    test('a program is loaded as it is: the description beside it is not compiled', async () => {
+      const allowAll = programOf(new SeccompPrograms().withProgram(withFilter('true', denyingFilter())))!;
+      // busybox sh calls getppid() as it starts: the description alone would kill it.
+      const killing: SeccompStep = { ...denyingFilter(), rules: [{ syscall: 'getppid', action: SCMP_ACT_KILL, conditions: [] }] };
+      expect(await run(withFilter('echo ran > /tmp/out', { ...killing, program: allowAll }))).toBe('ran\n');
+      const { pid } = spawnInit(withFilter('echo not reached > /tmp/out', killing));
+      started.add(pid);
+      expect(await started.wait(pid)).toEqual({ code: null, signal: SIGSYS });
+    });
+
+    test('a program the kernel refuses fails the seccomp step with EINVAL, before the process runs', () => {
+      const plan = withFilter('echo not reached > /tmp/out', { ...denyingFilter(), program: [{ code: 0xffff, jt: 0, jf: 0, k: 0 }] });
+      const step = plan.init.findIndex((s) => s.op === 'seccomp');
+      expect(spawnFailure(plan).failure).toMatchObject({ phase: 'init', step, code: 'EINVAL', syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)' });
+      expect(fs.existsSync(outFile)).toBe(false);
+    });
   });
 
   test('a program that is not there: exec, ENOENT, before READY', () => {

@@ -24,7 +24,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import type { OomWatch } from '../../runtime/cgroups';
-import { encodePlan, mkfifo, PlanExecutionError } from '../../runtime/native';
+import { encodePlan, mkfifo, PlanExecutionError, SeccompPrograms } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
 import type { PlanFailure } from '../../runtime/plan/failure-record';
 import type { InitPlan } from '../../runtime/plan/types';
@@ -128,6 +128,8 @@ interface Waiter {
 
 /** The longest path a unix socket address holds (sun_path less its NUL). */
 const MAX_SOCKET_PATH = 107;
+/** The filters of the profiles this tsrund compiled: each monitor gets its program in the plan. */
+const seccompPrograms = new SeccompPrograms();
 /** Connections made again in a row, each closing within REDIAL_WINDOW_MS, before giving up. */
 const MAX_REDIALS = 3;
 const REDIAL_WINDOW_MS = 1000;
@@ -163,7 +165,7 @@ export class Monitor {
   static async spawn(o: MonitorSpawnOptions): Promise<Monitor> {
     const taskDir = path.resolve(o.taskDir);
     const planFile = path.join(taskDir, PLAN_FILE);
-    traced('monitor: encode and write the plan', taskDir, () => fs.writeFileSync(planFile, encodePlan(o.plan), { mode: 0o600 }));
+    traced('monitor: encode and write the plan', taskDir, () => fs.writeFileSync(planFile, encodePlan(seccompPrograms.withProgram(o.plan)), { mode: 0o600 }));
     const fifo = o.plan.exec.fifo ? path.join(o.plan.exec.fifo.dir, o.plan.exec.fifo.name) : null;
     let report: Awaited<ReturnType<typeof runMonitor>>;
     try {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { InitPlan, InitStep, MountStep } from '../../runtime/plan/types';
+import type { InitPlan, InitStep, MountStep, SeccompStep } from '../../runtime/plan/types';
 import {
   CLONE_NEWIPC,
   CLONE_NEWNET,
@@ -45,6 +45,22 @@ export const mountProcInRoot: MountStep = mountStep({
   flags: MS_NOSUID | MS_NODEV | MS_NOEXEC,
   create: 'dir',
 });
+
+/** A seccomp filter denying `denied` with EACCES, on x86-64 and the two architectures docker adds. */
+export function denyingFilter(...denied: string[]): SeccompStep {
+  const SCMP_ACT_ALLOW = 0x7fff0000;
+  const SCMP_ACT_ERRNO_EACCES = 0x00050000 | 13;
+  const SCMP_ARCH_X86 = 0x40000003;
+  const SCMP_ARCH_X32 = 0x4000003e;
+  return {
+    op: 'seccomp',
+    defaultAction: SCMP_ACT_ALLOW,
+    architectures: [SCMP_ARCH_X86, SCMP_ARCH_X32],
+    flags: 0,
+    rules: denied.map((syscall) => ({ syscall, action: SCMP_ACT_ERRNO_EACCES, conditions: [] })),
+    unknownSyscalls: 'skip',
+  };
+}
 
 export interface ContainerPlanOptions {
   /** Init steps after the rootfs is open and proc mounted, before the root change. */

@@ -156,6 +156,21 @@ describe('the security flags', () => {
     expect(custom.out).toMatch(/Permission denied\nmkdir=1\n/);
   });
 
+  test('profiles taken in turns: each container has its own profile in force (tsrund keeps the compiled filters)', async () => {
+    const deny = (...names: string[]) => JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names, action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] });
+    const script = 'mkdir /tmp/d && echo mkdir=ok; chmod 700 /tmp && echo chmod=ok; unshare -U true 2>/dev/null && echo unshare=ok';
+    const turns: [Partial<ProcessOverrides>, string][] = [
+      [{ seccompProfile: deny('mkdir', 'mkdirat') }, 'chmod=ok\nunshare=ok\n'],
+      [{ seccompProfile: deny('chmod', 'fchmodat', 'fchmodat2') }, 'mkdir=ok\nunshare=ok\n'],
+      // The default profile, an allow-list: no unshare without CAP_SYS_ADMIN.
+      [{}, 'mkdir=ok\nchmod=ok\n'],
+    ];
+    for (const [overrides, want] of [...turns, ...turns]) {
+      const r = await run(script, overrides);
+      expect(r.out.split('\n').filter((l) => l.endsWith('=ok')).join('\n') + '\n').toBe(want);
+    }
+  });
+
   test.each([
     [{ capAdd: ['CHOWN', 'CAP_FOO'] }, 'overrides.cap_add[1]: unknown capability CAP_FOO'],
     [{ capDrop: ['bogus'] }, 'overrides.cap_drop[0]: unknown capability CAP_BOGUS'],

@@ -1,4 +1,6 @@
 // spawnInit, releaseInit and decodePlan: the plan executor (native/src/exec) for Node.
+#include <linux/filter.h>
+
 #include <string>
 
 #include "bindings.h"
@@ -135,6 +137,38 @@ Napi::Value ReleaseInit(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+const seccomp_step *SeccompStepOf(const tsrun_plan &plan) {
+  for (uint32_t i = 0; i < plan.n_init; i++)
+    if (plan.init[i].op == OP_SECCOMP) return &plan.init[i].u.seccomp;
+  return plan.exec.seccomp ? &plan.exec.seccomp->u.seccomp : nullptr;
+}
+
+// seccompProgram(plan: Buffer): BpfInstruction[] | null
+// The filter the plan's seccomp step compiles to (a plan holds at most one); null when it has
+// none or compiling failed: that failure is the executor's to report, at its step.
+Napi::Value SeccompProgram(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  tsrun_plan *plan = DecodeArg(info);
+  if (!plan) return env.Undefined();
+  const seccomp_step *step = SeccompStepOf(*plan);
+  Napi::Value result = env.Null();
+  if (step && step->bpf) {
+    const sock_filter *bpf = static_cast<const sock_filter *>(step->bpf);
+    Napi::Array program = Napi::Array::New(env, step->bpf_len);
+    for (uint32_t i = 0; i < step->bpf_len; i++) {
+      Napi::Object insn = Napi::Object::New(env);
+      insn.Set("code", bpf[i].code);
+      insn.Set("jt", bpf[i].jt);
+      insn.Set("jf", bpf[i].jf);
+      insn.Set("k", bpf[i].k);
+      program.Set(i, insn);
+    }
+    result = program;
+  }
+  plan_free(plan);
+  return result;
+}
+
 // The decoded plan back as an InitPlan object: what the C side understood, for tests of the
 // wire format. The object builders are generated from the contract with the decoder.
 Napi::Value Str(Napi::Env env, const char *s) { return s ? Napi::String::New(env, s) : env.Null(); }
@@ -161,6 +195,7 @@ void RegisterPlanBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInitStart", Napi::Function::New(env, SpawnInitStart, "spawnInitStart"));
   exports.Set("spawnInitResume", Napi::Function::New(env, SpawnInitResume, "spawnInitResume"));
   exports.Set("spawnInitAbort", Napi::Function::New(env, SpawnInitAbort, "spawnInitAbort"));
+  exports.Set("seccompProgram", Napi::Function::New(env, SeccompProgram, "seccompProgram"));
 }
 
 void RegisterPlanTestBindings(Napi::Env env, Napi::Object exports) {

@@ -32,6 +32,7 @@
 #include "seccomp_compile.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,8 +158,25 @@ const struct plan_step *plan_read_steps(struct reader *r, uint32_t *count, int p
   return steps;
 }
 
-/* The description, then its BPF: compiled here, in the caller, since init may not allocate. */
+/* A program the caller compiled before from this same description, as struct sock_filter[]. */
+static void take_program(struct reader *r, struct seccomp_step *sc) {
+  struct sock_filter *bpf = plan_alloc(r, (size_t)sc->n_program * sizeof *bpf);
+  if (!bpf) return;
+  for (uint32_t i = 0; i < sc->n_program; i++) {
+    const struct bpf_instruction *in = &sc->program[i];
+    bpf[i] = (struct sock_filter){.code = (uint16_t)in->code, .jt = in->jt, .jf = in->jf, .k = in->k};
+  }
+  sc->bpf = bpf;
+  sc->bpf_len = sc->n_program;
+}
+
+/* The description, then its BPF: compiled here, in the caller, since init may not allocate
+ * (unless the plan carries the program already). */
 void plan_finish_seccomp(struct reader *r, struct seccomp_step *sc) {
+  if (sc->n_program > 0) {
+    take_program(r, sc);
+    return;
+  }
   struct seccomp_bpf bpf;
   struct tsrun_failure *failure = plan_alloc(r, sizeof *failure);
   if (!failure) return;

@@ -11,6 +11,7 @@ import type {
   MountIdmap,
   SeccompRule,
   SeccompCondition,
+  BpfInstruction,
   SeccompListener,
   HookCommand,
   HookState,
@@ -50,7 +51,7 @@ import type {
 import type { PlanWriter } from '../plan-writer';
 
 export const PLAN_MAGIC = "TSRP";
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /** Op codes on the wire (enum plan_op in native/src/exec/generated/plan_types.h). */
 export const OP_CODES: Record<AnyStep['op'], number> = {
@@ -349,6 +350,10 @@ function writeSeccompStep(w: PlanWriter, step: SeccompStep, at: string): void {
     w.bool(present != null, `${at}.listener`);
     if (present != null) writeSeccompListener(w, present, `${at}.listener`);
   }
+  w.count((step.program ?? []), `${at}.program`, 0, 4096, "seccomp program");
+  (step.program ?? []).forEach((item, n) => {
+    writeBpfInstruction(w, item, `${at}.program[${n}]`);
+  });
   if ((((step.listener ?? null)) != null) !== (((step.flags & 8) >>> 0) === 8)) w.refuse(`${at}.listener`, "seccomp listener without SECCOMP_FILTER_FLAG_NEW_LISTENER, or SECCOMP_FILTER_FLAG_NEW_LISTENER without listener");
 }
 
@@ -507,6 +512,13 @@ function writeSeccompCondition(w: PlanWriter, x: SeccompCondition, at: string): 
   w.u8(x.op, `${at}.op`, 1, 7);
   w.u64(x.value, `${at}.value`);
   w.u64(x.valueTwo, `${at}.valueTwo`);
+}
+
+function writeBpfInstruction(w: PlanWriter, x: BpfInstruction, at: string): void {
+  w.u32(x.code, `${at}.code`, 0, 65535);
+  w.u8(x.jt, `${at}.jt`, 0, 255);
+  w.u8(x.jf, `${at}.jf`, 0, 255);
+  w.u32(x.k, `${at}.k`, 0, 4294967295);
 }
 
 function writeSeccompListener(w: PlanWriter, x: SeccompListener, at: string): void {

@@ -638,7 +638,9 @@ function cppSet(field, obj, v, lv, indent) {
       if (item.type === 'str') out += `a.Set(k, Str(env, ${v}[k]));\n`;
       else if (item.type === 'record') out += `a.Set(k, Object_${record(item.record).c}(env, ${v}[k]));\n`;
       else out += `a.Set(k, static_cast<double>(${v}[k]));\n`;
-      return out + `${i}  ${obj}.Set(${key}, a);\n${i}}\n`;
+      // optional: an empty list is what travels when the field is missing.
+      const set = field.optional ? `if (${count} > 0) ${obj}.Set(${key}, a);` : `${obj}.Set(${key}, a);`;
+      return out + `${i}  ${set}\n${i}}\n`;
     }
     case 'record': {
       const r = record(field.record);

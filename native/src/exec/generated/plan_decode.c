@@ -15,6 +15,7 @@ static void rd_exec_spec(struct reader *r, struct exec_spec *x);
 static void rd_exec_rlimit(struct reader *r, struct exec_rlimit *x);
 static void rd_seccomp_rule(struct reader *r, struct seccomp_rule *x);
 static void rd_seccomp_condition(struct reader *r, struct seccomp_condition *x);
+static void rd_bpf_instruction(struct reader *r, struct bpf_instruction *x);
 static void rd_hook_cmd(struct reader *r, struct hook_cmd *x);
 static void rd_net_address(struct reader *r, struct net_address *x);
 
@@ -126,6 +127,17 @@ static void rd_seccomp_condition(struct reader *r, struct seccomp_condition *x) 
   if (!r->failed && (x->op < 1 || x->op > 7)) plan_bad(r, "seccomp condition op outside 1..7");
   x->value = rd_u64(r, "seccomp condition value");
   x->value_two = rd_u64(r, "seccomp condition valueTwo");
+}
+
+static void rd_bpf_instruction(struct reader *r, struct bpf_instruction *x) {
+  {
+    uint32_t v = rd_u32(r, "bpf instruction code");
+    if (!r->failed && v > 65535u) plan_bad(r, "bpf instruction code above 65535");
+    x->code = v;
+  }
+  x->jt = rd_u8(r, "bpf instruction jt");
+  x->jf = rd_u8(r, "bpf instruction jf");
+  x->k = rd_u32(r, "bpf instruction k");
 }
 
 static void rd_hook_cmd(struct reader *r, struct hook_cmd *x) {
@@ -329,6 +341,16 @@ static void rd_seccomp(struct reader *r, struct seccomp_step *x) {
       x->listener_parts = items;
       x->n_listener_parts = n;
     }
+  }
+  {
+    uint32_t n = rd_count(r, 10, "seccomp program");
+    if (!r->failed && n > 4096) plan_bad(r, "seccomp program: more than 4096");
+    struct bpf_instruction *items = plan_alloc(r, ((size_t)n + 1) * sizeof *items);
+    for (uint32_t k = 0; items && k < n && !r->failed; k++) {
+      rd_bpf_instruction(r, &items[k]);
+    }
+    x->program = items;
+    x->n_program = n;
   }
   if (!r->failed && !(x->has_listener) != !((x->flags & 8u) == 8u))
     plan_bad(r, "seccomp listener without SECCOMP_FILTER_FLAG_NEW_LISTENER, or SECCOMP_FILTER_FLAG_NEW_LISTENER without listener");

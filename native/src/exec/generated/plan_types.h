@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define PLAN_MAGIC "TSRP"
-#define PLAN_VERSION 1u
+#define PLAN_VERSION 2u
 
 /* Op codes on the wire. */
 enum plan_op {
@@ -80,6 +80,7 @@ struct exec_spec;
 struct exec_rlimit;
 struct seccomp_rule;
 struct seccomp_condition;
+struct bpf_instruction;
 struct hook_cmd;
 struct net_address;
 
@@ -293,6 +294,11 @@ struct seccomp_step {
    * loaded the filter goes, as the parent sees it: the document is `stateParts.join(pid)`. */
   uint32_t n_listener_parts;
   char *const *listener_parts; /* NULL-terminated */
+  /* The filter this description compiles to, when the caller compiled it before (tsrund keeps the
+   * programs of the profiles it saw: runtime/native/seccomp-programs.ts); empty: the decoder compiles
+   * the description. At most BPF_MAXINSNS instructions. */
+  uint32_t n_program;
+  const struct bpf_instruction *program;
   const void *bpf; /* the compiled filter (struct sock_filter[]); NULL when compiling failed */
   uint32_t bpf_len; /* instructions */
   /* When compiling failed: the failure (of a libseccomp call), reported as this step's. */
@@ -454,6 +460,14 @@ struct seccomp_condition {
   /* Decimal u64 strings (64-bit arguments do not fit in a JS number). */
   uint64_t value;
   uint64_t value_two;
+};
+
+/* One struct sock_filter of a compiled seccomp filter. */
+struct bpf_instruction {
+  uint32_t code;
+  uint8_t jt;
+  uint8_t jf;
+  uint32_t k;
 };
 
 /* One OCI hook as the executor runs it: argv and environment exactly as configured. */

@@ -113,6 +113,14 @@ export interface SeccompCondition {
   valueTwo: string;
 }
 
+/** One struct sock_filter of a compiled seccomp filter. */
+export interface BpfInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
 export interface SeccompListener {
   /** The agent's unix stream socket. */
   path: string;
@@ -358,7 +366,8 @@ export interface NoNewPrivsStep {
 
 /**
  * Load a seccomp filter: seccomp(SECCOMP_SET_MODE_FILTER, flags). The parent compiles this
- * description to BPF with libseccomp before any clone; init only loads the result. Values are
+ * description to BPF with libseccomp before any clone (unless `program` carries the result);
+ * init only loads it. Values are
  * libseccomp's ABI (SCMP_ACT_*, SCMP_ARCH_*, SCMP_CMP_*). A plan holds at most one.
  */
 export interface SeccompStep {
@@ -383,6 +392,12 @@ export interface SeccompStep {
    * its copy and lets init go on (or kills init when the agent cannot be reached).
    */
   listener?: SeccompListener | null;
+  /**
+   * The filter this description compiles to, when the caller compiled it before (tsrund keeps the
+   * programs of the profiles it saw: runtime/native/seccomp-programs.ts); empty: the decoder compiles
+   * the description. At most BPF_MAXINSNS instructions.
+   */
+  program?: BpfInstruction[];
 }
 
 /**
