@@ -1,6 +1,6 @@
 /**
  * tsrund's networks and the network of every task. A task gets a network namespace pinned at
- * <state>/netns/<id> (loopback up through CNI's loopback plugin), CNI ADD of each of its networks
+ * <state>/netns/<id> (its loopback up: ./netns.ts), CNI ADD of each of its networks
  * (eth0, eth1, …; the published ports on the first), the firewall of tsrund's own networks, the
  * embedded DNS server on each user-defined network tsrund manages, and its hosts, hostname and
  * resolv.conf files (<state>/netns-etc/<id>/). The attachment is recorded (./attachment-store.ts)
@@ -75,7 +75,6 @@ export interface NetworkedContainer {
   overrides: ProcessOverrides | null;
 }
 
-const LOOPBACK_LIST = { cniVersion: '1.0.0', name: 'tsrun-loopback', plugins: [{ type: 'loopback' }] };
 const EXPOSED_PORTS_ANNOTATION = 'org.opencontainers.image.exposedPorts';
 const HOSTNAME_FROM_ID = 12;
 
@@ -89,8 +88,6 @@ export class NetworkManager {
   private readonly attachments = new Map<string, Attachment>();
   private readonly stateDir: string;
   private readonly dnsLock = new KeyedLock();
-  /** Loopback up in every namespace tsrund pins. */
-  private readonly loopback: ConfList = parseConfList(JSON.stringify(LOOPBACK_LIST), 'the loopback list');
 
   constructor(
     o: NetworkOptions,
@@ -201,10 +198,7 @@ export class NetworkManager {
     try {
       // Owner-only parents: what plugins and etc-files make inside (leases, the 0644 files a container's users read) is nobody else's to reach.
       for (const dir of [path.dirname(att.netnsPath || path.join(this.stateDir, 'netns', c.id)), path.dirname(att.etcDir), this.store.o.ipamDataDir]) makePrivateDir(dir);
-      if (att.netnsPath !== '') {
-        pinNetworkNamespace(att.netnsPath);
-        await this.cni.add(this.loopback, { containerId: c.id, netns: att.netnsPath, ifName: 'lo' });
-      }
+      if (att.netnsPath !== '') pinNetworkNamespace(att.netnsPath);
       if (req.mode === 'networks') {
         att.ports = await this.ports.reserve(c.id, requestedPorts(req, c.spec));
         this.records.save(att);
@@ -323,9 +317,6 @@ export class NetworkManager {
           continue;
         }
         await this.cni.del(confListOf(network), this.runtimeConf(att, endpoint)).catch(warn(`CNI DEL on network ${network.name}`));
-      }
-      if (att.netnsPath !== '' && isPinnedNetworkNamespace(att.netnsPath)) {
-        await this.cni.del(this.loopback, { containerId: id, netns: att.netnsPath, ifName: 'lo' }).catch(warn('CNI DEL of the loopback'));
       }
       this.ports.release(id);
       try {

@@ -1,8 +1,9 @@
 /**
  * A container's network namespace pinned on a file: the file a CNI plugin opens (CNI_NETNS) and
  * the plan joins, kept alive by the bind mount until unpinned after CNI DEL. The addon makes the
- * namespace and the mount (in this process's mount namespace; this process's own network
- * namespace is never changed); this module decides where and words the failures.
+ * namespace, sets its loopback up and makes the mount (in this process's mount namespace; this
+ * process's own network namespace is never changed); this module decides where and words the
+ * failures.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +13,7 @@ import { netnsPin, netnsUnpin } from '../../runtime/native';
 /** statfs(2)'s f_type of the namespace file system (linux/magic.h NSFS_MAGIC). */
 const NSFS_MAGIC = 0x6e736673;
 
-/** A new network namespace bind-mounted on `file` (made, with its missing parent directories). */
+/** A new network namespace, its loopback up, bind-mounted on `file` (made, with its missing parent directories). */
 export function pinNetworkNamespace(file: string): void {
   try {
     makeDirectories(path.dirname(file));

@@ -2,7 +2,9 @@
 // its removal. The namespace is made by a thread of its own: unshare(CLONE_NEWNET) changes only
 // the calling thread's namespace (allowed in a multi-threaded process, unlike CLONE_NEWUSER), so
 // Node's threads keep theirs, no fork of a large process is needed, and the thread ends right
-// after the bind mount. The mount is made in the caller's mount namespace.
+// after the bind mount. The mount is made in the caller's mount namespace. The thread also sets
+// the new namespace's loopback up (the kernel then gives it 127.0.0.1/8 and ::1), as runc does
+// for a namespace it makes: what CNI's loopback plugin would do, without a process per container.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +17,10 @@
 #include "bindings.h"
 #include "errors.h"
 
+extern "C" {
+#include "netdev.h"
+}
+
 namespace {
 
 struct PinJob {
@@ -26,8 +32,12 @@ struct PinJob {
 // The pinning thread: a new namespace for this thread only, bound onto the job's path.
 void *PinOnOwnThread(void *arg) {
   PinJob *job = static_cast<PinJob *>(arg);
+  const netdev_step loopback = {"lo", 0, nullptr};
+  tsrun_failure failure;
   if (unshare(CLONE_NEWNET) < 0) {
     *job = {job->path, errno, "unshare(CLONE_NEWNET)"};
+  } else if (netdev_configure(&loopback, &failure) < 0) {
+    *job = {job->path, failure.err, "RTM_NEWLINK (loopback up)"};
   } else if (mount("/proc/thread-self/ns/net", job->path, nullptr, MS_BIND, nullptr) < 0) {
     *job = {job->path, errno, "mount"};
   }

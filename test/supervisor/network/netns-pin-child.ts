@@ -26,6 +26,7 @@ const ownUnchanged = fs.readlinkSync('/proc/thread-self/ns/net') === ownBefore &
 const pinned = isPinnedNetworkNamespace(file);
 const differsFromHost = fs.statSync(file).ino !== fs.statSync('/proc/self/ns/net').ino;
 const links = spawnSync('nsenter', [`--net=${file}`, '--', 'ip', '-o', 'link'], { encoding: 'utf8' });
+const addresses = spawnSync('nsenter', [`--net=${file}`, '--', 'ip', '-o', 'addr'], { encoding: 'utf8' });
 const pinAgain = failure(() => pinNetworkNamespace(file));
 unpinNetworkNamespace(file);
 const afterUnpin = { exists: fs.existsSync(file), pinned: isPinnedNetworkNamespace(file) };
@@ -49,6 +50,7 @@ process.stdout.write(
     ownUnchanged,
     differsFromHost,
     links: { status: links.status, stdout: links.stdout, stderr: links.stderr },
+    addresses: { status: addresses.status, stdout: addresses.stdout, stderr: addresses.stderr },
     pinAgain,
     afterUnpin,
     unpinAbsent,

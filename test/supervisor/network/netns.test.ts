@@ -16,6 +16,7 @@ interface ChildReport {
   ownUnchanged: boolean;
   differsFromHost: boolean;
   links: { status: number | null; stdout: string; stderr: string };
+  addresses: { status: number | null; stdout: string; stderr: string };
   pinAgain: string | null;
   afterUnpin: { exists: boolean; pinned: boolean };
   unpinAbsent: string | null;
@@ -47,6 +48,13 @@ test('a pinned file is a network namespace other than the host’s, which nsente
   expect(report.links.status).toBe(0);
   expect(report.links.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^1: lo: /)]);
   expect(report.plainFilePinned).toBe(false);
+});
+
+test('its loopback is up, with the addresses the kernel gives it (nothing in the container could reach 127.0.0.1 otherwise)', () => {
+  expect(report.links.stdout).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+  expect(report.addresses.status).toBe(0);
+  const addresses = [...report.addresses.stdout.matchAll(/^\d+: lo\s+inet6? (\S+)/gm)].map((m) => m[1]);
+  expect(addresses).toEqual(fs.existsSync('/proc/net/if_inet6') ? ['127.0.0.1/8', '::1/128'] : ['127.0.0.1/8']);
 });
 
 test('pinning over an existing file is refused in one line', () => {
