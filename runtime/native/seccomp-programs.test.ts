@@ -48,6 +48,24 @@ describe('SeccompPrograms', () => {
     }
   });
 
+  test("the agent's listener, which names the container, is no part of the description: its program is kept too", () => {
+    const programs = new SeccompPrograms();
+    const NEW_LISTENER = 8;
+    const SCMP_ACT_NOTIFY = 0x7fc00000;
+    const notifying = (id: string): SeccompStep => ({
+      ...denying(),
+      flags: NEW_LISTENER,
+      rules: [{ syscall: 'mkdir', action: SCMP_ACT_NOTIFY, conditions: [] }],
+      listener: { path: '/run/agent.sock', stateParts: [`{"id":"${id}","pid":`, '}'] },
+    });
+    const first = stepOf(programs.withProgram(planWith('/a', 'true', notifying('one'))));
+    const second = stepOf(programs.withProgram(planWith('/b', 'true', notifying('two'))));
+    expect(second.program).toBe(first.program);
+    expect(second.listener).toEqual(notifying('two').listener);
+    expect(first.program).toEqual(compiled(planWith('/a', 'true', notifying('one'))));
+    expect(stepOf(programs.withProgram(planWith('/a', 'true', { ...notifying('one'), flags: 0, listener: undefined }))).program).not.toBe(first.program);
+  });
+
   test('a description that does not compile gets no program: the plan is returned as it is, and nothing is kept', () => {
     const programs = new SeccompPrograms();
     const plan = planWith('/a', 'true', { ...denying('mkdir'), architectures: [0x1234] });

@@ -26,7 +26,8 @@ export class SeccompPrograms {
   withProgram(plan: InitPlan): InitPlan {
     const step = seccompStepOf(plan);
     if (!step || step.program?.length) return plan;
-    const key = JSON.stringify(step);
+    // The listener names the container (its state document): the filter does not depend on it.
+    const key = JSON.stringify({ ...step, listener: undefined });
     let program = this.programs.get(key);
     if (!program) {
       program = native.seccompProgram(encodePlan(plan)) ?? undefined;
