@@ -24,6 +24,12 @@ export function compressionOf(head: Buffer): Compression {
   return 'none';
 }
 
+/**
+ * Inflated output per zlib step. Node's default (16 KiB) costs a thread-pool round trip per
+ * 16 KiB: a 33 MB layer took 440 ms to inflate and hash, 66 ms in 256 KiB steps.
+ */
+const INFLATE_CHUNK = 256 << 10;
+
 /** Read the first bytes of `input` without losing them: the compression and a stream of all of it. */
 async function peek(input: Readable, n: number): Promise<{ head: Buffer; whole: Readable }> {
   const chunks: Buffer[] = [];
@@ -32,7 +38,7 @@ async function peek(input: Readable, n: number): Promise<{ head: Buffer; whole: 
   while (got < n) {
     const r = await it.next();
     if (r.done) break;
-    const b = Buffer.from(r.value as Buffer);
+    const b = asBuffer(r.value);
     chunks.push(b);
     got += b.length;
   }
@@ -42,10 +48,16 @@ async function peek(input: Readable, n: number): Promise<{ head: Buffer; whole: 
     for (;;) {
       const r = await it.next();
       if (r.done) return;
-      yield Buffer.from(r.value as Buffer);
+      yield asBuffer(r.value);
     }
   }
   return { head, whole: Readable.from(rest(), { objectMode: false }) };
+}
+
+/** A chunk as a Buffer without copying its bytes (a Uint8Array is viewed, a string encoded). */
+function asBuffer(chunk: Buffer | Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** The uncompressed bytes of `input` (gzip, zstd or plain). `what` names it in errors. */
@@ -54,7 +66,7 @@ export async function decompress(input: Readable, what: string): Promise<Readabl
   const kind = compressionOf(head);
   if (kind === 'none') return whole;
   if (kind === 'gzip') {
-    const gunzip = zlib.createGunzip();
+    const gunzip = zlib.createGunzip({ chunkSize: INFLATE_CHUNK });
     whole.on('error', (err) => gunzip.destroy(err));
     return whole.pipe(gunzip);
   }

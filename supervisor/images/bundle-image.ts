@@ -2,7 +2,6 @@
  * From an image in the content store to what a container of it needs: the config, the layers to
  * unpack as snapshots, and the user resolved in the image's own /etc/passwd and /etc/group.
  */
-import * as fs from 'fs';
 import type { ContentStore } from '../content/store';
 import { LAYER_TYPES, type ImageManifest } from '../content/descriptor';
 import { chainIds, type LayerSource, type OverlaySnapshotter } from '../snapshots/overlay';
@@ -42,7 +41,7 @@ export function readStoredImage(content: ContentStore, manifest: ImageManifest, 
     layers: layers.map((l, i) => {
       if (!(l.mediaType in LAYER_TYPES)) throw new ImageError(`image ${ref}: layer ${l.digest} has the unknown media type ${JSON.stringify(l.mediaType)}`);
       if (!content.has(l.digest)) throw new ImageError(`image ${ref}: layer ${l.digest} is not in the content store`);
-      return { digest: l.digest, diffId: diffIds[i], open: () => fs.createReadStream(content.path(l.digest)) };
+      return { digest: l.digest, diffId: diffIds[i], open: () => content.readStream(l.digest) };
     }),
   };
 }
