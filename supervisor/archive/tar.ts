@@ -488,10 +488,13 @@ export class TarWriter {
     if (!fitsUstar(linkname, 100)) pax.linkpath = linkname;
     if (size > 0o77777777777) pax.size = String(size);
     for (const [k, v] of [['uid', h.uid ?? 0], ['gid', h.gid ?? 0]] as const) if (v > 0o7777777) pax[k] = String(v);
+    // Before 1970 or past 2242: not an octal field's; pax carries it (the ustar field stays 0).
+    if (mtime < 0 || mtime > 0o77777777777) pax.mtime = String(mtime);
+    const ustarMtime = pax.mtime ? 0 : mtime;
     const extra = h.xattrs ?? {};
     if (Object.keys(pax).length > 0 || Object.keys(extra).length > 0) {
       const records = encodePax(pax, extra);
-      await this.write(encodeHeader({ name: 'PaxHeader', mode: 0o644, size: records.length, typeflag: 'x', mtime }));
+      await this.write(encodeHeader({ name: 'PaxHeader', mode: 0o644, size: records.length, typeflag: 'x', mtime: ustarMtime }));
       await this.write(records);
       await this.write(Buffer.alloc(padding(records.length)));
     }
@@ -502,7 +505,7 @@ export class TarWriter {
         uid: pax.uid ? 0 : (h.uid ?? 0),
         gid: pax.gid ? 0 : (h.gid ?? 0),
         size: pax.size ? 0 : size,
-        mtime,
+        mtime: ustarMtime,
         typeflag: TYPEFLAG[h.type],
         linkname: pax.linkpath ? linkname.slice(0, 99) : linkname,
         uname: h.uname ?? '',

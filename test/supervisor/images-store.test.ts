@@ -114,6 +114,21 @@ describe('tar writer', () => {
     expect(back[4].header.xattrs['user.k']).toEqual(Buffer.from('v'));
   });
 
+  test('mtimes an octal field cannot hold (before 1970, past 2242) go in pax: GNU tar and the reader get them back', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const w = new TarWriter(out);
+    const mtimes = [-5, -86400 * 365 * 10, 0, 0o77777777777, 0o77777777777 + 1];
+    for (const [i, mtime] of mtimes.entries()) await w.add({ path: `f${i}`, type: 'file', mtime }, Buffer.from('x'));
+    await w.finish();
+    const tar = Buffer.concat(chunks);
+    expect((await entries(Readable.from([tar]))).map((e) => e.header.mtime)).toEqual(mtimes);
+    const dest = tmp();
+    execFileSync('tar', ['-C', dest, '--no-same-owner', '-xf', '-'], { input: tar });
+    expect(mtimes.map((_, i) => fs.statSync(path.join(dest, `f${i}`)).mtimeMs / 1000)).toEqual(mtimes);
+  });
+
   test('a body of the wrong length is refused', async () => {
     const w = new TarWriter(new PassThrough().resume());
     await expect(w.add({ path: 'f', type: 'file', size: 10 }, Buffer.from('short'))).rejects.toThrow(/is 5 bytes, its size says 10/);
