@@ -51,9 +51,23 @@ export interface NativeBinding {
   lsetxattr(path: string, name: string, value: Buffer): void;
   llistxattr(path: string): string[];
   lgetxattr(path: string, name: string): Buffer;
+  writeFiles(files: readonly FileToWrite[]): Promise<number[]>;
   netInterfaces(): NetInterfaces;
   netnsPin(path: string): void;
   netnsUnpin(path: string): void;
+}
+
+/** A regular file for writeFiles: created O_EXCL (never through a symlink), then owned, moded and timed. */
+export interface FileToWrite {
+  path: string;
+  data: Buffer;
+  /** Permission bits, set exactly (setuid, setgid and sticky included). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch, as fs.utimes takes them. */
+  atime: number;
+  mtime: number;
 }
 
 /** The caller's network namespace as rtnetlink dumps it: attributes as the kernel gave them. */

@@ -7,11 +7,11 @@
 import { describeCall, renderRecord } from '../plan/render-failure';
 import type { InitPlan, PlanFailure } from '../plan/types';
 import { native } from './binding';
-import type { ExitStatus, NetInterfaces } from './binding';
+import type { ExitStatus, FileToWrite, NetInterfaces } from './binding';
 import { encodePlan } from './encode';
 import { phase } from '../trace';
 
-export type { ExitStatus, NetInterfaces, NetLink, NetLinkAddress } from './binding';
+export type { ExitStatus, FileToWrite, NetInterfaces, NetLink, NetLinkAddress } from './binding';
 export { encodePlan } from './encode';
 export { SeccompPrograms } from './seccomp-programs';
 
@@ -209,6 +209,16 @@ export function llistxattr(path: string): string[] {
 /** lgetxattr(2): one extended attribute of the entry itself. */
 export function lgetxattr(path: string, name: string): Buffer {
   return native.lgetxattr(path, name);
+}
+
+/**
+ * Create the files in order on a worker thread (each O_EXCL|O_NOFOLLOW, then its bytes, fchown,
+ * fchmod, futimens). Resolves with the indices of the files that existed already, which are left
+ * untouched; rejects with the first other failure (an errno error with `syscall`, `path` and the
+ * file's `index`), the files after it not written.
+ */
+export function writeFiles(files: readonly FileToWrite[]): Promise<number[]> {
+  return native.writeFiles(files);
 }
 
 /** The links and addresses of this process's network namespace (rtnetlink dumps). */

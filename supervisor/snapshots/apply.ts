@@ -26,6 +26,7 @@ import { pipeline } from 'stream/promises';
 import { readTar, shownName, TarError, type TarHeader } from '../archive/tar';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../../runtime/native';
 import { removeTree } from '../shared/remove-tree';
+import { BatchedFileError, FileBatch, type BatchedFile } from './file-batch';
 import { layeredEntry, OPAQUE_XATTR } from './merged-view';
 import { TsrunError } from '../../common/errors';
 
@@ -68,25 +69,39 @@ type KnownDirectories = Set<string>;
  * point to.
  */
 export async function applyLayer(input: AsyncIterable<Buffer | string>, dir: string, what: string, lowers: readonly string[] = []): Promise<void> {
-  const dirTimes: { p: string; mtime: number; atime: number }[] = [];
+  // By path, in the order of each directory's last entry: the last entry's times are the ones set.
+  const dirTimes = new Map<string, { mtime: number; atime: number }>();
   const budget = { left: spaceBudget(dir) };
   const known: KnownDirectories = new Set();
+  const batch = new FileBatch((file) => replaceFile(file, known));
   try {
     for await (const { header, body } of readTar(input)) {
       try {
         charge(budget, header);
-        const target = await applyEntry(dir, lowers, known, header, body);
-        if (target !== null && header.type === 'directory') dirTimes.push({ p: target, ...times(header) });
+        const target = await applyEntry(dir, lowers, known, batch, header, body);
+        if (target !== null && header.type === 'directory') {
+          dirTimes.delete(target);
+          dirTimes.set(target, times(header));
+        }
       } catch (err) {
-        throw new LayerError(`${what}: entry ${shownName(header.path)}: ${reason(err, dir)}`);
+        throw entryError(what, header.path, err, dir);
       }
     }
+    await batch.drain();
   } catch (err) {
+    await batch.settle();
     if (err instanceof TarError) throw new LayerError(`${what}: ${err.message}`);
+    if (err instanceof BatchedFileError) throw entryError(what, err.entryPath, err.cause, dir);
     throw err;
   }
-  // Deepest last-listed first, so that setting a directory's times does not touch its parent's.
-  for (const { p, mtime, atime } of dirTimes.reverse()) fs.lutimesSync(p, atime, mtime);
+  // Deepest last-listed first, so that setting a directory's times does not touch its parent's;
+  // only directories still there (a later entry may have replaced one, even by a symlink).
+  for (const [p, { mtime, atime }] of [...dirTimes].reverse()) if (p === dir || known.has(p)) fs.lutimesSync(p, atime, mtime);
+}
+
+function entryError(what: string, entryPath: string, err: unknown, dir: string): unknown {
+  if (err instanceof BatchedFileError) return entryError(what, err.entryPath, err.cause, dir);
+  return new LayerError(`${what}: entry ${shownName(entryPath)}: ${reason(err, dir)}`);
 }
 
 /**
@@ -110,17 +125,31 @@ function charge(budget: { left: number }, h: TarHeader): void {
 }
 
 /** Apply one entry; returns the path it made (null for an opaque marker). */
-async function applyEntry(dir: string, lowers: readonly string[], known: KnownDirectories, h: TarHeader, body: Readable): Promise<string | null> {
+async function applyEntry(
+  dir: string,
+  lowers: readonly string[],
+  known: KnownDirectories,
+  batch: FileBatch,
+  h: TarHeader,
+  body: Readable,
+): Promise<string | null> {
   const parts = entryComponents(h.path);
+  const parent = parts.length > 1 ? path.join(dir, ...parts.slice(0, -1)) : dir;
+  const target = path.join(parent, parts[parts.length - 1] ?? '');
+  if (batchable(h, parts, parent === dir || known.has(parent), known.has(target))) {
+    checkPathLength(target);
+    await batch.add({ entryPath: h.path, path: target, data: await gather(body), mode: h.mode, uid: h.uid, gid: h.gid, ...times(h) });
+    return target;
+  }
+  await batch.drain();
   if (parts.length === 0) {
     if (h.type !== 'directory') throw refusal(`the layer's root can only be a directory, not a ${h.type}`);
     setMetadata(dir, h);
     return dir;
   }
-  const full = Buffer.byteLength(path.join(dir, ...parts));
-  if (full >= PATH_MAX) throw refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
+  checkPathLength(target);
   const base = parts[parts.length - 1];
-  const parent = resolveDirectory(dir, lowers, parts.slice(0, -1), known);
+  resolveDirectory(dir, lowers, parts.slice(0, -1), known);
   if (base === OPAQUE_MARKER) {
     lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
     return null;
@@ -130,13 +159,12 @@ async function applyEntry(dir: string, lowers: readonly string[], known: KnownDi
     if (name === '' || name === '.' || name === '..' || name.startsWith(WHITEOUT_PREFIX)) {
       throw refusal(`${JSON.stringify(base)} is not a whiteout of a name`);
     }
-    const target = path.join(parent, name);
-    await removeExisting(target, false, known);
-    mknod(target, S_IFCHR, 0, 0);
-    fs.lchownSync(target, h.uid, h.gid);
-    return target;
+    const whiteout = path.join(parent, name);
+    await removeExisting(whiteout, false, known);
+    mknod(whiteout, S_IFCHR, 0, 0);
+    fs.lchownSync(whiteout, h.uid, h.gid);
+    return whiteout;
   }
-  const target = path.join(parent, base);
   await removeExisting(target, h.type === 'directory', known);
   switch (h.type) {
     case 'directory':
@@ -166,6 +194,41 @@ async function applyEntry(dir: string, lowers: readonly string[], known: KnownDi
   }
   setMetadata(target, h);
   return target;
+}
+
+/**
+ * A small plain file (no xattrs, not a whiteout or opaque marker, times not before 1970, which
+ * fs.lutimes would make the present) in a directory this layer made or checked already, where
+ * none of its directories is: written in a batch. Anything else is applied once every file
+ * before it is written.
+ */
+function batchable(h: TarHeader, parts: string[], parentKnown: boolean, targetIsKnownDirectory: boolean): boolean {
+  const t = times(h);
+  return (
+    h.type === 'file' &&
+    t.mtime >= 0 &&
+    t.atime >= 0 &&
+    h.size <= SMALL_FILE &&
+    parts.length > 0 &&
+    !parts[parts.length - 1].startsWith(WHITEOUT_PREFIX) &&
+    Object.keys(h.xattrs).length === 0 &&
+    parentKnown &&
+    !targetIsKnownDirectory
+  );
+}
+
+function checkPathLength(target: string): void {
+  const full = Buffer.byteLength(target);
+  if (full >= PATH_MAX) throw refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
+}
+
+/** A batched file whose path exists when its batch runs: replaced as the entry says, on this thread. */
+async function replaceFile(file: BatchedFile, known: KnownDirectories): Promise<void> {
+  await removeExisting(file.path, false, known);
+  fs.writeFileSync(file.path, file.data, { flag: 'wx', mode: 0o600 });
+  fs.lchownSync(file.path, file.uid, file.gid);
+  fs.chmodSync(file.path, file.mode);
+  fs.lutimesSync(file.path, file.atime, file.mtime);
 }
 
 /** An entry the layer may not hold (escapes, overlay internals): the message says why. */

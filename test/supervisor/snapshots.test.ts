@@ -122,6 +122,27 @@ test('a layer written by GNU tar (pax, --xattrs, numeric owners) unpacks to the 
   }
 });
 
+test("directory times: a directory's last entry sets them; a directory a later entry replaced gets none, not even through a symlink", async () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-snap-outside-'));
+  try {
+    fs.mkdirSync(path.join(outside, 'z'));
+    fs.utimesSync(path.join(outside, 'z'), 5, 5);
+    const d = await unpackOne([
+      dir('x', { mtime: 1000 }),
+      dir('x/y', { mtime: 2000 }),
+      dir('x/y/z', { mtime: 12345 }),
+      dir('x', { mtime: 3000 }),
+      // x/y/z goes with x/y; setting its times now would follow the symlink out of the layer.
+      symlink('x/y', outside),
+    ]);
+    expect(fs.lstatSync(path.join(d, 'x')).mtimeMs).toBe(3_000_000);
+    expect(fs.readlinkSync(path.join(d, 'x/y'))).toBe(outside);
+    expect(fs.statSync(path.join(outside, 'z')).mtimeMs).toBe(5000);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
 test('whiteouts become 0:0 character devices and opaque markers the overlay xattr', async () => {
   const d = await unpackOne([
     file('keep', 'k'),

@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOomWatch(env, exports);
   RegisterFdPassing(env, exports);
   RegisterFsOps(env, exports);
+  RegisterWriteFiles(env, exports);
   RegisterNetLinks(env, exports);
   RegisterNetnsPin(env, exports);
   return exports;

@@ -11,6 +11,7 @@ void RegisterBpfDevices(Napi::Env env, Napi::Object exports);
 void RegisterOomWatch(Napi::Env env, Napi::Object exports);
 void RegisterFdPassing(Napi::Env env, Napi::Object exports);
 void RegisterFsOps(Napi::Env env, Napi::Object exports);
+void RegisterWriteFiles(Napi::Env env, Napi::Object exports);
 void RegisterNetLinks(Napi::Env env, Napi::Object exports);
 void RegisterNetnsPin(Napi::Env env, Napi::Object exports);
 
