@@ -63,8 +63,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
     for (size_t i = 0; i < files_.size(); i++) {
       const FileToWrite &f = files_[i];
       // Created with its permission bits (less the umask): fchown and fchmod follow only when
-      // fstat shows the owner or the mode differ, as each one more inode update costs under a
-      // busy journal as much as the create.
+      // fstat shows the owner or the mode differ, saving two inode updates for most files.
       int fd = open(f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode & 0777);
       if (fd < 0 && errno == EEXIST) {
         existing_.push_back(static_cast<uint32_t>(i));
