@@ -138,7 +138,7 @@ async function applyEntry(
   const target = path.join(parent, parts[parts.length - 1] ?? '');
   if (batchable(h, parts, parent === dir || known.has(parent), known.has(target))) {
     checkPathLength(target);
-    await batch.add({ entryPath: h.path, path: target, data: await gather(body), mode: h.mode, uid: h.uid, gid: h.gid, ...times(h) });
+    await batch.add({ header: h, path: target, data: await gather(body), mode: h.mode, uid: h.uid, gid: h.gid, ...times(h) });
     return target;
   }
   await batch.drain();
@@ -172,7 +172,7 @@ async function applyEntry(
       known.add(target);
       break;
     case 'file':
-      if (h.size <= SMALL_FILE) fs.writeFileSync(target, await gather(body), { flag: 'wx', mode: 0o600 });
+      if (h.size <= SMALL_FILE) writeSmallFile(target, await gather(body));
       else await pipeline(body, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
       break;
     case 'symlink':
@@ -222,13 +222,11 @@ function checkPathLength(target: string): void {
   if (full >= PATH_MAX) throw refusal(`its path is ${full} bytes long beneath the snapshot directory; the limit is ${PATH_MAX - 1}`);
 }
 
-/** A batched file whose path exists when its batch runs: replaced as the entry says, on this thread. */
+/** A batched file whose path exists when its batch runs: replaced as its entry says, on this thread. */
 async function replaceFile(file: BatchedFile, known: KnownDirectories): Promise<void> {
   await removeExisting(file.path, false, known);
-  fs.writeFileSync(file.path, file.data, { flag: 'wx', mode: 0o600 });
-  fs.lchownSync(file.path, file.uid, file.gid);
-  fs.chmodSync(file.path, file.mode);
-  fs.lutimesSync(file.path, file.atime, file.mtime);
+  writeSmallFile(file.path, file.data);
+  setMetadata(file.path, file.header);
 }
 
 /** An entry the layer may not hold (escapes, overlay internals): the message says why. */
@@ -330,6 +328,11 @@ function forgetTree(known: KnownDirectories, top: string): void {
   known.delete(top);
   const below = `${top}/`;
   for (const p of known) if (p.startsWith(below)) known.delete(p);
+}
+
+/** A new file (never through a symlink), private until setMetadata gives it its owner and mode. */
+function writeSmallFile(target: string, data: Buffer): void {
+  fs.writeFileSync(target, data, { flag: 'wx', mode: 0o600 });
 }
 
 /** A small file's body, whole. */

@@ -10,10 +10,11 @@
  * to `replace`, called in the layer's order once its batch has ended.
  */
 import { writeFiles, type FileToWrite } from '../../runtime/native';
+import type { TarHeader } from '../archive/tar';
 
-/** A file to write and the entry it comes from (named in errors). */
+/** A file to write and the entry it comes from (named in errors, applied again to replace). */
 export interface BatchedFile extends FileToWrite {
-  entryPath: string;
+  header: TarHeader;
 }
 
 /** A batched file failed: `entryPath` names its entry, `cause` is why (an errno error, mostly). */
@@ -79,13 +80,13 @@ export class FileBatch {
       existing = await writeFiles(files);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { index?: number };
-      throw new BatchedFileError(files[e.index ?? 0].entryPath, e);
+      throw new BatchedFileError(files[e.index ?? 0].header.path, e);
     }
     for (const i of existing) {
       try {
         await this.replace(files[i]);
       } catch (err) {
-        throw new BatchedFileError(files[i].entryPath, err);
+        throw new BatchedFileError(files[i].header.path, err);
       }
     }
   }
