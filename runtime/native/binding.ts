@@ -51,6 +51,7 @@ export interface NativeBinding {
   lsetxattr(path: string, name: string, value: Buffer): void;
   llistxattr(path: string): string[];
   lgetxattr(path: string, name: string): Buffer;
+  markTopDirectory(path: string): boolean;
   writeFiles(files: readonly FileToWrite[]): Promise<number[]>;
   netInterfaces(): NetInterfaces;
   netnsPin(path: string): void;

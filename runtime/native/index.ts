@@ -212,6 +212,15 @@ export function lgetxattr(path: string, name: string): Buffer {
 }
 
 /**
+ * Set FS_TOPDIR_FL (`chattr +T`) on a directory, so that ext4 places the directories made in it
+ * in block groups of their own (its Orlov allocator, as for the root's). False when the file
+ * system has no such flag.
+ */
+export function markTopDirectory(path: string): boolean {
+  return native.markTopDirectory(path);
+}
+
+/**
  * Create the files in order on a worker thread (each O_EXCL|O_NOFOLLOW, then its bytes, fchown,
  * fchmod, futimens). Resolves with the indices of the files that existed already, which are left
  * untouched; rejects with the first other failure (an errno error with `syscall`, `path` and the

@@ -26,6 +26,7 @@ import type { RootfsOverlay } from '../../runtime/plan/types';
 import { removeTree } from '../shared/remove-tree';
 import { applyLayer, LayerError } from './apply';
 import { laps, traceSpan } from '../shared/trace';
+import { markTopDirectory } from '../../runtime/native';
 
 /** One layer of an image: its blob (compressed or not) and the digest of its uncompressed tar. */
 export interface LayerSource {
@@ -70,6 +71,11 @@ export class OverlaySnapshotter {
     this.activeDir = path.join(this.dir, 'active');
     this.tmpDir = path.join(this.dir, 'tmp');
     for (const d of [this.dir, this.layersDir, this.activeDir, this.tmpDir]) makePrivateDir(d);
+    // FS_TOPDIR_FL: ext4 spreads the unpack directories made here over its block groups, as it
+    // does top-level ones, instead of putting each beside the last. Without a journal ext4 does
+    // not reuse an inode freed in the last minutes and checks each such one it passes: an unpack
+    // of 4000 files right after a removal of as many spent 1.1 s of system time in that walk.
+    markTopDirectory(this.tmpDir);
   }
 
   /**
