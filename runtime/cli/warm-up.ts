@@ -23,6 +23,7 @@ const SAMPLE_CONTEXT: PlanContext = {
   preserveFds: 0,
   lastCap: 40,
   inheritedNofile: { soft: '1024', hard: '1048576' },
+  cloneIntoCgroup: true,
   cgroup: {
     procsFiles: ['/sys/fs/cgroup/tsrun/warm-up/cgroup.procs'],
     hierarchies: [{ version: 2, mountpoint: '/sys/fs/cgroup', controllers: '', path: '/tsrun/warm-up' }],

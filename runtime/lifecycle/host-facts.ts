@@ -1,16 +1,26 @@
 /** Facts about the host and about how tsrun was started that the plan builder needs. */
 import * as fs from 'fs';
+import * as os from 'os';
 import { RLIM_INFINITY } from '../plan/linux';
 import type { PlanContext, SecurityFacts } from '../plan/types';
 import { hasErrno } from '../../common/errors';
 
-export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'security' | 'hostHasKcore'> {
+export function readHostFacts(): Pick<PlanContext, 'lastCap' | 'inheritedNofile' | 'security' | 'hostHasKcore' | 'cloneIntoCgroup'> {
   return {
     lastCap: Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     inheritedNofile: parseInheritedNofile(process.env.TSRUN_INHERITED_NOFILE),
     security: readSecurityFacts(),
     hostHasKcore: fs.existsSync('/proc/kcore'),
+    cloneIntoCgroup: kernelAtLeast(os.release(), 5, 7),
   };
+}
+
+/** Whether a kernel release ("6.1.0-18-amd64") is `major`.`minor` or later; false when it does not parse. */
+export function kernelAtLeast(release: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false;
+  const [got, gotMinor] = [Number(m[1]), Number(m[2])];
+  return got > major || (got === major && gotMinor >= minor);
 }
 
 /**

@@ -21,6 +21,7 @@ const everyStep: InitPlan = {
     { op: 'setAffinity', cpus: [0, 3, 1023] },
   ],
   cloneFlags: 0x7c020000,
+  cloneIntoCgroup: { dir: '/sys/fs/cgroup/unified/x' },
   parent: [
     { op: 'writePid', path: '/sys/fs/cgroup/memory/x/cgroup.procs' },
     { op: 'writeProcFile', name: 'setgroups', data: 'deny' },
@@ -29,6 +30,7 @@ const everyStep: InitPlan = {
     { op: 'moveNetDevice', name: 'tsrv1a', newName: 'eth9' },
   ],
   init: [
+    { op: 'joinCgroup', path: '/sys/fs/cgroup/pids/x/tasks' },
     { op: 'becomeRoot' },
     { op: 'unshare', flags: 0x02000000 },
     { op: 'writeFile', path: '/proc/self/oom_score_adj', data: 'bytes\0with NUL and ünïcödé' },

@@ -3,6 +3,7 @@
  * Pure: everything about the host comes in through PlanContext. Invalid config values the plan
  * cannot express throw PlanError naming their JSON path.
  */
+import * as path from 'path';
 import type { Spec } from '../../spec/types';
 import {
   cloneFlags,
@@ -40,11 +41,14 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
   const seccomp = seccompPlacement(seccompStep(spec.linux?.seccomp, agent), proc.noNewPrivileges);
   // Loaded last of all, right before execve (ExecSpec.seccomp), unless an agent needs it earlier.
   const lastSeccomp = seccomp.exec ? { seccomp: seccomp.exec } : {};
+  const cgroups = cgroupJoin(ctx, ns);
   const plan: InitPlan = {
     stage1: [...oomScoreAdjSteps(proc), ...namespaceStage1Steps(spec, ns)],
     cloneFlags: cloneFlags(ns),
-    parent: [...cgroupJoinSteps(ctx), ...idMapSteps(spec, ns), ...netDevices.parent],
+    ...(cgroups.cloneInto ? { cloneIntoCgroup: cgroups.cloneInto } : {}),
+    parent: [...cgroups.parent, ...idMapSteps(spec, ns), ...netDevices.parent],
     init: [
+      ...cgroups.init,
       ...namespaceInitSteps(ns),
       // In the user namespace by now, so the keyring belongs to it (as runc).
       ...sessionKeyringSteps(ctx, keyringSearchPermission(ns)),
@@ -70,9 +74,29 @@ export function buildInitPlan(spec: Spec, ctx: PlanContext): InitPlan {
   return withHooks(plan, spec, ctx);
 }
 
-/** The parent puts init in the container's cgroups before init runs a step. */
-function cgroupJoinSteps(ctx: PlanContext): ParentStep[] {
-  return ctx.cgroup.procsFiles.map((path) => ({ op: 'writePid', path }));
+/**
+ * How init gets into the container's cgroups before it runs any other step. Moving another
+ * process there (its pid written to cgroup.procs, or to tasks) takes the kernel's global
+ * cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period: 5-25 ms on this
+ * kind of host, the longest wait of a create (crun's and runc's too). Neither of these ways
+ * takes it: init is born in its cgroup v2 directory (clone3 with CLONE_INTO_CGROUP), and in
+ * each v1 hierarchy init moves itself by writing "0" to `tasks` (the calling thread, and init
+ * has no other). Both need init to see the host's cgroup files as the host does: in a user
+ * namespace it may not write them, in a joined mount namespace they may be elsewhere, from a
+ * joined cgroup namespace the v2 directory may be out of reach. There the parent writes init's
+ * pid to cgroup.procs.
+ */
+export function cgroupJoin(ctx: PlanContext, ns: Namespaces): { cloneInto: { dir: string } | null; parent: ParentStep[]; init: InitStep[] } {
+  const hostView = !hasNamespace(ns, 'user') && !ns.joined.has('mount');
+  const out: ReturnType<typeof cgroupJoin> = { cloneInto: null, parent: [], init: [] };
+  ctx.cgroup.procsFiles.forEach((procs, i) => {
+    const dir = path.posix.dirname(procs);
+    const version = ctx.cgroup.hierarchies[i]?.version;
+    if (hostView && version === 1) out.init.push({ op: 'joinCgroup', path: path.posix.join(dir, 'tasks') });
+    else if (hostView && version === 2 && ctx.cloneIntoCgroup && !ns.joined.has('cgroup') && out.cloneInto === null) out.cloneInto = { dir };
+    else out.parent.push({ op: 'writePid', path: procs });
+  });
+  return out;
 }
 
 /** hostname and domainname, which only a UTS namespace of the container's own may take. */

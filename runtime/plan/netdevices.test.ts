@@ -62,7 +62,7 @@ describe('linux.netDevices', () => {
     expect(p.parent[p.parent.length - 1].op).toBe('moveNetDevice');
     const first = p.init.findIndex((s) => s.op === 'configureNetDevice');
     // Right after the namespace steps, while init holds every capability; loopback first.
-    expect(p.init.slice(0, first).map((s) => s.op)).toEqual(['unshare', 'joinSessionKeyring']);
+    expect(p.init.slice(0, first).map((s) => s.op)).toEqual(['joinCgroup', 'joinCgroup', 'joinCgroup', 'unshare', 'joinSessionKeyring']);
     expect(p.init.slice(first, first + 3)).toEqual([
       LOOPBACK_UP,
       { op: 'configureNetDevice', name: 'eth0', addresses: movingAddresses([v4, v6]), purpose: 'linux.netDevices["ens4"]' },

@@ -268,6 +268,7 @@ function subject(step: AnyStep): string | undefined {
     case 'setns':
     case 'writeFile':
     case 'writePid':
+    case 'joinCgroup':
     case 'openRoot':
     case 'maskPath':
     case 'chdir':
@@ -295,6 +296,7 @@ const OWN_SYSCALLS: Partial<Record<AnyStep['op'], readonly string[]>> = {
   setns: ['open', 'setns'],
   writeFile: ['open', 'write'],
   writePid: ['open', 'write'],
+  joinCgroup: ['open', 'write'],
   writeProcFile: ['open', 'write'],
   openRoot: ['open', 'openat2'],
   mount: ['mount'],
@@ -349,6 +351,8 @@ function describe(step: AnyStep, ctx: Pick<PlanContext, 'rootfs'>): string {
       return step.purpose ? `${step.purpose}: write ${step.path}` : `write ${step.path}`;
     case 'writePid':
       return `write ${step.path}`;
+    case 'joinCgroup':
+      return `join the cgroup ${step.path.slice(0, step.path.lastIndexOf('/'))}`;
     case 'writeProcFile':
       return `write ${step.name} of the container init ${JSON.stringify(step.data.trimEnd())}`;
     case 'becomeRoot':

@@ -57,6 +57,8 @@ export interface PlanContext {
   /** RLIMIT_NOFILE as tsrun was started with (Node raises the soft limit at start-up). */
   inheritedNofile: { soft: string; hard: string } | null;
   cgroup: CgroupPlacement;
+  /** The kernel clones a process into a cgroup v2 directory (clone3's CLONE_INTO_CGROUP, Linux 5.7). Missing: it does not. */
+  cloneIntoCgroup?: boolean;
   /**
    * Bind mount sources (absolute host paths, as bindMountSources() in runtime/plan/mounts.ts
    * lists them) that are not directories: their targets are created as files. Missing: every

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CgroupRecord } from '../../runtime/cgroups/manager';
+import { cgroupDirsOf } from '../helpers/cgroup-membership';
 import { containerFixtures } from '../helpers/fixtures';
 import { processExists, sleep, uniqueId } from '../helpers/tsrun';
 
@@ -25,19 +26,6 @@ function runningContainer(): { id: string; pid: number; cgroups: CgroupRecord } 
   expect([r.code, r.stderr]).toEqual([0, '']);
   const state = JSON.parse(fs.readFileSync(path.join(fx.tsrun.root, id, 'state.json'), 'utf8'));
   return { id, pid: state.pid, cgroups: state.cgroups };
-}
-
-/** The host directory of `pid`'s cgroup in each of the container's hierarchies. */
-function cgroupDirsOf(pid: number, cgroups: CgroupRecord): string[] {
-  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
-  return cgroups.hierarchies.map((h) => {
-    const line = lines.find((l) => {
-      const [, controllers] = l.split(':');
-      return h.version === 2 ? l.startsWith('0::') : controllers.split(',').sort().join() === [...h.controllers].sort().join();
-    })!;
-    const at = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
-    return path.join(h.mountpoint, path.posix.relative(h.root, at));
-  });
 }
 
 /** A sleep of this test's own, moved into every hierarchy of the container's cgroup; `home` undoes it. */

@@ -71,6 +71,7 @@ static int run_step(const struct plan_step *s, struct init_ctx *ctx, struct tsru
     return 0;
   case OP_WRITE_FILE:
     return write_file(s->u.write_file.path, s->u.write_file.data.s, s->u.write_file.data.len, f);
+  case OP_JOIN_CGROUP: return write_file(s->u.join_cgroup.path, "0", 1, f);
   case OP_OPEN_ROOT: return open_root(s->u.path.path, rootfd, f);
   case OP_MOUNT: return mount_step(&s->u.mount, *rootfd, ctx->modes, f);
   case OP_MKNOD:
@@ -119,6 +120,8 @@ _Noreturn void init_main(const struct tsrun_plan *plan, const struct spawn_fds *
   /* Signals stay blocked (as inherited from the parent's clone) until exec_final. */
   struct sync_msg msg;
   if (sync_recv(fds->sync, &msg) != 1 || msg.type != MSG_GO) _exit(1);
+  /* Init was born in its cgroup v2 directory: it has no use for the fd. */
+  if (fds->cgroup >= 0) close(fds->cgroup);
 
   struct tsrun_failure f;
   memset(&f, 0, sizeof f);

@@ -25,6 +25,7 @@ struct tsrun_spawn {
   struct tsrun_failure *f;
   int *setns_fds;
   int fifo_dir;
+  int cgroup_dir; /* plan->clone_into_cgroup, opened; -1 without one */
   int sock[2]; /* [0] the parent's end, [1] the children's */
   pid_t init;
 };
@@ -59,6 +60,11 @@ static int open_inherited(struct tsrun_spawn *s) {
     s->fifo_dir = above_preserved(open(p->exec.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC), floor);
     if (s->fifo_dir < 0) return fail_at(s, PHASE_EXEC, 0, errno, "open", p->exec.fifo_dir);
   }
+  if (p->clone_into_cgroup) {
+    const char *dir = p->clone_into_cgroup->dir;
+    s->cgroup_dir = above_preserved(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), floor);
+    if (s->cgroup_dir < 0) return fail_at(s, PHASE_STAGE1, FAILURE_NO_STEP, errno, "open", dir);
+  }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s->sock) < 0)
     return fail_at(s, PHASE_STAGE1, FAILURE_NO_STEP, errno, "socketpair", NULL);
   for (int i = 0; i < 2; i++) {
@@ -76,6 +82,7 @@ static pid_t clone_stage1(struct tsrun_spawn *s) {
       .fifo_dir = s->fifo_dir,
       .setns = s->setns_fds,
       .console = console_socket_fd(s->plan),
+      .cgroup = s->cgroup_dir,
       .n_setns = s->plan->n_stage1,
       .first_closed = 3u + s->plan->exec.preserve_fds,
   };
@@ -236,7 +243,7 @@ int tsrun_spawn_start(const struct tsrun_plan *plan, struct tsrun_failure *failu
     fail(failure, ENOMEM, "malloc", NULL);
     return TSRUN_SPAWN_FAILED;
   }
-  *s = (struct tsrun_spawn){.plan = plan, .f = failure, .fifo_dir = -1, .sock = {-1, -1}, .init = 0};
+  *s = (struct tsrun_spawn){.plan = plan, .f = failure, .fifo_dir = -1, .cgroup_dir = -1, .sock = {-1, -1}, .init = 0};
   if (check_seccomp(s) < 0) {
     finish(s, -1);
     return TSRUN_SPAWN_FAILED;
@@ -259,6 +266,7 @@ int tsrun_spawn_start(const struct tsrun_plan *plan, struct tsrun_failure *failu
   /* Only the children hold these now; the parent's copies would hide their exit (EOF). */
   close_fd(&s->sock[1]);
   close_fd(&s->fifo_dir);
+  close_fd(&s->cgroup_dir);
   for (uint32_t i = 0; i < plan->n_stage1; i++) close_fd(&s->setns_fds[i]);
   free(s->setns_fds);
   s->setns_fds = NULL;

@@ -12,6 +12,7 @@ static unsigned next_kept(const struct spawn_fds *fds, unsigned from) {
   lower_if_between(&best, fds->sync, from);
   lower_if_between(&best, fds->fifo_dir, from);
   lower_if_between(&best, fds->console, from);
+  lower_if_between(&best, fds->cgroup, from);
   for (uint32_t i = 0; i < fds->n_setns; i++) lower_if_between(&best, fds->setns[i], from);
   return best;
 }

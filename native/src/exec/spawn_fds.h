@@ -10,6 +10,7 @@ struct spawn_fds {
   const int *setns; /* per stage1 step: the namespace file of a setns step, else -1 */
   uint32_t n_setns;
   int console;      /* the console socket of a console step, -1 without one */
+  int cgroup;       /* the cgroup v2 directory init is cloned into, -1 without one */
   unsigned first_closed; /* 3 + preserveFds: every fd from here on but the above is closed */
 };
 

@@ -41,11 +41,14 @@ _Noreturn void stage1_main(const struct tsrun_plan *plan, const struct spawn_fds
   for (uint32_t i = 0; i < plan->n_stage1; i++)
     if (fds->setns[i] >= 0) close(fds->setns[i]);
 
-  long pid = sys_clone_fork(plan->clone_flags | CLONE_PARENT | SIGCHLD);
+  /* clone3 takes no exit signal with CLONE_PARENT: init then has stage1's own, SIGCHLD. */
+  long pid = fds->cgroup >= 0 ? sys_clone3_fork_into_cgroup(plan->clone_flags | CLONE_PARENT, 0, fds->cgroup)
+                              : sys_clone_fork(plan->clone_flags | CLONE_PARENT | SIGCHLD);
   if (pid == 0) init_main(plan, fds);
   if (pid < 0) {
     f.step = FAILURE_NO_STEP;
-    fail(&f, errno, "clone", "init");
+    if (fds->cgroup >= 0) fail(&f, errno, "clone3(CLONE_INTO_CGROUP)", plan->clone_into_cgroup->dir);
+    else fail(&f, errno, "clone", "init");
     sync_fail_exit(fds->sync, &f);
   }
   struct sync_msg msg;

@@ -5,8 +5,10 @@
 #define TSRUN_SYS_H
 
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -25,6 +27,16 @@ struct kernel_sigaction {
 static inline long sys_clone_fork(unsigned long flags) {
   /* Fork semantics: no new stack (the child runs on a copy of ours), no CLONE_VM. */
   return syscall(SYS_clone, flags, 0, 0, 0, 0);
+}
+
+/* Fork semantics, as sys_clone_fork, with the child born in the cgroup v2 directory `cgroup_fd`. */
+static inline long sys_clone3_fork_into_cgroup(uint64_t flags, int exit_signal, int cgroup_fd) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags | CLONE_INTO_CGROUP;
+  args.exit_signal = (uint64_t)exit_signal;
+  args.cgroup = (uint64_t)cgroup_fd;
+  return syscall(SYS_clone3, &args, sizeof args);
 }
 
 static inline int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve) {

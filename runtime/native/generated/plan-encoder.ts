@@ -6,6 +6,7 @@ import type {
   InitPlan,
   CreateModes,
   ExecSpec,
+  CgroupDir,
   ExecFifo,
   ExecRlimit,
   MountIdmap,
@@ -20,6 +21,7 @@ import type {
   UnshareStep,
   WriteFileStep,
   WritePidStep,
+  JoinCgroupStep,
   WriteProcFileStep,
   OpenRootStep,
   MountStep,
@@ -51,7 +53,7 @@ import type {
 import type { PlanWriter } from '../plan-writer';
 
 export const PLAN_MAGIC = "TSRP";
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 /** Op codes on the wire (enum plan_op in native/src/exec/generated/plan_types.h). */
 export const OP_CODES: Record<AnyStep['op'], number> = {
@@ -59,6 +61,7 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
   unshare: 2,
   writeFile: 3,
   writePid: 4,
+  joinCgroup: 25,
   writeProcFile: 5,
   becomeRoot: 6,
   openRoot: 7,
@@ -98,7 +101,7 @@ export const OP_CODES: Record<AnyStep['op'], number> = {
 export const PHASE_OPS: Record<PlanPhase, ReadonlySet<string>> = {
   stage1: new Set(['setns', 'unshare', 'writeFile', 'setAffinity']),
   parent: new Set(['writePid', 'writeProcFile', 'moveNetDevice']),
-  init: new Set(['unshare', 'writeFile', 'becomeRoot', 'openRoot', 'mount', 'mknod', 'symlink', 'mkdir', 'pivotRoot', 'moveRoot', 'maskPath', 'sethostname', 'setdomainname', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs', 'seccomp', 'runHooks', 'parentHooks', 'personality', 'scheduler', 'ioPriority', 'memoryPolicy', 'console', 'configureNetDevice', 'mountSetattr', 'setAffinity', 'joinSessionKeyring', 'chrootRoot']),
+  init: new Set(['unshare', 'writeFile', 'joinCgroup', 'becomeRoot', 'openRoot', 'mount', 'mknod', 'symlink', 'mkdir', 'pivotRoot', 'moveRoot', 'maskPath', 'sethostname', 'setdomainname', 'setrlimit', 'chdir', 'umask', 'dropBounding', 'setUser', 'setCaps', 'noNewPrivs', 'seccomp', 'runHooks', 'parentHooks', 'personality', 'scheduler', 'ioPriority', 'memoryPolicy', 'console', 'configureNetDevice', 'mountSetattr', 'setAffinity', 'joinSessionKeyring', 'chrootRoot']),
   execHooks: new Set(['runHooks']),
   execRlimits: new Set(['setrlimit']),
   execSeccomp: new Set(['seccomp']),
@@ -119,6 +122,9 @@ function writeStep(w: PlanWriter, step: AnyStep, phase: PlanPhase, at: string): 
       break;
     case 'writePid':
       writeWritePidStep(w, step, at);
+      break;
+    case 'joinCgroup':
+      writeJoinCgroupStep(w, step, at);
       break;
     case 'writeProcFile':
       writeWriteProcFileStep(w, step, at);
@@ -230,6 +236,10 @@ function writeWriteFileStep(w: PlanWriter, step: WriteFileStep, at: string): voi
 }
 
 function writeWritePidStep(w: PlanWriter, step: WritePidStep, at: string): void {
+  w.str(step.path, `${at}.path`);
+}
+
+function writeJoinCgroupStep(w: PlanWriter, step: JoinCgroupStep, at: string): void {
   w.str(step.path, `${at}.path`);
 }
 
@@ -482,6 +492,10 @@ function writeExecSpec(w: PlanWriter, x: ExecSpec, at: string): void {
   }
 }
 
+function writeCgroupDir(w: PlanWriter, x: CgroupDir, at: string): void {
+  w.str(x.dir, `${at}.dir`);
+}
+
 function writeExecFifo(w: PlanWriter, x: ExecFifo, at: string): void {
   w.str(x.dir, `${at}.dir`);
   w.str(x.name, `${at}.name`);
@@ -564,6 +578,11 @@ export function writeInitPlan(w: PlanWriter, plan: InitPlan): void {
   plan.stage1.forEach((step, n) => writeStep(w, step, 'stage1', `${at}.stage1[${n}]`));
   w.u32(plan.cloneFlags, `${at}.cloneFlags`, 0, 4294967295);
   if (((plan.cloneFlags & ~2114060288) >>> 0) !== 0) w.refuse(`${at}.cloneFlags`, "cloneFlags holds flags other than CLONE_NEW* namespaces");
+  {
+    const present = (plan.cloneIntoCgroup ?? null);
+    w.bool(present != null, `${at}.cloneIntoCgroup`);
+    if (present != null) writeCgroupDir(w, present, `${at}.cloneIntoCgroup`);
+  }
   w.count(plan.parent, `${at}.parent`, 0, 0xffffffff, "parent");
   plan.parent.forEach((step, n) => writeStep(w, step, 'parent', `${at}.parent[${n}]`));
   w.count(plan.init, `${at}.init`, 0, 0xffffffff, "init");

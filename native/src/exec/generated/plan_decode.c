@@ -12,6 +12,7 @@ void plan_finish_seccomp(struct reader *r, struct seccomp_step *x);
 
 static void rd_create_modes(struct reader *r, struct create_modes *x);
 static void rd_exec_spec(struct reader *r, struct exec_spec *x);
+static void rd_cgroup_dir(struct reader *r, struct cgroup_dir *x);
 static void rd_exec_rlimit(struct reader *r, struct exec_rlimit *x);
 static void rd_seccomp_rule(struct reader *r, struct seccomp_rule *x);
 static void rd_seccomp_condition(struct reader *r, struct seccomp_condition *x);
@@ -98,6 +99,10 @@ static void rd_exec_spec(struct reader *r, struct exec_spec *x) {
     if (!r->failed && s && s->op == OP_SECCOMP && s->u.seccomp.has_listener) plan_bad(r, "exec seccomp with a listener (it must be an init step)");
     x->seccomp = s;
   }
+}
+
+static void rd_cgroup_dir(struct reader *r, struct cgroup_dir *x) {
+  x->dir = rd_str(r, "cgroup directory dir");
 }
 
 static void rd_exec_rlimit(struct reader *r, struct exec_rlimit *x) {
@@ -192,6 +197,10 @@ static void rd_write_file(struct reader *r, struct write_file_step *x) {
 
 static void rd_write_pid(struct reader *r, struct write_pid_step *x) {
   x->path = rd_str(r, "writePid path");
+}
+
+static void rd_join_cgroup(struct reader *r, struct join_cgroup_step *x) {
+  x->path = rd_str(r, "joinCgroup path");
 }
 
 static void rd_write_proc_file(struct reader *r, struct write_proc_file_step *x) {
@@ -507,6 +516,7 @@ static int plan_op_allowed(uint8_t op, int phase) {
   case OP_UNSHARE: return (phase & (PLAN_IN_STAGE1 | PLAN_IN_INIT)) != 0;
   case OP_WRITE_FILE: return (phase & (PLAN_IN_STAGE1 | PLAN_IN_INIT)) != 0;
   case OP_WRITE_PID: return (phase & (PLAN_IN_PARENT)) != 0;
+  case OP_JOIN_CGROUP: return (phase & (PLAN_IN_INIT)) != 0;
   case OP_WRITE_PROC_FILE: return (phase & (PLAN_IN_PARENT)) != 0;
   case OP_BECOME_ROOT: return (phase & (PLAN_IN_INIT)) != 0;
   case OP_OPEN_ROOT: return (phase & (PLAN_IN_INIT)) != 0;
@@ -550,6 +560,7 @@ const char *plan_op_name(uint8_t op) {
   case OP_UNSHARE: return "unshare";
   case OP_WRITE_FILE: return "writeFile";
   case OP_WRITE_PID: return "writePid";
+  case OP_JOIN_CGROUP: return "joinCgroup";
   case OP_WRITE_PROC_FILE: return "writeProcFile";
   case OP_BECOME_ROOT: return "becomeRoot";
   case OP_OPEN_ROOT: return "openRoot";
@@ -600,6 +611,7 @@ void plan_read_step(struct reader *r, struct plan_step *s, int phase) {
   case OP_UNSHARE: rd_unshare(r, &s->u.unshare); break;
   case OP_WRITE_FILE: rd_write_file(r, &s->u.write_file); break;
   case OP_WRITE_PID: rd_write_pid(r, &s->u.write_pid); break;
+  case OP_JOIN_CGROUP: rd_join_cgroup(r, &s->u.join_cgroup); break;
   case OP_WRITE_PROC_FILE: rd_write_proc_file(r, &s->u.write_proc_file); break;
   case OP_OPEN_ROOT: rd_open_root(r, &s->u.path); break;
   case OP_MOUNT: rd_mount(r, &s->u.mount); break;
@@ -635,6 +647,11 @@ void plan_read_plan(struct reader *r, struct tsrun_plan *x) {
   x->stage1 = plan_read_steps(r, &x->n_stage1, PLAN_IN_STAGE1);
   x->clone_flags = rd_u32(r, "cloneFlags");
   if (!r->failed && (x->clone_flags & ~2114060288u)) plan_bad(r, "cloneFlags holds flags other than CLONE_NEW* namespaces");
+  if (rd_bool(r, "cloneIntoCgroup")) {
+    struct cgroup_dir *p = plan_alloc(r, sizeof *p);
+    if (p) rd_cgroup_dir(r, p);
+    x->clone_into_cgroup = p;
+  }
   x->parent = plan_read_steps(r, &x->n_parent, PLAN_IN_PARENT);
   x->init = plan_read_steps(r, &x->n_init, PLAN_IN_INIT);
   rd_create_modes(r, &x->create_modes);

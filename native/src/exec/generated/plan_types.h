@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define PLAN_MAGIC "TSRP"
-#define PLAN_VERSION 2u
+#define PLAN_VERSION 3u
 
 /* Op codes on the wire. */
 enum plan_op {
@@ -14,6 +14,7 @@ enum plan_op {
   OP_UNSHARE = 2,
   OP_WRITE_FILE = 3,
   OP_WRITE_PID = 4,
+  OP_JOIN_CGROUP = 25,
   OP_WRITE_PROC_FILE = 5,
   OP_BECOME_ROOT = 6,
   OP_OPEN_ROOT = 7,
@@ -77,6 +78,7 @@ struct plan_step;
 struct plan_arena;
 struct create_modes;
 struct exec_spec;
+struct cgroup_dir;
 struct exec_rlimit;
 struct seccomp_rule;
 struct seccomp_condition;
@@ -134,6 +136,12 @@ struct exec_spec {
   const struct plan_step *seccomp; /* a seccomp step, or NULL */
 };
 
+/* A directory of a cgroup v2 hierarchy. */
+struct cgroup_dir {
+  /* Absolute path on the host. */
+  const char *dir;
+};
+
 /* setns */
 struct setns_step {
   /* One CLONE_NEW* value: the kind of namespace the file must be. */
@@ -154,6 +162,11 @@ struct write_file_step {
 
 /* writePid */
 struct write_pid_step {
+  const char *path;
+};
+
+/* joinCgroup */
+struct join_cgroup_step {
   const char *path;
 };
 
@@ -407,6 +420,7 @@ struct plan_step {
     struct unshare_step unshare;
     struct write_file_step write_file;
     struct write_pid_step write_pid;
+    struct join_cgroup_step join_cgroup;
     struct write_proc_file_step write_proc_file;
     struct path_step path;
     struct mount_step mount;
@@ -505,6 +519,10 @@ struct tsrun_plan {
   uint32_t n_stage1;
   /* CLONE_NEW* flags for the clone of init (never CLONE_NEWTIME: see steps); nothing else (CLONE_VM, a signal) would leave the executor working. */
   uint32_t clone_flags;
+  /* A cgroup v2 directory init is cloned into (clone3 with CLONE_INTO_CGROUP, Linux 5.7): born
+   * there, init needs no migration, which takes the global cgroup_threadgroup_rwsem for writing
+   * and so waits for an RCU grace period. The parent opens it before any clone. */
+  const struct cgroup_dir *clone_into_cgroup; /* NULL when absent */
   /* Run by the parent once init's pid is known, before init may continue. */
   const struct plan_step *parent;
   uint32_t n_parent;

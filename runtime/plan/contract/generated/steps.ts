@@ -10,6 +10,12 @@ export interface InitPlan {
   stage1: Stage1Step[];
   /** CLONE_NEW* flags for the clone of init (never CLONE_NEWTIME: see steps); nothing else (CLONE_VM, a signal) would leave the executor working. */
   cloneFlags: number;
+  /**
+   * A cgroup v2 directory init is cloned into (clone3 with CLONE_INTO_CGROUP, Linux 5.7): born
+   * there, init needs no migration, which takes the global cgroup_threadgroup_rwsem for writing
+   * and so waits for an RCU grace period. The parent opens it before any clone.
+   */
+  cloneIntoCgroup?: CgroupDir | null;
   /** Run by the parent once init's pid is known, before init may continue. */
   parent: ParentStep[];
   /** Run by init, in order. */
@@ -72,6 +78,12 @@ export interface ExecSpec {
    * to the parent before READY).
    */
   seccomp?: SeccompStep | null;
+}
+
+/** A directory of a cgroup v2 hierarchy. */
+export interface CgroupDir {
+  /** Absolute path on the host. */
+  dir: string;
 }
 
 export interface ExecFifo {
@@ -190,6 +202,16 @@ export interface WriteFileStep {
 /** Write init's pid (decimal, as seen by the parent) to `path`, e.g. a cgroup.procs file. */
 export interface WritePidStep {
   op: 'writePid';
+  path: string;
+}
+
+/**
+ * Move init into its cgroup of a v1 hierarchy: "0" (the calling thread, and init has no other)
+ * written to `path`, that cgroup's tasks file. A thread moving itself takes no global lock; a pid
+ * written by another process takes cgroup_threadgroup_rwsem, which waits for an RCU grace period.
+ */
+export interface JoinCgroupStep {
+  op: 'joinCgroup';
   path: string;
 }
 
@@ -569,6 +591,7 @@ export type ParentStep =
 export type InitStep =
   | UnshareStep
   | WriteFileStep
+  | JoinCgroupStep
   | BecomeRootStep
   | OpenRootStep
   | MountStep
