@@ -335,6 +335,58 @@ describeAsRoot('spawnInit runs a container', () => {
     expect(fs.readFileSync(pidFile, 'utf8')).toBe(String(pid));
   });
 
+  describe('into its cgroups by itself, in cgroups this test makes and removes', () => {
+    const v2Root = '/sys/fs/cgroup/unified';
+    const v1Pids = '/sys/fs/cgroup/pids';
+    const made: string[] = [];
+    afterEach(() => {
+      for (const dir of made.splice(0).reverse()) fs.rmdirSync(dir);
+    });
+    const cgroupAt = (root: string) => {
+      const dir = path.join(root, `tsrun-spawn-test-${process.pid}-${made.length}`);
+      fs.mkdirSync(dir);
+      made.push(dir);
+      return dir;
+    };
+    const hasV2 = fs.existsSync(path.join(v2Root, 'cgroup.procs'));
+    const hasPids = fs.existsSync(path.join(v1Pids, 'tasks'));
+    if (!hasV2) console.warn(`skipped: no cgroup2 hierarchy at ${v2Root} (the host is not hybrid), cloning into one is not tested here`);
+    if (!hasPids) console.warn(`skipped: no v1 pids hierarchy at ${v1Pids}, joinCgroup is not tested here`);
+
+    (hasV2 ? test : test.skip)('cloneIntoCgroup: init is born in the v2 directory', async () => {
+      const dir = cgroupAt(v2Root);
+      const plan = containerPlan(bundle.rootfs, 'exec >/tmp/out 2>&1; grep ^0:: /proc/self/cgroup');
+      plan.cloneIntoCgroup = { dir };
+      expect((await run(plan)).trim()).toBe(`0::/${path.basename(dir)}`);
+    });
+
+    (hasPids ? test : test.skip)('joinCgroup: init moves itself, before its next step', async () => {
+      const dir = cgroupAt(v1Pids);
+      const plan = containerPlan(bundle.rootfs, 'exec >/tmp/out 2>&1; grep :pids: /proc/self/cgroup');
+      plan.init.unshift({ op: 'joinCgroup', path: path.join(dir, 'tasks') });
+      expect((await run(plan)).trim()).toMatch(new RegExp(`^\\d+:pids:/${path.basename(dir)}$`));
+    });
+
+    test('a missing v2 directory fails stage1 at its open; a directory that is no cgroup fails the clone', () => {
+      const missing = containerPlan(bundle.rootfs, 'true');
+      missing.cloneIntoCgroup = { dir: path.join(bundle.dir, 'no-such-cgroup') };
+      expect(spawnFailure(missing).failure).toMatchObject({ phase: 'stage1', code: 'ENOENT', syscall: 'open', path: path.join(bundle.dir, 'no-such-cgroup') });
+      const notCgroup = containerPlan(bundle.rootfs, 'true');
+      notCgroup.cloneIntoCgroup = { dir: bundle.dir };
+      const err = spawnFailure(notCgroup);
+      expect(err.failure).toMatchObject({ phase: 'stage1', syscall: 'clone3(CLONE_INTO_CGROUP)', path: bundle.dir });
+      expect(err.message).toContain(bundle.dir);
+    });
+
+    test('a joinCgroup that cannot be written fails init at that step, naming the cgroup', () => {
+      const plan = containerPlan(bundle.rootfs, 'true');
+      plan.init.unshift({ op: 'joinCgroup', path: path.join(bundle.dir, 'no-such-cgroup', 'tasks') });
+      const err = spawnFailure(plan);
+      expect(err.failure).toMatchObject({ phase: 'init', step: 0, code: 'ENOENT', syscall: 'open' });
+      expect(err.message).toBe(`init step 0 (joinCgroup): ENOENT (open ${path.join(bundle.dir, 'no-such-cgroup', 'tasks')})`);
+    });
+  });
+
   test('in a new user namespace with maps written by the parent, as its root', async () => {
     const plan = containerPlan(bundle.rootfs, 'exec >/tmp/out 2>&1; echo uid=$(id -u); cat /proc/self/uid_map /proc/self/setgroups', {
       cloneFlags: CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET,

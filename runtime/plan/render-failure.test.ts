@@ -137,6 +137,13 @@ describe('renderFailure', () => {
     expect(renderFailure(plan, failure('exec', 0, 'EINVAL', 'close_range', 22), ctx)).toBe('prepare exec of "sh": close_range: EINVAL (Invalid argument)');
   });
 
+  test('a cgroup join names the cgroup; a clone into one names it too', () => {
+    const f = initFailure(plan, (s) => s.op === 'joinCgroup', 'ENOSPC', 'write /sys/fs/cgroup/memory/tsrun/c1/tasks');
+    expect(renderFailure(plan, f, ctx)).toBe('join the cgroup /sys/fs/cgroup/memory/tsrun/c1: ENOSPC (No space left on device)');
+    const atStage1 = failure('stage1', 4294967295, 'EBUSY', 'clone3(CLONE_INTO_CGROUP) /sys/fs/cgroup/unified/tsrun/c1', 16);
+    expect(renderFailure(plan, atStage1, ctx)).toBe('clone3(CLONE_INTO_CGROUP) /sys/fs/cgroup/unified/tsrun/c1: EBUSY (Device or resource busy)');
+  });
+
   test('a failure outside any step says what failed', () => {
     expect(renderFailure(plan, failure('stage1', 4294967295, 'ENOSPC', 'clone init', 28), ctx)).toBe('clone init: ENOSPC (No space left on device)');
   });
