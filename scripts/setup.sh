@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.."
 # tsrund's networks: the CNI plugins (/usr/lib/cni), iptables and iproute2.
 # npm run bench: crun, the other anchor, and GNU time for peak RSS. zsh: tsctl's zsh completion is tested in it.
 # buildah: the build tests cross-check the Dockerfile parser and the build context against it.
+# strace: its fault injection refuses clone3 as a seccomp profile would (test/integration/cgroup-join).
 PACKAGES=(cmake g++ make pkg-config libc6-dev libseccomp-dev busybox-static runc
   podman conmon containerd docker-registry skopeo zstd python3 openssl keyutils
   containernetworking-plugins iptables iproute2
-  crun time zsh buildah)
+  crun time zsh buildah strace)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

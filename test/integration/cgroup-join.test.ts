@@ -4,13 +4,15 @@
  * cgroupJoin). Whichever way: seen from the host, init is in the container's cgroup of every
  * hierarchy and alone there; seen from inside a new cgroup namespace, each one is its root, as
  * runc shows it; a pids limit of 1 leaves room for init (nothing else was ever charged there).
+ * Where clone3 is refused (a seccomp profile that answers it ENOSYS, as Docker's and podman's
+ * defaults do; faked here with strace's fault injection) the parent places init instead.
  */
 import * as fs from 'fs';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import type { Config } from '../helpers/bundle';
 import { cgroupDirsOf } from '../helpers/cgroup-membership';
 import { containerFixtures } from '../helpers/fixtures';
-import { uniqueId } from '../helpers/tsrun';
+import { TSRUN, uniqueId } from '../helpers/tsrun';
 
 const fx = containerFixtures();
 
@@ -71,4 +73,26 @@ test('a pids limit of 1: init alone is charged, and runs', () => {
     c.linux.resources = { ...c.linux.resources, pids: { limit: 1 } };
   });
   expect(out).toBe('ran\n');
+});
+
+const straceAvailable = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+if (!straceAvailable) console.warn('skipped: strace is not installed, a refused clone3 cannot be injected');
+
+(straceAvailable ? test : test.skip)('clone3 refused with ENOSYS: init is still in every hierarchy, the v2 one by the parent', () => {
+  const b = fx.bundle(['cat', '/proc/self/cgroup'], (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'cgroup');
+  });
+  const id = fx.tsrun.track(uniqueId('cgjoin-enosys'));
+  const log = `${b.dir}/strace.log`;
+  const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=clone3', '-e', 'inject=clone3:error=ENOSYS', TSRUN, '--root', fx.tsrun.root, 'run', '-b', b.dir, id], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect([r.status, r.stderr]).toEqual([0, '']);
+  // The clone of init asked for its cgroup and was refused, as a seccomp profile would.
+  expect(fs.readFileSync(log, 'utf8')).toMatch(/clone3\(\{flags=[^}]*CLONE_INTO_CGROUP[^\n]*ENOSYS[^\n]*INJECTED/);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines.length).toBeGreaterThan(1);
+  for (const line of lines) expect(line).toMatch(new RegExp(`:/(.*/)?${id}$`));
+  expect(lines).toContain(`0::/${id}`);
 });

@@ -4,7 +4,9 @@
  * (a Node thread or the monitor), so it may allocate; the children it clones never do. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "fileio.h"
 #include "parent.h"
 #include "seccomp_agent.h"
 #include "seccomp_compile.h"
@@ -28,6 +31,7 @@ struct tsrun_spawn {
   int cgroup_dir; /* plan->clone_into_cgroup, opened; -1 without one */
   int sock[2]; /* [0] the parent's end, [1] the children's */
   pid_t init;
+  int init_in_cgroup; /* stage1 cloned init into plan->clone_into_cgroup */
 };
 
 static int fail_at(struct tsrun_spawn *s, uint32_t phase, uint32_t step, int err, const char *syscall, const char *path) {
@@ -119,6 +123,7 @@ static int learn_init_pid(struct tsrun_spawn *s, pid_t stage1) {
   int status = reap(stage1);
   if (rc == 1 && msg.type == MSG_PID && msg.pid > 0) {
     s->init = msg.pid;
+    s->init_in_cgroup = msg.in_cgroup == 1;
     return 0;
   }
   if (rc == 1 && msg.type == MSG_FAILURE) {
@@ -139,7 +144,21 @@ static int send_go(struct tsrun_spawn *s, uint32_t phase) {
   return 0;
 }
 
+/* Where stage1 could not clone init into its v2 directory: the pid written to cgroup.procs. */
+static int place_in_cgroup(struct tsrun_spawn *s) {
+  const struct cgroup_dir *into = s->plan->clone_into_cgroup;
+  if (!into || s->init_in_cgroup) return 0;
+  char procs[PATH_MAX], pid[16];
+  if ((size_t)snprintf(procs, sizeof procs, "%s/cgroup.procs", into->dir) >= sizeof procs)
+    return fail_at(s, PHASE_PARENT, FAILURE_NO_STEP, ENAMETOOLONG, "write", into->dir);
+  int n = snprintf(pid, sizeof pid, "%d", (int)s->init);
+  s->f->phase = PHASE_PARENT;
+  s->f->step = FAILURE_NO_STEP;
+  return write_file(procs, pid, (size_t)n, s->f);
+}
+
 static int run_parent_steps(struct tsrun_spawn *s) {
+  if (place_in_cgroup(s) < 0) return -1;
   for (uint32_t i = 0; i < s->plan->n_parent; i++) {
     s->f->phase = PHASE_PARENT;
     s->f->step = i;

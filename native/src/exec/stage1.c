@@ -12,6 +12,11 @@
 #include "sync.h"
 #include "sys.h"
 
+/* clone3 itself refused, not the cgroup: no such system call (before Linux 5.3) or a seccomp
+ * filter's answer to it (Docker's and podman's default profiles say ENOSYS, so that glibc falls
+ * back to clone). The parent then writes init's pid to the directory's cgroup.procs. */
+static int clone3_refused(int err) { return err == ENOSYS || err == EPERM || err == E2BIG; }
+
 static int run_step(const struct plan_step *s, int nsfd, struct tsrun_failure *f) {
   switch (s->op) {
   case OP_SETNS:
@@ -42,12 +47,17 @@ _Noreturn void stage1_main(const struct tsrun_plan *plan, const struct spawn_fds
     if (fds->setns[i] >= 0) close(fds->setns[i]);
 
   /* clone3 takes no exit signal with CLONE_PARENT: init then has stage1's own, SIGCHLD. */
-  long pid = fds->cgroup >= 0 ? sys_clone3_fork_into_cgroup(plan->clone_flags | CLONE_PARENT, 0, fds->cgroup)
-                              : sys_clone_fork(plan->clone_flags | CLONE_PARENT | SIGCHLD);
+  int in_cgroup = fds->cgroup >= 0;
+  long pid = in_cgroup ? sys_clone3_fork_into_cgroup(plan->clone_flags | CLONE_PARENT, 0, fds->cgroup)
+                       : sys_clone_fork(plan->clone_flags | CLONE_PARENT | SIGCHLD);
+  if (in_cgroup && pid < 0 && clone3_refused(errno)) {
+    in_cgroup = 0;
+    pid = sys_clone_fork(plan->clone_flags | CLONE_PARENT | SIGCHLD);
+  }
   if (pid == 0) init_main(plan, fds);
   if (pid < 0) {
     f.step = FAILURE_NO_STEP;
-    if (fds->cgroup >= 0) fail(&f, errno, "clone3(CLONE_INTO_CGROUP)", plan->clone_into_cgroup->dir);
+    if (in_cgroup) fail(&f, errno, "clone3(CLONE_INTO_CGROUP)", plan->clone_into_cgroup->dir);
     else fail(&f, errno, "clone", "init");
     sync_fail_exit(fds->sync, &f);
   }
@@ -55,6 +65,7 @@ _Noreturn void stage1_main(const struct tsrun_plan *plan, const struct spawn_fds
   memset(&msg, 0, sizeof msg);
   msg.type = MSG_PID;
   msg.pid = (int32_t)pid;
+  msg.in_cgroup = (uint32_t)in_cgroup;
   if (sync_send(fds->sync, &msg) < 0) {
     /* The parent cannot learn init's pid: do not leave init waiting for a GO never sent. */
     kill((pid_t)pid, SIGKILL);

@@ -1,6 +1,7 @@
 /* Messages between the parent, stage1 and init over the SOCK_SEQPACKET pair made before the
  * first clone. One message per send, each a whole struct sync_msg:
- *   stage1 -> parent   MSG_PID (init's pid as the parent sees it) or MSG_FAILURE
+ *   stage1 -> parent   MSG_PID (init's pid as the parent sees it, and whether init was born in
+ *                      plan->clone_into_cgroup) or MSG_FAILURE
  *   parent -> init     MSG_GO once the parent steps are done, with init's pid as the parent
  *                      sees it (for the state hooks read)
  *   init   -> parent   MSG_HOOKS at a parentHooks step; the parent answers MSG_GO when the
@@ -22,6 +23,7 @@ enum sync_type { MSG_PID = 1, MSG_GO = 2, MSG_READY = 3, MSG_FAILURE = 4, MSG_HO
 struct sync_msg {
   uint32_t type; /* enum sync_type */
   int32_t pid;   /* MSG_PID, MSG_GO */
+  uint32_t in_cgroup; /* MSG_PID: 1 when init was cloned into plan->clone_into_cgroup */
   struct tsrun_failure failure; /* MSG_FAILURE */
 };
 

@@ -521,7 +521,9 @@ struct tsrun_plan {
   uint32_t clone_flags;
   /* A cgroup v2 directory init is cloned into (clone3 with CLONE_INTO_CGROUP, Linux 5.7): born
    * there, init needs no migration, which takes the global cgroup_threadgroup_rwsem for writing
-   * and so waits for an RCU grace period. The parent opens it before any clone. */
+   * and so waits for an RCU grace period. The parent opens it before any clone. Where clone3 is
+   * refused (ENOSYS, EPERM, E2BIG: an older kernel, a seccomp profile) init is cloned as usual
+   * and the parent writes its pid to the directory's cgroup.procs before the parent steps. */
   const struct cgroup_dir *clone_into_cgroup; /* NULL when absent */
   /* Run by the parent once init's pid is known, before init may continue. */
   const struct plan_step *parent;

@@ -13,7 +13,9 @@ export interface InitPlan {
   /**
    * A cgroup v2 directory init is cloned into (clone3 with CLONE_INTO_CGROUP, Linux 5.7): born
    * there, init needs no migration, which takes the global cgroup_threadgroup_rwsem for writing
-   * and so waits for an RCU grace period. The parent opens it before any clone.
+   * and so waits for an RCU grace period. The parent opens it before any clone. Where clone3 is
+   * refused (ENOSYS, EPERM, E2BIG: an older kernel, a seccomp profile) init is cloned as usual
+   * and the parent writes its pid to the directory's cgroup.procs before the parent steps.
    */
   cloneIntoCgroup?: CgroupDir | null;
   /** Run by the parent once init's pid is known, before init may continue. */
