@@ -39,6 +39,7 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitExit(pid: number): Promise<ExitStatus>;
+  runProgram(file: string, args: string[], env: string[], stdio: (number | null)[]): Promise<ExitStatus>;
   errnoName(n: number): string;
   connectUnix(path: string): number;
   socketPair(): [number, number];

@@ -132,6 +132,17 @@ export function waitExit(pid: number): Promise<ExitStatus> {
   return phase('wait', () => native.waitExit(pid));
 }
 
+/**
+ * Run `file` (args[0] is its argv[0]) with the environment `env` ("K=V" strings) and stdio[i]
+ * as its fd i (null: /dev/null), and wait for its exit, both on a worker thread: posix_spawn, a
+ * vfork, where child_process.spawn forks all of this process on the main thread. The stdio fds
+ * are handed over: the call closes them once the program started or failed to (rejecting with
+ * the errno of posix_spawn, naming `file`).
+ */
+export function runProgram(file: string, args: string[], env: string[], stdio: (number | null)[]): Promise<ExitStatus> {
+  return native.runProgram(file, args, env, stdio);
+}
+
 /** "ENOENT" for 2; "EUNKNOWN" for a number libc does not know. */
 export function errnoName(n: number): string {
   return native.errnoName(n);

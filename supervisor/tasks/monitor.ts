@@ -19,12 +19,11 @@
  *     is full) is made again while someone waits for the exit or OOMs; the monitor greets it and
  *     repeats an exit that came meanwhile, so nothing but OOM frames of that moment is lost.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import type { OomWatch } from '../../runtime/cgroups';
-import { encodePlan, mkfifo, PlanExecutionError, SeccompPrograms } from '../../runtime/native';
+import { encodePlan, mkfifo, PlanExecutionError, runProgram, SeccompPrograms, socketPair } from '../../runtime/native';
 import { renderRecord } from '../../runtime/plan/render-failure';
 import type { PlanFailure } from '../../runtime/plan/failure-record';
 import type { InitPlan } from '../../runtime/plan/types';
@@ -435,12 +434,15 @@ function monitorFlags(o: MonitorSpawnOptions): string[] {
  * error when they failed.
  */
 function runMonitor(taskDir: string, logPath: string, flags: string[], onRuntimeHooks?: (pid: number) => Promise<void>): Promise<Exclude<StartReport, { aborted: true }>> {
-  const args = [...flags, taskDir, logPath];
-  // A socket pair (libuv's 'pipe'): the report comes this way, the answers to pauses go back.
-  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'];
-  stdio[REPORT_FD] = 'pipe';
-  const child = spawn(monitorBinaryPath(), args, { stdio });
-  const channel = child.stdio[REPORT_FD] as net.Socket;
+  const binary = monitorBinaryPath();
+  // Socket pairs: the report comes over one, the answers to pauses go back; stderr is the other.
+  const [reportFd, monitorReportFd] = socketPair();
+  const [stderrFd, monitorStderrFd] = socketPair();
+  const stdio: (number | null)[] = [null, null, monitorStderrFd];
+  stdio[REPORT_FD] = monitorReportFd;
+  const exited = runProgram(binary, [binary, ...flags, taskDir, logPath], environment(), stdio);
+  const channel = new net.Socket({ fd: reportFd, readable: true, writable: true });
+  const stderrStream = new net.Socket({ fd: stderrFd, readable: true, writable: false });
   let partial = '';
   let last: StartReport | Error | null = null;
   let hooksError: unknown = null;
@@ -471,23 +473,32 @@ function runMonitor(taskDir: string, logPath: string, flags: string[], onRuntime
     partial = complete.pop()!;
     for (const line of complete) readLine(line.trim());
   });
-  channel.on('error', () => undefined); // a monitor gone mid-pause: 'close' says what matters
   const stderr: Buffer[] = [];
-  child.stderr!.on('data', (b: Buffer) => stderr.push(b));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
+  stderrStream.on('data', (b: Buffer) => stderr.push(b));
+  // Like child_process's 'close': the program exited and both of its channels reached their end
+  // (the detached monitor closes them after its report).
+  const ended = (socket: net.Socket) => new Promise<void>((resolve) => socket.on('error', () => undefined).once('close', () => resolve()));
+  return Promise.all([exited, ended(channel), ended(stderrStream)]).then(
+    ([{ code, signal }]) => {
       readLine(partial.trim());
       const report: StartReport | Error | null = last;
-      if (report instanceof Error) reject(report);
-      else if (report && 'aborted' in report) reject(hooksError ?? new Error(`tsrun-monitor (task ${taskDir}): the start was aborted`));
-      else if (report) resolve(report);
-      else {
-        const how = signal ? `signal ${signal}` : `exit status ${code}`;
-        reject(new Error(`tsrun-monitor (task ${taskDir}) ended with ${how} and no report: ${Buffer.concat(stderr).toString('utf8').trim()}`));
-      }
-    });
-  });
+      if (report instanceof Error) throw report;
+      if (report && 'aborted' in report) throw hooksError ?? new Error(`tsrun-monitor (task ${taskDir}): the start was aborted`);
+      if (report) return report;
+      const how = signal !== null ? `signal ${signal}` : `exit status ${code}`;
+      throw new Error(`tsrun-monitor (task ${taskDir}) ended with ${how} and no report: ${Buffer.concat(stderr).toString('utf8').trim()}`);
+    },
+    (err: unknown) => {
+      channel.destroy();
+      stderrStream.destroy();
+      throw err;
+    },
+  );
+}
+
+/** This process's environment for a program it starts (TSRUND_TRACE among it). */
+function environment(): string[] {
+  return Object.entries(process.env).map(([name, value]) => `${name}=${value}`);
 }
 
 /**

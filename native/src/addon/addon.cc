@@ -3,7 +3,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterPlanBindings(env, exports);
   RegisterSysBindings(env, exports);
-  RegisterWaitExit(env, exports);
+  RegisterChildProcesses(env, exports);
   RegisterBpfDevices(env, exports);
   RegisterOomWatch(env, exports);
   RegisterFdPassing(env, exports);

@@ -6,7 +6,7 @@
 
 void RegisterPlanBindings(Napi::Env env, Napi::Object exports);
 void RegisterSysBindings(Napi::Env env, Napi::Object exports);
-void RegisterWaitExit(Napi::Env env, Napi::Object exports);
+void RegisterChildProcesses(Napi::Env env, Napi::Object exports);
 void RegisterBpfDevices(Napi::Env env, Napi::Object exports);
 void RegisterOomWatch(Napi::Env env, Napi::Object exports);
 void RegisterFdPassing(Napi::Env env, Napi::Object exports);
