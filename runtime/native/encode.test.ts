@@ -8,10 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildInitPlan } from '../plan/build';
 import { baseSpec, specWith, testContext } from '../../test/helpers/plan-context';
-import type { InitPlan } from '../plan/types';
+import type { InitPlan, InitStep } from '../plan/types';
 import { decodePlan } from '../../test/helpers/test-native';
 import { encodePlan, OP_CODES, PLAN_VERSION } from './encode';
 import { mountStep } from '../../test/helpers/test-plans';
+import { seededRandom } from '../../test/helpers/seeded-random';
 
 const everyStep: InitPlan = {
   stage1: [
@@ -146,6 +147,29 @@ describe('encodePlan / plan_decode', () => {
     const ops = new Set([...everyStep.stage1, ...everyStep.parent, ...everyStep.init].map((s) => s.op));
     expect([...ops].sort()).toEqual(Object.keys(OP_CODES).sort());
     expect(decodePlan(encodePlan(everyStep))).toEqual(everyStep);
+  });
+
+  test('a plan many times the size of the encoder first buffer round-trips, whatever lands on its growth', () => {
+    // Fields of every width and multi-byte text in turn: each growth of the encoder's buffer
+    // (16 KiB, then doubling) falls somewhere inside some field of some size.
+    const random = seededRandom(16);
+    const init: InitStep[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = 'ü€𝄞x'.repeat(Math.floor(random() * 9));
+      init.push(
+        i % 3 === 0
+          ? { op: 'writeFile', path: `/proc/self/${text}${i}`, data: text }
+          : i % 3 === 1
+            ? { op: 'setrlimit', resource: i % 16, soft: String(i), hard: '18446744073709551615' }
+            : { op: 'umask', mask: i },
+      );
+    }
+    // And one field larger than the buffer would be after doubling once.
+    init.splice(1500, 0, { op: 'writeFile', path: '/proc/self/big', data: 'é'.repeat(100_000) });
+    const plan: InitPlan = { ...everyStep, init: [...everyStep.init, ...init] };
+    const bytes = encodePlan(plan);
+    expect(bytes.length).toBeGreaterThan(8 * 16 * 1024);
+    expect(decodePlan(bytes)).toEqual(plan);
   });
 
   test('a plan without exec fifo and with empty lists round-trips', () => {

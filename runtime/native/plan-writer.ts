@@ -8,8 +8,24 @@
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 
+/** The first buffer's size: a container's plan without a seccomp program fits. */
+const INITIAL_BYTES = 16 * 1024;
+
 export class PlanWriter {
-  private readonly parts: Buffer[] = [];
+  // One buffer that doubles when full: a plan has thousands of fields (a seccomp program four per
+  // instruction), and a Buffer for each, concatenated at the end, cost more than the encoding.
+  private buf = Buffer.allocUnsafe(INITIAL_BYTES);
+  private length = 0;
+
+  /** Room for `n` more bytes at `this.length`. */
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
 
   /** Throws the encoder's error for the field at `where`. */
   refuse(where: string, message: string): never {
@@ -17,7 +33,9 @@ export class PlanWriter {
   }
 
   header(magic: string, version: number): void {
-    this.parts.push(Buffer.from(magic, 'latin1'));
+    const n = Buffer.byteLength(magic, 'latin1');
+    this.reserve(n);
+    this.length += this.buf.write(magic, this.length, n, 'latin1');
     this.u32(version, 'version');
   }
 
@@ -27,22 +45,21 @@ export class PlanWriter {
 
   u8(value: number, where: string, min = 0, max = 0xff): void {
     this.integer(value, where, min, max);
-    this.parts.push(Buffer.from([value]));
+    this.reserve(1);
+    this.buf[this.length++] = value;
   }
 
   u32(value: number, where: string, min = 0, max = U32_MAX): void {
     this.integer(value, where, min, max);
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value);
-    this.parts.push(b);
+    this.reserve(4);
+    this.length = this.buf.writeUInt32LE(value, this.length);
   }
 
   /** A signed value, as two's complement (C reads it back as an int32_t). */
   i32(value: number, where: string, min: number, max: number): void {
     this.integer(value, where, min, max);
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(value);
-    this.parts.push(b);
+    this.reserve(4);
+    this.length = this.buf.writeInt32LE(value, this.length);
   }
 
   /** A decimal string of the plan types (capability masks, rlimits) as a u64. */
@@ -50,14 +67,14 @@ export class PlanWriter {
     if (typeof decimal !== 'string' || !/^[0-9]+$/.test(decimal) || BigInt(decimal) > U64_MAX) {
       this.refuse(where, `expected a decimal string of an unsigned 64-bit integer, got ${JSON.stringify(decimal)}`);
     }
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(decimal));
-    this.parts.push(b);
+    this.reserve(8);
+    this.length = this.buf.writeBigUInt64LE(BigInt(decimal), this.length);
   }
 
   bool(value: boolean, where: string): void {
     if (typeof value !== 'boolean') throw new TypeError(`${where}: expected a boolean, got ${JSON.stringify(value)}`);
-    this.parts.push(Buffer.from([value ? 1 : 0]));
+    this.reserve(1);
+    this.buf[this.length++] = value ? 1 : 0;
   }
 
   /** A path or name: no NUL byte (C could not carry it), `length` bytes when given. */
@@ -74,9 +91,10 @@ export class PlanWriter {
   /** File contents: any string. */
   bytes(value: string, where: string): void {
     if (typeof value !== 'string') throw new TypeError(`${where}: expected a string, got ${JSON.stringify(value)}`);
-    const b = Buffer.from(value, 'utf8');
-    this.u32(b.length, where);
-    this.parts.push(b);
+    const n = Buffer.byteLength(value, 'utf8');
+    this.u32(n, where);
+    this.reserve(n);
+    this.length += this.buf.write(value, this.length, n, 'utf8');
   }
 
   optstr(value: string | null, where: string): void {
@@ -100,7 +118,8 @@ export class PlanWriter {
     return table[value];
   }
 
+  /** The plan's bytes: a view of the writer's buffer, which nothing writes to after this. */
   finish(): Buffer {
-    return Buffer.concat(this.parts);
+    return this.buf.subarray(0, this.length);
   }
 }
