@@ -12,6 +12,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { apiServices, DEFAULT_ADDRESS, SERVICE_NAMES, type ServiceName } from '../api/load';
+import { COMMON_GRPC_OPTIONS } from '../api/grpc-options';
 import type {
   BuildOptions,
   BuildResponse,
@@ -97,6 +98,7 @@ export class TsrundClient {
     const target = address.startsWith('unix:') ? address : `unix://${address}`;
     // A local socket: after tsrund restarts, reconnect within a second rather than grpc's up to 2 minutes.
     this.channel = new grpc.Channel(target, grpc.credentials.createInsecure(), {
+      ...COMMON_GRPC_OPTIONS,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });

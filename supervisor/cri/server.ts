@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { criServices, type CriServiceName } from '../api/cri/load';
+import { COMMON_GRPC_OPTIONS } from '../api/grpc-options';
 import { serverStream, unary } from '../services/handlers';
 import type { Logger } from '../shared/logger';
 import { TsrunError } from '../shared/errors';
@@ -61,7 +62,7 @@ export function criServer(ctx: CriContext): grpc.Server {
   const services = criServices();
   // kubelet's image pulls and big lists: the CRI's 16 MiB message limit, as containerd sets it;
   // sending, room for an ExecSync answer with both of its streams at their cap.
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 2 * EXEC_SYNC_OUTPUT_CAP + (1 << 20) });
+  const server = new grpc.Server({ ...COMMON_GRPC_OPTIONS, 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 2 * EXEC_SYNC_OUTPUT_CAP + (1 << 20) });
   server.addService(services.RuntimeService, implementation(ctx.log, 'RuntimeService', services.RuntimeService, compose(ctx, RUNTIME_MODULES)));
   server.addService(services.ImageService, implementation(ctx.log, 'ImageService', services.ImageService, compose(ctx, IMAGE_MODULES)));
   return server;

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import { apiServices } from '../api/load';
+import { COMMON_GRPC_OPTIONS } from '../api/grpc-options';
 import { containersService } from '../services/containers';
 import { eventsService, Subscriptions } from '../services/events';
 import { tasksService } from '../services/tasks';
@@ -73,7 +74,7 @@ export async function startDaemon(o: DaemonOptions, log: Logger): Promise<Runnin
     const supervisor = new Supervisor({ root: o.root, state: o.state }, log, o.eventRetention, o.network);
     await supervisor.recover();
     const subscriptions = new Subscriptions();
-    const server = new grpc.Server();
+    const server = new grpc.Server(COMMON_GRPC_OPTIONS);
     const services = apiServices();
     server.addService(services.Containers, containersService(supervisor));
     server.addService(services.Tasks, tasksService(supervisor));
