@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 import type { Spec } from '../../spec/types';
-import { CgroupError, createCgroups, intendedCgroups, type CgroupManager, type CgroupRecord } from '../cgroups';
+import { CgroupError, createCgroups, detectCgroupHost, intendedCgroups, type CgroupManager, type CgroupRecord } from '../cgroups';
 import { TsrunError } from '../../common/errors';
 import { mkfifo, PlanExecutionError } from '../native';
 import { buildInitPlan, PlanError } from '../plan/build';
@@ -97,8 +97,9 @@ export function hasMountNamespace(spec: Spec): boolean {
 
 function makeCgroups<S extends Spawned>(c: NewContainer, front: CreateFront<S>): CgroupManager {
   try {
-    front.cgroupsIntended?.(intendedCgroups(c.id, c.cgroupsPath));
-    return createCgroups(c.id, c.cgroupsPath, c.spec.linux?.resources, { onNotEnforced: front.warn });
+    const host = detectCgroupHost(); // one reading of /proc/self/mountinfo and /proc/self/cgroup for both
+    front.cgroupsIntended?.(intendedCgroups(c.id, c.cgroupsPath, host));
+    return createCgroups(c.id, c.cgroupsPath, c.spec.linux?.resources, { host, onNotEnforced: front.warn });
   } catch (err) {
     if (err instanceof CgroupError) throw front.cgroupsRefused(err);
     throw err;
