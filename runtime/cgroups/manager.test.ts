@@ -188,11 +188,13 @@ describe('on this host', () => {
     expect(m.isMember(process.pid)).toBe(false);
     expect(m.pids()).toEqual([child.pid]);
 
-    // A process the caller does not count as the container's is never signalled.
-    m.killAll(9, (pid) => pid !== child.pid);
+    // A process the caller does not count as the container's is never signalled; killAll answers
+    // with what its last look found, signalled or not.
+    expect(m.killAll(9, (pid) => pid !== child.pid)).toEqual([child.pid]);
     expect(child.exitCode === null && child.signalCode === null && m.pids().includes(child.pid!)).toBe(true);
-    m.killAll(9, (pid) => pid === child.pid);
+    expect(m.killAll(9, (pid) => pid === child.pid)).toEqual([child.pid]);
     expect(await exited(child)).toBe('SIGKILL');
+    expect(m.killAll(9, () => true)).toEqual([]);
     await m.destroy();
     for (const d of dirsOf(m)) expect(fs.existsSync(d)).toBe(false);
   });

@@ -55,8 +55,9 @@ export interface CgroupManager {
   /**
    * Send `signal` to every process in the container's cgroups that `isContainers` accepts,
    * including ones forked meanwhile. Others may have been moved in from outside: never signalled.
+   * Returns the processes its last pass found there (all signalled or passed over).
    */
-  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): void;
+  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): number[];
   /**
    * Remove the directories create() made, deepest first, waiting a moment for processes just
    * killed to leave; rejects naming any it could not remove.
@@ -212,11 +213,12 @@ export abstract class CgroupManagerBase implements CgroupManager {
     return [...all].sort((a, b) => a - b);
   }
 
-  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): void {
+  killAll(signal: number | NodeJS.Signals, isContainers: (pid: number) => boolean): number[] {
     const seen = new Set<number>();
     for (let pass = 0; pass < KILL_PASSES; pass++) {
-      const fresh = this.pids().filter((pid) => !seen.has(pid));
-      if (fresh.length === 0) return;
+      const members = this.pids();
+      const fresh = members.filter((pid) => !seen.has(pid));
+      if (fresh.length === 0) return members;
       for (const pid of fresh) {
         seen.add(pid);
         this.signalMember(pid, typeof signal === 'number' ? signal : os.constants.signals[signal], isContainers);

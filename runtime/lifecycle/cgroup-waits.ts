@@ -17,10 +17,14 @@ export async function destroyCgroups(cgroups: CgroupManager): Promise<void> {
   await cgroups.destroy();
 }
 
-/** SIGKILL every process of the container's in `cgroups`; a frozen cgroup is thawed, as killed processes die only then. */
-export async function killAllAndThaw(cgroups: CgroupManager, isContainers: (pid: number) => boolean): Promise<void> {
-  cgroups.killAll(SIGKILL, isContainers);
+/**
+ * SIGKILL every process of the container's in `cgroups`; a frozen cgroup is thawed, as killed
+ * processes die only then. Resolves with the processes the last look found in the cgroups.
+ */
+export async function killAllAndThaw(cgroups: CgroupManager, isContainers: (pid: number) => boolean): Promise<number[]> {
+  const members = cgroups.killAll(SIGKILL, isContainers);
   if (cgroups.isFrozen()) await thawCgroups(cgroups);
+  return members;
 }
 
 export const SIGKILL = 9;

@@ -50,8 +50,9 @@ export async function removeContainer(c: ContainerToDelete, initAlive: boolean, 
   }
   if (c.cgroups) {
     // Processes left behind by an init without its own pid namespace go with the cgroup.
-    await phase('cgroups kill', () => killAllAndThaw(c.cgroups!, ours));
-    const left = strangers(c.cgroups.pids(), c.initNamespaces);
+    // The processes killAll saw last: the container's (signalled) and any moved in from outside.
+    const members = await phase('cgroups kill', () => killAllAndThaw(c.cgroups!, ours));
+    const left = strangers(members, c.initNamespaces);
     if (left.length > 0) throw front.strangersLeft(strangersMessage(c.cgroups.placement().procsFiles[0], left));
   }
   await front.beforeCgroupsGo?.();
