@@ -112,13 +112,12 @@ class RunProgramWorker : public Napi::AsyncWorker {
   bool OpenSources(std::vector<int> *sources) {
     const int above = static_cast<int>(stdio_.size());
     for (int fd : stdio_) {
-      int copy = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, above) : open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (copy >= 0 && fd < 0 && copy < above) {
-        int high = fcntl(copy, F_DUPFD_CLOEXEC, above);
-        close(copy);
-        copy = high;
-      }
-      if (copy < 0) return Failed(errno, fd >= 0 ? "fcntl" : "open");
+      int source = fd >= 0 ? fd : open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (source < 0) return Failed(errno, "open");
+      int copy = fcntl(source, F_DUPFD_CLOEXEC, above);
+      int err = errno;
+      if (fd < 0) close(source);
+      if (copy < 0) return Failed(err, "fcntl");
       sources->push_back(copy);
     }
     return true;
